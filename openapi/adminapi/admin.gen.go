@@ -832,7 +832,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// GetAccount performs a GET /accounts/{accountId} (the `GetAccount` operationId) request.
+	// GetAccount Get account
+	//
+	// Corresponds with GET /accounts/{accountId} (the `GetAccount` operationId).
 	GetAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAccountWithBody Change an account's status (e.g. close or restrict it)
@@ -892,7 +894,9 @@ type ClientInterface interface {
 	// Corresponds with POST /clock/advance (the `AdvanceClock` operationId).
 	AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListConsents performs a GET /consents (the `ListConsents` operationId) request.
+	// ListConsents List consents
+	//
+	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsents(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeConsentWithBody Revoke at the bank (as the user would), whole or some accounts
@@ -914,10 +918,14 @@ type ClientInterface interface {
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ClearFaults performs a DELETE /faults (the `ClearFaults` operationId) request.
+	// ClearFaults Clear faults
+	//
+	// Corresponds with DELETE /faults (the `ClearFaults` operationId).
 	ClearFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListFaults performs a GET /faults (the `ListFaults` operationId) request.
+	// ListFaults List faults
+	//
+	// Corresponds with GET /faults (the `ListFaults` operationId).
 	ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateFaultWithBody Inject a fault
@@ -934,7 +942,9 @@ type ClientInterface interface {
 	// Corresponds with POST /faults (the `CreateFault` operationId).
 	CreateFault(ctx context.Context, body CreateFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteFault performs a DELETE /faults/{faultId} (the `DeleteFault` operationId) request.
+	// DeleteFault Delete fault
+	//
+	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FireNotificationWithBody Send a notification to every matching subscription now
@@ -1008,7 +1018,9 @@ type ClientInterface interface {
 	// Corresponds with POST /users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetUser performs a GET /users/{userId} (the `GetUser` operationId) request.
+	// GetUser Get user
+	//
+	// Corresponds with GET /users/{userId} (the `GetUser` operationId).
 	GetUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAccountWithBody Open an account for a user
@@ -1026,7 +1038,9 @@ type ClientInterface interface {
 	CreateAccount(ctx context.Context, userId UserId, body CreateAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// GetAccount performs a GET /accounts/{accountId} (the `GetAccount` operationId) request.
+// GetAccount Get account
+//
+// Corresponds with GET /accounts/{accountId} (the `GetAccount` operationId).
 func (c *Client) GetAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccountRequest(c.Server, accountId)
 	if err != nil {
@@ -1186,7 +1200,9 @@ func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestB
 	return c.Client.Do(req)
 }
 
-// ListConsents performs a GET /consents (the `ListConsents` operationId) request.
+// ListConsents List consents
+//
+// Corresponds with GET /consents (the `ListConsents` operationId).
 func (c *Client) ListConsents(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListConsentsRequest(c.Server, params)
 	if err != nil {
@@ -1248,7 +1264,9 @@ func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParam
 	return c.Client.Do(req)
 }
 
-// ClearFaults performs a DELETE /faults (the `ClearFaults` operationId) request.
+// ClearFaults Clear faults
+//
+// Corresponds with DELETE /faults (the `ClearFaults` operationId).
 func (c *Client) ClearFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewClearFaultsRequest(c.Server)
 	if err != nil {
@@ -1261,7 +1279,9 @@ func (c *Client) ClearFaults(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// ListFaults performs a GET /faults (the `ListFaults` operationId) request.
+// ListFaults List faults
+//
+// Corresponds with GET /faults (the `ListFaults` operationId).
 func (c *Client) ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFaultsRequest(c.Server)
 	if err != nil {
@@ -1308,7 +1328,9 @@ func (c *Client) CreateFault(ctx context.Context, body CreateFaultJSONRequestBod
 	return c.Client.Do(req)
 }
 
-// DeleteFault performs a DELETE /faults/{faultId} (the `DeleteFault` operationId) request.
+// DeleteFault Delete fault
+//
+// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 func (c *Client) DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteFaultRequest(c.Server, faultId)
 	if err != nil {
@@ -1502,7 +1524,9 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 	return c.Client.Do(req)
 }
 
-// GetUser performs a GET /users/{userId} (the `GetUser` operationId) request.
+// GetUser Get user
+//
+// Corresponds with GET /users/{userId} (the `GetUser` operationId).
 func (c *Client) GetUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetUserRequest(c.Server, userId)
 	if err != nil {
@@ -2520,9 +2544,11 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// GetAccountWithResponse performs a GET /accounts/{accountId} (the `GetAccount` operationId) request.
+	// GetAccountWithResponse Get account
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /accounts/{accountId} (the `GetAccount` operationId).
 	GetAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*GetAccountResponse, error)
 
 	// UpdateAccountWithBodyWithResponse Change an account's status (e.g. close or restrict it)
@@ -2588,9 +2614,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
 
-	// ListConsentsWithResponse performs a GET /consents (the `ListConsents` operationId) request.
+	// ListConsentsWithResponse List consents
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsentsWithResponse(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error)
 
 	// RevokeConsentWithBodyWithResponse Revoke at the bank (as the user would), whole or some accounts
@@ -2614,14 +2642,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveriesWithResponse(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
 
-	// ClearFaultsWithResponse performs a DELETE /faults (the `ClearFaults` operationId) request.
+	// ClearFaultsWithResponse Clear faults
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /faults (the `ClearFaults` operationId).
 	ClearFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearFaultsResponse, error)
 
-	// ListFaultsWithResponse performs a GET /faults (the `ListFaults` operationId) request.
+	// ListFaultsWithResponse List faults
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /faults (the `ListFaults` operationId).
 	ListFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFaultsResponse, error)
 
 	// CreateFaultWithBodyWithResponse Inject a fault
@@ -2638,9 +2670,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /faults (the `CreateFault` operationId).
 	CreateFaultWithResponse(ctx context.Context, body CreateFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFaultResponse, error)
 
-	// DeleteFaultWithResponse performs a DELETE /faults/{faultId} (the `DeleteFault` operationId) request.
+	// DeleteFaultWithResponse Delete fault
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFaultWithResponse(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error)
 
 	// FireNotificationWithBodyWithResponse Send a notification to every matching subscription now
@@ -2720,9 +2754,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
-	// GetUserWithResponse performs a GET /users/{userId} (the `GetUser` operationId) request.
+	// GetUserWithResponse Get user
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/{userId} (the `GetUser` operationId).
 	GetUserWithResponse(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
 	// CreateAccountWithBodyWithResponse Open an account for a user
@@ -2745,6 +2781,8 @@ type GetAccountResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Account
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -2752,6 +2790,11 @@ type GetAccountResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetAccountResponse) GetJSON200() *Account {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAccountResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -2793,6 +2836,8 @@ type UpdateAccountResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Account
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -2800,6 +2845,11 @@ type UpdateAccountResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r UpdateAccountResponse) GetJSON200() *Account {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateAccountResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -2843,6 +2893,8 @@ type ListTransactionsResponse struct {
 	JSON200 *struct {
 		Transactions []Transaction `json:"transactions"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -2852,6 +2904,11 @@ func (r ListTransactionsResponse) GetJSON200() *struct {
 	Transactions []Transaction `json:"transactions"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTransactionsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -2893,6 +2950,8 @@ type CreateTransactionResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Transaction
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -2900,6 +2959,11 @@ type CreateTransactionResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateTransactionResponse) GetJSON201() *Transaction {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateTransactionResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -2943,6 +3007,8 @@ type ListBanksResponse struct {
 	JSON200 *struct {
 		Banks []Bank `json:"banks"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -2952,6 +3018,11 @@ func (r ListBanksResponse) GetJSON200() *struct {
 	Banks []Bank `json:"banks"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListBanksResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -2993,6 +3064,8 @@ type GetClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3000,6 +3073,11 @@ type GetClockResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *Clock {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3041,6 +3119,8 @@ type AdvanceClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ClockAdvanceResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3048,6 +3128,11 @@ type AdvanceClockResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r AdvanceClockResponse) GetJSON200() *ClockAdvanceResult {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdvanceClockResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3091,6 +3176,8 @@ type ListConsentsResponse struct {
 	JSON200 *struct {
 		Consents []Consent `json:"consents"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3100,6 +3187,11 @@ func (r ListConsentsResponse) GetJSON200() *struct {
 	Consents []Consent `json:"consents"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListConsentsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3141,6 +3233,8 @@ type RevokeConsentResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3148,6 +3242,11 @@ type RevokeConsentResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r RevokeConsentResponse) GetJSON200() *Consent {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeConsentResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3191,6 +3290,8 @@ type ListDeliveriesResponse struct {
 	JSON200 *struct {
 		Deliveries []Delivery `json:"deliveries"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3200,6 +3301,11 @@ func (r ListDeliveriesResponse) GetJSON200() *struct {
 	Deliveries []Delivery `json:"deliveries"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeliveriesResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3239,8 +3345,15 @@ func (r ListDeliveriesResponse) ContentType() string {
 type ClearFaultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearFaultsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3284,6 +3397,8 @@ type ListFaultsResponse struct {
 	JSON200 *struct {
 		Faults []Fault `json:"faults"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3293,6 +3408,11 @@ func (r ListFaultsResponse) GetJSON200() *struct {
 	Faults []Fault `json:"faults"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListFaultsResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3334,6 +3454,8 @@ type CreateFaultResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Fault
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3341,6 +3463,11 @@ type CreateFaultResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateFaultResponse) GetJSON201() *Fault {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateFaultResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3380,8 +3507,15 @@ func (r CreateFaultResponse) ContentType() string {
 type DeleteFaultResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteFaultResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3425,6 +3559,8 @@ type FireNotificationResponse struct {
 	JSON202 *struct {
 		NotificationIds []string `json:"notificationIds"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3434,6 +3570,11 @@ func (r FireNotificationResponse) GetJSON202() *struct {
 	NotificationIds []string `json:"notificationIds"`
 } {
 	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FireNotificationResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3473,8 +3614,15 @@ func (r FireNotificationResponse) ContentType() string {
 type ResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3520,6 +3668,8 @@ type LoadScenarioResponse struct {
 		FaultIds   *[]string `json:"faultIds,omitempty"`
 		UserIds    *[]string `json:"userIds,omitempty"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3531,6 +3681,11 @@ func (r LoadScenarioResponse) GetJSON200() *struct {
 	UserIds    *[]string `json:"userIds,omitempty"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LoadScenarioResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3572,6 +3727,8 @@ type ExportSnapshotResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Snapshot
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3579,6 +3736,11 @@ type ExportSnapshotResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ExportSnapshotResponse) GetJSON200() *Snapshot {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportSnapshotResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3618,8 +3780,15 @@ func (r ExportSnapshotResponse) ContentType() string {
 type ImportSnapshotResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportSnapshotResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3663,6 +3832,8 @@ type ListUsersResponse struct {
 	JSON200 *struct {
 		Users []User `json:"users"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3672,6 +3843,11 @@ func (r ListUsersResponse) GetJSON200() *struct {
 	Users []User `json:"users"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUsersResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3713,6 +3889,8 @@ type CreateUserResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3720,6 +3898,11 @@ type CreateUserResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateUserResponse) GetJSON201() *User {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateUserResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3761,6 +3944,8 @@ type GetUserResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3768,6 +3953,11 @@ type GetUserResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetUserResponse) GetJSON200() *User {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3809,6 +3999,8 @@ type CreateAccountResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Account
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -3816,6 +4008,11 @@ type CreateAccountResponse struct {
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r CreateAccountResponse) GetJSON201() *Account {
 	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAccountResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3852,9 +4049,11 @@ func (r CreateAccountResponse) ContentType() string {
 	return ""
 }
 
-// GetAccountWithResponse performs a GET /accounts/{accountId} (the `GetAccount` operationId) request.
+// GetAccountWithResponse Get account
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /accounts/{accountId} (the `GetAccount` operationId).
 func (c *ClientWithResponses) GetAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*GetAccountResponse, error) {
 	rsp, err := c.GetAccount(ctx, accountId, reqEditors...)
 	if err != nil {
@@ -3980,9 +4179,11 @@ func (c *ClientWithResponses) AdvanceClockWithResponse(ctx context.Context, body
 	return ParseAdvanceClockResponse(rsp)
 }
 
-// ListConsentsWithResponse performs a GET /consents (the `ListConsents` operationId) request.
+// ListConsentsWithResponse List consents
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /consents (the `ListConsents` operationId).
 func (c *ClientWithResponses) ListConsentsWithResponse(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error) {
 	rsp, err := c.ListConsents(ctx, params, reqEditors...)
 	if err != nil {
@@ -4030,9 +4231,11 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, pa
 	return ParseListDeliveriesResponse(rsp)
 }
 
-// ClearFaultsWithResponse performs a DELETE /faults (the `ClearFaults` operationId) request.
+// ClearFaultsWithResponse Clear faults
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /faults (the `ClearFaults` operationId).
 func (c *ClientWithResponses) ClearFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearFaultsResponse, error) {
 	rsp, err := c.ClearFaults(ctx, reqEditors...)
 	if err != nil {
@@ -4041,9 +4244,11 @@ func (c *ClientWithResponses) ClearFaultsWithResponse(ctx context.Context, reqEd
 	return ParseClearFaultsResponse(rsp)
 }
 
-// ListFaultsWithResponse performs a GET /faults (the `ListFaults` operationId) request.
+// ListFaultsWithResponse List faults
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /faults (the `ListFaults` operationId).
 func (c *ClientWithResponses) ListFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFaultsResponse, error) {
 	rsp, err := c.ListFaults(ctx, reqEditors...)
 	if err != nil {
@@ -4078,9 +4283,11 @@ func (c *ClientWithResponses) CreateFaultWithResponse(ctx context.Context, body 
 	return ParseCreateFaultResponse(rsp)
 }
 
-// DeleteFaultWithResponse performs a DELETE /faults/{faultId} (the `DeleteFault` operationId) request.
+// DeleteFaultWithResponse Delete fault
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 func (c *ClientWithResponses) DeleteFaultWithResponse(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error) {
 	rsp, err := c.DeleteFault(ctx, faultId, reqEditors...)
 	if err != nil {
@@ -4232,9 +4439,11 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 	return ParseCreateUserResponse(rsp)
 }
 
-// GetUserWithResponse performs a GET /users/{userId} (the `GetUser` operationId) request.
+// GetUserWithResponse Get user
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/{userId} (the `GetUser` operationId).
 func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
 	rsp, err := c.GetUser(ctx, userId, reqEditors...)
 	if err != nil {
@@ -4290,6 +4499,13 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4322,6 +4538,13 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4358,6 +4581,13 @@ func ParseListTransactionsResponse(rsp *http.Response) (*ListTransactionsRespons
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4390,6 +4620,13 @@ func ParseCreateTransactionResponse(rsp *http.Response) (*CreateTransactionRespo
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4426,6 +4663,13 @@ func ParseListBanksResponse(rsp *http.Response) (*ListBanksResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4459,6 +4703,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4491,6 +4742,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4527,6 +4785,13 @@ func ParseListConsentsResponse(rsp *http.Response) (*ListConsentsResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4559,6 +4824,13 @@ func ParseRevokeConsentResponse(rsp *http.Response) (*RevokeConsentResponse, err
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4595,6 +4867,13 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4623,6 +4902,13 @@ func ParseClearFaultsResponse(rsp *http.Response) (*ClearFaultsResponse, error) 
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4659,6 +4945,13 @@ func ParseListFaultsResponse(rsp *http.Response) (*ListFaultsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4692,6 +4985,13 @@ func ParseCreateFaultResponse(rsp *http.Response) (*CreateFaultResponse, error) 
 		}
 		response.JSON201 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4720,6 +5020,13 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4756,6 +5063,13 @@ func ParseFireNotificationResponse(rsp *http.Response) (*FireNotificationRespons
 		}
 		response.JSON202 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4784,6 +5098,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4822,6 +5143,13 @@ func ParseLoadScenarioResponse(rsp *http.Response) (*LoadScenarioResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4855,6 +5183,13 @@ func ParseExportSnapshotResponse(rsp *http.Response) (*ExportSnapshotResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4883,6 +5218,13 @@ func ParseImportSnapshotResponse(rsp *http.Response) (*ImportSnapshotResponse, e
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4919,6 +5261,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4951,6 +5300,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -4985,6 +5341,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5018,6 +5381,13 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 		}
 		response.JSON201 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5032,7 +5402,7 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-
+	// GetAccount Get account
 	// (GET /accounts/{accountId})
 	GetAccount(w http.ResponseWriter, r *http.Request, accountId AccountId)
 	// UpdateAccount Change an account's status (e.g. close or restrict it)
@@ -5053,7 +5423,7 @@ type ServerInterface interface {
 	// AdvanceClock Move simulated time forward; pendings post, live activity arrives, notifications fire
 	// (POST /clock/advance)
 	AdvanceClock(w http.ResponseWriter, r *http.Request)
-
+	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(w http.ResponseWriter, r *http.Request, params ListConsentsParams)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
@@ -5062,16 +5432,16 @@ type ServerInterface interface {
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(w http.ResponseWriter, r *http.Request, params ListDeliveriesParams)
-
+	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(w http.ResponseWriter, r *http.Request)
-
+	// ListFaults List faults
 	// (GET /faults)
 	ListFaults(w http.ResponseWriter, r *http.Request)
 	// CreateFault Inject a fault
 	// (POST /faults)
 	CreateFault(w http.ResponseWriter, r *http.Request)
-
+	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(w http.ResponseWriter, r *http.Request, faultId string)
 	// FireNotification Send a notification to every matching subscription now
@@ -5095,7 +5465,7 @@ type ServerInterface interface {
 	// CreateUser Create a test user at a bank
 	// (POST /users)
 	CreateUser(w http.ResponseWriter, r *http.Request)
-
+	// GetUser Get user
 	// (GET /users/{userId})
 	GetUser(w http.ResponseWriter, r *http.Request, userId UserId)
 	// CreateAccount Open an account for a user
@@ -5787,6 +6157,20 @@ func (response GetAccount200JSONResponse) VisitGetAccountResponse(w http.Respons
 	return err
 }
 
+type GetAccount400JSONResponse struct{ ErrorJSONResponse }
+
+func (response GetAccount400JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAccountdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -5823,6 +6207,20 @@ func (response UpdateAccount200JSONResponse) VisitUpdateAccountResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccount400JSONResponse struct{ ErrorJSONResponse }
+
+func (response UpdateAccount400JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5869,6 +6267,20 @@ func (response ListTransactions200JSONResponse) VisitListTransactionsResponse(w 
 	return err
 }
 
+type ListTransactions400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListTransactions400JSONResponse) VisitListTransactionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListTransactionsdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -5905,6 +6317,20 @@ func (response CreateTransaction201JSONResponse) VisitCreateTransactionResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTransaction400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateTransaction400JSONResponse) VisitCreateTransactionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5949,6 +6375,20 @@ func (response ListBanks200JSONResponse) VisitListBanksResponse(w http.ResponseW
 	return err
 }
 
+type ListBanks400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListBanks400JSONResponse) VisitListBanksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListBanksdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -5983,6 +6423,20 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock400JSONResponse struct{ ErrorJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6022,6 +6476,20 @@ func (response AdvanceClock200JSONResponse) VisitAdvanceClockResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock400JSONResponse struct{ ErrorJSONResponse }
+
+func (response AdvanceClock400JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6067,6 +6535,20 @@ func (response ListConsents200JSONResponse) VisitListConsentsResponse(w http.Res
 	return err
 }
 
+type ListConsents400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListConsents400JSONResponse) VisitListConsentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListConsentsdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6103,6 +6585,20 @@ func (response RevokeConsent200JSONResponse) VisitRevokeConsentResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeConsent400JSONResponse struct{ ErrorJSONResponse }
+
+func (response RevokeConsent400JSONResponse) VisitRevokeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6148,6 +6644,20 @@ func (response ListDeliveries200JSONResponse) VisitListDeliveriesResponse(w http
 	return err
 }
 
+type ListDeliveries400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListDeliveries400JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListDeliveriesdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6178,6 +6688,20 @@ type ClearFaults204Response struct {
 func (response ClearFaults204Response) VisitClearFaultsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ClearFaults400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ClearFaults400JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ClearFaultsdefaultJSONResponse struct {
@@ -6216,6 +6740,20 @@ func (response ListFaults200JSONResponse) VisitListFaultsResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListFaults400JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6259,6 +6797,20 @@ func (response CreateFault201JSONResponse) VisitCreateFaultResponse(w http.Respo
 	return err
 }
 
+type CreateFault400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateFault400JSONResponse) VisitCreateFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateFaultdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6290,6 +6842,20 @@ type DeleteFault204Response struct {
 func (response DeleteFault204Response) VisitDeleteFaultResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type DeleteFault400JSONResponse struct{ ErrorJSONResponse }
+
+func (response DeleteFault400JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type DeleteFaultdefaultJSONResponse struct {
@@ -6333,6 +6899,20 @@ func (response FireNotification202JSONResponse) VisitFireNotificationResponse(w 
 	return err
 }
 
+type FireNotification400JSONResponse struct{ ErrorJSONResponse }
+
+func (response FireNotification400JSONResponse) VisitFireNotificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FireNotificationdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6363,6 +6943,20 @@ type Reset204Response struct {
 func (response Reset204Response) VisitResetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type Reset400JSONResponse struct{ ErrorJSONResponse }
+
+func (response Reset400JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ResetdefaultJSONResponse struct {
@@ -6408,6 +7002,20 @@ func (response LoadScenario200JSONResponse) VisitLoadScenarioResponse(w http.Res
 	return err
 }
 
+type LoadScenario400JSONResponse struct{ ErrorJSONResponse }
+
+func (response LoadScenario400JSONResponse) VisitLoadScenarioResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoadScenariodefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6446,6 +7054,20 @@ func (response ExportSnapshot200JSONResponse) VisitExportSnapshotResponse(w http
 	return err
 }
 
+type ExportSnapshot400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ExportSnapshot400JSONResponse) VisitExportSnapshotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportSnapshotdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6477,6 +7099,20 @@ type ImportSnapshot204Response struct {
 func (response ImportSnapshot204Response) VisitImportSnapshotResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ImportSnapshot400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ImportSnapshot400JSONResponse) VisitImportSnapshotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ImportSnapshotdefaultJSONResponse struct {
@@ -6520,6 +7156,20 @@ func (response ListUsers200JSONResponse) VisitListUsersResponse(w http.ResponseW
 	return err
 }
 
+type ListUsers400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListUsers400JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6559,6 +7209,20 @@ func (response CreateUser201JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateUser400JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUserdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6594,6 +7258,20 @@ func (response GetUser200JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser400JSONResponse struct{ ErrorJSONResponse }
+
+func (response GetUser400JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6638,6 +7316,20 @@ func (response CreateAccount201JSONResponse) VisitCreateAccountResponse(w http.R
 	return err
 }
 
+type CreateAccount400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateAccount400JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAccountdefaultJSONResponse struct {
 	Body       AdminError
 	StatusCode int
@@ -6657,7 +7349,7 @@ func (response CreateAccountdefaultJSONResponse) VisitCreateAccountResponse(w ht
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-
+	// GetAccount Get account
 	// (GET /accounts/{accountId})
 	GetAccount(ctx context.Context, request GetAccountRequestObject) (GetAccountResponseObject, error)
 	// UpdateAccount Change an account's status (e.g. close or restrict it)
@@ -6678,7 +7370,7 @@ type StrictServerInterface interface {
 	// AdvanceClock Move simulated time forward; pendings post, live activity arrives, notifications fire
 	// (POST /clock/advance)
 	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
-
+	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
@@ -6687,16 +7379,16 @@ type StrictServerInterface interface {
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(ctx context.Context, request ListDeliveriesRequestObject) (ListDeliveriesResponseObject, error)
-
+	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
-
+	// ListFaults List faults
 	// (GET /faults)
 	ListFaults(ctx context.Context, request ListFaultsRequestObject) (ListFaultsResponseObject, error)
 	// CreateFault Inject a fault
 	// (POST /faults)
 	CreateFault(ctx context.Context, request CreateFaultRequestObject) (CreateFaultResponseObject, error)
-
+	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(ctx context.Context, request DeleteFaultRequestObject) (DeleteFaultResponseObject, error)
 	// FireNotification Send a notification to every matching subscription now
@@ -6720,7 +7412,7 @@ type StrictServerInterface interface {
 	// CreateUser Create a test user at a bank
 	// (POST /users)
 	CreateUser(ctx context.Context, request CreateUserRequestObject) (CreateUserResponseObject, error)
-
+	// GetUser Get user
 	// (GET /users/{userId})
 	GetUser(ctx context.Context, request GetUserRequestObject) (GetUserResponseObject, error)
 	// CreateAccount Open an account for a user

@@ -1052,7 +1052,54 @@ type DepositAccount struct {
 }
 
 // DepositTransaction defines model for DepositTransaction.
-type DepositTransaction = Transaction
+type DepositTransaction struct {
+	// AccountId An opaque, provider-assigned identifier.
+	AccountId Identifier `json:"accountId"`
+
+	// Amount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	Amount Amount `json:"amount"`
+
+	// Category Provider's category, e.g. "Groceries".
+	Category    *string `json:"category,omitempty"`
+	CheckNumber *int32  `json:"checkNumber,omitempty"`
+
+	// DebitCreditMemo Direction of an absolute amount from the account holder's view.
+	DebitCreditMemo DebitCreditMemo `json:"debitCreditMemo"`
+	Description     *string         `json:"description,omitempty"`
+
+	// ForeignAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	ForeignAmount *Amount `json:"foreignAmount,omitempty"`
+
+	// ForeignCurrency ISO 4217 currency code.
+	ForeignCurrency *Iso4217Code `json:"foreignCurrency,omitempty"`
+	Memo            *string      `json:"memo,omitempty"`
+
+	// MerchantCategoryCode ISO 18245 merchant category code (MCC).
+	MerchantCategoryCode *int32 `json:"merchantCategoryCode,omitempty"`
+
+	// Payee Merchant or counterparty name as shown to the customer.
+	Payee *string `json:"payee,omitempty"`
+
+	// PostedTimestamp RFC 3339 date-time; providers send UTC.
+	PostedTimestamp *Timestamp `json:"postedTimestamp,omitempty"`
+	Reference       *string    `json:"reference,omitempty"`
+
+	// ReferenceTransactionId For a posted transaction, the id of the pending transaction it replaces.
+	ReferenceTransactionId *Identifier       `json:"referenceTransactionId,omitempty"`
+	Status                 TransactionStatus `json:"status"`
+	SubCategory            *string           `json:"subCategory,omitempty"`
+
+	// TransactionId An opaque, provider-assigned identifier.
+	TransactionId Identifier `json:"transactionId"`
+
+	// TransactionTimestamp RFC 3339 date-time; providers send UTC.
+	TransactionTimestamp *Timestamp `json:"transactionTimestamp,omitempty"`
+
+	// TransactionType Deposit: ADJUSTMENT, ATMDEPOSIT, ATMWITHDRAWAL, BILLPAYMENT, CHECK, DEPOSIT, DIRECTDEPOSIT, DIVIDEND, FEE, INTEREST, POSCREDIT, POSDEBIT, TRANSFER, WITHDRAWAL.
+	// Card: ADJUSTMENT, CASHADVANCE, FEE, INTEREST, PAYMENT, PURCHASE, RETURN. Loan: ADJUSTMENT, FEE, INTEREST, PAYMENT, PAYOFF.
+	// Unknown values must be tolerated.
+	TransactionType *string `json:"transactionType,omitempty"`
+}
 
 // Error The FDX error body.
 type Error struct {
@@ -1144,8 +1191,7 @@ type LoanTransaction struct {
 	Amount Amount `json:"amount"`
 
 	// Category Provider's category, e.g. "Groceries".
-	Category    *string `json:"category,omitempty"`
-	CheckNumber *int32  `json:"checkNumber,omitempty"`
+	Category *string `json:"category,omitempty"`
 
 	// DebitCreditMemo Direction of an absolute amount from the account holder's view.
 	DebitCreditMemo DebitCreditMemo `json:"debitCreditMemo"`
@@ -1442,8 +1488,7 @@ type Transaction struct {
 	Amount Amount `json:"amount"`
 
 	// Category Provider's category, e.g. "Groceries".
-	Category    *string `json:"category,omitempty"`
-	CheckNumber *int32  `json:"checkNumber,omitempty"`
+	Category *string `json:"category,omitempty"`
 
 	// DebitCreditMemo Direction of an absolute amount from the account holder's view.
 	DebitCreditMemo DebitCreditMemo `json:"debitCreditMemo"`
@@ -1689,11 +1734,19 @@ type GetNotificationSubscriptionParams struct {
 	XFapiInteractionId *InteractionId `json:"x-fapi-interaction-id,omitempty"`
 }
 
+// NotificationParams defines parameters for Notification.
+type NotificationParams struct {
+	XJwsSignature string `json:"x-jws-signature"`
+}
+
 // RevokeConsentJSONRequestBody defines body for RevokeConsent for application/json ContentType.
 type RevokeConsentJSONRequestBody = ConsentRevocationRequest
 
 // CreateNotificationSubscriptionJSONRequestBody defines body for CreateNotificationSubscription for application/json ContentType.
 type CreateNotificationSubscriptionJSONRequestBody = NotificationSubscriptionRequest
+
+// NotificationJSONRequestBody defines body for Notification for application/json ContentType.
+type NotificationJSONRequestBody = Notification
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -7881,4 +7934,144 @@ func ParseGetNotificationSubscriptionResponse(rsp *http.Response) (*GetNotificat
 	}
 
 	return response, nil
+}
+
+// CallbackInitiator sends OpenAPI callback requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a callback expression on the parent operation's request body,
+// e.g. `{$request.body#/callbackUrl}`).
+type CallbackInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// CallbackInitiatorOption allows setting custom parameters during construction.
+type CallbackInitiatorOption func(*CallbackInitiator) error
+
+// NewCallbackInitiator creates a new CallbackInitiator with reasonable defaults.
+func NewCallbackInitiator(opts ...CallbackInitiatorOption) (*CallbackInitiator, error) {
+	initiator := CallbackInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithCallbackHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithCallbackHTTPClient(doer HttpRequestDoer) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithCallbackRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the callback request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithCallbackRequestEditorFn(fn RequestEditorFn) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *CallbackInitiator) applyCallbackEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CallbackInitiatorInterface is the interface specification for the callback initiator.
+type CallbackInitiatorInterface interface {
+	// NotificationWithBody fires the notification callback with any body
+	NotificationWithBody(ctx context.Context, targetURL string, params *NotificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	Notification(ctx context.Context, targetURL string, params *NotificationParams, body NotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *CallbackInitiator) NotificationWithBody(ctx context.Context, targetURL string, params *NotificationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotificationCallbackRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) Notification(ctx context.Context, targetURL string, params *NotificationParams, body NotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotificationCallbackRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewNotificationCallbackRequest builds a application/json POST request for the notification callback
+func NewNotificationCallbackRequest(targetURL string, params *NotificationParams, body NotificationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNotificationCallbackRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewNotificationCallbackRequestWithBody builds a POST request for the notification callback with any body
+func NewNotificationCallbackRequestWithBody(targetURL string, params *NotificationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-jws-signature", params.XJwsSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("x-jws-signature", headerParam0)
+
+	}
+	return req, nil
 }

@@ -1131,6 +1131,69 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
+// CallbackReceiverInterface represents handlers for receiving inbound
+// callback requests. Each callback becomes a Handle*Callback
+// method that the implementation fills in. The caller mounts the per-
+// callback http.Handler returned by {Op}CallbackHandler at
+// whatever URL path they advertise to senders.
+type CallbackReceiverInterface interface {
+	// A signed event notification
+	// HandleNotificationCallback handles the POST callback for notification.
+	HandleNotificationCallback(w http.ResponseWriter, r *http.Request, params NotificationParams)
+}
+
+// CallbackReceiverMiddlewareFunc wraps an http.Handler with cross-
+// cutting behavior (signature verification, logging, rate limiting, ...).
+type CallbackReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// NotificationCallbackHandler returns the http.Handler for the notification callback.
+// Mount this at the URL path advertised to callback senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func NotificationCallbackHandler(si CallbackReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...CallbackReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		_ = err
+
+		// Parameter object where we will unmarshal all parameters from the request.
+		var params NotificationParams
+
+		// ------------- Required header parameter "x-jws-signature" -------------
+		if valueList, found := r.Header[http.CanonicalHeaderKey("x-jws-signature")]; found {
+			var XJwsSignature string
+			n := len(valueList)
+			if n != 1 {
+				errHandler(w, r, &TooManyValuesForParamError{ParamName: "x-jws-signature", Count: n})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "x-jws-signature", valueList[0], &XJwsSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				errHandler(w, r, &InvalidParamFormatError{ParamName: "x-jws-signature", Err: err})
+				return
+			}
+			params.XJwsSignature = XJwsSignature
+
+		} else {
+			err := fmt.Errorf("Header parameter x-jws-signature is required, but not found")
+			errHandler(w, r, &RequiredHeaderError{ParamName: "x-jws-signature", Err: err})
+			return
+		}
+
+		si.HandleNotificationCallback(w, r, params)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
 type BadRequestResponseHeaders struct {
 	XFapiInteractionId *string
 }
