@@ -1,0 +1,106 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Cluster is an FDX data cluster. Each cluster is also one OAuth scope with
+// the same name, so a grant's clusters are read from the token's scope.
+type Cluster string
+
+// The FDX data clusters. InvestmentsCluster and CustomerPersonal exist in FDX
+// and may be requested, but no obconnect connector serves data for them yet.
+const (
+	AccountBasic     Cluster = "ACCOUNT_BASIC"
+	AccountDetailed  Cluster = "ACCOUNT_DETAILED"
+	Transactions     Cluster = "TRANSACTIONS"
+	Statements       Cluster = "STATEMENTS"
+	CustomerContact  Cluster = "CUSTOMER_CONTACT"
+	PaymentSupport   Cluster = "PAYMENT_SUPPORT"
+	Investments      Cluster = "INVESTMENTS"
+	CustomerPersonal Cluster = "CUSTOMER_PERSONAL"
+)
+
+// AllClusters lists the clusters obconnect knows, in a stable order.
+var AllClusters = []Cluster{AccountBasic, AccountDetailed, Transactions, Statements, CustomerContact, PaymentSupport, Investments, CustomerPersonal}
+
+// Valid reports whether c is one of the known FDX clusters.
+func (c Cluster) Valid() bool { return slices.Contains(AllClusters, c) }
+
+// String returns the FDX name, which is also the OAuth scope.
+func (c Cluster) String() string { return string(c) }
+
+// ParseClusters reads the clusters out of an OAuth scope string
+// ("openid offline_access ACCOUNT_BASIC TRANSACTIONS"). Scopes that are not
+// clusters (openid, offline_access, bank extensions) are skipped; the result
+// is sorted in AllClusters order and has no duplicates.
+func ParseClusters(scope string) []Cluster {
+	var out []Cluster
+	for _, f := range strings.Fields(scope) {
+		c := Cluster(f)
+		if c.Valid() && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b Cluster) int { return slices.Index(AllClusters, a) - slices.Index(AllClusters, b) })
+	return out
+}
+
+// Purpose is the declared purpose of a consent. The set is closed by
+// construction: the only values are the exported variables below, and the
+// list deliberately has no advertising or marketing purpose. The zero value
+// is invalid and is rejected wherever a purpose is required.
+type Purpose struct{ name string }
+
+// The purposes a consent can declare. FDX and US rules (CFPB section 1033)
+// forbid using consumer-permissioned data for targeted advertising, so no
+// such purpose exists here.
+var (
+	PurposeAccountAggregation          = Purpose{"ACCOUNT_AGGREGATION"}
+	PurposePersonalFinancialManagement = Purpose{"PERSONAL_FINANCIAL_MANAGEMENT"}
+	PurposeFraudDetection              = Purpose{"FRAUD_DETECTION"}
+	PurposePayments                    = Purpose{"PAYMENTS"}
+	PurposeCreditDecisioning           = Purpose{"CREDIT_DECISIONING"}
+)
+
+// AllPurposes lists every purpose.
+func AllPurposes() []Purpose {
+	return []Purpose{PurposeAccountAggregation, PurposePersonalFinancialManagement, PurposeFraudDetection, PurposePayments, PurposeCreditDecisioning}
+}
+
+// ParsePurpose returns the purpose with the given wire name, or an error for
+// any other text (including every advertising or marketing variant).
+func ParsePurpose(s string) (Purpose, error) {
+	for _, p := range AllPurposes() {
+		if p.name == s {
+			return p, nil
+		}
+	}
+	return Purpose{}, fmt.Errorf("model: %q is not a permitted purpose", truncateText(s))
+}
+
+// Valid reports whether p is one of the permitted purposes.
+func (p Purpose) Valid() bool { return p.name != "" }
+
+// String returns the wire name, e.g. "PERSONAL_FINANCIAL_MANAGEMENT".
+func (p Purpose) String() string { return p.name }
+
+// MarshalText writes the wire name; the zero Purpose is an error.
+func (p Purpose) MarshalText() ([]byte, error) {
+	if !p.Valid() {
+		return nil, fmt.Errorf("model: zero Purpose")
+	}
+	return []byte(p.name), nil
+}
+
+// UnmarshalText accepts only the permitted purposes.
+func (p *Purpose) UnmarshalText(b []byte) error {
+	v, err := ParsePurpose(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
