@@ -1,0 +1,273 @@
+package faults_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// page is what the fake bank serves: a transactions page whose next key is
+// always "next-key".
+func fakeBank() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"page":{"nextPageKey":"next-key"},"transactions":[{"transactionId":"t1","amount":12.50},{"transactionId":"t2","amount":7.25}]}`)
+	})
+}
+
+type harness struct {
+	inj    *faults.Injector
+	srv    *httptest.Server
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{}
+	h.inj = faults.New(faults.Options{Banks: []string{"chase", "citi"}, Sleep: func(ctx context.Context, d time.Duration) error {
+		h.mu.Lock()
+		h.sleeps = append(h.sleeps, d)
+		h.mu.Unlock()
+		return nil
+	}})
+	mux := http.NewServeMux()
+	mux.Handle("/chase/", h.inj.Middleware("chase")(fakeBank()))
+	mux.Handle("/citi/", h.inj.Middleware("citi")(fakeBank()))
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *harness) get(t *testing.T, path string) (*http.Response, []byte, error) {
+	t.Helper()
+	// A fresh connection per call, so a reset never poisons the next call
+	// and the transport never silently retries on a reused connection.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, h.srv.URL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("x-fapi-interaction-id", "iid-1")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+const txPath = "/citi/fdx/v4/accounts/acc-1/transactions"
+
+func TestErrorFaultOnTheWire(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "citi", Endpoint: "searchForAccountTransactions", Status: 503, FDXCode: ptr(501), RetryAfter: ptr(2), Times: 2})
+	require.NoError(t, err)
+
+	for i := range 2 {
+		resp, body, err := h.get(t, txPath)
+		require.NoError(t, err)
+		assert.Equal(t, 503, resp.StatusCode, "call %d", i)
+		assert.Equal(t, "2", resp.Header.Get("Retry-After"))
+		assert.Equal(t, "iid-1", resp.Header.Get("x-fapi-interaction-id"))
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		var e map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(body, &e))
+		assert.Equal(t, "501", string(e["code"]), "integer form")
+	}
+	resp, _, err := h.get(t, txPath)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode, "the rule is used up after two calls")
+
+	// Other endpoints and banks are untouched.
+	resp, _, err = h.get(t, "/chase/accounts/acc-1/transactions")
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+
+	rules := h.inj.List(t.Context())
+	require.Len(t, rules, 1)
+	assert.Equal(t, 2, rules[0].Hits)
+}
+
+func TestErrorCodeAsStringAndDefaults(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "chase", Status: 404, FDXCode: ptr(701), CodeAsString: true, Times: 1})
+	require.NoError(t, err)
+	_, err = h.inj.Add(t.Context(), faults.Spec{Bank: "chase", Status: 429, Times: 1})
+	require.NoError(t, err)
+
+	resp, body, err := h.get(t, "/chase/accounts")
+	require.NoError(t, err)
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Contains(t, string(body), `"code":"701"`)
+
+	resp, body, err = h.get(t, "/chase/accounts")
+	require.NoError(t, err)
+	assert.Equal(t, 429, resp.StatusCode)
+	assert.Contains(t, string(body), `"code":1207`, "standard code for the status")
+	assert.Empty(t, resp.Header.Get("Retry-After"), "no Retry-After unless asked for")
+}
+
+func TestLatencyIsRequestedExactly(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "chase", Endpoint: "getAccount", Mode: faults.ModeLatencyOnly, Latency: 1500 * time.Millisecond, RetryAfter: ptr(1)})
+	require.NoError(t, err)
+	resp, body, err := h.get(t, "/chase/accounts/acc-1")
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, string(body), "transactions", "served normally after the delay")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	assert.Equal(t, []time.Duration{1500 * time.Millisecond}, h.sleeps)
+}
+
+func TestMalformedBody(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "citi", Mode: faults.ModeMalformedBody, Times: 1})
+	require.NoError(t, err)
+	resp, body, err := h.get(t, txPath)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	var v any
+	assert.Error(t, json.Unmarshal(body, &v))
+}
+
+func TestTruncatedBody(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "citi", Mode: faults.ModeTruncatedBody, Times: 1})
+	require.NoError(t, err)
+	resp, body, err := h.get(t, txPath)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Less(t, len(body), int(resp.ContentLength))
+	assert.True(t, strings.HasPrefix(`{"page":{"nextPageKey":"next-key"}`, string(body[:min(len(body), 10)])))
+}
+
+func TestConnectionReset(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "citi", Mode: faults.ModeConnectionReset, Times: 1})
+	require.NoError(t, err)
+	_, _, err = h.get(t, txPath)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF), "got %v", err)
+	_, _, err = h.get(t, txPath)
+	require.NoError(t, err, "only the next call")
+}
+
+func TestRepeatPageKey(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.inj.Add(t.Context(), faults.Spec{Bank: "chase", Endpoint: "searchForAccountTransactions", Mode: faults.ModeRepeatPageKey, Times: 1})
+	require.NoError(t, err)
+
+	_, body, err := h.get(t, "/chase/accounts/a/transactions")
+	require.NoError(t, err)
+	assert.Contains(t, string(body), `"nextPageKey":"next-key"`, "a first page has no key to repeat")
+
+	_, body, err = h.get(t, "/chase/accounts/a/transactions?pageKey=k2")
+	require.NoError(t, err)
+	assert.Contains(t, string(body), `"nextPageKey":"k2"`)
+	assert.Contains(t, string(body), `"amount":12.50`, "numbers keep their text")
+
+	_, body, err = h.get(t, "/chase/accounts/a/transactions?pageKey=k3")
+	require.NoError(t, err)
+	assert.Contains(t, string(body), `"nextPageKey":"next-key"`)
+}
+
+func TestFractionIsDeterministicAndExact(t *testing.T) {
+	run := func() []int {
+		in := faults.New(faults.Options{})
+		_, err := in.Add(t.Context(), faults.Spec{Bank: "chase", Status: 500, Fraction: ptr(0.25)})
+		require.NoError(t, err)
+		h := in.Wrap("chase", "getAccount", fakeBank())
+		var hit []int
+		for i := range 100 {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/chase/accounts/a", nil))
+			if rec.Code == 500 {
+				hit = append(hit, i)
+			}
+		}
+		return hit
+	}
+	a := run()
+	assert.Len(t, a, 25)
+	assert.Equal(t, a, run())
+}
+
+func TestValidation(t *testing.T) {
+	in := faults.New(faults.Options{Banks: []string{"chase"}})
+	bad := []faults.Spec{
+		{},
+		{Bank: "hsbc"},
+		{Bank: "chase", Endpoint: "nope"},
+		{Bank: "chase", Mode: "explode"},
+		{Bank: "chase", Status: 99},
+		{Bank: "chase", Latency: -1},
+		{Bank: "chase", Latency: time.Hour},
+		{Bank: "chase", RetryAfter: ptr(-1)},
+		{Bank: "chase", Times: -2},
+		{Bank: "chase", Fraction: ptr(1.5)},
+		{Bank: "chase", Fraction: ptr(0.5), Times: 3},
+	}
+	for _, s := range bad {
+		_, err := in.Add(t.Context(), s)
+		assert.ErrorIs(t, err, faults.ErrInvalid, "%+v", s)
+	}
+	assert.Empty(t, in.List(t.Context()))
+	assert.ErrorIs(t, in.Delete(t.Context(), "flt-x"), faults.ErrNotFound)
+}
+
+func TestExportImport(t *testing.T) {
+	in := faults.New(faults.Options{})
+	r, err := in.Add(t.Context(), faults.Spec{Bank: "chase", Status: 503, Times: 3})
+	require.NoError(t, err)
+	st := in.Export(t.Context())
+	other := faults.New(faults.Options{})
+	require.NoError(t, other.Import(t.Context(), st))
+	assert.Equal(t, in.List(t.Context()), other.List(t.Context()))
+
+	st.Rules = append(st.Rules, faults.Rule{ID: r.ID, Spec: faults.Spec{Bank: "chase"}})
+	assert.ErrorIs(t, other.Import(t.Context(), st), faults.ErrInvalid, "duplicate id")
+	assert.Len(t, other.List(t.Context()), 1, "a bad import changes nothing")
+}
+
+func TestOperationID(t *testing.T) {
+	cases := map[string]string{
+		"GET /chase/accounts":                          "searchForAccounts",
+		"GET /chase/fdx/v6/accounts/a1":                "getAccount",
+		"GET /citi/accounts/a1/transactions":           "searchForAccountTransactions",
+		"GET /citi/accounts/a1/statements":             "searchForAccountStatements",
+		"GET /citi/accounts/a1/statements/s1":          "getAccountStatement",
+		"GET /citi/accounts/a1/contact":                "getAccountContact",
+		"GET /citi/accounts/a1/payment-networks":       "getAccountPaymentNetworks",
+		"GET /usbank/customers/current":                "getCurrentCustomer",
+		"GET /usbank/consents/c1":                      "getConsent",
+		"PUT /usbank/consents/c1/revocation":           "revokeConsent",
+		"POST /usbank/notification-subscriptions":      "createNotificationSubscription",
+		"GET /usbank/notification-subscriptions":       "listNotificationSubscriptions",
+		"GET /usbank/notification-subscriptions/s1":    "getNotificationSubscription",
+		"DELETE /usbank/notification-subscriptions/s1": "deleteNotificationSubscription",
+		"POST /chase/token":                            "token",
+		"GET /chase/jwks.json":                         "jwks",
+		"GET /chase/.well-known/openid-configuration":  "",
+		"DELETE /chase/accounts":                       "",
+	}
+	for in, want := range cases {
+		m, p, _ := strings.Cut(in, " ")
+		assert.Equal(t, want, faults.OperationID(m, p), in)
+	}
+}
