@@ -134,7 +134,7 @@ type JWKSKeySource struct {
 	keys        map[string]jose.JSONWebKey
 	fetchedAt   time.Time // last successful fetch
 	attemptedAt time.Time // last attempt, successful or not
-	generation  uint64    // bumped on every attempt
+	generation  uint64    // bumped when an attempt ends
 }
 
 // NewJWKSKeySource returns a source reading the JWK Set at jwksURL. Nothing
@@ -214,6 +214,7 @@ func DiscoverJWKS(ctx context.Context, discoveryURL string, opts *JWKSOptions) (
 
 // Key implements [KeySource].
 func (s *JWKSKeySource) Key(ctx context.Context, kid string) (jose.JSONWebKey, error) {
+	waited := false
 	for {
 		s.mu.RLock()
 		k, found := s.keys[kid]
@@ -229,20 +230,30 @@ func (s *JWKSKeySource) Key(ctx context.Context, kid string) (jose.JSONWebKey, e
 			if found {
 				return k, nil // stale but the best we have
 			}
+			if !waited {
+				// A fetch may be in flight (it set attemptedAt when it
+				// began): wait for it once and look again rather than
+				// report a key that is about to arrive as unknown.
+				if err := s.acquire(ctx); err != nil {
+					return jose.JSONWebKey{}, &Error{Kind: ErrKeysUnavailable, KeyID: kid, Cause: err}
+				}
+				<-s.fetching
+				waited = true
+				continue
+			}
 			return jose.JSONWebKey{}, &Error{Kind: ErrUnknownKey, KeyID: kid, Detail: "not in the cached JWKS; refresh rate-limited"}
 		}
 
-		select {
-		case s.fetching <- struct{}{}:
-		case <-ctx.Done():
-			return jose.JSONWebKey{}, &Error{Kind: ErrKeysUnavailable, KeyID: kid, Cause: ctx.Err()}
+		if err := s.acquire(ctx); err != nil {
+			return jose.JSONWebKey{}, &Error{Kind: ErrKeysUnavailable, KeyID: kid, Cause: err}
 		}
 		s.mu.RLock()
 		raced := s.generation != gen
 		s.mu.RUnlock()
 		if raced {
-			// Someone fetched while we waited; look again.
+			// A fetch completed while we waited; look again.
 			<-s.fetching
+			waited = true
 			continue
 		}
 		err := s.refresh(ctx)
@@ -262,15 +273,27 @@ func (s *JWKSKeySource) Key(ctx context.Context, kid string) (jose.JSONWebKey, e
 	}
 }
 
+// acquire takes the fetching token; the caller releases it with
+// <-s.fetching.
+func (s *JWKSKeySource) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case s.fetching <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Refresh fetches the JWK Set now, ignoring the cache age but not the
 // MinRefreshInterval floor (it returns nil without fetching inside it).
 // Calling it at start-up surfaces a misconfigured URL before the first
 // notification arrives.
 func (s *JWKSKeySource) Refresh(ctx context.Context) error {
-	select {
-	case s.fetching <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.acquire(ctx); err != nil {
+		return err
 	}
 	defer func() { <-s.fetching }()
 	s.mu.RLock()
@@ -285,12 +308,26 @@ func (s *JWKSKeySource) Refresh(ctx context.Context) error {
 // refresh must be called holding the fetching token.
 func (s *JWKSKeySource) refresh(ctx context.Context) error {
 	s.mu.Lock()
+	prev := s.attemptedAt
 	s.attemptedAt = s.now()
-	s.generation++
 	s.mu.Unlock()
+	// Bumped when the attempt ends, so that anyone who looked at the
+	// cache before it knows to look again.
+	defer func() {
+		s.mu.Lock()
+		s.generation++
+		s.mu.Unlock()
+	}()
 
 	body, err := fetch(ctx, s.client, s.url, s.maxBody)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up; that says nothing about the bank, so
+			// it must not use up the refresh allowance of the next one.
+			s.mu.Lock()
+			s.attemptedAt = prev
+			s.mu.Unlock()
+		}
 		return err
 	}
 	keys, err := parseJWKS(body)
