@@ -322,7 +322,7 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	// The session is mutated by one browser at a time; the provider lock is
 	// not held across calls into Users and Consents.
 	p.mu.Lock()
-	st := s.stage
+	st, user := s.stage, s.user
 	p.mu.Unlock()
 	if form.Get("decision") == "deny" || form.Get("action") == "cancel" {
 		p.dropSession(s.id)
@@ -356,7 +356,7 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 		p.renderStage(w, r, s, want, "")
 	case stageOTP:
-		err := p.deps.Users.VerifyOTP(ctx, s.user.ID, strings.TrimSpace(form.Get("otp")))
+		err := p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
 		switch {
 		case errors.Is(err, ErrInvalidOTP):
 			p.failedAttempt(w, r, s, want, "The one-time code is incorrect.")
@@ -379,7 +379,7 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 			p.renderStage(w, r, s, want, "Choose Approve or Deny.")
 			return
 		}
-		p.approve(w, r, s, want, form["account"])
+		p.approve(w, r, s, user, want, form["account"])
 	}
 }
 
@@ -400,11 +400,11 @@ func (p *Provider) failedAttempt(w http.ResponseWriter, r *http.Request, s *sess
 func (p *Provider) renderStage(w http.ResponseWriter, r *http.Request, s *session, csrf, msg string) {
 	var accounts []AccountChoice
 	p.mu.Lock()
-	st := s.stage
+	st, user := s.stage, s.user
 	p.mu.Unlock()
 	if st == stageConsent {
 		var err error
-		accounts, err = p.deps.Users.AccountsForConsent(r.Context(), s.user.ID)
+		accounts, err = p.deps.Users.AccountsForConsent(r.Context(), user.ID)
 		if err != nil {
 			p.log.Error("listing accounts for consent failed", "error", err)
 			p.renderError(w, http.StatusServiceUnavailable, "Your accounts cannot be listed right now. Please try again.")
@@ -418,9 +418,9 @@ func (p *Provider) renderStage(w http.ResponseWriter, r *http.Request, s *sessio
 	p.renderPage(w, status, s, csrf, msg, accounts)
 }
 
-func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, csrf string, chosen []string) {
+func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, user User, csrf string, chosen []string) {
 	ctx := r.Context()
-	offered, err := p.deps.Users.AccountsForConsent(ctx, s.user.ID)
+	offered, err := p.deps.Users.AccountsForConsent(ctx, user.ID)
 	if err != nil {
 		p.log.Error("listing accounts for consent failed", "error", err)
 		p.renderError(w, http.StatusServiceUnavailable, "Your accounts cannot be listed right now. Please try again.")
@@ -448,7 +448,7 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, c
 	}
 	now := p.now()
 	cr := ConsentRequest{
-		UserID: s.user.ID, ClientID: s.req.ClientID, ClientName: s.clientName, Purpose: s.req.Purpose,
+		UserID: user.ID, ClientID: s.req.ClientID, ClientName: s.clientName, Purpose: s.req.Purpose,
 		Clusters: slices.Clone(s.req.Clusters), AccountIDs: ids, DurationDays: s.req.DurationDays,
 		LookbackDays: s.req.LookbackDays, CreatedAt: now, ExpiresAt: now.Add(time.Duration(s.req.DurationDays) * 24 * time.Hour),
 	}
@@ -462,7 +462,7 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, c
 	code := randomToken(32)
 	p.mu.Lock()
 	p.codes[tokenKey(code)] = &codeEntry{
-		req: s.req, userID: s.user.ID, userName: s.user.DisplayName, consentID: consentID,
+		req: s.req, userID: user.ID, userName: user.DisplayName, consentID: consentID,
 		accountIDs: ids, consentExpiresAt: cr.ExpiresAt, authTime: now, expiresAt: now.Add(p.cfg.CodeTTL),
 	}
 	p.mu.Unlock()

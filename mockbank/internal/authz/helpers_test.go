@@ -114,18 +114,20 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type testEnv struct {
-	t        *testing.T
+	t        testing.TB
 	p        *Provider
 	srv      *httptest.Server
+	mux      *http.ServeMux
 	issuer   string
 	consents *fakeConsents
 	clock    *fakeClock
 }
 
-func newEnv(t *testing.T, mutate func(*Config)) *testEnv {
+func newEnv(t testing.TB, mutate func(*Config)) *testEnv {
 	t.Helper()
 	env := &testEnv{t: t, consents: newFakeConsents(), clock: &fakeClock{t: time.Now().Truncate(time.Second)}}
 	mux := http.NewServeMux()
+	env.mux = mux
 	env.srv = httptest.NewServer(mux)
 	t.Cleanup(env.srv.Close)
 	env.issuer = env.srv.URL + "/testbank"
@@ -180,11 +182,11 @@ func (e *testEnv) oauthConfig(id, secret string, scopes ...string) *oauth2.Confi
 // browser is a plain-HTTP user agent: it keeps cookies and stops at
 // redirects so tests can read them.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -211,7 +213,7 @@ func (b *browser) post(u string, form url.Values) page {
 	return readPage(b.t, resp)
 }
 
-func readPage(t *testing.T, resp *http.Response) page {
+func readPage(t testing.TB, resp *http.Response) page {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
@@ -225,7 +227,7 @@ var (
 )
 
 // hidden returns the form target and the session fields of a page.
-func (pg page) hidden(t *testing.T) (string, url.Values) {
+func (pg page) hidden(t testing.TB) (string, url.Values) {
 	t.Helper()
 	s, c, a := reSession.FindStringSubmatch(pg.body), reCSRF.FindStringSubmatch(pg.body), reAction.FindStringSubmatch(pg.body)
 	require.NotNil(t, s, "no session field in page: %s", pg.body)
