@@ -495,7 +495,9 @@ type failingStore struct{}
 func (failingStore) Claim(context.Context, string, time.Duration) (bool, error) {
 	return false, errors.New("redis: connection refused")
 }
-func (failingStore) Release(context.Context, string) error { return errors.New("redis: connection refused") }
+func (failingStore) Release(context.Context, string) error {
+	return errors.New("redis: connection refused")
+}
 
 func BenchmarkVerify(b *testing.B) {
 	bank := newSigner(b, "chase")
