@@ -120,3 +120,21 @@ func IsNetworkError(err error) bool {
 	var oe *net.OpError
 	return errors.As(err, &oe)
 }
+
+// InteractionID returns the x-fapi-interaction-id of an exchange, for
+// BankError.InteractionID: the bank's echo in the response if present,
+// else the id the sdk's transport put on the request actually sent (the
+// request a connector built does not carry it, because transports must not
+// modify their caller's request).
+func InteractionID(resp *http.Response) string {
+	if resp == nil {
+		return ""
+	}
+	if id := resp.Header.Get("x-fapi-interaction-id"); id != "" {
+		return id
+	}
+	if resp.Request != nil {
+		return resp.Request.Header.Get("x-fapi-interaction-id")
+	}
+	return ""
+}

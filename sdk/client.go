@@ -1,0 +1,273 @@
+package sdk
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// Config configures a Client. Every option is a field; the zero value of a
+// field means its documented default. Credentials are fields too, never a
+// string to parse.
+type Config struct {
+	// ClientID is the integrator's OAuth client id at the bank. Required.
+	ClientID string
+	// ClientSecret is used by banks whose profile says client_secret_basic.
+	ClientSecret string
+	// PrivateKey and KeyID are used by banks whose profile says
+	// private_key_jwt: the key signs client assertions (RSA keys sign PS256,
+	// P-256 ECDSA keys ES256, Ed25519 keys EdDSA) and KeyID is its `kid` in
+	// the JWKS registered with the bank.
+	PrivateKey crypto.Signer
+	KeyID      string
+	// RedirectURL is the default OAuth redirect URI (a LinkRequest may
+	// override it). It must be registered with the bank.
+	RedirectURL string
+	// BaseURL selects the environment: "" is the connector's default
+	// (its sandbox); production URLs come from the bank's developer
+	// programme.
+	BaseURL string
+	// HTTPClient is the base client (proxy, TLS, timeouts). Its Transport
+	// is wrapped, never modified. Nil means http.DefaultTransport with a
+	// 60 s timeout.
+	HTTPClient *http.Client
+	// Logger receives debug logs of each exchange (method, path, status,
+	// duration, interaction id; never headers, tokens or bodies) and warnings
+	// on retries. Nil means silent.
+	Logger *slog.Logger
+	// TokenStore persists tokens per grant. Nil means an in-memory store
+	// private to this Client (tokens are lost on restart).
+	TokenStore TokenStore
+	// Retry configures retries of idempotent reads. Zero means defaults.
+	Retry RetryPolicy
+	// PageSize is the page size asked of the bank; 0 means the profile's
+	// default. It is clamped to the profile's maximum.
+	PageSize int
+	// RateLimit overrides the profile's client-side limit; zero keeps the
+	// profile's. RequestsPerSecond < 0 disables client-side limiting.
+	RateLimit driver.RateLimit
+	// WrapTransport, if set, wraps the innermost transport (the one that
+	// sends each attempt), e.g. with otelhttp.NewTransport for tracing.
+	// It sees every request as sent, one call per attempt.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Observer, if set, is called after every HTTP exchange (data and OAuth)
+	// with facts safe to record as metrics.
+	Observer func(Exchange)
+	// Now is the clock used for consent expiry checks; nil means time.Now.
+	Now func() time.Time
+}
+
+// Exchange describes one HTTP exchange for an Observer. It holds no
+// headers, bodies or tokens.
+type Exchange struct {
+	Bank          string
+	Method        string
+	Path          string
+	Status        int // 0 when no response arrived
+	Duration      time.Duration
+	InteractionID string
+	Err           error // transport error, nil when a response arrived
+}
+
+// RetryPolicy configures retries. Only idempotent reads are retried, only
+// for RateLimited, Unavailable and Internal failures (HTTP 429, 5xx,
+// connection resets), with full-jitter exponential backoff; a bank's
+// Retry-After wins over the backoff when present.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; 0 means 4, 1 disables retries.
+	MaxAttempts int
+	// BaseDelay is the first backoff ceiling; 0 means 200 ms.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff; 0 means 10 s.
+	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After honoured; a bank asking for
+	// more fails the call with RateLimited at once. 0 means 60 s.
+	MaxRetryAfter time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 4
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = 200 * time.Millisecond
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 10 * time.Second
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = 60 * time.Second
+	}
+	return p
+}
+
+// Client is the portable client for one bank and one set of integrator
+// credentials. It is safe for concurrent use by many goroutines and serves
+// any number of grants (users); create one per bank at start-up and share it.
+type Client struct {
+	bank    string
+	cfg     Config
+	conn    driver.Connector
+	profile driver.Profile
+	log     *slog.Logger
+	retry   RetryPolicy
+	now     func() time.Time
+	store   TokenStore
+	limiter *rate.Limiter // nil: unlimited
+	// dataHTTP is what the connector got; authHTTP is for OAuth endpoints
+	// (no bearer token, client assertion added where needed).
+	dataHTTP *http.Client
+	authHTTP *http.Client
+	oauth    *oauth2.Config
+	pageSize int
+
+	mu     sync.Mutex
+	grants map[string]*grantTokens // by Grant.key()
+}
+
+// Open returns a Client for the bank registered under name. It does no
+// network I/O. Errors: InvalidArgument for an unknown bank (the message
+// lists the registered ones), missing credentials or an invalid profile.
+func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
+	opener, err := lookup(bank)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ClientID == "" {
+		return nil, &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: "Config.ClientID is required"}
+	}
+	c := &Client{
+		bank:   bank,
+		cfg:    cfg,
+		log:    cfg.Logger,
+		retry:  cfg.Retry.withDefaults(),
+		now:    cfg.Now,
+		store:  cfg.TokenStore,
+		grants: map[string]*grantTokens{},
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.store == nil {
+		c.store = NewMemoryTokenStore()
+	}
+	base := http.DefaultTransport
+	timeout := 60 * time.Second
+	if cfg.HTTPClient != nil {
+		if cfg.HTTPClient.Transport != nil {
+			base = cfg.HTTPClient.Transport
+		}
+		timeout = cfg.HTTPClient.Timeout
+	}
+	if cfg.WrapTransport != nil {
+		base = cfg.WrapTransport(base)
+	}
+	observed := &observeTransport{c: c, next: base}
+	c.dataHTTP = &http.Client{Timeout: timeout, Transport: &limitTransport{c: c, next: &interactionTransport{next: &bearerTransport{next: observed}}}}
+
+	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: cfg.ClientID})
+	if err != nil {
+		return nil, obcerr.Wrap(err, InvalidArgument, "sdk.Open")
+	}
+	if conn == nil {
+		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: "connector " + bank + " opened nil"}
+	}
+	c.conn = conn
+	c.profile = conn.Profile()
+	if err := c.checkProfile(); err != nil {
+		return nil, err
+	}
+	c.authHTTP = &http.Client{Timeout: timeout, Transport: &interactionTransport{next: &assertionTransport{c: c, next: observed}}}
+	rl := c.profile.RateLimit
+	if cfg.RateLimit.RequestsPerSecond != 0 {
+		rl = cfg.RateLimit
+	}
+	if rl.RequestsPerSecond > 0 {
+		burst := max(rl.Burst, 1)
+		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), burst)
+	}
+	c.pageSize = c.profile.DefaultPageSize
+	if cfg.PageSize > 0 {
+		c.pageSize = cfg.PageSize
+	}
+	c.pageSize = min(max(c.pageSize, 1), c.profile.MaxPageSize)
+	style := oauth2.AuthStyleInHeader
+	if c.profile.Auth.ClientAuth == driver.PrivateKeyJWT {
+		style = oauth2.AuthStyleInParams
+	}
+	c.oauth = &oauth2.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   c.profile.Auth.AuthorizationURL,
+			TokenURL:  c.profile.Auth.TokenURL,
+			AuthStyle: style,
+		},
+		RedirectURL: cfg.RedirectURL,
+	}
+	if c.profile.Auth.ClientAuth == driver.PrivateKeyJWT {
+		c.oauth.ClientSecret = "" // never sent alongside an assertion
+	}
+	return c, nil
+}
+
+func (c *Client) checkProfile() error {
+	p := c.profile
+	var bad []string
+	if p.MaxPageSize <= 0 {
+		bad = append(bad, "MaxPageSize")
+	}
+	if p.Pagination != driver.PaginationOffset && p.Pagination != driver.PaginationPageKey {
+		bad = append(bad, "Pagination")
+	}
+	if p.Auth.AuthorizationURL == "" || p.Auth.TokenURL == "" {
+		bad = append(bad, "Auth endpoints")
+	}
+	if p.Auth.PARRequired && p.Auth.PARURL == "" {
+		bad = append(bad, "Auth.PARURL (PAR required)")
+	}
+	switch p.Auth.ClientAuth {
+	case driver.ClientSecretBasic:
+		if c.cfg.ClientSecret == "" {
+			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses client_secret_basic: Config.ClientSecret is required"}
+		}
+	case driver.PrivateKeyJWT:
+		if c.cfg.PrivateKey == nil || c.cfg.KeyID == "" {
+			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses private_key_jwt: Config.PrivateKey and Config.KeyID are required"}
+		}
+		if _, err := signingAlg(c.cfg.PrivateKey); err != nil {
+			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: err.Error()}
+		}
+	default:
+		bad = append(bad, "Auth.ClientAuth")
+	}
+	if len(bad) > 0 {
+		return &Error{Code: Internal, Op: "sdk.Open", Msg: fmt.Sprintf("connector %s has an invalid profile: %s", c.bank, strings.Join(bad, ", "))}
+	}
+	return nil
+}
+
+// Bank returns the registry name of the client's bank.
+func (c *Client) Bank() string { return c.bank }
+
+// Profile returns the bank's profile as its connector declares it.
+func (c *Client) Profile() driver.Profile { return c.profile }
+
+// Connector returns the underlying driver, for optional capabilities a
+// future SDK version does not wrap yet. Calls made through it bypass
+// retries and consent checks.
+func (c *Client) Connector() driver.Connector { return c.conn }

@@ -1,0 +1,466 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/internal/fakebank"
+)
+
+func TestOpenUnknownBankListsRegistered(t *testing.T) {
+	setup(t, fakebank.Options{}, nil)
+	_, err := sdk.Open(context.Background(), "nosuchbank", sdk.Config{ClientID: "x"})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "nosuchbank")
+	assert.Contains(t, err.Error(), "fake")
+}
+
+func TestRegisterDuplicatePanics(t *testing.T) {
+	sdk.Register("dup-test", fakebank.Opener(fakebank.Options{}))
+	assert.Panics(t, func() { sdk.Register("dup-test", fakebank.Opener(fakebank.Options{})) })
+	assert.Panics(t, func() { sdk.Register("", fakebank.Opener(fakebank.Options{})) })
+	assert.Panics(t, func() { sdk.Register("nil-opener", nil) })
+}
+
+func TestOpenRequiresCredentialsForProfile(t *testing.T) {
+	bank := fakebank.New()
+	defer bank.Close()
+	sdk.Register("cred-basic", fakebank.Opener(fakebank.Options{Name: "cred-basic"}))
+	_, err := sdk.Open(context.Background(), "cred-basic", sdk.Config{ClientID: "x", BaseURL: bank.URL()})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "ClientSecret")
+	sdk.Register("cred-jwt", fakebank.Opener(fakebank.Options{Name: "cred-jwt", ClientAuth: driver.PrivateKeyJWT}))
+	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Config{ClientID: "x", BaseURL: bank.URL()})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "PrivateKey")
+	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Config{BaseURL: bank.URL()})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+}
+
+func TestStartLinkURL(t *testing.T) {
+	_, c := setup(t, fakebank.Options{}, nil)
+	p, err := c.StartLink(context.Background(), sdk.LinkRequest{
+		Clusters: []sdk.Cluster{sdk.Transactions, sdk.AccountBasic}, Purpose: sdk.PurposeFraudDetection,
+		Duration: 89*24*time.Hour + time.Minute, LookbackDays: 30,
+	})
+	require.NoError(t, err)
+	u, err := url.Parse(p.AuthURL)
+	require.NoError(t, err)
+	q := u.Query()
+	assert.Equal(t, "code", q.Get("response_type"))
+	assert.Equal(t, "client-1", q.Get("client_id"))
+	assert.Equal(t, "openid offline_access ACCOUNT_BASIC TRANSACTIONS", q.Get("scope"))
+	assert.Equal(t, "S256", q.Get("code_challenge_method"))
+	assert.NotEmpty(t, q.Get("code_challenge"))
+	assert.NotEqual(t, p.Verifier, q.Get("code_challenge"))
+	assert.Equal(t, p.State, q.Get("state"))
+	assert.Equal(t, p.Nonce, q.Get("nonce"))
+	assert.Equal(t, "FRAUD_DETECTION", q.Get("purpose"))
+	assert.Equal(t, "90", q.Get("duration_days"))
+	assert.Equal(t, "30", q.Get("lookback_days"))
+	assert.Equal(t, "https://app.example/cb", q.Get("redirect_uri"))
+	assert.NotContains(t, p.String(), p.Verifier)
+}
+
+func TestStartLinkValidation(t *testing.T) {
+	_, c := setup(t, fakebank.Options{Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.Transactions}}, nil)
+	ctx := context.Background()
+	good := sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposePayments, Duration: 24 * time.Hour}
+	for name, tc := range map[string]struct {
+		mut  func(*sdk.LinkRequest)
+		code sdk.Code
+	}{
+		"no clusters":     {func(r *sdk.LinkRequest) { r.Clusters = nil }, sdk.InvalidArgument},
+		"unknown cluster": {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{"ADS"} }, sdk.InvalidArgument},
+		"unsupported":     {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{sdk.Statements} }, sdk.Unimplemented},
+		"no purpose":      {func(r *sdk.LinkRequest) { r.Purpose = sdk.Purpose{} }, sdk.InvalidArgument},
+		"zero duration":   {func(r *sdk.LinkRequest) { r.Duration = 0 }, sdk.InvalidArgument},
+		"366 days":        {func(r *sdk.LinkRequest) { r.Duration = 366 * 24 * time.Hour }, sdk.InvalidArgument},
+		"bad redirect":    {func(r *sdk.LinkRequest) { r.RedirectURL = "/relative" }, sdk.InvalidArgument},
+	} {
+		r := good
+		tc.mut(&r)
+		_, err := c.StartLink(ctx, r)
+		assert.Equal(t, tc.code, sdk.ErrorCode(err), name)
+	}
+	good.Duration = sdk.MaxConsentDuration
+	_, err := c.StartLink(ctx, good)
+	assert.NoError(t, err)
+	_, err = sdk.ParsePurpose("ADVERTISING")
+	assert.Error(t, err)
+}
+
+func TestLinkAndGrant(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c, sdk.AccountBasic, sdk.Transactions)
+	assert.NotEmpty(t, g.ConsentID)
+	assert.Equal(t, []sdk.Cluster{sdk.AccountBasic, sdk.Transactions}, g.Clusters)
+	assert.Equal(t, []string{"chk-1", "cc-1", "loan-1"}, g.AccountIDs)
+	assert.WithinDuration(t, time.Now().AddDate(0, 0, 30), g.ExpiresAt, time.Minute)
+	user, pass, ok := func() (string, string, bool) {
+		r := http.Request{Header: bank.LastTokenRequestAuth()}
+		return r.BasicAuth()
+	}()
+	assert.True(t, ok)
+	assert.Equal(t, "client-1", user)
+	assert.Equal(t, "s3cret-value", pass)
+	assert.NotContains(t, g.String(), "at-")
+}
+
+func TestLinkPARWithPrivateKeyJWT(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	bank, c := setup(t, fakebank.Options{ClientAuth: driver.PrivateKeyJWT, PARRequired: true}, func(cfg *sdk.Config) {
+		cfg.ClientSecret, cfg.PrivateKey, cfg.KeyID = "", key, "kid-1"
+	})
+	p, err := c.StartLink(context.Background(), sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposeAccountAggregation, Duration: time.Hour})
+	require.NoError(t, err)
+	u, _ := url.Parse(p.AuthURL)
+	assert.ElementsMatch(t, []string{"client_id", "request_uri"}, keys(u.Query()))
+	cb, err := fakebank.Consent(context.Background(), p.AuthURL)
+	require.NoError(t, err)
+	g, err := c.CompleteLink(context.Background(), p, cb)
+	require.NoError(t, err)
+	assert.NotEmpty(t, g.ConsentID)
+	h := bank.LastTokenRequestAuth()
+	assert.Empty(t, h.Get("Authorization"))
+	assertion := h.Get("X-Form-Assertion")
+	require.NotEmpty(t, assertion)
+	assert.Equal(t, 3, len(strings.Split(assertion, ".")))
+}
+
+func keys(v url.Values) []string {
+	var out []string
+	for k := range v {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestCompleteLinkErrors(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	ctx := context.Background()
+	p, err := c.StartLink(ctx, sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposePayments, Duration: time.Hour})
+	require.NoError(t, err)
+	cb, err := fakebank.Consent(ctx, p.AuthURL)
+	require.NoError(t, err)
+	bad := url.Values{"state": {"forged"}, "code": cb["code"]}
+	_, err = c.CompleteLink(ctx, p, bad)
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+
+	bank.Deny(true)
+	p2, err := c.StartLink(ctx, sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposePayments, Duration: time.Hour})
+	require.NoError(t, err)
+	cb2, err := fakebank.Consent(ctx, p2.AuthURL)
+	require.NoError(t, err)
+	_, err = c.CompleteLink(ctx, p2, cb2)
+	assert.ErrorIs(t, err, sdk.ErrPermissionDenied)
+
+	// A code replayed or exchanged with the wrong verifier is refused.
+	p.Verifier = "wrong-verifier-wrong-verifier-wrong-verifier-123"
+	_, err = c.CompleteLink(ctx, p, cb)
+	assert.ErrorIs(t, err, sdk.ErrUnauthenticated)
+}
+
+func TestDataReads(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	accounts, err := collect(t, c.Accounts(ctx, g))
+	require.NoError(t, err)
+	require.Len(t, accounts, 3)
+	assert.Nil(t, accounts[0].Balances)
+
+	a, err := c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	require.NotNil(t, a.Balances)
+	assert.Equal(t, "1234567890123.45 USD", a.Balances.Current.String())
+
+	txs, err := collect(t, c.Transactions(ctx, g, "chk-1", sdk.TxQuery{}))
+	require.NoError(t, err)
+	_, truth, _ := bank.Truth()
+	assert.Equal(t, truth["chk-1"], txs) // 23 across 5 pages of 5
+
+	filtered, err := collect(t, c.Transactions(ctx, g, "chk-1", sdk.TxQuery{
+		Start: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)}))
+	require.NoError(t, err)
+	assert.Len(t, filtered, 3)
+
+	sts, err := collect(t, c.Statements(ctx, g, "chk-1", sdk.TxQuery{}))
+	require.NoError(t, err)
+	require.Len(t, sts, 2)
+	rc, err := c.StatementPDF(ctx, g, "chk-1", sts[0].ID)
+	require.NoError(t, err)
+	body, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	assert.True(t, bytes.HasPrefix(body, []byte("%PDF")))
+	_, err = c.StatementPDF(ctx, g, "chk-1", "nope")
+	assert.ErrorIs(t, err, sdk.ErrNotFound)
+	var be *sdk.BankError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, 1205, be.Code)
+	assert.Equal(t, 404, be.HTTPStatus)
+	assert.NotEmpty(t, be.InteractionID)
+
+	ct, err := c.Contact(ctx, g, "chk-1")
+	require.NoError(t, err)
+	assert.Len(t, ct.Holders, 1)
+	pns, err := c.PaymentNetworks(ctx, g, "chk-1")
+	require.NoError(t, err)
+	require.Len(t, pns, 1)
+	assert.Equal(t, "123456786789", pns[0].Identifier.Reveal())
+	cs, err := c.Consent(ctx, g)
+	require.NoError(t, err)
+	assert.Equal(t, sdk.ConsentStatus("ACTIVE"), cs.Status)
+
+	for _, r := range bank.DataRequests() {
+		assert.Len(t, r.Header.Get("x-fapi-interaction-id"), 36, r.URL.Path)
+		assert.True(t, strings.HasPrefix(r.Header.Get("Authorization"), "Bearer at-"))
+	}
+}
+
+// TestConsentEnforcedBeforeNetwork: out-of-grant calls never reach the bank.
+func TestConsentEnforcedBeforeNetwork(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	bank, c := setup(t, fakebank.Options{Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions, sdk.CustomerContact, sdk.PaymentSupport}},
+		func(cfg *sdk.Config) { cfg.Now = func() time.Time { return clock() } })
+	g := link(t, c, sdk.AccountBasic, sdk.Transactions)
+	ctx := context.Background()
+	before := bank.DataCalls.Load()
+
+	_, err := c.Account(ctx, g, "chk-1") // ACCOUNT_DETAILED not granted
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	_, err = c.Contact(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	_, err = c.PaymentNetworks(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	_, err = collect(t, c.Transactions(ctx, g, "someone-elses", sdk.TxQuery{}))
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	_, err = collect(t, c.Statements(ctx, g, "chk-1", sdk.TxQuery{}))
+	assert.ErrorIs(t, err, sdk.ErrUnimplemented) // bank does not offer STATEMENTS
+	_, err = collect(t, c.Transactions(ctx, g, "chk-1", sdk.TxQuery{Start: now, End: now.Add(-48 * time.Hour)}))
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	_, err = collect(t, c.Transactions(ctx, g, "bad/id", sdk.TxQuery{}))
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+
+	clock = func() time.Time { return g.ExpiresAt }
+	_, err = collect(t, c.Accounts(ctx, g))
+	assert.ErrorIs(t, err, sdk.ErrConsentExpired)
+	assert.Equal(t, before, bank.DataCalls.Load(), "no request may reach the bank")
+}
+
+func TestRetriesAndRetryAfter(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	bank.Fail(fakebank.Fault{Status: 503, Code: 501, Count: 2})
+	_, err := c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	bank.Fail(fakebank.Fault{Status: 429, Code: 1207, Count: 10, RetryAfter: 120})
+	_, err = c.Account(ctx, g, "chk-1")
+	require.ErrorIs(t, err, sdk.ErrRateLimited)
+	d, ok := sdk.RetryAfter(err)
+	assert.True(t, ok)
+	assert.Equal(t, 120*time.Second, d)
+}
+
+func TestNoRetryOnClientErrorsOrRevoke(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	before := bank.DataCalls.Load()
+	_, err := c.Account(ctx, g, "no-such") // in grant? no: ScopeNotGranted, no call
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	bank.Fail(fakebank.Fault{Status: 404, Code: 701})
+	_, err = c.Account(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrNotFound)
+	assert.Equal(t, before+1, bank.DataCalls.Load())
+	bank.Fail(fakebank.Fault{Status: 503, Code: 501})
+	err = c.Revoke(ctx, g)
+	assert.ErrorIs(t, err, sdk.ErrUnavailable)
+	assert.Equal(t, before+2, bank.DataCalls.Load(), "revocation is not retried")
+}
+
+func TestDuplicateCursorStops(t *testing.T) {
+	_, c := setup(t, fakebank.Options{RepeatCursor: true}, nil)
+	g := link(t, c)
+	txs, err := collect(t, c.Transactions(context.Background(), g, "chk-1", sdk.TxQuery{}))
+	require.ErrorIs(t, err, sdk.ErrInternal)
+	assert.Contains(t, err.Error(), "repeated a page cursor")
+	assert.Len(t, txs, 10) // two pages of 5, then the repeat is caught
+}
+
+func TestTokenRefreshMidIterationConcurrent(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	tokensBefore := bank.TokenCalls.Load()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			n := 0
+			for _, err := range c.Transactions(ctx, g, "chk-1", sdk.TxQuery{}) {
+				if err != nil {
+					errs <- err
+					return
+				}
+				n++
+				if n == 7 && i == 0 {
+					bank.ExpireAccessTokens() // the bank forgets the token mid-iteration
+				}
+			}
+			if n != 23 {
+				errs <- errors.New("incomplete iteration")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// One refresh serves every goroutine (rotation makes a second refresh
+	// with the spent refresh token fail).
+	assert.Equal(t, tokensBefore+1, bank.TokenCalls.Load())
+}
+
+func TestExpiredAccessTokenRefreshesAndPersists(t *testing.T) {
+	store := sdk.NewMemoryTokenStore()
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.TokenStore = store })
+	bank.SetAccessTTL(time.Second) // within the SDK's refresh margin: always refreshed
+	g := link(t, c)
+	first, err := store.Get(context.Background(), g.TokenKey())
+	require.NoError(t, err)
+	_, err = c.Account(context.Background(), g, "chk-1")
+	require.NoError(t, err)
+	second, err := store.Get(context.Background(), g.TokenKey())
+	require.NoError(t, err)
+	assert.NotEqual(t, first.RefreshToken, second.RefreshToken, "rotated refresh token persisted")
+}
+
+func TestRevokeAndAccountRevocation(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	require.NoError(t, c.RevokeAccounts(ctx, g, "cc-1"))
+	_, err := c.Account(ctx, g, "cc-1")
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	cs, err := c.Consent(ctx, g)
+	require.NoError(t, err)
+	assert.Equal(t, sdk.ConsentStatus("REVOKED"), cs.Accounts[1].Status)
+
+	require.NoError(t, c.Revoke(ctx, g))
+	before := bank.DataCalls.Load()
+	_, err = c.Account(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	assert.Equal(t, before, bank.DataCalls.Load())
+
+	_, c2 := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
+	g2 := link(t, c2)
+	assert.ErrorIs(t, c2.RevokeAccounts(ctx, g2, "cc-1"), sdk.ErrUnimplemented)
+}
+
+func TestRevokedAtBankIsClassified(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	bank.RevokeConsent(g.ConsentID)
+	_, err := c.Account(context.Background(), g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	bank2, c2 := setup(t, fakebank.Options{}, nil)
+	g2 := link(t, c2)
+	bank2.ExpireConsent(g2.ConsentID)
+	_, err = c2.Account(context.Background(), g2, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrConsentExpired)
+}
+
+func TestContextCancellation(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	var last error
+	for _, err := range c.Transactions(ctx, g, "chk-1", sdk.TxQuery{}) {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+		if n == 3 {
+			cancel()
+		}
+	}
+	assert.ErrorIs(t, last, sdk.ErrCanceled)
+	assert.ErrorIs(t, last, context.Canceled)
+	assert.Equal(t, 5, n, "the page in hand is finished, the next fetch fails")
+	// A retry wait is cut short by the context.
+	bank.Fail(fakebank.Fault{Status: 503, Code: 501, Count: 100, RetryAfter: 30})
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	_, err := c.Account(ctx2, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrDeadlineExceeded)
+}
+
+func TestTokensNeverLogged(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var mu sync.Mutex
+	var exchanges []sdk.Exchange
+	store := sdk.NewMemoryTokenStore()
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+		cfg.Logger = logger
+		cfg.TokenStore = store
+		cfg.Observer = func(e sdk.Exchange) { mu.Lock(); exchanges = append(exchanges, e); mu.Unlock() }
+	})
+	g := link(t, c)
+	ctx := context.Background()
+	bank.Fail(fakebank.Fault{Status: 500, Code: 500})
+	_, _ = c.Account(ctx, g, "chk-1")
+	bank.ExpireAccessTokens()
+	_, _ = collect(t, c.Transactions(ctx, g, "chk-1", sdk.TxQuery{}))
+	pns, _ := c.PaymentNetworks(ctx, g, "chk-1")
+	logger.Info("app", "grant", g, "networks", pns)
+	tok, err := store.Get(ctx, g.TokenKey())
+	require.NoError(t, err)
+	out := buf.String()
+	assert.Contains(t, out, "obconnect http")
+	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, "s3cret-value", "Bearer", "123456786789", "at-", "rt-"} {
+		assert.NotContains(t, out, secret)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotEmpty(t, exchanges)
+}
+
+func TestRateLimiterFromProfile(t *testing.T) {
+	// 1000 rps burst 1 must still let calls through; the limiter waits
+	// honour the context.
+	_, c := setup(t, fakebank.Options{RateLimit: driver.RateLimit{RequestsPerSecond: 0.001, Burst: 1}}, nil)
+	g := link(t, c)
+	_, err := c.Account(context.Background(), g, "chk-1") // uses the single token
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = c.Account(ctx, g, "chk-1")
+	assert.True(t, errors.Is(err, sdk.ErrRateLimited) || errors.Is(err, sdk.ErrDeadlineExceeded), "%v", err)
+}

@@ -1,0 +1,94 @@
+// Package sdk is obconnect's portable open-banking client: one API for
+// every bank, whatever its FDX version, pagination style, client
+// authentication or error quirks.
+//
+// An integrator imports sdk and, with a blank import, the connectors of the
+// banks they use; holds one [*Client] per bank; links users with
+// [Client.StartLink] and [Client.CompleteLink]; and reads their data with
+// the returned [*Grant]:
+//
+//	import (
+//		"github.com/obconnect/obconnect/sdk"
+//		_ "github.com/obconnect/obconnect/connectors/chase"
+//	)
+//
+//	client, err := sdk.Open(ctx, "chase", sdk.Config{ClientID: id, PrivateKey: key, KeyID: kid, RedirectURL: cb})
+//	pending, err := client.StartLink(ctx, sdk.LinkRequest{
+//		Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions},
+//		Purpose:  sdk.PurposePersonalFinancialManagement,
+//		Duration: 90 * 24 * time.Hour,
+//	})
+//	// store pending, redirect the user to pending.AuthURL; on the callback:
+//	grant, err := client.CompleteLink(ctx, pending, r.URL.Query())
+//	for tx, err := range client.Transactions(ctx, grant, accountID, sdk.TxQuery{}) { ... }
+//
+// The design follows gocloud.dev and database/sql: [Client] is a concrete
+// type that owns everything common (validation, consent checks, retries,
+// rate limiting, pagination, error classification, logging); a bank's
+// connector implements the small interface in package sdk/driver and
+// registers itself with [Register]. The data model lives in sdk/model and
+// the error codes in sdk/obcerr; both are re-exported here as aliases, so
+// integrators need no other import.
+//
+// Libraries: golang.org/x/oauth2 for the OAuth flows (PKCE, code exchange,
+// refresh), github.com/go-jose/go-jose/v4 to sign private_key_jwt client
+// assertions, github.com/coreos/go-oidc/v3 to verify ID tokens against the
+// bank's JWKS, golang.org/x/time/rate for the client-side token bucket and
+// github.com/google/uuid for interaction ids. Each is the maintained
+// reference implementation of its standard; none is re-implemented here.
+//
+// # Errors
+//
+// Every error carries a code: test with errors.Is and the sentinels
+// (errors.Is(err, sdk.ErrConsentRevoked)) or read it with [ErrorCode]. When
+// the bank answered, its error (FDX code, message, debug message, HTTP
+// status, x-fapi-interaction-id, Retry-After) is a [*BankError] reachable
+// with errors.As. Banks disagree on how to say "consent revoked" or "slow
+// down"; connectors map each bank's quirks so the codes mean the same
+// everywhere. Integrators can build every error type in their own tests
+// ([NewError], &sdk.Error{...}, &sdk.BankError{...}).
+//
+// Error strings, log lines and the String/LogValue of every type never
+// contain access or refresh tokens, client secrets, the PKCE verifier or
+// full account numbers (shown as "****6789").
+//
+// # Consent
+//
+// A [Grant] records what the user consented to: clusters, accounts, expiry.
+// Every data call checks it before any network traffic: a cluster the bank
+// does not offer is Unimplemented, a cluster or account outside the grant
+// is ScopeNotGranted, a grant past its expiry is ConsentExpired, a grant
+// revoked through [Client.Revoke] is ConsentRevoked. The bank enforces the
+// same rules again; the local check exists so that a bug in the
+// integrator's code cannot even ask for data it was not given.
+//
+// Purposes form a closed list with no advertising or marketing purpose;
+// consents last at most 365 days.
+//
+// # Retries and limits
+//
+// Idempotent reads are retried on RateLimited, Unavailable and Internal
+// (HTTP 429, 5xx, connection resets) with full-jitter exponential backoff,
+// honouring Retry-After. Revocations and subscriptions are never retried. A
+// client-side token bucket, configured from the bank's profile, keeps the
+// client under the bank's rate limit. Every request carries a fresh
+// x-fapi-interaction-id. Context cancellation and deadlines are honoured
+// everywhere, including while waiting for a retry or the rate limiter.
+//
+// # Concurrency
+//
+// A [Client] is safe for concurrent use and is meant to be shared. Token
+// refresh is serialised per grant: when many goroutines find the access
+// token expired at once, one refreshes, the rotated token is persisted in
+// the [TokenStore] before use, and the others use it. The store is re-read
+// before each refresh so processes sharing a store follow each other's
+// rotations. Iterators returned by the list methods are not themselves
+// safe for concurrent iteration; create one per goroutine.
+//
+// # Observability
+//
+// [Config.Logger] receives debug logs of each exchange (silent by default),
+// [Config.Observer] is called after each exchange with facts safe for
+// metrics, and [Config.WrapTransport] wraps the transport that sends each
+// attempt, for tracing.
+package sdk

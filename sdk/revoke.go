@@ -1,0 +1,115 @@
+package sdk
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/obconnect/obconnect/sdk/driver"
+)
+
+// Revoke revokes the whole consent at the bank, then revokes the refresh
+// token at the bank's revocation endpoint (best effort, RFC 7009), deletes
+// the tokens from the TokenStore and marks the grant revoked, so every
+// later call with it fails with ConsentRevoked before any network traffic.
+// It is not retried (the bank may have acted on a request whose answer was
+// lost; calling again then reports ConsentRevoked).
+//
+// The integrator must then delete the data obtained under the grant.
+func (c *Client) Revoke(ctx context.Context, g *Grant) error {
+	const op = "sdk.Revoke"
+	if g != nil && g.ConsentID == "" {
+		return &Error{Code: Unimplemented, Op: op, Msg: "the bank returned no consent id for this grant"}
+	}
+	_, err := call(ctx, c, op, g, "", "", false, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.conn.RevokeConsent(ctx, g.ConsentID, driver.ReasonUserAction)
+	})
+	if err != nil && ErrorCode(err) != ConsentRevoked {
+		return err
+	}
+	c.revokeRefreshToken(ctx, g)
+	if derr := c.store.Delete(ctx, g.TokenKey()); derr != nil {
+		c.log.WarnContext(ctx, "obconnect could not delete revoked grant's tokens", "bank", c.bank, "consent_id", g.ConsentID)
+	}
+	c.forgetTokens(g)
+	g.RevokedAt = c.now().UTC()
+	return err
+}
+
+// RevokeAccounts revokes some accounts of the consent and keeps the rest,
+// where the bank supports it (Unimplemented otherwise, before any network
+// call). The accounts are then outside the grant.
+func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...string) error {
+	const op = "sdk.RevokeAccounts"
+	ar, ok := c.conn.(driver.AccountRevoker)
+	if !ok {
+		return &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support account-level revocation"}
+	}
+	if len(accountIDs) == 0 {
+		return &Error{Code: InvalidArgument, Op: op, Msg: "no account ids"}
+	}
+	for _, id := range accountIDs {
+		if err := c.check(op, g, "", id); err != nil {
+			return err
+		}
+	}
+	if g.ConsentID == "" {
+		return &Error{Code: Unimplemented, Op: op, Msg: "the bank returned no consent id for this grant"}
+	}
+	_, err := call(ctx, c, op, g, "", "", false, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, ar.RevokeAccounts(ctx, g.ConsentID, slices.Clone(accountIDs), driver.ReasonUserAction)
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range accountIDs {
+		if !slices.Contains(g.RevokedAccounts, id) {
+			g.RevokedAccounts = append(g.RevokedAccounts, id)
+		}
+	}
+	return nil
+}
+
+// Subscribe asks the bank to send notifications of the given FDX types to
+// callbackURL, where the connector supports it (Unimplemented otherwise).
+// The subscription belongs to the grant's consent.
+func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, types ...string) (*driver.Subscription, error) {
+	const op = "sdk.Subscribe"
+	ns, ok := c.conn.(driver.NotificationSubscriber)
+	if !ok {
+		return nil, &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support notification subscriptions"}
+	}
+	if u, err := url.Parse(callbackURL); err != nil || !u.IsAbs() {
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "callback URL must be absolute"}
+	}
+	return call(ctx, c, op, g, "", "", false, func(ctx context.Context) (*driver.Subscription, error) {
+		return ns.Subscribe(ctx, callbackURL, slices.Clone(types))
+	})
+}
+
+// revokeRefreshToken tells the bank's revocation endpoint to drop the
+// refresh token; failures are logged, not returned: the consent itself is
+// already revoked and the tokens are deleted locally.
+func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
+	if c.profile.Auth.RevocationURL == "" {
+		return
+	}
+	tok, err := c.store.Get(ctx, g.TokenKey())
+	if err != nil || tok.RefreshToken == "" {
+		return
+	}
+	form := url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}
+	if c.profile.Auth.ClientAuth == driver.PrivateKeyJWT {
+		form.Set("client_id", c.cfg.ClientID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.profile.Auth.RevocationURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := c.doAuthJSON(req, "sdk.Revoke.token", http.StatusOK, nil); err != nil {
+		c.log.WarnContext(ctx, "obconnect token revocation failed", "bank", c.bank, "code", ErrorCode(err).String())
+	}
+}

@@ -1,0 +1,216 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// TokenStore persists a grant's OAuth tokens between calls and across
+// restarts. Back it with your own database (encrypt at rest: these are
+// bearer credentials). Keys are Grant.TokenKey() values. Implementations
+// must be safe for concurrent use.
+//
+// Refresh tokens rotate: every refresh Puts the new token, and the SDK
+// re-reads the store before refreshing, so several processes sharing one
+// store pick up each other's rotations instead of replaying a spent refresh
+// token.
+type TokenStore interface {
+	// Get returns the token for key, or an error for which ErrorCode is
+	// NotFound when there is none.
+	Get(ctx context.Context, key string) (*oauth2.Token, error)
+	// Put stores tok under key, replacing any previous token.
+	Put(ctx context.Context, key string, tok *oauth2.Token) error
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// MemoryTokenStore is an in-memory TokenStore, the default. Tokens are lost
+// when the process exits.
+type MemoryTokenStore struct {
+	mu sync.Mutex
+	m  map[string]oauth2.Token
+}
+
+// NewMemoryTokenStore returns an empty store.
+func NewMemoryTokenStore() *MemoryTokenStore { return &MemoryTokenStore{m: map[string]oauth2.Token{}} }
+
+// Get implements TokenStore; it returns a copy.
+func (s *MemoryTokenStore) Get(_ context.Context, key string) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[key]
+	if !ok {
+		return nil, &Error{Code: NotFound, Op: "sdk.MemoryTokenStore.Get", Msg: "no token for this grant"}
+	}
+	return &t, nil
+}
+
+// Put implements TokenStore; it stores a copy.
+func (s *MemoryTokenStore) Put(_ context.Context, key string, tok *oauth2.Token) error {
+	if tok == nil {
+		return &Error{Code: InvalidArgument, Op: "sdk.MemoryTokenStore.Put", Msg: "nil token"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = *tok
+	return nil
+}
+
+// Delete implements TokenStore.
+func (s *MemoryTokenStore) Delete(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+	return nil
+}
+
+// expiryMargin refreshes a little early so a token does not expire in
+// flight (x/oauth2 uses 10 s; bank clocks drift more).
+const expiryMargin = 30 * time.Second
+
+// grantTokens is the per-grant token source: at most one refresh at a
+// time (the mutex), rotation persisted before the new token is used, and
+// invalidation when the bank rejects a token it had not told us was
+// expired. It plays the role of oauth2.ReuseTokenSource, with persistence.
+type grantTokens struct {
+	c   *Client
+	key string
+
+	mu  sync.Mutex
+	cur *oauth2.Token
+	// rejected is an access token the bank refused; never reuse it from
+	// the store, even though its expiry says it is still valid.
+	rejected string
+}
+
+func (c *Client) tokensFor(g *Grant) *grantTokens {
+	k := g.TokenKey()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gt, ok := c.grants[k]
+	if !ok {
+		gt = &grantTokens{c: c, key: k}
+		c.grants[k] = gt
+	}
+	return gt
+}
+
+func (c *Client) forgetTokens(g *Grant) {
+	c.mu.Lock()
+	delete(c.grants, g.TokenKey())
+	c.mu.Unlock()
+}
+
+func valid(t *oauth2.Token, now time.Time) bool {
+	if t == nil || t.AccessToken == "" {
+		return false
+	}
+	return t.Expiry.IsZero() || now.Add(expiryMargin).Before(t.Expiry)
+}
+
+// token returns a valid access token, refreshing (and persisting the
+// rotated token) when needed. Errors are classified: Unauthenticated when
+// there is no token or the bank refused the refresh.
+func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	if valid(g.cur, now) {
+		return g.cur, nil
+	}
+	// Another process sharing the store may have refreshed already.
+	stored, err := g.c.store.Get(ctx, g.key)
+	if err != nil {
+		if obcerr.CodeOf(err) == NotFound {
+			return nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
+		}
+		return nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
+	}
+	if valid(stored, now) && stored.AccessToken != g.rejected {
+		g.cur = stored
+		return g.cur, nil
+	}
+	if stored.RefreshToken == "" {
+		return nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
+	}
+	// Refresh with only the refresh token so x/oauth2 does not short-cut on
+	// its own notion of validity.
+	src := g.c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, g.c.authHTTP), &oauth2.Token{RefreshToken: stored.RefreshToken})
+	fresh, err := src.Token()
+	if err != nil {
+		return nil, classifyOAuth(err, "sdk.token.refresh")
+	}
+	if fresh.RefreshToken == "" {
+		fresh.RefreshToken = stored.RefreshToken // no rotation this time
+	}
+	if err := g.c.store.Put(ctx, g.key, fresh); err != nil {
+		// Using a rotated token we could not persist would strand the grant
+		// after a restart: fail loudly instead.
+		return nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
+	}
+	g.cur = fresh
+	g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
+	return g.cur, nil
+}
+
+// invalidate drops the cached access token if it is still the one that was
+// rejected, forcing a refresh on next use.
+func (g *grantTokens) invalidate(rejected string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cur != nil && g.cur.AccessToken == rejected {
+		g.cur = nil
+		g.rejected = rejected
+	}
+}
+
+func (g *grantTokens) current() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cur == nil {
+		return ""
+	}
+	return g.cur.AccessToken
+}
+
+// classifyOAuth turns an x/oauth2 error into a classified error without
+// carrying the response body (which may echo a token) into the message.
+func classifyOAuth(err error, op string) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		code := Unauthenticated
+		switch {
+		case status == 429:
+			code = RateLimited
+		case status >= 500:
+			code = Unavailable
+		case re.ErrorCode == "invalid_request" || re.ErrorCode == "unsupported_grant_type":
+			code = InvalidArgument
+		}
+		return &Error{Code: code, Op: op, Msg: "token endpoint answered HTTP " + itoa(status) + " " + re.ErrorCode + describe(re.ErrorDescription)}
+	}
+	if c := obcerr.CodeOf(err); c == Canceled || c == DeadlineExceeded {
+		return &Error{Code: c, Op: op, Err: err}
+	}
+	return &Error{Code: Unavailable, Op: op, Msg: "token endpoint unreachable", Err: err}
+}
+
+func describe(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return ": " + s
+}
