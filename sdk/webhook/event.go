@@ -115,7 +115,11 @@ type PostedTransactions struct {
 // never a float.
 type LowBalance struct {
 	AccountID string
-	Balance   fdxtypes.Decimal
+	// Balance is the balance that fell under the threshold; HasBalance
+	// says whether the bank sent it (fields balance, availableBalance or
+	// currentBalance). A notification fired by hand may omit it.
+	Balance    fdxtypes.Decimal
+	HasBalance bool
 	// BalanceType is AVAILABLE or CURRENT when the bank says which, from
 	// the balanceType field or the name of the field carrying the amount.
 	BalanceType string
@@ -127,10 +131,11 @@ type LowBalance struct {
 	Currency string
 }
 
-// SuspectedFraud reports a transaction the bank suspects is fraudulent.
+// SuspectedFraud reports a transaction (or, when TransactionID is empty,
+// an account) the bank suspects of fraud. At least one of the two is set.
 type SuspectedFraud struct {
 	TransactionID string
-	AccountID     string // when sent
+	AccountID     string
 	Reason        string // when sent
 }
 
@@ -161,18 +166,26 @@ type ConsentUpdated struct {
 // re-authorisation link before ExpiresAt.
 type ConsentExpiring struct {
 	ConsentID string
+	// ExpiresAt is the consent's end (fields expirationTime, expiresAt,
+	// consentExpiresAt or expiresOn); zero when the bank did not say, in
+	// which case read the consent.
 	ExpiresAt time.Time
 }
 
 // PlannedOutage announces a maintenance window at the bank.
 type PlannedOutage struct {
-	OutageID    string
+	OutageID string
+	// Start and End bound the window (fields startTime and endTime); each
+	// is zero when not sent.
 	Start, End  time.Time
 	Description string // when sent
 }
 
-// decodeData fills e.Data for the known types. A known type whose fields
-// cannot be read exactly is an error: guessing would hide a bank's bug.
+// decodeData fills e.Data for the known types. The reference a type is
+// about (the account, the consent) is required. Details a bank may leave
+// out (a notification fired by hand often does) are optional, but a detail
+// that is present and unreadable (a balance of "NaN", two different
+// balances) is an error: guessing would hide a bank's bug.
 func (e *Event) decodeData() error {
 	switch e.Type {
 	case TypeTransactionsNew, TypeTransactionsPosted:
@@ -199,11 +212,11 @@ func (e *Event) decodeData() error {
 		if err != nil {
 			return err
 		}
-		if name == "" {
-			return missing("balance")
-		}
-		if d.Balance, err = fdxtypes.ParseDecimal(text); err != nil {
-			return fmt.Errorf("field %s: %w", name, err)
+		if name != "" {
+			if d.Balance, err = fdxtypes.ParseDecimal(text); err != nil {
+				return fmt.Errorf("field %s: %w", name, err)
+			}
+			d.HasBalance = true
 		}
 		switch name {
 		case "availableBalance":
@@ -230,8 +243,8 @@ func (e *Event) decodeData() error {
 		e.Data = d
 	case TypeFraudSuspected:
 		d := &SuspectedFraud{TransactionID: e.ref("TRANSACTION", "transactionId"), AccountID: e.ref("ACCOUNT", "accountId")}
-		if d.TransactionID == "" {
-			return missing("transactionId")
+		if d.TransactionID == "" && d.AccountID == "" {
+			return missing("transactionId or accountId")
 		}
 		var err error
 		if _, d.Reason, err = e.one("reason"); err != nil {
@@ -266,15 +279,14 @@ func (e *Event) decodeData() error {
 		if d.ConsentID == "" {
 			return missing("consentId")
 		}
-		name, text, err := e.one("expiresAt", "expirationTime", "consentExpiresAt", "expiresOn")
+		name, text, err := e.one("expirationTime", "expiresAt", "consentExpiresAt", "expiresOn")
 		if err != nil {
 			return err
 		}
-		if name == "" {
-			return missing("expiresAt")
-		}
-		if d.ExpiresAt, err = parseTimeOrDate(text); err != nil {
-			return fmt.Errorf("field %s: %w", name, err)
+		if name != "" {
+			if d.ExpiresAt, err = parseTimeOrDate(text); err != nil {
+				return fmt.Errorf("field %s: %w", name, err)
+			}
 		}
 		e.Data = d
 	case TypePlannedOutage:
@@ -287,19 +299,17 @@ func (e *Event) decodeData() error {
 		if err != nil {
 			return err
 		}
-		if sn == "" {
-			return missing("startTime")
+		if sn != "" {
+			if d.Start, err = parseTimeOrDate(st); err != nil {
+				return fmt.Errorf("field %s: %w", sn, err)
+			}
 		}
-		if en == "" {
-			return missing("endTime")
+		if en != "" {
+			if d.End, err = parseTimeOrDate(et); err != nil {
+				return fmt.Errorf("field %s: %w", en, err)
+			}
 		}
-		if d.Start, err = parseTimeOrDate(st); err != nil {
-			return fmt.Errorf("field %s: %w", sn, err)
-		}
-		if d.End, err = parseTimeOrDate(et); err != nil {
-			return fmt.Errorf("field %s: %w", en, err)
-		}
-		if d.End.Before(d.Start) {
+		if sn != "" && en != "" && d.End.Before(d.Start) {
 			return fmt.Errorf("outage ends (%s) before it starts (%s)", et, st)
 		}
 		if _, d.Description, err = e.one("description"); err != nil {

@@ -40,7 +40,7 @@ func TestVerifyTypedEvents(t *testing.T) {
 			&webhook.PostedTransactions{AccountID: "acc-1", TransactionIDs: []string{"tx-1", "tx-2"}}},
 		{"low balance", webhook.TestNotification{Type: webhook.TypeBalance, Subject: webhook.Subject{ID: "acc-2", Kind: "ACCOUNT"},
 			Fields: []webhook.Field{{"availableBalance", "12.30"}, {"threshold", "100.00"}, {"currency", "USD"}}},
-			&webhook.LowBalance{AccountID: "acc-2", Balance: fdxtypes.MustDecimal("12.30"), BalanceType: "AVAILABLE",
+			&webhook.LowBalance{AccountID: "acc-2", Balance: fdxtypes.MustDecimal("12.30"), HasBalance: true, BalanceType: "AVAILABLE",
 				Threshold: fdxtypes.MustDecimal("100.00"), HasThreshold: true, Currency: "USD"}},
 		{"suspected fraud", webhook.TestNotification{Type: webhook.TypeFraudSuspected, Subject: webhook.Subject{ID: "tx-9", Kind: "TRANSACTION"},
 			Fields: []webhook.Field{{"accountId", "acc-3"}}},
@@ -54,11 +54,21 @@ func TestVerifyTypedEvents(t *testing.T) {
 			Fields: []webhook.Field{{"accountIds", "acc-1,acc-2"}, {"status", "ACTIVE"}}},
 			&webhook.ConsentUpdated{ConsentID: "c-1", AccountIDs: []string{"acc-1", "acc-2"}, Status: "ACTIVE"}},
 		{"consent expiring", webhook.TestNotification{Type: webhook.TypeConsentExpiring, Subject: webhook.Subject{ID: "c-1", Kind: "CONSENT"},
-			Fields: []webhook.Field{{"expiresAt", "2026-06-08T12:00:00Z"}}},
+			Fields: []webhook.Field{{"expirationTime", "2026-06-08T12:00:00Z"}}},
 			&webhook.ConsentExpiring{ConsentID: "c-1", ExpiresAt: time.Date(2026, 6, 8, 12, 0, 0, 0, time.UTC)}},
 		{"planned outage", webhook.TestNotification{Type: webhook.TypePlannedOutage, Subject: webhook.Subject{ID: "m-1", Kind: "MAINTENANCE"},
 			Fields: []webhook.Field{{"startTime", "2026-06-02T01:00:00Z"}, {"endTime", "2026-06-02T03:00:00Z"}, {"description", "db upgrade"}}},
 			&webhook.PlannedOutage{OutageID: "m-1", Start: time.Date(2026, 6, 2, 1, 0, 0, 0, time.UTC), End: time.Date(2026, 6, 2, 3, 0, 0, 0, time.UTC), Description: "db upgrade"}},
+		// As mockbank's admin API fires them: references only, no details.
+		{"fired: low balance", webhook.TestNotification{Type: webhook.TypeBalance, Subject: webhook.Subject{ID: "acc-2", Kind: "ACCOUNT"}},
+			&webhook.LowBalance{AccountID: "acc-2"}},
+		{"fired: fraud on an account", webhook.TestNotification{Type: webhook.TypeFraudSuspected, Subject: webhook.Subject{ID: "acc-3", Kind: "ACCOUNT"},
+			Fields: []webhook.Field{{"accountId", "acc-3"}}},
+			&webhook.SuspectedFraud{AccountID: "acc-3"}},
+		{"fired: consent expiring", webhook.TestNotification{Type: webhook.TypeConsentExpiring, Subject: webhook.Subject{ID: "c-1", Kind: "CONSENT"}},
+			&webhook.ConsentExpiring{ConsentID: "c-1"}},
+		{"fired: planned outage", webhook.TestNotification{Type: webhook.TypePlannedOutage, Subject: webhook.Subject{ID: "outage-chase", Kind: "MAINTENANCE"}},
+			&webhook.PlannedOutage{OutageID: "outage-chase"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -421,10 +431,11 @@ func TestMalformedPayload(t *testing.T) {
 		{"no publisher", `{"notificationId":"n","type":"X","sentOn":"2026-06-01T12:00:00Z","notificationPayload":{"id":"a","idType":"ACCOUNT"}}`},
 		{"no payload", `{"notificationId":"n","type":"X",` + head + `}`},
 		{"balance as float text", `{"notificationId":"n","type":"BALANCE",` + head + `,"notificationPayload":{"id":"a","idType":"ACCOUNT","customFields":[{"name":"balance","value":"NaN"}]}}`},
-		{"balance missing", `{"notificationId":"n","type":"BALANCE",` + head + `,"notificationPayload":{"id":"a","idType":"ACCOUNT"}}`},
+		{"balance account missing", `{"notificationId":"n","type":"BALANCE",` + head + `,"notificationPayload":{"id":"c","idType":"CONSENT"}}`},
+		{"expiry unreadable", `{"notificationId":"n","type":"CONSENT_EXPIRING",` + head + `,"notificationPayload":{"id":"c","idType":"CONSENT","customFields":[{"name":"expirationTime","value":"soon"}]}}`},
+		{"consent event about an account", `{"notificationId":"n","type":"CONSENT_REVOKED",` + head + `,"notificationPayload":{"id":"a","idType":"ACCOUNT"}}`},
 		{"balances disagree", `{"notificationId":"n","type":"BALANCE",` + head + `,"notificationPayload":{"id":"a","idType":"ACCOUNT","customFields":[{"name":"balance","value":"1"},{"name":"availableBalance","value":"2"}]}}`},
-		{"fraud without transaction", `{"notificationId":"n","type":"FRAUD_SUSPECTED",` + head + `,"notificationPayload":{"id":"a","idType":"ACCOUNT"}}`},
-		{"expiring without date", `{"notificationId":"n","type":"CONSENT_EXPIRING",` + head + `,"notificationPayload":{"id":"c","idType":"CONSENT"}}`},
+		{"fraud about nothing", `{"notificationId":"n","type":"FRAUD_SUSPECTED",` + head + `,"notificationPayload":{"id":"p","idType":"PARTY"}}`},
 		{"outage ends before start", `{"notificationId":"n","type":"PLANNED_OUTAGE",` + head + `,"notificationPayload":{"id":"m","idType":"MAINTENANCE","customFields":[{"name":"startTime","value":"2026-06-02T03:00:00Z"},{"name":"endTime","value":"2026-06-02T01:00:00Z"}]}}`},
 	}
 	for _, tc := range tests {
