@@ -463,7 +463,7 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, u
 	p.mu.Lock()
 	p.codes[tokenKey(code)] = &codeEntry{
 		req: s.req, userID: user.ID, userName: user.DisplayName, consentID: consentID,
-		accountIDs: ids, consentExpiresAt: cr.ExpiresAt, authTime: now, expiresAt: now.Add(p.cfg.CodeTTL),
+		accountIDs: ids, consentExpiresAt: cr.ExpiresAt, authTime: time.Now(), expiresAt: now.Add(p.cfg.CodeTTL),
 	}
 	p.mu.Unlock()
 	p.log.Info("consent approved", "client_id", s.req.ClientID, "consent_id", consentID)

@@ -100,6 +100,16 @@ func TestPrivateKeyJWT(t *testing.T) {
 			assert.Equal(t, "invalid_client", out["error"])
 		})
 	}
+	// x/oauth2 with AuthStyleInHeader and no secret adds an empty Basic
+	// header next to the assertion: still accepted.
+	headerConf := env.oauthConfig(jc.id, "")
+	v2 := oauth2.GenerateVerifier()
+	q2 := env.consent(headerConf.AuthCodeURL("s", oauth2.S256ChallengeOption(v2)), "user_good", "", "acc-sav")
+	_, err = headerConf.Exchange(ctx, q2.Get("code"), oauth2.VerifierOption(v2),
+		oauth2.SetAuthURLParam("client_assertion_type", clientAssertionType),
+		oauth2.SetAuthURLParam("client_assertion", jc.assertion(t, env.issuer+"/token", time.Now().Add(time.Minute), "j-hdr")))
+	require.NoError(t, err)
+
 	// The issuer is an accepted audience too, and Basic is refused here.
 	st, out := refresh(jc.params(t, env.issuer))
 	require.Equal(t, http.StatusOK, st, out)

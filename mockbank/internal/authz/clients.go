@@ -247,10 +247,13 @@ func PublicJWKS(pub crypto.PublicKey, kid string) (json.RawMessage, error) {
 // authenticateClient applies the client's registered method. endpoint is the
 // absolute URL of the endpoint being called, an acceptable assertion audience.
 func (p *Provider) authenticateClient(r *http.Request, form url.Values, endpoint string) (*client, *OAuthError) {
-	if id, secret, ok := r.BasicAuth(); ok {
+	hasAssertion := form.Get("client_assertion_type") != "" || form.Get("client_assertion") != ""
+	if id, secret, ok := r.BasicAuth(); ok && !(hasAssertion && secret == "") {
 		return p.authBasic(id, secret)
 	}
-	if form.Get("client_assertion_type") != "" || form.Get("client_assertion") != "" {
+	// Basic with an empty password next to an assertion is what an oauth2
+	// client configured without a secret sends; it is not a second method.
+	if hasAssertion {
 		return p.authAssertion(form, endpoint)
 	}
 	if form.Get("client_secret") != "" {

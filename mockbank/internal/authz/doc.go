@@ -61,6 +61,12 @@
 // (offline_access is accepted but not required): open banking grants are
 // long-lived by design and bounded by the consent's duration instead.
 //
+// Time: everything the provider enforces (codes, access and refresh tokens,
+// consents, login sessions) follows Config.Clock, so advancing mockbank's
+// simulated time expires them. What a client checks with its own clock
+// follows the wall clock instead: ID-token iat, exp and auth_time, and the
+// exp of client assertions.
+//
 // client_credentials tokens carry no scope, no consent and no accounts; they
 // only let a client manage its notification subscriptions.
 //
@@ -100,8 +106,10 @@
 // inside Basic, as RFC 6749 section 2.3.1 says and x/oauth2 does; stored as
 // SHA-256 hashes) and private_key_jwt (RFC 7523 assertions signed with a key
 // from the client's registered inline JWKS; aud the issuer or the endpoint URL,
-// exp at most 10 minutes ahead, jti single use). Assertions are judged by the
-// wall clock, not Config.Clock, because clients sign them with theirs.
+// exp at most 10 minutes ahead, jti single use). An empty-password Basic
+// header next to an assertion (what x/oauth2 sends for a client without a
+// secret) is ignored. DemoClientKey derives the ready private_key_jwt
+// client's key from the mockbank seed.
 // Registration (/register, RFC 7591) is open, as befits a test double.
 //
 // # State

@@ -236,3 +236,21 @@ func TestRevocationIntrospectionAndConsentState(t *testing.T) {
 		}
 	})
 }
+
+// A simulated clock far from the wall clock must not break relying parties:
+// go-oidc checks ID-token times with its own clock.
+func TestSimulatedClockInThePast(t *testing.T) {
+	env := newEnv(t, nil)
+	env.clock.Advance(-400 * 24 * time.Hour)
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, env.issuer)
+	require.NoError(t, err)
+	id, secret := env.basicClient("")
+	conf := env.oauthConfig(id, secret)
+	tok := env.linked(conf)
+	_, err = provider.Verifier(&oidc.Config{ClientID: id}).Verify(ctx, tok.Extra("id_token").(string))
+	require.NoError(t, err)
+	info, err := env.p.AuthenticateToken(ctx, tok.AccessToken)
+	require.NoError(t, err)
+	assert.WithinDuration(t, env.clock.Now().Add(15*time.Minute), info.ExpiresAt, time.Second, "access tokens follow the provider clock")
+}

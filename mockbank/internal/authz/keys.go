@@ -68,9 +68,21 @@ func newSigningKey(priv crypto.Signer) (*signingKey, error) {
 // before the restart still verify. Not for production keys: the seed is the
 // whole secret.
 func deriveP256(seed, bank string) (*ecdsa.PrivateKey, error) {
+	return deriveP256Label("signing-key", seed, bank)
+}
+
+// DemoClientKey derives the private key of a bank's ready private_key_jwt
+// client from the mockbank seed, so the wiring can register its public half
+// (PublicJWKS) and the CLI, examples and tests can sign assertions with the
+// same key without storing it. It is a test credential, never a real one.
+func DemoClientKey(seed, bank string) (*ecdsa.PrivateKey, error) {
+	return deriveP256Label("demo-client-key", seed, bank)
+}
+
+func deriveP256Label(label, seed, bank string) (*ecdsa.PrivateKey, error) {
 	for counter := uint32(0); counter < 64; counter++ {
 		h := sha256.New()
-		h.Write([]byte("obconnect/mockbank/authz/signing-key/v1\x00"))
+		h.Write([]byte("obconnect/mockbank/authz/" + label + "/v1\x00"))
 		h.Write([]byte(bank))
 		h.Write([]byte{0})
 		h.Write([]byte(seed))

@@ -93,6 +93,15 @@ func TestKeysAndConfig(t *testing.T) {
 	assert.Equal(t, mk("s1").key.Load().kid, mk("s1").key.Load().kid, "same seed, same key")
 	assert.NotEqual(t, mk("s1").key.Load().kid, mk("s2").key.Load().kid)
 
+	k1, err := DemoClientKey("s1", "b")
+	require.NoError(t, err)
+	k2, err := DemoClientKey("s1", "b")
+	require.NoError(t, err)
+	assert.True(t, k1.Equal(k2))
+	assert.False(t, k1.Equal(mk("s1").key.Load().priv), "demo client key is not the signing key")
+	_, err = PublicJWKS(k1.Public(), "demo")
+	require.NoError(t, err)
+
 	d := mk("s1").Discovery()
 	assert.Equal(t, []string{"ES256"}, d.IDTokenSigningAlgs)
 	assert.Equal(t, []string{"private_key_jwt"}, d.TokenEndpointAuthMethods)
@@ -111,7 +120,7 @@ func TestKeysAndConfig(t *testing.T) {
 		_, err := New(cfg, deps)
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
-	_, err := New(Config{Bank: "b", Issuer: "http://x/b", AuthMethods: []string{AuthClientSecretBasic}}, Deps{})
+	_, err = New(Config{Bank: "b", Issuer: "http://x/b", AuthMethods: []string{AuthClientSecretBasic}}, Deps{})
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 
 	// TTLs are capped at FDX's 900 s.

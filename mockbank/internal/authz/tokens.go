@@ -34,7 +34,7 @@ type grant struct {
 	clusters         []string
 	accountIDs       []string
 	consentExpiresAt time.Time
-	authTime         time.Time
+	authTime         time.Time // wall clock, for the ID token's auth_time
 	createdAt        time.Time
 	revoked          atomic.Bool
 }
@@ -353,9 +353,14 @@ func (p *Provider) mint(g *grant, scopes []string, nonce, refreshToken string, n
 	}
 	if slices.Contains(scopes, ScopeOpenID) {
 		h := sha256.Sum256([]byte(at))
+		// Relying parties check ID-token times against their own clock, so
+		// these follow the wall clock even when the provider runs on
+		// simulated time (a simulated date in the past would otherwise make
+		// every ID token look expired).
+		wall := time.Now()
 		ic := idClaims{
 			Claims: jwt.Claims{Issuer: p.cfg.Issuer, Subject: sub, Audience: jwt.Audience{g.clientID},
-				IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(p.cfg.AccessTokenTTL))},
+				IssuedAt: jwt.NewNumericDate(wall), Expiry: jwt.NewNumericDate(wall.Add(p.cfg.AccessTokenTTL))},
 			AuthTime: g.authTime.Unix(), Nonce: nonce, AtHash: base64.RawURLEncoding.EncodeToString(h[:16]),
 			ConsentID: g.consentID, Name: g.userName,
 		}
