@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -89,6 +90,17 @@ func (e *Event) Field(name string) (string, bool) {
 // String identifies the event for logs without its payload.
 func (e *Event) String() string {
 	return fmt.Sprintf("webhook.Event{%s %s from %s at %s}", e.Type, quoteShort(e.ID), quoteShort(e.Publisher), e.SentOn.UTC().Format(time.RFC3339))
+}
+
+// LogValue logs the event's identity, never its payload.
+func (e *Event) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", e.ID),
+		slog.String("type", string(e.Type)),
+		slog.String("publisher", e.Publisher),
+		slog.Time("sentOn", e.SentOn),
+		slog.String("subjectKind", e.Subject.Kind),
+	)
 }
 
 // NewTransactions reports new activity (usually pending transactions) on an

@@ -85,8 +85,9 @@ func (s *StaticKeys) Key(_ context.Context, kid string) (jose.JSONWebKey, error)
 // the defaults documented on each field.
 type JWKSOptions struct {
 	// HTTPClient fetches the discovery document and the JWKS. Nil means a
-	// client with a 10 s timeout; it must not follow redirects to
-	// untrusted hosts (the default client's policy is fine).
+	// client with a 10 s timeout that follows at most 5 redirects, and only
+	// to URLs the https policy below accepts. A client of your own should
+	// be as strict.
 	HTTPClient *http.Client
 	// MaxAge is how long a fetched key set is used before it is fetched
 	// again on the next lookup. Default 1 hour. When the refetch fails, the
@@ -151,7 +152,7 @@ func NewJWKSKeySource(jwksURL string, opts *JWKSOptions) (*JWKSKeySource, error)
 		return nil, errors.New("webhook: JWKSOptions durations and sizes must not be negative")
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		o.HTTPClient = defaultClient(o.AllowInsecureHTTP)
 	}
 	if o.MaxAge == 0 {
 		o.MaxAge = time.Hour
@@ -190,7 +191,7 @@ func DiscoverJWKS(ctx context.Context, discoveryURL string, opts *JWKSOptions) (
 	}
 	client := o.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = defaultClient(o.AllowInsecureHTTP)
 	}
 	limit := o.MaxResponseBytes
 	if limit <= 0 {
@@ -339,6 +340,21 @@ func (s *JWKSKeySource) refresh(ctx context.Context) error {
 	s.fetchedAt = s.now()
 	s.mu.Unlock()
 	return nil
+}
+
+// defaultClient applies the URL policy to redirects too: a JWKS URL on
+// https that redirects to plain http would otherwise hand the root of trust
+// to anyone on the path.
+func defaultClient(allowHTTP bool) *http.Client {
+	return &http.Client{
+		Timeout: 10 * time.Second,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			return checkFetchURL(req.URL.String(), allowHTTP)
+		},
+	}
 }
 
 func fetch(ctx context.Context, client *http.Client, u string, limit int64) ([]byte, error) {

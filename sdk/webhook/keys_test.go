@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -245,4 +247,14 @@ func TestStaticKeysValidation(t *testing.T) {
 	assert.Error(t, err, "duplicate kid")
 	_, err = webhook.NewStaticKeys(jose.JSONWebKey{Key: "nonsense", KeyID: "k"})
 	assert.Error(t, err)
+}
+
+func TestJWKSRedirectToPlainHTTPRefused(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("http://bank.example/jwks.json", http.StatusFound))
+	defer srv.Close()
+	ks, err := webhook.NewJWKSKeySource(srv.URL+"/jwks.json", nil) // default client
+	require.NoError(t, err)
+	_, err = ks.Key(context.Background(), "any")
+	require.ErrorIs(t, err, webhook.ErrKeysUnavailable)
+	assert.Contains(t, err.Error(), "must use https")
 }
