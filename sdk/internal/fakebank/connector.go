@@ -49,6 +49,9 @@ func Opener(o Options) driver.Opener {
 	if o.Clusters == nil {
 		o.Clusters = []model.Cluster{model.AccountBasic, model.AccountDetailed, model.Transactions, model.Statements, model.CustomerContact, model.PaymentSupport}
 	}
+	if o.RateLimit.RequestsPerSecond == 0 {
+		o.RateLimit = driver.RateLimit{RequestsPerSecond: 1000, Burst: 1000}
+	}
 	if o.MaxPageSize == 0 {
 		o.MaxPageSize = 10
 	}

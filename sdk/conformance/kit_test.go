@@ -1,0 +1,126 @@
+package conformance_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/conformance"
+	"github.com/obconnect/obconnect/sdk/internal/fakebank"
+)
+
+// fakeHarness runs the kit against the in-process fake bank.
+type fakeHarness struct {
+	bank *fakebank.Bank
+	name string
+}
+
+var seq atomic.Int64
+
+func newFakeHarness(t *testing.T, o fakebank.Options) *fakeHarness {
+	b := fakebank.New()
+	t.Cleanup(b.Close)
+	o.Name = fmt.Sprintf("kitfake%d", seq.Add(1))
+	sdk.Register(o.Name, fakebank.Opener(o))
+	return &fakeHarness{bank: b, name: o.Name}
+}
+
+func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Config)) (*sdk.Client, error) {
+	cfg := sdk.Config{ClientID: "kit-client", ClientSecret: "kit-secret", RedirectURL: "https://app.example/cb", BaseURL: h.bank.URL()}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	return sdk.Open(ctx, h.name, cfg)
+}
+
+func (h *fakeHarness) Link(ctx context.Context, c *sdk.Client, req sdk.LinkRequest) (*sdk.Grant, error) {
+	p, err := c.StartLink(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := fakebank.Consent(ctx, p.AuthURL)
+	if err != nil {
+		return nil, err
+	}
+	return c.CompleteLink(ctx, p, cb)
+}
+
+func (h *fakeHarness) Truth(context.Context) (*conformance.Truth, error) {
+	accts, txs, sts := h.bank.Truth()
+	pns := map[string][]sdk.PaymentNetwork{}
+	for _, a := range accts {
+		pns[a.ID] = h.bank.Networks(a.ID)
+	}
+	return &conformance.Truth{Accounts: accts, Transactions: txs, Statements: sts, PaymentNetworks: pns}, nil
+}
+
+func (h *fakeHarness) ExpireAccessTokens(context.Context, *sdk.Grant) error {
+	h.bank.ExpireAccessTokens()
+	return nil
+}
+
+func (h *fakeHarness) RevokeAtBank(_ context.Context, g *sdk.Grant) error {
+	h.bank.RevokeConsent(g.ConsentID)
+	return nil
+}
+
+func (h *fakeHarness) ExpireAtBank(_ context.Context, g *sdk.Grant) error {
+	h.bank.ExpireConsent(g.ConsentID)
+	return nil
+}
+
+func (h *fakeHarness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance.Fault) error {
+	status, code := map[sdk.Code][2]int{
+		sdk.NotFound:        {http.StatusNotFound, 701},
+		sdk.InvalidArgument: {http.StatusBadRequest, 703},
+		sdk.Unavailable:     {http.StatusServiceUnavailable, 503},
+		sdk.Internal:        {http.StatusInternalServerError, 500},
+		sdk.AccountClosed:   {http.StatusConflict, 705},
+		sdk.AccountLocked:   {http.StatusConflict, 706},
+		sdk.RateLimited:     {http.StatusTooManyRequests, 1207},
+	}[f.Code][0], 0
+	if status == 0 {
+		return sdk.NewError(sdk.Unimplemented, "no such fault")
+	}
+	code = map[sdk.Code]int{sdk.NotFound: 701, sdk.InvalidArgument: 703, sdk.Unavailable: 503, sdk.Internal: 500,
+		sdk.AccountClosed: 705, sdk.AccountLocked: 706, sdk.RateLimited: 1207}[f.Code]
+	h.bank.Fail(fakebank.Fault{Status: status, Code: code, Count: f.Count, RetryAfter: int(f.RetryAfter / time.Second)})
+	return nil
+}
+
+func TestKitPassesForAGoodConnector(t *testing.T) {
+	conformance.Run(t, newFakeHarness(t, fakebank.Options{}))
+}
+
+func TestKitPassesWithoutOptionalCapabilities(t *testing.T) {
+	conformance.Run(t, newFakeHarness(t, fakebank.Options{NoAccountRevocation: true}))
+}
+
+func TestKitFailsWhenLastPageDropped(t *testing.T) {
+	rec := &conformance.Recorder{}
+	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{DropLastPage: true}))
+	require.True(t, rec.Failed(), "the kit must fail a connector that drops the last page")
+	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
+	assert.True(t, rec.FailedSubtest("Accounts"), "failures: %v", rec.Failures)
+}
+
+func TestKitFailsWhenRevocationMisclassified(t *testing.T) {
+	rec := &conformance.Recorder{}
+	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{MisclassifyRevoked: true}))
+	require.True(t, rec.Failed())
+	assert.True(t, rec.FailedSubtest("Errors/ConsentRevoked"), "failures: %v", rec.Failures)
+}
+
+func TestKitFailsWhenCursorRepeats(t *testing.T) {
+	rec := &conformance.Recorder{}
+	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{RepeatCursor: true}))
+	require.True(t, rec.Failed())
+	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
+}
