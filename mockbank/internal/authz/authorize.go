@@ -510,8 +510,15 @@ func (p *Provider) sweepLocked(now time.Time) {
 		return
 	}
 	p.lastSweep = now
+	for k, g := range p.grants {
+		if !now.Before(g.expiresAt) {
+			delete(p.grants, k)
+		}
+	}
 	for k, e := range p.refresh {
-		if !now.Before(e.expiresAt) {
+		// Entries of a revoked family answer invalid_grant whether they
+		// are kept or not, so they go as soon as the family is revoked.
+		if g := p.grants[e.grantID]; g == nil || g.revoked.Load() || !now.Before(e.expiresAt) {
 			delete(p.refresh, k)
 		}
 	}

@@ -249,7 +249,11 @@ func PublicJWKS(pub crypto.PublicKey, kid string) (json.RawMessage, error) {
 func (p *Provider) authenticateClient(r *http.Request, form url.Values, endpoint string) (*client, *OAuthError) {
 	hasAssertion := form.Get("client_assertion_type") != "" || form.Get("client_assertion") != ""
 	if id, secret, ok := r.BasicAuth(); ok && !(hasAssertion && secret == "") {
-		return p.authBasic(id, secret)
+		c, oerr := p.authBasic(id, secret)
+		if oerr == nil && form.Get("client_id") != "" && form.Get("client_id") != c.id {
+			return nil, oauthErr(codeInvalidClient, "client_id does not match the authenticated client")
+		}
+		return c, oerr
 	}
 	// Basic with an empty password next to an assertion is what an oauth2
 	// client configured without a secret sends; it is not a second method.

@@ -170,6 +170,16 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("POST /register", p.serveRegister)
 	mux.HandleFunc("GET /userinfo", p.serveUserinfo)
 	mux.HandleFunc("POST /userinfo", p.serveUserinfo)
+	for path, allow := range map[string]string{
+		"/.well-known/openid-configuration": "GET, HEAD", "/.well-known/oauth-authorization-server": "GET, HEAD",
+		"/jwks.json": "GET, HEAD", "/authorize": "GET, HEAD, POST", "/par": "POST", "/token": "POST",
+		"/revoke": "POST", "/introspect": "POST", "/register": "POST", "/userinfo": "GET, HEAD, POST",
+	} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeOAuthError(w, &OAuthError{Code: codeInvalidRequest, Description: "method not allowed; use " + allow, status: http.StatusMethodNotAllowed})
+		})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, &OAuthError{Code: "not_found", Description: "no such endpoint", status: http.StatusNotFound})
 	})

@@ -54,6 +54,7 @@ type GrantState struct {
 	ConsentExpiresAt time.Time `json:"consent_expires_at"`
 	AuthTime         time.Time `json:"auth_time"`
 	CreatedAt        time.Time `json:"created_at"`
+	ExpiresAt        time.Time `json:"expires_at"`
 	Revoked          bool      `json:"revoked,omitempty"`
 }
 
@@ -90,7 +91,8 @@ func (p *Provider) ExportState(ctx context.Context) (*State, error) {
 		s.Grants = append(s.Grants, GrantState{
 			ID: g.id, Kind: g.kind, ClientID: g.clientID, UserID: g.userID, UserName: g.userName,
 			ConsentID: g.consentID, Scopes: g.scopes, Clusters: g.clusters, AccountIDs: g.accountIDs,
-			ConsentExpiresAt: g.consentExpiresAt, AuthTime: g.authTime, CreatedAt: g.createdAt, Revoked: g.revoked.Load(),
+			ConsentExpiresAt: g.consentExpiresAt, AuthTime: g.authTime, CreatedAt: g.createdAt, ExpiresAt: g.expiresAt,
+			Revoked: g.revoked.Load(),
 		})
 	}
 	for h, e := range p.refresh {
@@ -163,7 +165,7 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 		}
 		g := &grant{id: gs.ID, kind: gs.Kind, clientID: gs.ClientID, userID: gs.UserID, userName: gs.UserName,
 			consentID: gs.ConsentID, scopes: gs.Scopes, clusters: gs.Clusters, accountIDs: gs.AccountIDs,
-			consentExpiresAt: gs.ConsentExpiresAt, authTime: gs.AuthTime, createdAt: gs.CreatedAt}
+			consentExpiresAt: gs.ConsentExpiresAt, authTime: gs.AuthTime, createdAt: gs.CreatedAt, expiresAt: gs.ExpiresAt}
 		g.revoked.Store(gs.Revoked)
 		grants[g.id] = g
 	}

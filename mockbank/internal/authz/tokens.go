@@ -36,7 +36,17 @@ type grant struct {
 	consentExpiresAt time.Time
 	authTime         time.Time // wall clock, for the ID token's auth_time
 	createdAt        time.Time
-	revoked          atomic.Bool
+	// expiresAt is when the last token of the family expires (guarded by
+	// p.mu); the sweep forgets the grant after that.
+	expiresAt time.Time
+	revoked   atomic.Bool
+}
+
+// extendGrantLocked records that a token of g lives until exp.
+func (p *Provider) extendGrantLocked(g *grant, exp time.Time) {
+	if exp.After(g.expiresAt) {
+		g.expiresAt = exp
+	}
 }
 
 type codeEntry struct {
@@ -219,6 +229,8 @@ func (p *Provider) exchangeCode(c *client, code, redirectURI, verifier string) (
 	p.grants[g.id] = g
 	rt := randomToken(32)
 	p.refresh[tokenKey(rt)] = &refreshEntry{grantID: g.id, issuedAt: now, expiresAt: p.refreshExpiry(g, now)}
+	p.extendGrantLocked(g, p.refreshExpiry(g, now))
+	p.extendGrantLocked(g, now.Add(p.cfg.AccessTokenTTL))
 	p.mu.Unlock()
 	return p.mint(g, g.scopes, e.req.Nonce, rt, now)
 }
@@ -305,7 +317,10 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 		return nil, oauthErr(codeInvalidGrant, "refresh token was already used; every token of this grant is now revoked")
 	}
 	e.used = true
+	p.sweepLocked(now)
 	p.refresh[tokenKey(next)] = &refreshEntry{grantID: g.id, issuedAt: now, expiresAt: p.refreshExpiry(g, now)}
+	p.extendGrantLocked(g, p.refreshExpiry(g, now))
+	p.extendGrantLocked(g, now.Add(p.cfg.AccessTokenTTL))
 	p.mu.Unlock()
 	return p.mint(g, scopes, "", next, now)
 }
@@ -315,9 +330,17 @@ func (p *Provider) clientCredentials(c *client, scope string) (*tokenResponse, *
 		return nil, oauthErr(codeInvalidScope, "client_credentials tokens carry no scope; they only manage notification subscriptions")
 	}
 	now := p.now()
-	g := &grant{id: randomToken(16), kind: grantKindClientCredentials, clientID: c.id, createdAt: now}
+	// One grant per client: client_credentials tokens are requested often
+	// (by load tests too) and must not grow the grant table.
+	id := "cc-" + c.id
 	p.mu.Lock()
-	p.grants[g.id] = g
+	p.sweepLocked(now)
+	g := p.grants[id]
+	if g == nil || g.revoked.Load() {
+		g = &grant{id: id, kind: grantKindClientCredentials, clientID: c.id, createdAt: now}
+		p.grants[id] = g
+	}
+	p.extendGrantLocked(g, now.Add(p.cfg.AccessTokenTTL))
 	p.mu.Unlock()
 	return p.mint(g, nil, "", "", now)
 }

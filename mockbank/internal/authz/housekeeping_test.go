@@ -1,0 +1,74 @@
+package authz
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+)
+
+func TestWrongMethodIsAnOAuthError(t *testing.T) {
+	env := newEnv(t, nil)
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, "/token"}, {http.MethodPut, "/authorize"}, {http.MethodDelete, "/register"},
+		{http.MethodPost, "/jwks.json"}, {http.MethodGet, "/par"},
+	} {
+		req, _ := http.NewRequest(c.method, env.issuer+c.path, strings.NewReader("x"))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out), c.path)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, c.path)
+		assert.NotEmpty(t, resp.Header.Get("Allow"))
+		assert.Equal(t, "invalid_request", out["error"])
+	}
+	// HEAD on discovery works (health checks).
+	resp, err := http.Head(env.issuer + "/.well-known/openid-configuration")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestBasicClientIDMustMatch(t *testing.T) {
+	env := newEnv(t, nil)
+	id, secret := env.basicClient("")
+	other, _ := env.basicClient("")
+	st, out := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {other}}, id, secret)
+	assert.Equal(t, http.StatusUnauthorized, st)
+	assert.Equal(t, "invalid_client", out["error"])
+}
+
+func TestGrantsAreForgottenAfterTheyExpire(t *testing.T) {
+	env := newEnv(t, nil)
+	st, out := env.register(map[string]any{"redirect_uris": []string{testRedirect},
+		"grant_types": []string{"authorization_code", "refresh_token", "client_credentials"}})
+	require.Equal(t, http.StatusCreated, st)
+	id, secret := out["client_id"].(string), out["client_secret"].(string)
+	for range 20 {
+		st, _ := env.postForm("/token", url.Values{"grant_type": {"client_credentials"}}, id, secret)
+		require.Equal(t, http.StatusOK, st)
+	}
+	tok := env.linked(env.oauthConfig(id, secret))
+	_, err := env.oauthConfig(id, secret).TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	require.NoError(t, err)
+	env.p.mu.RLock()
+	assert.Len(t, env.p.grants, 2, "one client_credentials grant per client, one per authorization")
+	assert.Len(t, env.p.refresh, 2, "the rotated token is kept for reuse detection")
+	env.p.mu.RUnlock()
+
+	// Past the consent (90 days) everything is swept on the next token call.
+	env.clock.Advance(91 * 24 * time.Hour)
+	st, _ = env.postForm("/token", url.Values{"grant_type": {"client_credentials"}}, id, secret)
+	require.Equal(t, http.StatusOK, st)
+	env.p.mu.RLock()
+	defer env.p.mu.RUnlock()
+	assert.Len(t, env.p.grants, 1, "only the fresh client_credentials grant")
+	assert.Empty(t, env.p.refresh)
+}
