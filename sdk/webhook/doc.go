@@ -18,9 +18,10 @@
 // the request header and the raw body and returns an [*Event] or an error
 // matching one of the sentinels (ErrMissingSignature, ErrMalformedSignature,
 // ErrAlgorithmNotAllowed, ErrUnknownKey, ErrKeysUnavailable,
-// ErrInvalidSignature, ErrPayloadTooLarge, ErrMalformedPayload, ErrStale,
-// ErrReplayed, ErrReplayStore). [Handler] wraps it into an http.Handler that
-// answers the bank correctly; its documentation explains each status code.
+// ErrInvalidSignature, ErrPayloadTooLarge, ErrMalformedPayload,
+// ErrUnexpectedParty, ErrStale, ErrReplayed, ErrReplayStore). [Handler]
+// wraps it into an http.Handler that answers the bank correctly; its
+// documentation explains each status code.
 //
 // The package deliberately does not import the portable sdk package: a
 // receiver needs only the bank's keys, not a linked client.
@@ -53,6 +54,10 @@
 //   - Checks run cheapest-and-least-trusting first (shape, algorithm, key,
 //     signature) and the body is decoded only after the signature holds;
 //     the replay store is written only for authentic, fresh notifications.
+//   - Options.Publisher and Options.Subscriber pin the parties named in the
+//     signed body, so a bank's key vouches only for that bank's events and
+//     another app of the same bank cannot forward its own notifications to
+//     this receiver. Set Subscriber to your client id at the bank.
 //   - Bodies are bounded (Options.MaxBodyBytes, 64 KiB by default) and the
 //     signature header to 8 KiB; no input panics (a fuzz test checks it).
 //   - Errors carry the kid and notification id, never key material, HMAC

@@ -37,6 +37,10 @@ var (
 	// FDX Notification (bad JSON, a required field missing, or a field of a
 	// known event type that cannot be read exactly).
 	ErrMalformedPayload = errors.New("webhook: malformed notification payload")
+	// ErrUnexpectedParty: the signed body names a publisher or subscriber
+	// other than the one Options.Publisher / Options.Subscriber expect
+	// (a notification for another app of the same bank, forwarded to us).
+	ErrUnexpectedParty = errors.New("webhook: notification is for another publisher or subscriber")
 	// ErrStale: sentOn is further from the verifier's clock than the
 	// tolerance, in the past or in the future.
 	ErrStale = errors.New("webhook: notification outside the time tolerance")

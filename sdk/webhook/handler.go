@@ -20,8 +20,9 @@ type HandlerFunc func(ctx context.Context, ev *Event) error
 //
 //	204 No Content            fn returned nil
 //	200 OK                    ErrReplayed: already accepted once, nothing to do
-//	400 Bad Request           signature, key, algorithm, payload or freshness
-//	                          check failed (not from the bank, or unusable)
+//	400 Bad Request           signature, key, algorithm, payload, party or
+//	                          freshness check failed (not from the bank, not
+//	                          for us, or unusable)
 //	405 Method Not Allowed    not a POST
 //	413 Content Too Large     body over the limit
 //	500 Internal Server Error fn failed or panicked; the replay claim is released
@@ -36,7 +37,13 @@ type HandlerFunc func(ctx context.Context, ev *Event) error
 // redelivers after a lost acknowledgement stops; because fn failures release
 // the claim, a redelivery after a failure is processed, not swallowed.
 // Response bodies name the failed check, never a secret.
+//
+// Handler panics if v or fn is nil: that is a wiring mistake, better found
+// at start-up than on the first notification.
 func Handler(v *Verifier, fn HandlerFunc) http.Handler {
+	if v == nil || fn == nil {
+		panic("webhook: Handler needs a Verifier and a function")
+	}
 	return &handler{v: v, fn: fn}
 }
 

@@ -134,6 +134,9 @@ type TestNotification struct {
 	SentOn  time.Time
 	Subject Subject
 	Fields  []Field
+	// Subscriber is the subscriber party's name (the receiving app's
+	// client id at mockbank); empty leaves the party out.
+	Subscriber string
 }
 
 // Payload builds a Notification body as mockbank sends it and signs it. The
@@ -158,13 +161,16 @@ func (s *TestSigner) Payload(n TestNotification) (body []byte, header http.Heade
 	note := fdxclient.Notification{
 		NotificationId: n.ID,
 		Type:           fdxclient.NotificationType(n.Type),
-		SentOn:         n.SentOn.UTC().Truncate(time.Second),
+		SentOn:         n.SentOn.UTC(),
 		Category:       defaultCategory(n.Type),
 		Publisher:      fdxclient.Party{Name: s.publisher, Type: fdxclient.PartyTypeDATAPROVIDER},
 		NotificationPayload: fdxclient.NotificationPayload{
 			Id:     n.Subject.ID,
 			IdType: fdxclient.NotificationPayloadIdType(n.Subject.Kind),
 		},
+	}
+	if n.Subscriber != "" {
+		note.Subscriber = &fdxclient.Party{Name: n.Subscriber, Type: fdxclient.PartyTypeDATARECIPIENT}
 	}
 	if len(n.Fields) > 0 {
 		cf := make([]struct {

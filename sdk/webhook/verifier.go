@@ -67,6 +67,15 @@ type Options struct {
 	Algorithms []jose.SignatureAlgorithm
 	// MaxBodyBytes bounds the body. Default [DefaultMaxBodyBytes].
 	MaxBodyBytes int64
+	// Publisher, when set, must equal the body's publisher.name: use it
+	// when one KeySource serves several banks, so that one bank's key
+	// cannot vouch for another bank's events.
+	Publisher string
+	// Subscriber, when set, must equal the body's subscriber.name (mockbank
+	// puts the client id there). It stops another app registered at the
+	// same bank from forwarding its own, validly signed notifications to
+	// this receiver, as an audience check does for a JWT.
+	Subscriber string
 	// Logger receives one record per rejected notification from
 	// [Handler] (never the body or key material). Nil discards.
 	Logger *slog.Logger
@@ -83,6 +92,8 @@ type Verifier struct {
 	algs      []jose.SignatureAlgorithm
 	maxBody   int64
 	logger    *slog.Logger
+	publisher string
+	subscr    string
 }
 
 // NewVerifier returns a verifier resolving keys through keys.
@@ -131,6 +142,7 @@ func NewVerifier(keys KeySource, opts *Options) (*Verifier, error) {
 	return &Verifier{
 		keys: keys, tolerance: o.Tolerance, now: o.Now, replay: o.Replay,
 		algs: algs, maxBody: o.MaxBodyBytes, logger: o.Logger,
+		publisher: o.Publisher, subscr: o.Subscriber,
 	}, nil
 }
 
@@ -160,7 +172,8 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, rawBody []byte) (*
 //
 // The checks run in this order, and the first failure is returned: the
 // signature's shape and algorithm, the key, the signature over the exact
-// bytes, the body's shape, its freshness, and last the replay store (so that
+// bytes, the body's shape, the expected parties, its freshness, and last
+// the replay store (so that
 // forged or stale traffic never fills it).
 func (v *Verifier) VerifySignature(ctx context.Context, signature string, rawBody []byte) (*Event, error) {
 	if strings.TrimSpace(signature) == "" {
@@ -211,6 +224,15 @@ func (v *Verifier) VerifySignature(ctx context.Context, signature string, rawBod
 		return nil, &Error{Kind: ErrMalformedPayload, KeyID: hdr.Kid, NotificationID: idOf(ev), Cause: err}
 	}
 	ev.KeyID = hdr.Kid
+
+	if v.publisher != "" && ev.Publisher != v.publisher {
+		return nil, &Error{Kind: ErrUnexpectedParty, KeyID: hdr.Kid, NotificationID: ev.ID, Detail: "publisher " + quoteShort(ev.Publisher)}
+	}
+	if v.subscr != "" {
+		if sub := ev.Notification.Subscriber; sub == nil || sub.Name != v.subscr {
+			return nil, &Error{Kind: ErrUnexpectedParty, KeyID: hdr.Kid, NotificationID: ev.ID, Detail: "subscriber is not this receiver"}
+		}
+	}
 
 	now := v.now()
 	if d := now.Sub(ev.SentOn); d > v.tolerance {

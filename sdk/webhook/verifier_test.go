@@ -467,7 +467,7 @@ func TestErrorsAreClassifiedAndSecretFree(t *testing.T) {
 
 	sentinels := []error{webhook.ErrMissingSignature, webhook.ErrMalformedSignature, webhook.ErrAlgorithmNotAllowed,
 		webhook.ErrUnknownKey, webhook.ErrKeysUnavailable, webhook.ErrInvalidSignature, webhook.ErrPayloadTooLarge,
-		webhook.ErrMalformedPayload, webhook.ErrStale, webhook.ErrReplayed, webhook.ErrReplayStore}
+		webhook.ErrMalformedPayload, webhook.ErrUnexpectedParty, webhook.ErrStale, webhook.ErrReplayed, webhook.ErrReplayStore}
 	n := 0
 	for _, s := range sentinels {
 		if errors.Is(err, s) {
@@ -523,4 +523,33 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestExpectedParties(t *testing.T) {
+	bank := newSigner(t, "chase")
+	v, err := webhook.NewVerifier(bank.Keys(), &webhook.Options{Now: newClock().Now, Publisher: "chase", Subscriber: "app-1"})
+	require.NoError(t, err)
+	n := webhook.TestNotification{Type: webhook.TypeConsentUpdated, Subject: webhook.Subject{ID: "c-1", Kind: "CONSENT"}, Subscriber: "app-1"}
+	body, h := payload(t, bank, n)
+	_, err = v.Verify(context.Background(), h, body)
+	require.NoError(t, err)
+
+	n.Subscriber = "app-2" // another client of the bank forwards its own notification
+	body, h = payload(t, bank, n)
+	_, err = v.Verify(context.Background(), h, body)
+	assert.ErrorIs(t, err, webhook.ErrUnexpectedParty)
+
+	n.Subscriber = ""
+	body, h = payload(t, bank, n)
+	_, err = v.Verify(context.Background(), h, body)
+	assert.ErrorIs(t, err, webhook.ErrUnexpectedParty)
+
+	citi := newSigner(t, "citi")
+	keys, err := webhook.NewStaticKeys(bank.PublicKey(), citi.PublicKey())
+	require.NoError(t, err)
+	v, err = webhook.NewVerifier(keys, &webhook.Options{Now: newClock().Now, Publisher: "chase"})
+	require.NoError(t, err)
+	body, h = payload(t, citi, n)
+	_, err = v.Verify(context.Background(), h, body)
+	assert.ErrorIs(t, err, webhook.ErrUnexpectedParty, "citi's key cannot speak for chase")
 }
