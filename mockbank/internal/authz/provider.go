@@ -36,11 +36,13 @@ type Provider struct {
 	revokedAT map[string]time.Time     // access-token jti -> exp, for tokens revoked one by one
 	lastSweep time.Time
 
-	// atMu guards the access-token cache, kept apart from mu so that the
-	// data API's per-request Authenticate only ever takes a read lock that
-	// flows rarely contend on.
-	atMu      sync.RWMutex
-	access    map[string]*accessEntry // key: the token itself
+	// access caches the access tokens this process minted or verified
+	// (token string -> *accessEntry). A sync.Map because the data API reads
+	// it on every request from every core and writes are rare: reads take
+	// no lock at all. atMu serialises inserts and sweeps.
+	access    sync.Map
+	atMu      sync.Mutex
+	accessN   int
 	sweepSize int
 
 	jtiMu sync.Mutex
@@ -60,8 +62,8 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		clients: map[string]*client{}, grants: map[string]*grant{},
 		refresh: map[string]*refreshEntry{}, codes: map[string]*codeEntry{},
 		pars: map[string]*parEntry{}, sessions: map[string]*session{},
-		revokedAT: map[string]time.Time{}, access: map[string]*accessEntry{},
-		jtis: map[string]time.Time{}, sweepSize: 1024,
+		revokedAT: map[string]time.Time{},
+		jtis:      map[string]time.Time{}, sweepSize: 1024,
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

@@ -186,7 +186,8 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 	p.key.Store(sk)
 	p.mu.Unlock()
 	p.atMu.Lock()
-	p.access = map[string]*accessEntry{}
+	p.access.Clear()
+	p.accessN = 0
 	p.atMu.Unlock()
 	return nil
 }

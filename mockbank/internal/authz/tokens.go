@@ -421,15 +421,28 @@ func (p *Provider) infoFor(g *grant, scopes []string, jti string, iat, exp time.
 func (p *Provider) cacheAccess(token string, e *accessEntry, now time.Time) {
 	p.atMu.Lock()
 	defer p.atMu.Unlock()
-	if len(p.access) >= p.sweepSize {
-		for k, v := range p.access {
-			if !now.Before(v.info.ExpiresAt) || v.revoked.Load() || v.grant.revoked.Load() {
-				delete(p.access, k)
+	if p.accessN >= p.sweepSize {
+		n := 0
+		p.access.Range(func(k, v any) bool {
+			if ae := v.(*accessEntry); !now.Before(ae.info.ExpiresAt) || ae.revoked.Load() || ae.grant.revoked.Load() {
+				p.access.Delete(k)
+			} else {
+				n++
 			}
-		}
-		p.sweepSize = max(1024, 2*len(p.access))
+			return true
+		})
+		p.accessN, p.sweepSize = n, max(1024, 2*n)
 	}
-	p.access[token] = e
+	if _, loaded := p.access.LoadOrStore(token, e); !loaded {
+		p.accessN++
+	}
+}
+
+func (p *Provider) cachedAccess(token string) *accessEntry {
+	if v, ok := p.access.Load(token); ok {
+		return v.(*accessEntry)
+	}
+	return nil
 }
 
 // revokeGrantLocked revokes a token family; callers hold p.mu.
@@ -495,9 +508,7 @@ func (p *Provider) lookupAccess(token string) (*accessEntry, error) {
 	if token == "" {
 		return nil, ErrMissingToken
 	}
-	p.atMu.RLock()
-	e := p.access[token]
-	p.atMu.RUnlock()
+	e := p.cachedAccess(token)
 	if e == nil {
 		var err error
 		if e, err = p.verifyAccessJWT(token); err != nil {
@@ -576,10 +587,7 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	// RFC 7009: an unknown or foreign token is answered 200 all the same.
 	if info, err := p.AuthenticateToken(r.Context(), tok); err == nil && info.ClientID == c.id {
-		p.atMu.RLock()
-		e := p.access[tok]
-		p.atMu.RUnlock()
-		if e != nil {
+		if e := p.cachedAccess(tok); e != nil {
 			e.revoked.Store(true)
 		}
 		p.mu.Lock()
