@@ -97,3 +97,39 @@ func ExampleSignTestPayload() {
 	fmt.Println(o.OutageID, o.End.Sub(o.Start))
 	// Output: mnt-1 2h0m0s
 }
+
+// In production the keys come from the bank's discovery document; here a
+// TestSigner's JWKS is served from httptest as mockbank serves its own.
+func ExampleDiscoverJWKS() {
+	bank, _ := webhook.NewTestSigner("wellsfargo")
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("GET /wellsfargo/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, srv.URL+"/wellsfargo", srv.URL+"/wellsfargo/jwks.json")
+	})
+	mux.HandleFunc("GET /wellsfargo/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(bank.JWKS())
+	})
+
+	ctx := context.Background()
+	keys, err := webhook.DiscoverJWKS(ctx, srv.URL+"/wellsfargo/.well-known/openid-configuration", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ := webhook.NewVerifier(keys, &webhook.Options{Publisher: "wellsfargo"})
+	body, header, _ := bank.Payload(webhook.TestNotification{
+		Type:    webhook.TypeTransactionsNew,
+		Subject: webhook.Subject{ID: "acc-chk-001", Kind: "ACCOUNT"},
+		Fields:  []webhook.Field{{Name: "transactionId", Value: "tx-1001"}},
+	})
+	ev, err := v.Verify(ctx, header, body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, _ := ev.NewTransactions()
+	fmt.Println(d.AccountID, d.TransactionIDs)
+	// Output: acc-chk-001 [tx-1001]
+}
