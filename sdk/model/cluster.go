@@ -10,8 +10,9 @@ import (
 // the same name, so a grant's clusters are read from the token's scope.
 type Cluster string
 
-// The FDX data clusters. InvestmentsCluster and CustomerPersonal exist in FDX
-// and may be requested, but no obconnect connector serves data for them yet.
+// The FDX data clusters. AccountPayments, Investments and CustomerPersonal
+// exist in FDX and may be requested, but no obconnect connector serves data
+// for them yet.
 const (
 	AccountBasic     Cluster = "ACCOUNT_BASIC"
 	AccountDetailed  Cluster = "ACCOUNT_DETAILED"
@@ -19,12 +20,13 @@ const (
 	Statements       Cluster = "STATEMENTS"
 	CustomerContact  Cluster = "CUSTOMER_CONTACT"
 	PaymentSupport   Cluster = "PAYMENT_SUPPORT"
+	AccountPayments  Cluster = "ACCOUNT_PAYMENTS"
 	Investments      Cluster = "INVESTMENTS"
 	CustomerPersonal Cluster = "CUSTOMER_PERSONAL"
 )
 
 // AllClusters lists the clusters obconnect knows, in a stable order.
-var AllClusters = []Cluster{AccountBasic, AccountDetailed, Transactions, Statements, CustomerContact, PaymentSupport, Investments, CustomerPersonal}
+var AllClusters = []Cluster{AccountBasic, AccountDetailed, Transactions, Statements, CustomerContact, PaymentSupport, AccountPayments, Investments, CustomerPersonal}
 
 // Valid reports whether c is one of the known FDX clusters.
 func (c Cluster) Valid() bool { return slices.Contains(AllClusters, c) }

@@ -23,6 +23,8 @@ type TransactionStatus string
 const (
 	Pending TransactionStatus = "PENDING"
 	Posted  TransactionStatus = "POSTED"
+	// Authorization is a card authorisation not yet pending (FDX 6).
+	Authorization TransactionStatus = "AUTHORIZATION"
 )
 
 // SignedAmount turns FDX's absolute amount and direction into the signed

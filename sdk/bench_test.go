@@ -1,0 +1,140 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/internal/fakebank"
+	"github.com/obconnect/obconnect/sdk/model"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// fdxBenchConnector reads transactions with the generated FDX client and
+// maps them the way a connector does; the rest of the driver is the fake
+// bank's. It exists to measure the SDK's per-transaction cost on a real
+// FDX page.
+type fdxBenchConnector struct {
+	driver.Connector
+	fdx *fdxclient.ClientWithResponses
+}
+
+func (c *fdxBenchConnector) ListTransactions(ctx context.Context, q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
+	limit := int32(q.Page.Limit)
+	resp, err := c.fdx.SearchForAccountTransactionsWithResponse(ctx, q.AccountID, &fdxclient.SearchForAccountTransactionsParams{Limit: &limit})
+	if err != nil {
+		return nil, err
+	}
+	if resp.JSON200 == nil {
+		return nil, &obcerr.BankError{HTTPStatus: resp.StatusCode()}
+	}
+	out := &model.Page[model.Transaction]{Items: make([]model.Transaction, 0, len(resp.JSON200.Transactions))}
+	for _, w := range resp.JSON200.Transactions {
+		d := w.DepositTransaction
+		if d == nil {
+			return nil, errors.New("bench: only deposit transactions in the fixture")
+		}
+		abs, err := model.ParseMoney(d.Amount.String(), "USD")
+		if err != nil {
+			return nil, err
+		}
+		amt, err := model.SignedAmount(abs, model.Direction(d.DebitCreditMemo))
+		if err != nil {
+			return nil, err
+		}
+		tx := model.Transaction{ID: d.TransactionId, AccountID: d.AccountId, Amount: amt, Direction: model.Direction(d.DebitCreditMemo),
+			Status: model.TransactionStatus(d.Status)}
+		if d.TransactionTimestamp != nil {
+			tx.TransactionTime = d.TransactionTimestamp.UTC()
+		}
+		if d.PostedTimestamp != nil {
+			tx.PostedTime = d.PostedTimestamp.UTC()
+		}
+		if d.Payee != nil {
+			tx.Merchant = *d.Payee
+		}
+		if d.MerchantCategoryCode != nil {
+			tx.MCC = model.FormatMCC(int(*d.MerchantCategoryCode))
+		}
+		if d.Category != nil {
+			tx.Category = *d.Category
+		}
+		if d.Description != nil {
+			tx.Description = *d.Description
+		}
+		out.Items = append(out.Items, tx)
+	}
+	return out, nil
+}
+
+// fixtureTransport answers every transactions request with the fixture
+// page, so the benchmark measures decoding and the client, not a socket.
+type fixtureTransport struct {
+	page []byte
+	next http.RoundTripper
+}
+
+func (f *fixtureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/accounts/chk-1/transactions" {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(f.page)), ContentLength: int64(len(f.page)), Request: r}, nil
+	}
+	return f.next.RoundTrip(r)
+}
+
+func BenchmarkTransactionsFDXPage(b *testing.B) {
+	page, err := os.ReadFile("testdata/fdx_transactions_page.json")
+	require.NoError(b, err)
+	bank := fakebank.New()
+	defer bank.Close()
+	name := "fdxbench"
+	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		inner, err := fakebank.Opener(fakebank.Options{Name: name, MaxPageSize: 100, DefaultPageSize: 100})(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		fdx, err := fdxclient.NewClientWithResponses(cfg.BaseURL, fdxclient.WithHTTPClient(cfg.HTTPClient))
+		if err != nil {
+			return nil, err
+		}
+		return &fdxBenchConnector{Connector: inner, fdx: fdx}, nil
+	})
+	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "bench", ClientSecret: "bench-secret", RedirectURL: "https://app.example/cb",
+		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, next: http.DefaultTransport}},
+		RateLimit: driver.RateLimit{RequestsPerSecond: -1}})
+	require.NoError(b, err)
+	g := link(b, c)
+	ctx := context.Background()
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		for _, err := range c.Transactions(ctx, g, "chk-1", sdk.TxQuery{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if n != 100*b.N {
+		b.Fatalf("decoded %d transactions over %d pages", n, b.N)
+	}
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "tx/s")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n), "allocs/tx")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n), "B/tx")
+}
