@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -89,7 +90,7 @@ func (e *Event) Field(name string) (string, bool) {
 
 // String identifies the event for logs without its payload.
 func (e *Event) String() string {
-	return fmt.Sprintf("webhook.Event{%s %s from %s at %s}", e.Type, quoteShort(e.ID), quoteShort(e.Publisher), e.SentOn.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("webhook.Event{%s %s from %s at %s}", quoteShort(string(e.Type)), quoteShort(e.ID), quoteShort(e.Publisher), e.SentOn.UTC().Format(time.RFC3339))
 }
 
 // LogValue logs the event's identity, never its payload.
@@ -226,7 +227,7 @@ func (e *Event) decodeData() error {
 		}
 		if name != "" {
 			if d.Balance, err = fdxtypes.ParseDecimal(text); err != nil {
-				return fmt.Errorf("field %s: %w", name, err)
+				return badValue(name, fdxtypes.ErrInvalidDecimal)
 			}
 			d.HasBalance = true
 		}
@@ -245,7 +246,7 @@ func (e *Event) decodeData() error {
 			return err
 		} else if name != "" {
 			if d.Threshold, err = fdxtypes.ParseDecimal(text); err != nil {
-				return fmt.Errorf("field %s: %w", name, err)
+				return badValue(name, fdxtypes.ErrInvalidDecimal)
 			}
 			d.HasThreshold = true
 		}
@@ -297,7 +298,7 @@ func (e *Event) decodeData() error {
 		}
 		if name != "" {
 			if d.ExpiresAt, err = parseTimeOrDate(text); err != nil {
-				return fmt.Errorf("field %s: %w", name, err)
+				return badValue(name, err)
 			}
 		}
 		e.Data = d
@@ -313,16 +314,16 @@ func (e *Event) decodeData() error {
 		}
 		if sn != "" {
 			if d.Start, err = parseTimeOrDate(st); err != nil {
-				return fmt.Errorf("field %s: %w", sn, err)
+				return badValue(sn, err)
 			}
 		}
 		if en != "" {
 			if d.End, err = parseTimeOrDate(et); err != nil {
-				return fmt.Errorf("field %s: %w", en, err)
+				return badValue(en, err)
 			}
 		}
 		if sn != "" && en != "" && d.End.Before(d.Start) {
-			return fmt.Errorf("outage ends (%s) before it starts (%s)", et, st)
+			return errors.New("outage ends before it starts")
 		}
 		if _, d.Description, err = e.one("description"); err != nil {
 			return err
@@ -390,6 +391,12 @@ func (e *Event) list(csvName, repeated string) []string {
 
 func missing(field string) error { return fmt.Errorf("required field %s missing", field) }
 
+// badValue names the field but not its value: payload values (balances,
+// ids) stay out of error strings and logs.
+func badValue(field string, err error) error { return fmt.Errorf("field %s: %w", field, err) }
+
+var errNotTime = errors.New("neither an RFC 3339 time nor a date")
+
 // parseTimeOrDate accepts RFC 3339 timestamps and FDX DateString dates
 // (taken as midnight UTC).
 func parseTimeOrDate(s string) (time.Time, error) {
@@ -398,7 +405,7 @@ func parseTimeOrDate(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s is neither an RFC 3339 time nor a date", quoteShort(s))
+		return time.Time{}, errNotTime
 	}
 	return t, nil
 }
@@ -436,7 +443,7 @@ func as[T any](e *Event) (T, error) {
 	d, ok := e.Data.(T)
 	if !ok {
 		var zero T
-		return zero, fmt.Errorf("%w: %s", ErrWrongType, e.Type)
+		return zero, fmt.Errorf("%w: %s", ErrWrongType, quoteShort(string(e.Type)))
 	}
 	return d, nil
 }

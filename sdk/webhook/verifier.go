@@ -173,8 +173,7 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, rawBody []byte) (*
 // The checks run in this order, and the first failure is returned: the
 // signature's shape and algorithm, the key, the signature over the exact
 // bytes, the body's shape, the expected parties, its freshness, and last
-// the replay store (so that
-// forged or stale traffic never fills it).
+// the replay store (so that forged or stale traffic never fills it).
 func (v *Verifier) VerifySignature(ctx context.Context, signature string, rawBody []byte) (*Event, error) {
 	if strings.TrimSpace(signature) == "" {
 		return nil, newError(ErrMissingSignature, "", nil)

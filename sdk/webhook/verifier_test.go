@@ -465,6 +465,15 @@ func TestErrorsAreClassifiedAndSecretFree(t *testing.T) {
 	assert.Equal(t, bank.KeyID(), we.KeyID)
 	assert.NotContains(t, err.Error(), "123456.78", "no body content in errors")
 
+	// A malformed detail is named, its value is not.
+	body, h = payload(t, bank, webhook.TestNotification{Type: webhook.TypeBalance, Subject: webhook.Subject{ID: "acc-1", Kind: "ACCOUNT"},
+		Fields: []webhook.Field{{"balance", "12,345.67"}}})
+	_, err = v.Verify(context.Background(), h, body)
+	require.ErrorIs(t, err, webhook.ErrMalformedPayload)
+	assert.ErrorIs(t, err, fdxtypes.ErrInvalidDecimal)
+	assert.Contains(t, err.Error(), "balance")
+	assert.NotContains(t, err.Error(), "12,345.67")
+
 	sentinels := []error{webhook.ErrMissingSignature, webhook.ErrMalformedSignature, webhook.ErrAlgorithmNotAllowed,
 		webhook.ErrUnknownKey, webhook.ErrKeysUnavailable, webhook.ErrInvalidSignature, webhook.ErrPayloadTooLarge,
 		webhook.ErrMalformedPayload, webhook.ErrUnexpectedParty, webhook.ErrStale, webhook.ErrReplayed, webhook.ErrReplayStore}
