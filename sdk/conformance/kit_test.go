@@ -124,3 +124,29 @@ func TestKitFailsWhenCursorRepeats(t *testing.T) {
 	require.True(t, rec.Failed())
 	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
 }
+
+// TestRemoteHarnessAgainstFakeBank runs the kit the way a partner runs it
+// at their sandbox: credentials only, truth read from the bank itself,
+// manipulation subtests skipped.
+func TestRemoteHarnessAgainstFakeBank(t *testing.T) {
+	fh := newFakeHarness(t, fakebank.Options{})
+	h := &conformance.RemoteHarness{Bank: fh.name, Config: sdk.Config{ClientID: "p", ClientSecret: "s", RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
+	rec := &conformance.Recorder{}
+	conformance.RunT(rec, h)
+	assert.False(t, rec.Failed(), "failures: %v", rec.Failures)
+	assert.NotEmpty(t, rec.Skipped)
+}
+
+func TestRemoteFromEnv(t *testing.T) {
+	t.Setenv(conformance.EnvBaseURL, "")
+	_, ok, err := conformance.RemoteFromEnv("x")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	t.Setenv(conformance.EnvBaseURL, "https://sandbox.example")
+	t.Setenv(conformance.EnvClientID, "cid")
+	h, ok, err := conformance.RemoteFromEnv("x")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "x", h.Bank)
+	assert.Equal(t, "cid", h.Config.ClientID)
+}
