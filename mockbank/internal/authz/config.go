@@ -147,6 +147,10 @@ type ConsentState struct {
 	Active bool
 	// Status is the FDX status, e.g. ACTIVE, REVOKED, EXPIRED.
 	Status string
+	// AccountIDs, when non-nil, are the accounts still shared (after
+	// account-level revocation). A refresh narrows the grant to them, and
+	// fails with invalid_grant when none is left. Nil means unchanged.
+	AccountIDs []string
 }
 
 // Consents creates and reads FDX consent records (ConsentGrant).

@@ -58,10 +58,11 @@ type fakeConsents struct {
 	n        int
 	consents map[string]ConsentRequest
 	status   map[string]string
+	accounts map[string][]string // remaining accounts after account-level revocation
 }
 
 func newFakeConsents() *fakeConsents {
-	return &fakeConsents{consents: map[string]ConsentRequest{}, status: map[string]string{}}
+	return &fakeConsents{consents: map[string]ConsentRequest{}, status: map[string]string{}, accounts: map[string][]string{}}
 }
 
 func (f *fakeConsents) CreateConsent(_ context.Context, req ConsentRequest) (string, error) {
@@ -81,7 +82,13 @@ func (f *fakeConsents) ConsentStatus(_ context.Context, id string) (ConsentState
 	if !ok {
 		return ConsentState{Status: "UNKNOWN"}, nil
 	}
-	return ConsentState{Active: st == "ACTIVE", Status: st}, nil
+	return ConsentState{Active: st == "ACTIVE", Status: st, AccountIDs: f.accounts[id]}, nil
+}
+
+func (f *fakeConsents) keepAccounts(id string, ids ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accounts[id] = append([]string{}, ids...)
 }
 
 func (f *fakeConsents) set(id, status string) {

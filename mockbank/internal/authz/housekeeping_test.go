@@ -72,3 +72,27 @@ func TestGrantsAreForgottenAfterTheyExpire(t *testing.T) {
 	assert.Len(t, env.p.grants, 1, "only the fresh client_credentials grant")
 	assert.Empty(t, env.p.refresh)
 }
+
+func TestAccountLevelRevocationNarrowsTheGrant(t *testing.T) {
+	env := newEnv(t, nil)
+	ctx := t.Context()
+	id, secret := env.basicClient("")
+	conf := env.oauthConfig(id, secret)
+	v := oauth2.GenerateVerifier()
+	q := env.consent(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(v)), "user_good", "", "acc-chk", "acc-sav", "acc-cc")
+	tok, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(v))
+	require.NoError(t, err)
+	cid := tok.Extra("consent_id").(string)
+
+	env.consents.keepAccounts(cid, "acc-chk", "acc-cc")
+	tok, err = conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	require.NoError(t, err)
+	assert.Equal(t, []any{"acc-chk", "acc-cc"}, tok.Extra("account_ids"))
+	info, err := env.p.AuthenticateToken(ctx, tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acc-chk", "acc-cc"}, info.AccountIDs)
+
+	env.consents.keepAccounts(cid)
+	_, err = conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	assert.Equal(t, "invalid_grant", oauthErrorCode(t, err), "no account left")
+}

@@ -90,7 +90,7 @@ func (p *Provider) ExportState(ctx context.Context) (*State, error) {
 	for _, g := range p.grants {
 		s.Grants = append(s.Grants, GrantState{
 			ID: g.id, Kind: g.kind, ClientID: g.clientID, UserID: g.userID, UserName: g.userName,
-			ConsentID: g.consentID, Scopes: g.scopes, Clusters: g.clusters, AccountIDs: g.accountIDs,
+			ConsentID: g.consentID, Scopes: g.scopes, Clusters: g.clusters, AccountIDs: g.accounts(),
 			ConsentExpiresAt: g.consentExpiresAt, AuthTime: g.authTime, CreatedAt: g.createdAt, ExpiresAt: g.expiresAt,
 			Revoked: g.revoked.Load(),
 		})
@@ -164,8 +164,9 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 			return fmt.Errorf("%w: grant without id or for an unknown client", ErrInvalidState)
 		}
 		g := &grant{id: gs.ID, kind: gs.Kind, clientID: gs.ClientID, userID: gs.UserID, userName: gs.UserName,
-			consentID: gs.ConsentID, scopes: gs.Scopes, clusters: gs.Clusters, accountIDs: gs.AccountIDs,
+			consentID: gs.ConsentID, scopes: gs.Scopes, clusters: gs.Clusters,
 			consentExpiresAt: gs.ConsentExpiresAt, authTime: gs.AuthTime, createdAt: gs.CreatedAt, expiresAt: gs.ExpiresAt}
+		g.setAccounts(gs.AccountIDs)
 		g.revoked.Store(gs.Revoked)
 		grants[g.id] = g
 	}

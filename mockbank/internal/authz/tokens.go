@@ -24,15 +24,17 @@ const (
 // authorization code (or one client_credentials request). Revoking it
 // revokes every access and refresh token of the family.
 type grant struct {
-	id               string
-	kind             string
-	clientID         string
-	userID           string
-	userName         string
-	consentID        string
-	scopes           []string
-	clusters         []string
-	accountIDs       []string
+	id        string
+	kind      string
+	clientID  string
+	userID    string
+	userName  string
+	consentID string
+	scopes    []string
+	clusters  []string
+	// accountIDs shrinks when accounts are revoked one by one (read
+	// without locks by mint and Authenticate, hence atomic).
+	accountIDs       atomic.Pointer[[]string]
 	consentExpiresAt time.Time
 	authTime         time.Time // wall clock, for the ID token's auth_time
 	createdAt        time.Time
@@ -41,6 +43,15 @@ type grant struct {
 	expiresAt time.Time
 	revoked   atomic.Bool
 }
+
+func (g *grant) accounts() []string {
+	if a := g.accountIDs.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+func (g *grant) setAccounts(ids []string) { g.accountIDs.Store(&ids) }
 
 // extendGrantLocked records that a token of g lives until exp.
 func (p *Provider) extendGrantLocked(g *grant, exp time.Time) {
@@ -222,9 +233,10 @@ func (p *Provider) exchangeCode(c *client, code, redirectURI, verifier string) (
 	}
 	g := &grant{
 		id: randomToken(16), kind: grantKindCode, clientID: c.id, userID: e.userID, userName: e.userName,
-		consentID: e.consentID, scopes: e.req.Scopes, clusters: e.req.Clusters, accountIDs: e.accountIDs,
+		consentID: e.consentID, scopes: e.req.Scopes, clusters: e.req.Clusters,
 		consentExpiresAt: e.consentExpiresAt, authTime: e.authTime, createdAt: now,
 	}
+	g.setAccounts(e.accountIDs)
 	e.used, e.grantID = true, g.id
 	p.grants[g.id] = g
 	rt := randomToken(32)
@@ -300,11 +312,20 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 			p.log.Error("consent status lookup failed", "consent_id", g.consentID, "error", err)
 			return nil, oauthErr(codeServerError, "consent status unavailable")
 		}
-		if !st.Active {
+		narrowed := g.accounts()
+		if st.AccountIDs != nil {
+			narrowed = slices.DeleteFunc(slices.Clone(narrowed), func(id string) bool { return !slices.Contains(st.AccountIDs, id) })
+		}
+		if !st.Active || len(narrowed) == 0 {
 			p.mu.Lock()
 			p.revokeGrantLocked(g, "consent "+strings.ToLower(st.Status))
 			p.mu.Unlock()
 			return nil, oauthErr(codeInvalidGrant, "the consent is no longer active")
+		}
+		if len(narrowed) != len(g.accounts()) {
+			// Accounts revoked one by one leave the grant; the new tokens
+			// and the response's account_ids say so.
+			g.setAccounts(narrowed)
 		}
 	}
 	next := randomToken(32)
@@ -369,7 +390,7 @@ func (p *Provider) mint(g *grant, scopes []string, nonce, refreshToken string, n
 	}
 	resp := &tokenResponse{
 		AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second),
-		RefreshToken: refreshToken, Scope: strings.Join(scopes, " "), ConsentID: g.consentID, AccountIDs: g.accountIDs,
+		RefreshToken: refreshToken, Scope: strings.Join(scopes, " "), ConsentID: g.consentID, AccountIDs: g.accounts(),
 	}
 	if !g.consentExpiresAt.IsZero() {
 		resp.ConsentExpiresAt = g.consentExpiresAt.UTC().Format(time.RFC3339)
@@ -400,7 +421,7 @@ func (p *Provider) mint(g *grant, scopes []string, nonce, refreshToken string, n
 func (p *Provider) infoFor(g *grant, scopes []string, jti string, iat, exp time.Time) AccessInfo {
 	info := AccessInfo{
 		TokenID: jti, ClientID: g.clientID, Subject: g.userID, ConsentID: g.consentID, Scopes: scopes,
-		AccountIDs: g.accountIDs, IssuedAt: iat, ExpiresAt: exp, ConsentExpiresAt: g.consentExpiresAt,
+		AccountIDs: g.accounts(), IssuedAt: iat, ExpiresAt: exp, ConsentExpiresAt: g.consentExpiresAt,
 		ClientCredentials: g.kind == grantKindClientCredentials,
 	}
 	if info.ClientCredentials {
@@ -650,7 +671,7 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"active": true, "token_type": "refresh_token", "scope": strings.Join(g.scopes, " "), "client_id": g.clientID,
 		"sub": g.userID, "iss": p.cfg.Issuer, "iat": e.issuedAt.Unix(), "exp": e.expiresAt.Unix(),
-		"consent_id": g.consentID, "account_ids": g.accountIDs,
+		"consent_id": g.consentID, "account_ids": g.accounts(),
 		"consent_expires_at": g.consentExpiresAt.UTC().Format(time.RFC3339),
 	})
 }
