@@ -136,6 +136,7 @@ type JWKSKeySource struct {
 	fetchedAt   time.Time // last successful fetch
 	attemptedAt time.Time // last attempt, successful or not
 	generation  uint64    // bumped when an attempt ends
+	lastErr     error     // outcome of the last attempt
 }
 
 // NewJWKSKeySource returns a source reading the JWK Set at jwksURL. Nothing
@@ -221,7 +222,7 @@ func (s *JWKSKeySource) Key(ctx context.Context, kid string) (jose.JSONWebKey, e
 		k, found := s.keys[kid]
 		fresh := !s.fetchedAt.IsZero() && s.now().Sub(s.fetchedAt) < s.maxAge
 		mayFetch := s.attemptedAt.IsZero() || s.now().Sub(s.attemptedAt) >= s.minGap
-		gen := s.generation
+		gen, lastErr := s.generation, s.lastErr
 		s.mu.RUnlock()
 
 		if found && fresh {
@@ -241,6 +242,11 @@ func (s *JWKSKeySource) Key(ctx context.Context, kid string) (jose.JSONWebKey, e
 				<-s.fetching
 				waited = true
 				continue
+			}
+			if lastErr != nil {
+				// The last fetch failed: we cannot tell whether the
+				// bank published this key, so do not call it forged.
+				return jose.JSONWebKey{}, &Error{Kind: ErrKeysUnavailable, KeyID: kid, Detail: "last JWKS fetch failed; refresh rate-limited", Cause: lastErr}
 			}
 			return jose.JSONWebKey{}, &Error{Kind: ErrUnknownKey, KeyID: kid, Detail: "not in the cached JWKS; refresh rate-limited"}
 		}
@@ -289,7 +295,8 @@ func (s *JWKSKeySource) acquire(ctx context.Context) error {
 }
 
 // Refresh fetches the JWK Set now, ignoring the cache age but not the
-// MinRefreshInterval floor (it returns nil without fetching inside it).
+// MinRefreshInterval floor (inside it, it returns the outcome of the last
+// fetch without fetching).
 // Calling it at start-up surfaces a misconfigured URL before the first
 // notification arrives.
 func (s *JWKSKeySource) Refresh(ctx context.Context) error {
@@ -299,15 +306,16 @@ func (s *JWKSKeySource) Refresh(ctx context.Context) error {
 	defer func() { <-s.fetching }()
 	s.mu.RLock()
 	wait := !s.attemptedAt.IsZero() && s.now().Sub(s.attemptedAt) < s.minGap
+	lastErr := s.lastErr
 	s.mu.RUnlock()
 	if wait {
-		return nil
+		return lastErr
 	}
 	return s.refresh(ctx)
 }
 
 // refresh must be called holding the fetching token.
-func (s *JWKSKeySource) refresh(ctx context.Context) error {
+func (s *JWKSKeySource) refresh(ctx context.Context) (err error) {
 	s.mu.Lock()
 	prev := s.attemptedAt
 	s.attemptedAt = s.now()
@@ -317,6 +325,9 @@ func (s *JWKSKeySource) refresh(ctx context.Context) error {
 	defer func() {
 		s.mu.Lock()
 		s.generation++
+		if ctx.Err() == nil {
+			s.lastErr = err
+		}
 		s.mu.Unlock()
 	}()
 

@@ -140,10 +140,17 @@ func TestJWKSOutage(t *testing.T) {
 	t.Run("nothing cached", func(t *testing.T) {
 		srv.fail.Store(true)
 		defer srv.fail.Store(false)
+		before := srv.fetches.Load()
 		ks := newJWKSSource(t, srv, wall)
 		_, err := ks.Key(ctx, bank.KeyID())
 		assert.ErrorIs(t, err, webhook.ErrKeysUnavailable)
 		assert.NotErrorIs(t, err, webhook.ErrUnknownKey)
+		// Inside the refresh floor the answer stays "unavailable", not
+		// "unknown": we still cannot tell.
+		_, err = ks.Key(ctx, bank.KeyID())
+		assert.ErrorIs(t, err, webhook.ErrKeysUnavailable)
+		assert.Error(t, ks.Refresh(ctx))
+		assert.EqualValues(t, 1, srv.fetches.Load()-before)
 	})
 
 	t.Run("cached keys outlive a failed refresh", func(t *testing.T) {
