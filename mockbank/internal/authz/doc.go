@@ -33,7 +33,10 @@
 // or expired consent makes refresh fail with invalid_grant (and revokes the
 // token family) and introspection answer active=false. When the data API
 // revokes a consent it calls RevokeConsent so that the consent's access tokens
-// stop working at once.
+// stop working at once. For account-level revocation (usbank), ConsentStatus
+// reports the accounts still shared and the next refresh narrows the grant
+// (and its account_ids) to them; until then the data API's own consent check
+// is what refuses the revoked accounts.
 //
 // The data API calls Authenticate (or AuthenticateToken) on every request. It
 // returns an AccessInfo (consent id, client id, subject, scopes, clusters,
