@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,6 +62,27 @@ type Client struct {
 // String identifies the client without its secret.
 func (c Client) String() string {
 	return fmt.Sprintf("Client{ID:%s Name:%q AuthMethod:%s}", c.ID, c.Metadata.ClientName, c.Metadata.TokenEndpointAuthMethod)
+}
+
+// GoString keeps %#v from printing the secret.
+func (c Client) GoString() string { return c.String() }
+
+// LogValue keeps slog from printing the secret.
+func (c Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.ID), slog.String("client_name", c.Metadata.ClientName),
+		slog.String("auth_method", c.Metadata.TokenEndpointAuthMethod))
+}
+
+// Client returns a registered client's metadata (never its secret).
+func (p *Provider) Client(ctx context.Context, id string) (Client, bool) {
+	if ctx.Err() != nil {
+		return Client{}, false
+	}
+	c := p.clientByID(id)
+	if c == nil {
+		return Client{}, false
+	}
+	return Client{ID: c.id, Metadata: c.metadata(), IssuedAt: c.issuedAt}, true
 }
 
 type client struct {

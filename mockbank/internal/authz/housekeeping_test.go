@@ -2,6 +2,8 @@ package authz
 
 import (
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,4 +97,28 @@ func TestAccountLevelRevocationNarrowsTheGrant(t *testing.T) {
 	env.consents.keepAccounts(cid)
 	_, err = conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 	assert.Equal(t, "invalid_grant", oauthErrorCode(t, err), "no account left")
+}
+
+func TestClientNeverPrintsItsSecret(t *testing.T) {
+	env := newEnv(t, nil)
+	c, err := env.p.RegisterClient(t.Context(), ClientMetadata{ClientName: "Ready", RedirectURIs: []string{testRedirect},
+		ClientID: "ready-client", ClientSecret: "s3cr3t-value"})
+	require.NoError(t, err)
+	assert.Equal(t, "s3cr3t-value", c.Secret)
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	logger.Info("registered", "client", c)
+	for _, s := range []string{c.String(), fmt.Sprintf("%v %+v %#v", c, c, c), buf.String()} {
+		assert.NotContains(t, s, "s3cr3t-value")
+		assert.Contains(t, s, "ready-client")
+	}
+	got, ok := env.p.Client(t.Context(), "ready-client")
+	require.True(t, ok)
+	assert.Empty(t, got.Secret)
+	_, err = env.p.RegisterClient(t.Context(), ClientMetadata{RedirectURIs: []string{testRedirect}, ClientID: "ready-client"})
+	assert.ErrorIs(t, err, ErrInvalidClientMetadata, "duplicate id")
+	// The preset secret works at the token endpoint.
+	st, out := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, "ready-client", "s3cr3t-value")
+	assert.Equal(t, http.StatusBadRequest, st)
+	assert.Equal(t, "invalid_grant", out["error"])
 }
