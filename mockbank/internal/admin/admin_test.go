@@ -24,6 +24,7 @@ import (
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
+	"github.com/obconnect/obconnect/mockbank/internal/scenario"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
@@ -65,7 +66,8 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 			w.cns = c
 		}
 	}
-	w.inj = faults.New(faults.Options{Banks: []string{"chase", "usbank"}})
+	w.st.EnsureBank("citi")
+	w.inj = faults.New(faults.Options{Banks: []string{"chase", "citi", "usbank"}})
 	var err error
 	w.nd, err = notify.New(notify.Options{Store: w.st, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, MaxAttempts: 5,
 		Keys: func(context.Context, string) (notify.Key, error) { return notify.Key{Signer: key, KeyID: "k1"}, nil }})
@@ -515,7 +517,7 @@ func TestResetAndBanks(t *testing.T) {
 
 	b, err := w.client.ListBanksWithResponse(ctx)
 	require.NoError(t, err)
-	require.Len(t, b.JSON200.Banks, 2)
+	require.Len(t, b.JSON200.Banks, 3)
 	assert.Equal(t, w.http.URL+"/chase/.well-known/openid-configuration", b.JSON200.Banks[0].DiscoveryUrl)
 
 	users, err := w.client.ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: ptr("usbank")})
@@ -526,3 +528,21 @@ func TestResetAndBanks(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestExampleScenarioFileApplies(t *testing.T) {
+	w := newWorld(t, newKey(t))
+	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "scenario", "testdata", "example.yaml"))
+	require.NoError(t, err)
+	res, err := w.srv.ApplyScenario(t.Context(), sc)
+	require.NoError(t, err)
+	require.Len(t, res.AccountIDs, 2)
+	require.Len(t, res.FaultIDs, 2)
+	require.Len(t, res.Steps, 1)
+	assert.Equal(t, 1, res.Steps[0].Posted)
+	a, err := w.client.GetAccountWithResponse(t.Context(), res.AccountIDs[0])
+	require.NoError(t, err)
+	assert.Equal(t, "3950.00", a.JSON200.CurrentBalance.String(), "1500 + 2500 payroll - 50 posted with tip")
+	card, err := w.client.GetAccountWithResponse(t.Context(), res.AccountIDs[1])
+	require.NoError(t, err)
+	assert.Equal(t, "3000.00", card.JSON200.AvailableBalance.String())
+}
