@@ -1,0 +1,384 @@
+package fdxconn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/model"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// mapper carries what mapping needs besides the payload.
+type mapper struct {
+	// currency is the bank's default currency (amounts without one).
+	currency string
+}
+
+// Connector implements every driver.Connector method except ErrorCode over
+// the generated FDX client. A bank package embeds it in its own connector
+// type and adds ErrorCode (its mapping table) and whatever optional
+// capability its bank has; it is safe for concurrent use because it holds
+// no mutable state.
+type Connector struct {
+	mapper
+	file    *ProfileFile
+	profile driver.Profile
+	api     *fdxclient.Client
+	style   driver.Pagination
+	// Now is the clock used to read Retry-After dates; tests may set it.
+	Now func() time.Time
+}
+
+// New makes the shared connector for a bank from its embedded profile file
+// and the sdk's open configuration. It does no network I/O. A nil
+// HTTPClient means http.DefaultClient (useful only in tests: the sdk always
+// supplies one).
+func New(cfg driver.OpenConfig, profileJSON []byte) (*Connector, error) {
+	pf, err := ParseProfile(profileJSON)
+	if err != nil {
+		return nil, obcerr.Wrap(err, obcerr.Internal, "fdxconn.New")
+	}
+	prof, dataURL, err := pf.Resolve(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	api, err := fdxclient.NewClient(dataURL, fdxclient.WithHTTPClient(hc))
+	if err != nil {
+		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, pf.Name+".Open")
+	}
+	return &Connector{
+		mapper:  mapper{currency: pf.Currency},
+		file:    pf,
+		profile: prof,
+		api:     api,
+		style:   prof.Pagination,
+		Now:     time.Now,
+	}, nil
+}
+
+// Profile implements driver.Connector.
+func (c *Connector) Profile() driver.Profile {
+	p := c.profile
+	p.Clusters = slices.Clone(p.Clusters)
+	return p
+}
+
+// File returns the parsed profile file, for documentation tests and tools.
+func (c *Connector) File() ProfileFile { return *c.file }
+
+// offers reports whether the bank offers a cluster at all.
+func (c *Connector) offers(cl model.Cluster) bool { return slices.Contains(c.profile.Clusters, cl) }
+
+func (c *Connector) op(name string) string { return c.profile.Name + "." + name }
+
+// ListAccounts implements driver.Connector.
+func (c *Connector) ListAccounts(ctx context.Context, page driver.PageRequest) (*model.Page[model.Account], error) {
+	op := c.op("ListAccounts")
+	p := &fdxclient.SearchForAccountsParams{Limit: limit(page.Limit)}
+	if err := c.cursorParams(op, page.Cursor, &p.Offset, &p.PageKey); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.SearchForAccounts(ctx, p)
+	var body fdxclient.Accounts
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	if body.Accounts == nil {
+		return nil, malformed(op, errors.New(`no "accounts" array`))
+	}
+	out := &model.Page[model.Account]{Items: make([]model.Account, 0, len(body.Accounts))}
+	for _, w := range body.Accounts {
+		a, err := c.account(w, false)
+		if err != nil {
+			return nil, malformed(op, err)
+		}
+		out.Items = append(out.Items, a)
+	}
+	if out.Next, err = c.next(op, page.Cursor, body.Page); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetAccount implements driver.Connector.
+func (c *Connector) GetAccount(ctx context.Context, accountID string) (*model.Account, error) {
+	op := c.op("GetAccount")
+	resp, err := c.api.GetAccount(ctx, accountID, &fdxclient.GetAccountParams{})
+	var body fdxclient.AccountWithDetails
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	a, err := c.account(body, true)
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	if a.ID != accountID {
+		return nil, malformed(op, fmt.Errorf("asked for account %s, bank answered %s", accountID, a.ID))
+	}
+	return &a, nil
+}
+
+// ListTransactions implements driver.Connector.
+func (c *Connector) ListTransactions(ctx context.Context, q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
+	op := c.op("ListTransactions")
+	p := &fdxclient.SearchForAccountTransactionsParams{Limit: limit(q.Page.Limit), StartTime: day(q.Start), EndTime: day(q.End)}
+	if err := c.cursorParams(op, q.Page.Cursor, &p.Offset, &p.PageKey); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.SearchForAccountTransactions(ctx, q.AccountID, p)
+	var body fdxclient.Transactions
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	if body.Transactions == nil {
+		return nil, malformed(op, errors.New(`no "transactions" array`))
+	}
+	out := &model.Page[model.Transaction]{Items: make([]model.Transaction, 0, len(body.Transactions))}
+	for _, w := range body.Transactions {
+		t, err := c.transaction(w, q.AccountID)
+		if err != nil {
+			return nil, malformed(op, err)
+		}
+		out.Items = append(out.Items, t)
+	}
+	if out.Next, err = c.next(op, q.Page.Cursor, body.Page); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListStatements implements driver.Connector. A bank whose profile does not
+// offer STATEMENTS answers Unimplemented without a request.
+func (c *Connector) ListStatements(ctx context.Context, q driver.StatementQuery) (*model.Page[model.Statement], error) {
+	op := c.op("ListStatements")
+	if !c.offers(model.Statements) {
+		return nil, unimplemented(op, c.profile.DisplayName)
+	}
+	p := &fdxclient.SearchForAccountStatementsParams{Limit: limit(q.Page.Limit), StartTime: day(q.Start), EndTime: day(q.End)}
+	if err := c.cursorParams(op, q.Page.Cursor, &p.Offset, &p.PageKey); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.SearchForAccountStatements(ctx, q.AccountID, p)
+	var body fdxclient.Statements
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	if body.Statements == nil {
+		return nil, malformed(op, errors.New(`no "statements" array`))
+	}
+	out := &model.Page[model.Statement]{Items: make([]model.Statement, 0, len(body.Statements))}
+	for _, s := range body.Statements {
+		st, err := statement(s, q.AccountID)
+		if err != nil {
+			return nil, malformed(op, err)
+		}
+		out.Items = append(out.Items, st)
+	}
+	if out.Next, err = c.next(op, q.Page.Cursor, body.Page); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetStatement implements driver.Connector: the body is handed over
+// unread, so a large PDF streams to the caller.
+func (c *Connector) GetStatement(ctx context.Context, accountID, statementID string) (*driver.Document, error) {
+	op := c.op("GetStatement")
+	if !c.offers(model.Statements) {
+		return nil, unimplemented(op, c.profile.DisplayName)
+	}
+	resp, err := c.api.GetAccountStatement(ctx, accountID, statementID, &fdxclient.GetAccountStatementParams{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		return nil, fmt.Errorf("%s: %w", op, bankError(resp, c.Now()))
+	}
+	if resp.ContentLength == 0 {
+		_ = resp.Body.Close()
+		return nil, malformed(op, errors.New("empty statement document"))
+	}
+	return &driver.Document{Body: resp.Body, ContentType: resp.Header.Get("Content-Type"), Size: resp.ContentLength}, nil
+}
+
+// GetContact implements driver.Connector.
+func (c *Connector) GetContact(ctx context.Context, accountID string) (*model.Contact, error) {
+	op := c.op("GetContact")
+	resp, err := c.api.GetAccountContact(ctx, accountID, &fdxclient.GetAccountContactParams{})
+	var body fdxclient.AccountContact
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	ct := contact(body)
+	return &ct, nil
+}
+
+// ListPaymentNetworks implements driver.Connector.
+func (c *Connector) ListPaymentNetworks(ctx context.Context, accountID string, page driver.PageRequest) (*model.Page[model.PaymentNetwork], error) {
+	op := c.op("ListPaymentNetworks")
+	p := &fdxclient.GetAccountPaymentNetworksParams{Limit: limit(page.Limit)}
+	if err := c.cursorParams(op, page.Cursor, &p.Offset, &p.PageKey); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.GetAccountPaymentNetworks(ctx, accountID, p)
+	var body fdxclient.AccountPaymentNetworkList
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	if body.PaymentNetworks == nil {
+		return nil, malformed(op, errors.New(`no "paymentNetworks" array`))
+	}
+	out := &model.Page[model.PaymentNetwork]{Items: make([]model.PaymentNetwork, 0, len(body.PaymentNetworks))}
+	for _, n := range body.PaymentNetworks {
+		out.Items = append(out.Items, paymentNetwork(n))
+	}
+	if out.Next, err = c.next(op, page.Cursor, body.Page); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetConsent implements driver.Connector.
+func (c *Connector) GetConsent(ctx context.Context, consentID string) (*model.Consent, error) {
+	op := c.op("GetConsent")
+	resp, err := c.api.GetConsent(ctx, consentID, &fdxclient.GetConsentParams{})
+	var body fdxclient.ConsentGrant
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	g, err := consent(body)
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	return &g, nil
+}
+
+// RevokeConsent implements driver.Connector.
+func (c *Connector) RevokeConsent(ctx context.Context, consentID string, reason driver.RevocationReason) error {
+	return c.Revoke(ctx, c.op("RevokeConsent"), consentID, nil, reason)
+}
+
+// Revoke sends PUT /consents/{id}/revocation, for the whole consent when
+// accountIDs is empty and for those accounts only otherwise (a bank
+// package exposes the latter through driver.AccountRevoker only when its
+// bank supports it).
+func (c *Connector) Revoke(ctx context.Context, op, consentID string, accountIDs []string, reason driver.RevocationReason) error {
+	req := fdxclient.ConsentRevocationRequest{Initiator: fdxclient.PartyTypeDATARECIPIENT, Reason: FDXReason(reason)}
+	if len(accountIDs) > 0 {
+		ids := slices.Clone(accountIDs)
+		req.AccountIds = &ids
+	}
+	resp, err := c.api.RevokeConsent(ctx, consentID, &fdxclient.RevokeConsentParams{}, req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s: %w", op, bankError(resp, c.Now()))
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	return nil
+}
+
+// FDXReason maps the driver's revocation reasons onto FDX's
+// ConsentRevocationReason, which has only BUSINESS_RULE and USER_ACTION:
+// a closed account or suspected fraud is the data provider's business rule.
+func FDXReason(r driver.RevocationReason) fdxclient.ConsentRevocationReason {
+	if r == driver.ReasonUserAction {
+		return "USER_ACTION"
+	}
+	return "BUSINESS_RULE"
+}
+
+// maxBody bounds a JSON answer. The largest legitimate page (200
+// transactions) is well under a megabyte.
+const maxBody = 32 << 20
+
+// decode finishes an exchange started by the generated client: a transport
+// error passes through (classified Unavailable or as a context error), a
+// non-2xx answer becomes an *obcerr.BankError, and a 2xx answer must be a
+// complete, well-formed JSON document or the call fails with Internal.
+func (c *Connector) decode(op string, resp *http.Response, err error, out any) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s: %w", op, bankError(resp, c.Now()))
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		mt, _, perr := mime.ParseMediaType(ct)
+		if perr != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return malformed(op, fmt.Errorf("content type %q is not JSON", truncate(ct)))
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return malformed(op, fmt.Errorf("response body truncated: %w", err))
+		}
+		return fmt.Errorf("%s: reading the response: %w", op, err)
+	}
+	if len(body) > maxBody {
+		return malformed(op, fmt.Errorf("response body over %d bytes", maxBody))
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return malformed(op, errors.New("empty response body"))
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return malformed(op, err)
+	}
+	return nil
+}
+
+// malformed classifies an answer that cannot be trusted as Internal: the
+// sdk retries it (a truncated body is often transient) and never hands the
+// integrator partial or empty data in its place.
+func malformed(op string, err error) error {
+	return &obcerr.Error{Code: obcerr.Internal, Op: op, Msg: "malformed response from the bank", Err: err}
+}
+
+func unimplemented(op, bank string) error {
+	return &obcerr.Error{Code: obcerr.Unimplemented, Op: op, Msg: bank + " does not offer statements"}
+}
+
+func limit(n int) *int32 {
+	if n <= 0 {
+		return nil
+	}
+	v := int32(min(n, 1<<30))
+	return &v
+}
+
+// day renders a filter date as an ISO 8601 full-date (FDX startTime /
+// endTime accept it in every version), nil when unbounded.
+func day(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.DateOnly)
+	return &s
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}

@@ -1,0 +1,46 @@
+// Package fdxconn is everything the bank connectors have in common, so that
+// each package under connectors/ holds only what is specific to its bank:
+// a profile file, an error table, documentation and any optional
+// capability.
+//
+// # What it does
+//
+//   - Reads a bank's profile.json ([ParseProfile], strict: unknown keys are
+//     errors) and resolves its endpoints against the base URL the
+//     integrator chose ([ProfileFile.Resolve]); "" means the sandbox
+//     (mockbank).
+//   - Sends every data request through the generated client in
+//     openapi/fdxclient with the *http.Client the sdk built (token,
+//     interaction id, rate limit, observers); it never writes HTTP by hand.
+//   - Decodes answers strictly: a 2xx answer must be one complete JSON
+//     document of the expected shape (lists present, ids set, exactly one
+//     account or transaction member set); anything else — empty, truncated,
+//     malformed, wrong content type, an amount that is not exact in the
+//     currency — fails with an *obcerr.Error of code Internal, never with
+//     empty data. Unknown fields and unknown enumeration values pass
+//     through.
+//   - Turns non-2xx answers into *obcerr.BankError (HTTP status, FDX code
+//     in either JSON form, messages, interaction id, Retry-After), reading
+//     the body leniently so a gateway's HTML page still classifies by status.
+//   - Maps FDX types to sdk/model: amounts through model.ParseMoney from the
+//     exact decimal text (no float anywhere), signed with model.SignedAmount
+//     from debitCreditMemo; timestamps in UTC; dates at midnight UTC.
+//   - Encodes cursors for both pagination styles ([EncodeCursor]) and stops
+//     a bank that answers the page key it was sent or pages in the other
+//     style.
+//   - Classifies errors with a bank's [ErrorTable]: its quirks first, then
+//     driver.StandardFDXCode, then the HTTP status.
+//
+// # What a bank package adds
+//
+// A type embedding *[Connector], an ErrorCode method over its [ErrorTable]
+// (in errors.go), registration in init, and methods for optional
+// capabilities (driver.AccountRevoker through [Connector.Revoke]). See
+// docs/adding-a-connector.md.
+//
+// # Why no library
+//
+// The request side is the generated client (oapi-codegen); decoding is
+// encoding/json into the generated types, whose amounts are
+// fdxtypes.Decimal. Nothing else here is standard enough to borrow.
+package fdxconn

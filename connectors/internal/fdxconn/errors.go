@@ -1,0 +1,107 @@
+package fdxconn
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// Rule is one row of a bank's error-mapping table: a bank error matching
+// every set field classifies as Code. Zero fields match anything.
+type Rule struct {
+	// HTTPStatus and FDXCode select the answer; 0 matches any.
+	HTTPStatus int
+	FDXCode    int
+	// DebugContains matches a case-insensitive substring of the error's
+	// debugMessage (or message), for banks that overload one code.
+	DebugContains string
+	// NeedRetryAfter matches only answers carrying a Retry-After header.
+	NeedRetryAfter bool
+	// Code is the classification.
+	Code obcerr.Code
+	// Why says, for the package documentation and test names, what the
+	// bank means by it.
+	Why string
+}
+
+func (r Rule) matches(e *obcerr.BankError) bool {
+	if r.HTTPStatus != 0 && r.HTTPStatus != e.HTTPStatus {
+		return false
+	}
+	if r.FDXCode != 0 && r.FDXCode != e.Code {
+		return false
+	}
+	if r.NeedRetryAfter && e.RetryAfter <= 0 {
+		return false
+	}
+	if r.DebugContains != "" {
+		needle := strings.ToLower(r.DebugContains)
+		if !strings.Contains(strings.ToLower(e.DebugMessage), needle) && !strings.Contains(strings.ToLower(e.Message), needle) {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrorTable is a bank's error mapping: its quirks, checked first and in
+// order, then the FDX standard table (driver.StandardFDXCode), then the
+// HTTP status alone.
+type ErrorTable struct {
+	Quirks []Rule
+}
+
+// Classify implements driver.Connector.ErrorCode for a bank with this
+// table. It is total and never panics.
+func (t ErrorTable) Classify(err error) obcerr.Code {
+	if err == nil {
+		return obcerr.OK
+	}
+	var oe *obcerr.Error
+	if errors.As(err, &oe) {
+		return oe.Code
+	}
+	var be *obcerr.BankError
+	if errors.As(err, &be) {
+		for _, r := range t.Quirks {
+			if r.matches(be) {
+				return r.Code
+			}
+		}
+	}
+	return driver.DefaultErrorCode(err)
+}
+
+// maxErrorBody bounds what is read of an error answer: an FDX error body is
+// a few hundred bytes, and a hostile or broken bank must not make us buffer
+// a gigabyte of HTML.
+const maxErrorBody = 64 << 10
+
+// bankError turns a non-2xx answer into an *obcerr.BankError. The body is
+// read leniently: an answer whose body is not an FDX error (an HTML page
+// from a gateway, nothing at all) still yields the HTTP facts, which the
+// table then classifies by status.
+func bankError(resp *http.Response, now time.Time) *obcerr.BankError {
+	be := &obcerr.BankError{
+		HTTPStatus:    resp.StatusCode,
+		InteractionID: resp.Header.Get("x-fapi-interaction-id"),
+		RetryAfter:    obcerr.ParseRetryAfter(resp.Header.Get("Retry-After"), now),
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var fe fdxclient.Error
+	if json.Unmarshal(body, &fe) == nil {
+		be.RawCode = fe.Code.String()
+		be.Code, _ = fe.Code.Int()
+		be.Message = fe.Message
+		if fe.DebugMessage != nil {
+			be.DebugMessage = *fe.DebugMessage
+		}
+	}
+	return be
+}
