@@ -18,15 +18,15 @@ import (
 
 // descriptor is what the three FDX account shapes have in common.
 type descriptor struct {
-	category                               *fdxclient.AccountCategory
-	id                                     string
-	typ                                    *fdxclient.AccountType
-	status                                 *fdxclient.AccountStatus
-	display, nickname, product, desc       *string
-	opened, closed                         *openapi_types.Date
-	currency                               *fdxclient.Currency
-	asOf                                   *time.Time
-	fallbackCategory                       model.AccountCategory
+	category                         *fdxclient.AccountCategory
+	id                               string
+	typ                              *fdxclient.AccountType
+	status                           *fdxclient.AccountStatus
+	display, nickname, product, desc *string
+	opened, closed                   *openapi_types.Date
+	currency                         *fdxclient.Currency
+	asOf                             *time.Time
+	fallbackCategory                 model.AccountCategory
 }
 
 func (m *mapper) account(w fdxclient.AccountWithDetails, withBalances bool) (model.Account, error) {
@@ -126,17 +126,17 @@ func (m *mapper) amounts(cur string, ps ...pair) error {
 
 // txFields is what the three FDX transaction shapes have in common.
 type txFields struct {
-	accountID, id                 string
-	amount                        fdxclient.Amount
-	dcm                           fdxclient.DebitCreditMemo
-	status                        fdxclient.TransactionStatus
-	category, subCategory         *string
-	desc, memo, payee, typ, ref   *string
-	replaces                      *string
-	mcc                           *int32
-	posted, at                    *time.Time
-	foreignAmount                 *fdxclient.Amount
-	foreignCurrency               *string
+	accountID, id               string
+	amount                      fdxclient.Amount
+	dcm                         fdxclient.DebitCreditMemo
+	status                      fdxclient.TransactionStatus
+	category, subCategory       *string
+	desc, memo, payee, typ, ref *string
+	replaces                    *string
+	mcc                         *int32
+	posted, at                  *time.Time
+	foreignAmount               *fdxclient.Amount
+	foreignCurrency             *string
 }
 
 func fromTx(t *fdxclient.Transaction) txFields {

@@ -29,7 +29,7 @@ type ProfileFile struct {
 	// passed as sdk.Config.BaseURL.
 	SandboxURL string `json:"sandboxURL"`
 	// DataPath is the data API's path under the base URL, e.g. "/fdx/v6".
-	DataPath string   `json:"dataPath"`
+	DataPath string `json:"dataPath"`
 	PageSize struct {
 		Max     int `json:"max"`
 		Default int `json:"default"`

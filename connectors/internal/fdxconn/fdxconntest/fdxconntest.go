@@ -324,13 +324,28 @@ func testBadBodies(t *testing.T, b Bank) {
 		})
 	}
 	for name, call := range map[string]func() error{
-		"detail empty":    func() error { _, err := h.Conn.GetAccount(context.Background(), "10001-CHK"); return err },
-		"consent empty":   func() error { _, err := h.Conn.GetConsent(context.Background(), "c"); return err },
-		"contact empty":   func() error { _, err := h.Conn.GetContact(context.Background(), "a"); return err },
-		"networks empty":  func() error { _, err := h.Conn.ListPaymentNetworks(context.Background(), "a", driver.PageRequest{}); return err },
-		"detail balances": func() error { h.Answer(200, `{"depositAccount": {"accountId": "10001-CHK", "currentBalance": 1.005}}`); _, err := h.Conn.GetAccount(context.Background(), "10001-CHK"); return err },
-		"detail other id": func() error { h.Answer(200, `{"depositAccount": {"accountId": "other"}}`); _, err := h.Conn.GetAccount(context.Background(), "10001-CHK"); return err },
-		"consent no id":   func() error { h.Answer(200, `{"status": "ACTIVE"}`); _, err := h.Conn.GetConsent(context.Background(), "c"); return err },
+		"detail empty":  func() error { _, err := h.Conn.GetAccount(context.Background(), "10001-CHK"); return err },
+		"consent empty": func() error { _, err := h.Conn.GetConsent(context.Background(), "c"); return err },
+		"contact empty": func() error { _, err := h.Conn.GetContact(context.Background(), "a"); return err },
+		"networks empty": func() error {
+			_, err := h.Conn.ListPaymentNetworks(context.Background(), "a", driver.PageRequest{})
+			return err
+		},
+		"detail balances": func() error {
+			h.Answer(200, `{"depositAccount": {"accountId": "10001-CHK", "currentBalance": 1.005}}`)
+			_, err := h.Conn.GetAccount(context.Background(), "10001-CHK")
+			return err
+		},
+		"detail other id": func() error {
+			h.Answer(200, `{"depositAccount": {"accountId": "other"}}`)
+			_, err := h.Conn.GetAccount(context.Background(), "10001-CHK")
+			return err
+		},
+		"consent no id": func() error {
+			h.Answer(200, `{"status": "ACTIVE"}`)
+			_, err := h.Conn.GetConsent(context.Background(), "c")
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			h.Answer(200, "")
@@ -392,11 +407,11 @@ func testAmounts(t *testing.T, b Bank) {
 		{"0", "DEBIT", 0},
 		{"0.00", "CREDIT", 0},
 		{"0.01", "CREDIT", 1},
-		{"-25.00", "CREDIT", 2500},  // a negative credit is still money in
-		{"-25.00", "DEBIT", -2500},  // an already-signed debit is not flipped back
+		{"-25.00", "CREDIT", 2500}, // a negative credit is still money in
+		{"-25.00", "DEBIT", -2500}, // an already-signed debit is not flipped back
 		{"25", "DEBIT", -2500},
-		{"9999999999999.99", "CREDIT", 999999999999999},   // 13 integer digits
-		{"9999999999999.99", "DEBIT", -999999999999999},   // and negative
+		{"9999999999999.99", "CREDIT", 999999999999999}, // 13 integer digits
+		{"9999999999999.99", "DEBIT", -999999999999999}, // and negative
 		{"1234567890123.45", "DEBIT", -123456789012345},
 		{"1.50", "DEBIT", -150},
 		{"1.500", "DEBIT", -150}, // extra zero digits are exact
@@ -594,7 +609,9 @@ func testPagination(t *testing.T, b Bank) {
 	})
 }
 
-func pageKeyOrOffset(style driver.Pagination, tok string) string { return fdxconn.EncodeCursor(style, tok) }
+func pageKeyOrOffset(style driver.Pagination, tok string) string {
+	return fdxconn.EncodeCursor(style, tok)
+}
 
 func testStatements(t *testing.T, b Bank) {
 	h := Open(t, b)
