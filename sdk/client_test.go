@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -143,7 +145,29 @@ func TestLinkPARWithPrivateKeyJWT(t *testing.T) {
 	assert.Empty(t, h.Get("Authorization"))
 	assertion := h.Get("X-Form-Assertion")
 	require.NotEmpty(t, assertion)
-	assert.Equal(t, 3, len(strings.Split(assertion, ".")))
+	tok, err := jwt.ParseSigned(assertion, []jose.SignatureAlgorithm{jose.ES256})
+	require.NoError(t, err)
+	assert.Equal(t, "kid-1", tok.Headers[0].KeyID)
+	var claims jwt.Claims
+	require.NoError(t, tok.Claims(&key.PublicKey, &claims))
+	assert.Equal(t, "client-1", claims.Issuer)
+	assert.Equal(t, "client-1", claims.Subject)
+	assert.Equal(t, jwt.Audience{bank.URL() + "/token"}, claims.Audience)
+	assert.NotEmpty(t, claims.ID)
+	require.NoError(t, claims.Validate(jwt.Expected{Time: time.Now()}))
+}
+
+func TestIDTokenNonceChecked(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	bank.TamperNonce(true)
+	ctx := context.Background()
+	p, err := c.StartLink(ctx, sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposePayments, Duration: time.Hour})
+	require.NoError(t, err)
+	cb, err := fakebank.Consent(ctx, p.AuthURL)
+	require.NoError(t, err)
+	_, err = c.CompleteLink(ctx, p, cb)
+	require.ErrorIs(t, err, sdk.ErrUnauthenticated)
+	assert.Contains(t, err.Error(), "nonce")
 }
 
 func keys(v url.Values) []string {

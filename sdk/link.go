@@ -351,7 +351,12 @@ func (c *Client) verifyIDToken(ctx context.Context, raw, nonce string) (map[stri
 	const op = "sdk.CompleteLink.id_token"
 	octx := oidc.ClientContext(ctx, c.authHTTP)
 	keys := oidc.NewRemoteKeySet(octx, c.profile.Auth.JWKSURL)
-	v := oidc.NewVerifier(c.profile.Auth.Issuer, keys, &oidc.Config{ClientID: c.cfg.ClientID, SkipIssuerCheck: c.profile.Auth.Issuer == "", Now: c.now})
+	v := oidc.NewVerifier(c.profile.Auth.Issuer, keys, &oidc.Config{
+		ClientID: c.cfg.ClientID, SkipIssuerCheck: c.profile.Auth.Issuer == "", Now: c.now,
+		// Asymmetric algorithms only; go-oidc defaults to RS256 alone, but
+		// FAPI banks sign with PS256 or ES256.
+		SupportedSigningAlgs: []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.PS256, oidc.PS384, oidc.PS512, oidc.ES256, oidc.ES384, oidc.ES512, oidc.EdDSA},
+	})
 	idt, err := v.Verify(octx, raw)
 	if err != nil {
 		return nil, &Error{Code: Unauthenticated, Op: op, Msg: "ID token did not verify: " + err.Error()}

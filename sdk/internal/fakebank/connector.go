@@ -124,7 +124,7 @@ func (c *Connector) Profile() driver.Profile {
 		HistoryWindow: 24 * 30 * 24 * time.Hour, Clusters: c.o.Clusters,
 		Auth: driver.AuthProfile{
 			Issuer: c.base, AuthorizationURL: c.base + "/authorize", TokenURL: c.base + "/token",
-			PARURL: c.base + "/par", PARRequired: c.o.PARRequired, RevocationURL: c.base + "/revoke",
+			PARURL: c.base + "/par", PARRequired: c.o.PARRequired, RevocationURL: c.base + "/revoke", JWKSURL: c.base + "/jwks",
 			ClientAuth: c.o.ClientAuth,
 		},
 	}

@@ -62,6 +62,7 @@ type Bank struct {
 	deny         bool
 	lastAuth     http.Header
 	lastRequests []*http.Request
+	badNonce     bool
 }
 
 type authRequest struct {
@@ -244,6 +245,8 @@ func (b *Bank) serve(w http.ResponseWriter, r *http.Request) {
 		b.pushed(w, r)
 	case r.URL.Path == "/token":
 		b.token(w, r)
+	case r.URL.Path == "/jwks":
+		b.jwks(w, r)
 	case r.URL.Path == "/revoke":
 		w.WriteHeader(http.StatusOK)
 	default:
@@ -315,7 +318,7 @@ func (b *Bank) token(w http.ResponseWriter, r *http.Request) {
 	defer b.mu.Unlock()
 	b.lastAuth = r.Header.Clone()
 	b.lastAuth.Set("X-Form-Assertion", r.PostForm.Get("client_assertion"))
-	var consentID string
+	var consentID, nonce string
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
 		ar, ok := b.codes[r.PostForm.Get("code")]
@@ -325,6 +328,10 @@ func (b *Bank) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		consentID = "consent-" + uuid.NewString()[:8]
+		nonce = ar.params.Get("nonce")
+		if b.badNonce {
+			nonce = "tampered"
+		}
 		days, _ := strconv.Atoi(ar.params.Get("duration_days"))
 		clusters := model.ParseClusters(ar.params.Get("scope"))
 		c := &model.Consent{ID: consentID, Status: model.ConsentActive, Purpose: ar.params.Get("purpose"), Clusters: clusters,
@@ -356,10 +363,14 @@ func (b *Bank) token(w http.ResponseWriter, r *http.Request) {
 	for _, cl := range c.Clusters {
 		scope += " " + string(cl)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	resp := map[string]any{
 		"access_token": at, "refresh_token": rt, "token_type": "Bearer", "expires_in": int(b.accessTTL.Seconds()),
 		"scope": scope, "consent_id": consentID, "account_ids": ids, "consent_expires_at": c.Expires.Format(time.RFC3339),
-	})
+	}
+	if nonce != "" {
+		resp["id_token"] = b.idToken(clientIDOf(r), nonce, consentID)
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func pkceOK(challenge, verifier string) bool {
