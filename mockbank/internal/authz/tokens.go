@@ -310,7 +310,7 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 		st, err := p.deps.Consents.ConsentStatus(ctx, g.consentID)
 		if err != nil {
 			p.log.Error("consent status lookup failed", "consent_id", g.consentID, "error", err)
-			return nil, oauthErr(codeServerError, "consent status unavailable")
+			return nil, &OAuthError{Code: "temporarily_unavailable", Description: "consent status unavailable; retry later", status: http.StatusServiceUnavailable}
 		}
 		narrowed := g.accounts()
 		if st.AccountIDs != nil {
@@ -332,7 +332,11 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 	p.mu.Lock()
 	// Re-check under the lock: a concurrent refresh with the same token is
 	// reuse too.
-	if e.used || g.revoked.Load() {
+	if g.revoked.Load() {
+		p.mu.Unlock()
+		return nil, oauthErr(codeInvalidGrant, "refresh token was revoked")
+	}
+	if e.used {
 		p.revokeGrantLocked(g, "refresh token reuse")
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was already used; every token of this grant is now revoked")
