@@ -1,0 +1,456 @@
+// Command mockbankctl drives a running mockbank's admin API from a shell:
+// create data, move the simulated clock, inject faults, fire notifications,
+// inspect consents and deliveries, reset, snapshot and load scenarios.
+//
+// Usage:
+//
+//	mockbankctl [-url URL] COMMAND [flags] [args]
+//
+// The admin token comes from $MOCKBANK_ADMIN_TOKEN (or -token, which other
+// users of the machine can see in the process list). The URL defaults to
+// $MOCKBANK_ADMIN_URL or http://127.0.0.1:8080/admin. Responses are printed
+// as indented JSON; an API error prints its body on stderr and exits 1;
+// bad usage exits 2.
+//
+// Commands:
+//
+//	banks | users [-bank B] | user ID
+//	create-user -bank B -username U -password P [-otp 123456] [-fail-with CODE] [-first F -last L]
+//	create-account USER_ID -type CHECKING|SAVINGS|CREDITCARD|LOAN|MORTGAGE [-opening-balance 1500.00] [-credit-line 3000.00] [-product NAME]
+//	account ID | close-account ID | restrict-account ID | open-account ID
+//	transactions ACCOUNT_ID [-status PENDING|POSTED|DROPPED]
+//	add-transaction ACCOUNT_ID -amount -42.50 -description TEXT [-pending -post-after 24h [-posted-amount -50.00] | -drop-after 2h] [-merchant M -mcc 5812 -category C] [-at RFC3339] [-fraud]
+//	clock | advance -by 36h | advance -to 2026-07-01T00:00:00Z
+//	faults | add-fault -bank B [-endpoint OP] [-status 503] [-code 501] [-code-as-string] [-retry-after 2] [-latency 250ms] [-mode M] [-times N | -fraction F] [-message TEXT]
+//	delete-fault ID | clear-faults
+//	notify -bank B -type TYPE [-account ID] [-consent ID] [-transaction ID]
+//	deliveries [-bank B] | consents [-bank B] [-status S] | revoke CONSENT_ID [-accounts A1,A2]
+//	reset | snapshot > FILE | restore FILE | scenario FILE (YAML or JSON)
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/obconnect/obconnect/openapi/adminapi"
+	"github.com/obconnect/obconnect/openapi/fdxtypes"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// errUsage marks a usage error the flag package has already reported.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	global := flag.NewFlagSet("mockbankctl", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	defURL := getenv("MOCKBANK_ADMIN_URL")
+	if defURL == "" {
+		defURL = "http://127.0.0.1:8080/admin"
+	}
+	baseURL := global.String("url", defURL, "admin API base URL ($MOCKBANK_ADMIN_URL)")
+	token := global.String("token", "", "admin token (prefer $MOCKBANK_ADMIN_TOKEN: flags show in the process list)")
+	timeout := global.Duration("timeout", 30*time.Second, "request timeout")
+	global.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mockbankctl [-url URL] COMMAND [flags] [args]; see `go doc ./cmd/mockbankctl` for the commands")
+		global.PrintDefaults()
+	}
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+	if global.NArg() == 0 {
+		global.Usage()
+		return 2
+	}
+	tok := *token
+	if tok == "" {
+		tok = getenv("MOCKBANK_ADMIN_TOKEN")
+	}
+	if tok == "" {
+		fmt.Fprintln(stderr, "mockbankctl: no admin token: set MOCKBANK_ADMIN_TOKEN (mockbank prints it at start)")
+		return 2
+	}
+	client, err := adminapi.NewClient(strings.TrimRight(*baseURL, "/"),
+		adminapi.WithHTTPClient(&http.Client{Timeout: *timeout}),
+		adminapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+tok)
+			return nil
+		}))
+	if err != nil {
+		fmt.Fprintf(stderr, "mockbankctl: %v\n", err)
+		return 2
+	}
+	cmd, rest := global.Arg(0), global.Args()[1:]
+	resp, err := dispatch(ctx, client, cmd, rest, stderr)
+	var ue usageError
+	switch {
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "usage: mockbankctl %s\n", ue)
+		return 2
+	case err != nil:
+		fmt.Fprintf(stderr, "mockbankctl: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		fmt.Fprintf(stderr, "mockbankctl: reading the response: %v\n", err)
+		return 1
+	}
+	out := stdout
+	code := 0
+	if resp.StatusCode >= 300 {
+		out, code = stderr, 1
+		fmt.Fprintf(stderr, "mockbankctl: HTTP %d\n", resp.StatusCode)
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		var pretty bytes.Buffer
+		if cmd != "snapshot" && json.Indent(&pretty, body, "", "  ") == nil {
+			body = append(pretty.Bytes(), '\n')
+		}
+		_, _ = out.Write(body)
+	}
+	return code
+}
+
+// flags builds a command's flag set.
+func flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// usageError is a command used wrongly (exit 2).
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func usagef(format string, a ...any) error { return usageError(fmt.Sprintf(format, a...)) }
+
+// parse parses fs and requires exactly n positional arguments (placed
+// before or after the flags).
+func parse(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != n {
+		return nil, usagef("%s %s", fs.Name(), what)
+	}
+	return pos, nil
+}
+
+func opt[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
+func decimal(name, s string) (*fdxtypes.Decimal, error) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := fdxtypes.ParseDecimal(s)
+	if err != nil {
+		return nil, usagef("-%s must be a decimal amount such as -42.50", name)
+	}
+	return &d, nil
+}
+
+func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string, stderr io.Writer) (*http.Response, error) {
+	fs := flags(cmd, stderr)
+	switch cmd {
+	case "banks":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.ListBanks(ctx)
+	case "users":
+		bank := fs.String("bank", "", "only this bank")
+		if _, err := parse(fs, args, 0, "[-bank B]"); err != nil {
+			return nil, err
+		}
+		return c.ListUsers(ctx, &adminapi.ListUsersParams{Bank: opt(*bank)})
+	case "user":
+		pos, err := parse(fs, args, 1, "USER_ID")
+		if err != nil {
+			return nil, err
+		}
+		return c.GetUser(ctx, pos[0])
+	case "create-user":
+		bank := fs.String("bank", "", "bank (required)")
+		user := fs.String("username", "", "login name (required)")
+		pass := fs.String("password", "", "password (required)")
+		otp := fs.String("otp", "", "one-time code the login will need")
+		failWith := fs.Int("fail-with", 0, "FDX code every data call fails with")
+		first := fs.String("first", "", "first name")
+		last := fs.String("last", "", "last name")
+		if _, err := parse(fs, args, 0, "-bank B -username U -password P"); err != nil {
+			return nil, err
+		}
+		body := adminapi.UserCreate{Bank: *bank, Username: *user, Password: *pass, Otp: opt(*otp), FailWithCode: opt(*failWith)}
+		if *first != "" || *last != "" {
+			body.Name = &struct {
+				First *string `json:"first,omitempty"`
+				Last  *string `json:"last,omitempty"`
+			}{First: opt(*first), Last: opt(*last)}
+		}
+		return c.CreateUser(ctx, body)
+	case "create-account":
+		typ := fs.String("type", "CHECKING", "CHECKING, SAVINGS, CREDITCARD, LOAN or MORTGAGE")
+		opening := fs.String("opening-balance", "", "opening balance (owed, for cards and loans)")
+		creditLine := fs.String("credit-line", "", "card limit")
+		product := fs.String("product", "", "product name")
+		pos, err := parse(fs, args, 1, "USER_ID -type T")
+		if err != nil {
+			return nil, err
+		}
+		ob, err := decimal("opening-balance", *opening)
+		if err != nil {
+			return nil, err
+		}
+		cl, err := decimal("credit-line", *creditLine)
+		if err != nil {
+			return nil, err
+		}
+		return c.CreateAccount(ctx, pos[0], adminapi.AccountCreate{Type: adminapi.AccountCreateType(*typ), OpeningBalance: ob, CreditLine: cl, ProductName: opt(*product)})
+	case "account":
+		pos, err := parse(fs, args, 1, "ACCOUNT_ID")
+		if err != nil {
+			return nil, err
+		}
+		return c.GetAccount(ctx, pos[0])
+	case "close-account", "restrict-account", "open-account":
+		pos, err := parse(fs, args, 1, "ACCOUNT_ID")
+		if err != nil {
+			return nil, err
+		}
+		st := map[string]adminapi.UpdateAccountJSONBodyStatus{"close-account": "CLOSED", "restrict-account": "RESTRICTED", "open-account": "OPEN"}[cmd]
+		return c.UpdateAccount(ctx, pos[0], adminapi.UpdateAccountJSONRequestBody{Status: &st})
+	case "transactions":
+		status := fs.String("status", "", "PENDING, POSTED or DROPPED")
+		pos, err := parse(fs, args, 1, "ACCOUNT_ID [-status S]")
+		if err != nil {
+			return nil, err
+		}
+		p := &adminapi.ListTransactionsParams{}
+		if *status != "" {
+			s := adminapi.ListTransactionsParamsStatus(*status)
+			p.Status = &s
+		}
+		return c.ListTransactions(ctx, pos[0], p)
+	case "add-transaction":
+		amount := fs.String("amount", "", "signed amount from the holder's view, e.g. -42.50 (required)")
+		desc := fs.String("description", "", "description (required)")
+		pending := fs.Bool("pending", false, "create it PENDING")
+		postAfter := fs.String("post-after", "", "pending posts after this simulated delay")
+		postedAmount := fs.String("posted-amount", "", "amount it posts for (e.g. with a tip)")
+		dropAfter := fs.String("drop-after", "", "pending drops after this simulated delay")
+		merchant := fs.String("merchant", "", "merchant name")
+		mcc := fs.Int("mcc", 0, "merchant category code")
+		category := fs.String("category", "", "category")
+		at := fs.String("at", "", "timestamp (RFC 3339); default simulated now")
+		fraud := fs.Bool("fraud", false, "also fire FRAUD_SUSPECTED")
+		pos, err := parse(fs, args, 1, "ACCOUNT_ID -amount A -description D")
+		if err != nil {
+			return nil, err
+		}
+		amt, err := decimal("amount", *amount)
+		if err != nil {
+			return nil, err
+		}
+		if amt == nil {
+			return nil, usagef("add-transaction needs -amount")
+		}
+		pa, err := decimal("posted-amount", *postedAmount)
+		if err != nil {
+			return nil, err
+		}
+		body := adminapi.TransactionCreate{Amount: *amt, Description: *desc, PostAfter: opt(*postAfter), DropAfter: opt(*dropAfter),
+			PostedAmount: pa, Merchant: opt(*merchant), MerchantCategoryCode: opt(*mcc), Category: opt(*category), SuspectedFraud: opt(*fraud)}
+		if *pending {
+			s := adminapi.TransactionCreateStatus("PENDING")
+			body.Status = &s
+		}
+		if *at != "" {
+			ts, err := time.Parse(time.RFC3339, *at)
+			if err != nil {
+				return nil, usagef("-at must be RFC 3339")
+			}
+			body.Timestamp = &ts
+		}
+		return c.CreateTransaction(ctx, pos[0], body)
+	case "clock":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.GetClock(ctx)
+	case "advance":
+		by := fs.String("by", "", "Go duration, e.g. 36h")
+		to := fs.String("to", "", "RFC 3339 instant")
+		if _, err := parse(fs, args, 0, "-by 36h | -to TIME"); err != nil {
+			return nil, err
+		}
+		body := adminapi.AdvanceClockJSONRequestBody{By: opt(*by)}
+		if *to != "" {
+			ts, err := time.Parse(time.RFC3339, *to)
+			if err != nil {
+				return nil, usagef("-to must be RFC 3339")
+			}
+			body.To = &ts
+		}
+		return c.AdvanceClock(ctx, body)
+	case "faults":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.ListFaults(ctx)
+	case "add-fault":
+		bank := fs.String("bank", "", "bank (required)")
+		endpoint := fs.String("endpoint", "", "FDX operationId, OAuth endpoint (token, par, ...) or * (default)")
+		status := fs.Int("status", 0, "HTTP status")
+		code := fs.Int("code", -1, "FDX error code")
+		asString := fs.Bool("code-as-string", false, "send the code as a JSON string")
+		retryAfter := fs.Int("retry-after", -1, "Retry-After seconds")
+		latency := fs.Duration("latency", 0, "delay before answering")
+		mode := fs.String("mode", "", "error, latency_only, malformed_body, truncated_body, connection_reset, repeat_page_key")
+		times := fs.Int("times", 0, "only the next N calls")
+		fraction := fs.Float64("fraction", 0, "this fraction of calls")
+		message := fs.String("message", "", "error message")
+		if _, err := parse(fs, args, 0, "-bank B [...]"); err != nil {
+			return nil, err
+		}
+		body := adminapi.FaultCreate{Bank: *bank, Endpoint: opt(*endpoint), Status: opt(*status), FdxCodeAsString: opt(*asString),
+			Times: opt(*times), Message: opt(*message)}
+		if *code >= 0 {
+			body.FdxCode = code
+		}
+		if *retryAfter >= 0 {
+			body.RetryAfterSeconds = retryAfter
+		}
+		if *latency > 0 {
+			body.LatencyMs = opt(int(*latency / time.Millisecond))
+		}
+		if *mode != "" {
+			m := adminapi.FaultCreateMode(*mode)
+			body.Mode = &m
+		}
+		if *fraction != 0 {
+			f := float32(*fraction)
+			body.Fraction = &f
+		}
+		return c.CreateFault(ctx, body)
+	case "delete-fault":
+		pos, err := parse(fs, args, 1, "FAULT_ID")
+		if err != nil {
+			return nil, err
+		}
+		return c.DeleteFault(ctx, pos[0])
+	case "clear-faults":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.ClearFaults(ctx)
+	case "notify":
+		bank := fs.String("bank", "", "bank (required)")
+		typ := fs.String("type", "", "notification type (required)")
+		account := fs.String("account", "", "account id")
+		consent := fs.String("consent", "", "consent id")
+		tx := fs.String("transaction", "", "transaction id")
+		if _, err := parse(fs, args, 0, "-bank B -type T"); err != nil {
+			return nil, err
+		}
+		return c.FireNotification(ctx, adminapi.NotificationFire{Bank: *bank, Type: adminapi.NotificationFireType(*typ),
+			AccountId: opt(*account), ConsentId: opt(*consent), TransactionId: opt(*tx)})
+	case "deliveries":
+		bank := fs.String("bank", "", "only this bank")
+		if _, err := parse(fs, args, 0, "[-bank B]"); err != nil {
+			return nil, err
+		}
+		return c.ListDeliveries(ctx, &adminapi.ListDeliveriesParams{Bank: opt(*bank)})
+	case "consents":
+		bank := fs.String("bank", "", "only this bank")
+		status := fs.String("status", "", "ACTIVE, EXPIRED or REVOKED")
+		if _, err := parse(fs, args, 0, "[-bank B] [-status S]"); err != nil {
+			return nil, err
+		}
+		p := &adminapi.ListConsentsParams{Bank: opt(*bank)}
+		if *status != "" {
+			s := adminapi.ListConsentsParamsStatus(*status)
+			p.Status = &s
+		}
+		return c.ListConsents(ctx, p)
+	case "revoke":
+		accounts := fs.String("accounts", "", "comma-separated account ids (account-level revocation)")
+		pos, err := parse(fs, args, 1, "CONSENT_ID [-accounts A1,A2]")
+		if err != nil {
+			return nil, err
+		}
+		body := adminapi.RevokeConsentJSONRequestBody{}
+		if *accounts != "" {
+			ids := strings.Split(*accounts, ",")
+			body.AccountIds = &ids
+		}
+		return c.RevokeConsent(ctx, pos[0], body)
+	case "reset":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.Reset(ctx)
+	case "snapshot":
+		if _, err := parse(fs, args, 0, "> FILE"); err != nil {
+			return nil, err
+		}
+		return c.ExportSnapshot(ctx)
+	case "restore":
+		pos, err := parse(fs, args, 1, "FILE")
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(pos[0])
+		if err != nil {
+			return nil, err
+		}
+		return c.ImportSnapshotWithBody(ctx, "application/json", bytes.NewReader(b))
+	case "scenario":
+		pos, err := parse(fs, args, 1, "FILE")
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(pos[0])
+		if err != nil {
+			return nil, err
+		}
+		js, err := yamlToJSON(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pos[0], err)
+		}
+		return c.LoadScenarioWithBody(ctx, "application/json", bytes.NewReader(js))
+	}
+	return nil, usagef("unknown command %q", cmd)
+}
