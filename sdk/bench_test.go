@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -98,7 +99,7 @@ func BenchmarkTransactionsFDXPage(b *testing.B) {
 	require.NoError(b, err)
 	bank := fakebank.New()
 	defer bank.Close()
-	name := "fdxbench"
+	name := fmt.Sprintf("fdxbench%d", nameSeq.Add(1))
 	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
 		inner, err := fakebank.Opener(fakebank.Options{Name: name, MaxPageSize: 100, DefaultPageSize: 100})(ctx, cfg)
 		if err != nil {
