@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -487,4 +488,32 @@ func TestRateLimiterFromProfile(t *testing.T) {
 	defer cancel()
 	_, err = c.Account(ctx, g, "chk-1")
 	assert.True(t, errors.Is(err, sdk.ErrRateLimited) || errors.Is(err, sdk.ErrDeadlineExceeded), "%v", err)
+}
+
+// The pending link and the grant survive a JSON round trip (they are
+// stored between requests and across restarts).
+func TestPendingLinkAndGrantJSON(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	ctx := context.Background()
+	p, err := c.StartLink(ctx, sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposeCreditDecisioning, Duration: time.Hour, UserRef: "u-42"})
+	require.NoError(t, err)
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var back sdk.PendingLink
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, *p, back)
+	cb, err := fakebank.Consent(ctx, p.AuthURL)
+	require.NoError(t, err)
+	g, err := c.CompleteLink(ctx, &back, cb)
+	require.NoError(t, err)
+	assert.Equal(t, "u-42", g.UserRef)
+	gb, err := json.Marshal(g)
+	require.NoError(t, err)
+	assert.NotContains(t, string(gb), "at-")
+	var g2 sdk.Grant
+	require.NoError(t, json.Unmarshal(gb, &g2))
+	_, err = c.Account(ctx, &g2, "chk-1")
+	require.NoError(t, err, "a grant loaded from JSON works with the stored tokens")
+	require.NoError(t, c.Revoke(ctx, &g2))
+	assert.Equal(t, int64(1), bank.Revocations.Load(), "refresh token revoked at the bank")
 }

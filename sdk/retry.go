@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -30,8 +31,12 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		return &Error{Code: e.Code, Op: op, RetryAfter: e.RetryAfter, Err: err}
 	}
 	code := safeErrorCode(c, err)
-	if code == OK {
+	if code == OK || (code == Unknown && driver.IsNetworkError(err)) {
+		// A connector that forgot a network failure still gets it retried.
 		code = Unknown
+		if driver.IsNetworkError(err) {
+			code = Unavailable
+		}
 	}
 	out := &Error{Code: code, Op: op, Err: err}
 	if d, ok := obcerr.RetryAfterOf(err); ok {

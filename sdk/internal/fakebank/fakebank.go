@@ -43,6 +43,8 @@ type Bank struct {
 	DataCalls atomic.Int64
 	// TokenCalls counts requests to the token endpoint.
 	TokenCalls atomic.Int64
+	// Revocations counts requests to the token revocation endpoint.
+	Revocations atomic.Int64
 
 	mu           sync.Mutex
 	accounts     []model.Account
@@ -248,6 +250,11 @@ func (b *Bank) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/jwks":
 		b.jwks(w, r)
 	case r.URL.Path == "/revoke":
+		if err := r.ParseForm(); err != nil || !clientAuthenticated(r) || r.PostForm.Get("token") == "" {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+			return
+		}
+		b.Revocations.Add(1)
 		w.WriteHeader(http.StatusOK)
 	default:
 		b.data(w, r)
