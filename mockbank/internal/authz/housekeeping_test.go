@@ -1,6 +1,8 @@
 package authz
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -121,4 +124,47 @@ func TestClientNeverPrintsItsSecret(t *testing.T) {
 	st, out := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, "ready-client", "s3cr3t-value")
 	assert.Equal(t, http.StatusBadRequest, st)
 	assert.Equal(t, "invalid_grant", out["error"])
+}
+
+func TestAccessCacheIsSwept(t *testing.T) {
+	env := newEnv(t, nil)
+	st, out := env.register(map[string]any{"redirect_uris": []string{testRedirect}, "grant_types": []string{"client_credentials"}})
+	require.Equal(t, http.StatusCreated, st)
+	id, secret := out["client_id"].(string), out["client_secret"].(string)
+	env.p.atMu.Lock()
+	env.p.sweepSize = 4
+	env.p.atMu.Unlock()
+	var first string
+	for i := range 4 {
+		_, out := env.postForm("/token", url.Values{"grant_type": {"client_credentials"}}, id, secret)
+		if i == 0 {
+			first = out["access_token"].(string)
+		}
+	}
+	env.clock.Advance(16 * time.Minute)
+	_, _ = env.postForm("/token", url.Values{"grant_type": {"client_credentials"}}, id, secret)
+	env.p.atMu.Lock()
+	n := env.p.accessN
+	env.p.atMu.Unlock()
+	assert.Equal(t, 1, n, "expired tokens left the cache")
+	_, err := env.p.AuthenticateToken(t.Context(), first)
+	assert.ErrorIs(t, err, ErrTokenExpired, "an evicted token still verifies, as expired")
+}
+
+func TestRSASigningKey(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	env := newEnv(t, func(c *Config) { c.SigningKey = key; c.KeySeed = "" })
+	ctx := t.Context()
+	provider, err := oidc.NewProvider(ctx, env.issuer)
+	require.NoError(t, err)
+	id, secret := env.basicClient("")
+	tok := env.linked(env.oauthConfig(id, secret))
+	_, err = provider.Verifier(&oidc.Config{ClientID: id}).Verify(ctx, tok.Extra("id_token").(string))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"RS256"}, env.p.Discovery().IDTokenSigningAlgs)
+	der, err := env.p.SigningKeyPKCS8(ctx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, der)
+	assert.Equal(t, env.issuer, env.p.Issuer())
 }
