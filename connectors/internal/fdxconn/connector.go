@@ -94,25 +94,9 @@ func (c *Connector) ListAccounts(ctx context.Context, page driver.PageRequest) (
 		return nil, err
 	}
 	resp, err := c.api.SearchForAccounts(ctx, p)
-	var body fdxclient.Accounts
-	if err := c.decode(op, resp, err, &body); err != nil {
-		return nil, err
-	}
-	if body.Accounts == nil {
-		return nil, malformed(op, errors.New(`no "accounts" array`))
-	}
-	out := &model.Page[model.Account]{Items: make([]model.Account, 0, len(body.Accounts))}
-	for _, w := range body.Accounts {
-		a, err := c.account(w, false)
-		if err != nil {
-			return nil, malformed(op, err)
-		}
-		out.Items = append(out.Items, a)
-	}
-	if out.Next, err = c.next(op, page.Cursor, body.Page); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return decodePage(c, op, page.Cursor, resp, err, "accounts",
+		func(b *fdxclient.Accounts) ([]fdxclient.AccountWithDetails, *fdxclient.PageMetadata) { return b.Accounts, b.Page },
+		func(w fdxclient.AccountWithDetails) (model.Account, error) { return c.account(w, false) })
 }
 
 // GetAccount implements driver.Connector.
@@ -141,25 +125,11 @@ func (c *Connector) ListTransactions(ctx context.Context, q driver.TransactionQu
 		return nil, err
 	}
 	resp, err := c.api.SearchForAccountTransactions(ctx, q.AccountID, p)
-	var body fdxclient.Transactions
-	if err := c.decode(op, resp, err, &body); err != nil {
-		return nil, err
-	}
-	if body.Transactions == nil {
-		return nil, malformed(op, errors.New(`no "transactions" array`))
-	}
-	out := &model.Page[model.Transaction]{Items: make([]model.Transaction, 0, len(body.Transactions))}
-	for _, w := range body.Transactions {
-		t, err := c.transaction(w, q.AccountID)
-		if err != nil {
-			return nil, malformed(op, err)
-		}
-		out.Items = append(out.Items, t)
-	}
-	if out.Next, err = c.next(op, q.Page.Cursor, body.Page); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return decodePage(c, op, q.Page.Cursor, resp, err, "transactions",
+		func(b *fdxclient.Transactions) ([]fdxclient.TransactionWithDetails, *fdxclient.PageMetadata) {
+			return b.Transactions, b.Page
+		},
+		func(w fdxclient.TransactionWithDetails) (model.Transaction, error) { return c.transaction(w, q.AccountID) })
 }
 
 // ListStatements implements driver.Connector. A bank whose profile does not
@@ -174,25 +144,9 @@ func (c *Connector) ListStatements(ctx context.Context, q driver.StatementQuery)
 		return nil, err
 	}
 	resp, err := c.api.SearchForAccountStatements(ctx, q.AccountID, p)
-	var body fdxclient.Statements
-	if err := c.decode(op, resp, err, &body); err != nil {
-		return nil, err
-	}
-	if body.Statements == nil {
-		return nil, malformed(op, errors.New(`no "statements" array`))
-	}
-	out := &model.Page[model.Statement]{Items: make([]model.Statement, 0, len(body.Statements))}
-	for _, s := range body.Statements {
-		st, err := statement(s, q.AccountID)
-		if err != nil {
-			return nil, malformed(op, err)
-		}
-		out.Items = append(out.Items, st)
-	}
-	if out.Next, err = c.next(op, q.Page.Cursor, body.Page); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return decodePage(c, op, q.Page.Cursor, resp, err, "statements",
+		func(b *fdxclient.Statements) ([]fdxclient.Statement, *fdxclient.PageMetadata) { return b.Statements, b.Page },
+		func(s fdxclient.Statement) (model.Statement, error) { return statement(s, q.AccountID) })
 }
 
 // GetStatement implements driver.Connector: the body is handed over
@@ -237,21 +191,11 @@ func (c *Connector) ListPaymentNetworks(ctx context.Context, accountID string, p
 		return nil, err
 	}
 	resp, err := c.api.GetAccountPaymentNetworks(ctx, accountID, p)
-	var body fdxclient.AccountPaymentNetworkList
-	if err := c.decode(op, resp, err, &body); err != nil {
-		return nil, err
-	}
-	if body.PaymentNetworks == nil {
-		return nil, malformed(op, errors.New(`no "paymentNetworks" array`))
-	}
-	out := &model.Page[model.PaymentNetwork]{Items: make([]model.PaymentNetwork, 0, len(body.PaymentNetworks))}
-	for _, n := range body.PaymentNetworks {
-		out.Items = append(out.Items, paymentNetwork(n))
-	}
-	if out.Next, err = c.next(op, page.Cursor, body.Page); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return decodePage(c, op, page.Cursor, resp, err, "paymentNetworks",
+		func(b *fdxclient.AccountPaymentNetworkList) ([]fdxclient.PaymentNetwork, *fdxclient.PageMetadata) {
+			return b.PaymentNetworks, b.Page
+		},
+		func(n fdxclient.PaymentNetwork) (model.PaymentNetwork, error) { return paymentNetwork(n), nil })
 }
 
 // GetConsent implements driver.Connector.
@@ -304,6 +248,34 @@ func FDXReason(r driver.RevocationReason) fdxclient.ConsentRevocationReason {
 		return "USER_ACTION"
 	}
 	return "BUSINESS_RULE"
+}
+
+// decodePage finishes a list call: the answer B must carry its array
+// (named field, for the error message) — absent or null is malformed, not
+// an empty page — and every entry must map; the next cursor comes from the
+// page metadata in the bank's style.
+func decodePage[B, E, T any](c *Connector, op, cursor string, resp *http.Response, err error, field string,
+	parts func(*B) ([]E, *fdxclient.PageMetadata), conv func(E) (T, error)) (*model.Page[T], error) {
+	var body B
+	if err := c.decode(op, resp, err, &body); err != nil {
+		return nil, err
+	}
+	entries, meta := parts(&body)
+	if entries == nil {
+		return nil, malformed(op, fmt.Errorf("no %q array", field))
+	}
+	out := &model.Page[T]{Items: make([]T, 0, len(entries))}
+	for _, e := range entries {
+		item, err := conv(e)
+		if err != nil {
+			return nil, malformed(op, err)
+		}
+		out.Items = append(out.Items, item)
+	}
+	if out.Next, err = c.next(op, cursor, meta); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // maxBody bounds a JSON answer. The largest legitimate page (200
@@ -381,4 +353,17 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// Opener returns a bank's driver.Opener: it builds the shared connector
+// from the bank's profile file and lets wrap dress it in the bank's own
+// type (which adds ErrorCode and any optional capability).
+func Opener(profileJSON []byte, wrap func(*Connector) driver.Connector) driver.Opener {
+	return func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		c, err := New(cfg, profileJSON)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(c), nil
+	}
 }

@@ -1,0 +1,44 @@
+package usbank
+
+import (
+	"context"
+	_ "embed"
+
+	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// Name is the registry name of this connector.
+const Name = "usbank"
+
+//go:embed profile.json
+var profileData []byte
+
+// usb is U.S. Bank's driver. Besides the shared FDX behaviour and its error
+// table it is a driver.AccountRevoker, the one bank of the four that
+// revokes single accounts of a consent.
+type usb struct{ *fdxconn.Connector }
+
+var (
+	_ driver.Connector      = (*usb)(nil)
+	_ driver.AccountRevoker = (*usb)(nil)
+)
+
+// Open is U.S. Bank's driver.Opener.
+var Open = fdxconn.Opener(profileData, func(shared *fdxconn.Connector) driver.Connector { return &usb{Connector: shared} })
+
+func init() { sdk.Register(Name, Open) }
+
+// RevokeAccounts implements driver.AccountRevoker with U.S. Bank's
+// extension of FDX revocation: the same PUT, with accountIds naming the
+// accounts to drop; the consent stays active for the others.
+func (c *usb) RevokeAccounts(ctx context.Context, consentID string, accountIDs []string, reason driver.RevocationReason) error {
+	const op = "usbank.RevokeAccounts"
+	if len(accountIDs) == 0 {
+		// An empty list would revoke the whole consent: never do that by accident.
+		return &obcerr.Error{Code: obcerr.InvalidArgument, Op: op, Msg: "no account ids to revoke"}
+	}
+	return c.Revoke(ctx, op, consentID, accountIDs, reason)
+}

@@ -1,0 +1,35 @@
+package wellsfargo
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/obconnect/obconnect/connectors/internal/fdxconn/fdxconntest"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+func TestWellsFargo(t *testing.T) {
+	fdxconntest.Run(t, fdxconntest.Bank{
+		Open: Open,
+		// 602 is Wells Fargo's revoked consent, not an unknown customer.
+		Standard: map[int]obcerr.Code{602: obcerr.ConsentRevoked},
+		Quirks: []fdxconntest.ErrorCase{
+			{Name: "revoked consent", Status: 401, Body: `{"code": 602, "message": "Customer not authorized"}`, Want: obcerr.ConsentRevoked},
+			{Name: "bad token, no code", Status: 401, Want: obcerr.Unauthenticated},
+		},
+	})
+}
+
+// A revoked consent is not something a token refresh can fix: the sdk
+// refreshes only on Unauthenticated, so the quirk must not classify as that.
+func TestRevokedIsNotRefreshable(t *testing.T) {
+	h := fdxconntest.Open(t, fdxconntest.Bank{Open: Open})
+	h.Answer(401, `{"code": 602, "message": "Customer not authorized", "debugMessage": "consent revoked by user"}`)
+	_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{})
+	assert.Equal(t, obcerr.ConsentRevoked, h.Conn.ErrorCode(err))
+	assert.NotEqual(t, obcerr.Unauthenticated, h.Conn.ErrorCode(err))
+	assert.Equal(t, driver.PaginationOffset, h.Conn.Profile().Pagination)
+}
