@@ -95,7 +95,9 @@ func (c *Connector) ListAccounts(ctx context.Context, page driver.PageRequest) (
 	}
 	resp, err := c.api.SearchForAccounts(ctx, p)
 	return decodePage(c, op, page.Cursor, resp, err, "accounts",
-		func(b *fdxclient.Accounts) ([]fdxclient.AccountWithDetails, *fdxclient.PageMetadata) { return b.Accounts, b.Page },
+		func(b *fdxclient.Accounts) ([]fdxclient.AccountWithDetails, *fdxclient.PageMetadata) {
+			return b.Accounts, b.Page
+		},
 		func(w fdxclient.AccountWithDetails) (model.Account, error) { return c.account(w, false) })
 }
 
@@ -129,7 +131,9 @@ func (c *Connector) ListTransactions(ctx context.Context, q driver.TransactionQu
 		func(b *fdxclient.Transactions) ([]fdxclient.TransactionWithDetails, *fdxclient.PageMetadata) {
 			return b.Transactions, b.Page
 		},
-		func(w fdxclient.TransactionWithDetails) (model.Transaction, error) { return c.transaction(w, q.AccountID) })
+		func(w fdxclient.TransactionWithDetails) (model.Transaction, error) {
+			return c.transaction(w, q.AccountID)
+		})
 }
 
 // ListStatements implements driver.Connector. A bank whose profile does not
@@ -145,7 +149,9 @@ func (c *Connector) ListStatements(ctx context.Context, q driver.StatementQuery)
 	}
 	resp, err := c.api.SearchForAccountStatements(ctx, q.AccountID, p)
 	return decodePage(c, op, q.Page.Cursor, resp, err, "statements",
-		func(b *fdxclient.Statements) ([]fdxclient.Statement, *fdxclient.PageMetadata) { return b.Statements, b.Page },
+		func(b *fdxclient.Statements) ([]fdxclient.Statement, *fdxclient.PageMetadata) {
+			return b.Statements, b.Page
+		},
 		func(s fdxclient.Statement) (model.Statement, error) { return statement(s, q.AccountID) })
 }
 
