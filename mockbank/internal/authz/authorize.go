@@ -235,7 +235,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		req = e.req
 	} else {
-		parsed, c, perr, rerr := p.parseAuthRequest(q, nil)
+		parsed, _, perr, rerr := p.parseAuthRequest(q, nil)
 		if perr != nil {
 			p.renderError(w, http.StatusBadRequest, "The application sent an invalid authorization request: "+perr.Description)
 			return
@@ -250,7 +250,6 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 				redirectURI: parsed.RedirectURI, state: parsed.State})
 			return
 		}
-		_ = c
 		req = parsed
 	}
 	c := p.clientByID(req.ClientID)
