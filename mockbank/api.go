@@ -1,0 +1,371 @@
+package mockbank
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"golang.org/x/time/rate"
+
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi/fdxserver"
+)
+
+// Authenticator checks a request's bearer token. *authz.Provider is one.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (*authz.AccessInfo, error)
+}
+
+// opCluster is the data cluster each operation needs; "" means the
+// operation is about the consent or the client, not customer data.
+var opCluster = map[string]string{
+	"searchForAccounts":              "ACCOUNT_BASIC",
+	"getAccount":                     "ACCOUNT_DETAILED",
+	"searchForAccountTransactions":   "TRANSACTIONS",
+	"searchForAccountStatements":     "STATEMENTS",
+	"getAccountStatement":            "STATEMENTS",
+	"getAccountContact":              "CUSTOMER_CONTACT",
+	"getAccountPaymentNetworks":      "PAYMENT_SUPPORT",
+	"getCurrentCustomer":             "CUSTOMER_CONTACT",
+	"getConsent":                     "",
+	"revokeConsent":                  "",
+	"createNotificationSubscription": "",
+	"listNotificationSubscriptions":  "",
+	"getNotificationSubscription":    "",
+	"deleteNotificationSubscription": "",
+}
+
+// clientOps act for the client (client_credentials tokens welcome).
+var clientOps = map[string]bool{
+	"createNotificationSubscription": true,
+	"listNotificationSubscriptions":  true,
+	"getNotificationSubscription":    true,
+	"deleteNotificationSubscription": true,
+}
+
+// call is what the outer layer has established about a request; handlers
+// find it in the context.
+type call struct {
+	op      string
+	info    *authz.AccessInfo
+	consent *store.Consent // nil for client operations
+	user    *store.User    // nil for client operations
+	now     time.Time
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// bankAPI serves one bank's FDX data API under prefix.
+type bankAPI struct {
+	p      *Profile
+	st     *store.Store
+	auth   Authenticator
+	prefix string
+	router routers.Router
+	inner  http.Handler
+	log    *slog.Logger
+
+	limMu    sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// loadFDXRouter builds the kin-openapi router once per process: the spec is
+// parsed and validated a single time, whatever the number of banks.
+var (
+	fdxDocOnce sync.Once
+	fdxDoc     *openapi3.T
+	fdxDocErr  error
+)
+
+func fdxRouter(ctx context.Context, load func(context.Context) (*openapi3.T, error)) (routers.Router, error) {
+	fdxDocOnce.Do(func() {
+		fdxDoc, fdxDocErr = load(ctx)
+		if fdxDocErr == nil {
+			// Routes are matched on the path below the bank's prefix,
+			// whatever host serves it.
+			fdxDoc.Servers = openapi3.Servers{{URL: "/"}}
+		}
+	})
+	if fdxDocErr != nil {
+		return nil, fdxDocErr
+	}
+	return legacy.NewRouter(fdxDoc)
+}
+
+func newBankAPI(ctx context.Context, p *Profile, st *store.Store, auth Authenticator, log *slog.Logger, load func(context.Context) (*openapi3.T, error)) (*bankAPI, error) {
+	router, err := fdxRouter(ctx, load)
+	if err != nil {
+		return nil, fmt.Errorf("mockbank: FDX spec: %w", err)
+	}
+	a := &bankAPI{
+		p: p, st: st, auth: auth, log: log, router: router,
+		prefix:   "/" + p.Name + "/fdx/" + p.VersionPath(),
+		limiters: map[string]*rate.Limiter{},
+	}
+	h := &handlers{api: a}
+	strict := fdxserver.NewStrictHandlerWithOptions(h, nil, fdxserver.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			a.fail(w, r, fdxErr(codeInvalidInput, "malformed request"))
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			var ae *apiError
+			if errors.As(err, &ae) {
+				a.fail(w, r, ae)
+				return
+			}
+			a.log.ErrorContext(r.Context(), "data API handler failed", "bank", p.Name, "err", err)
+			a.fail(w, r, fdxErr(codeInternal, ""))
+		},
+	})
+	a.inner = fdxserver.HandlerWithOptions(strict, fdxserver.StdHTTPServerOptions{
+		BaseURL:    a.prefix,
+		BaseRouter: http.NewServeMux(),
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			a.fail(w, r, fdxErr(codeInvalidInput, "malformed parameter"))
+		},
+	})
+	return a, nil
+}
+
+// fail writes err in the bank's style.
+func (a *bankAPI) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
+	_ = err.write(w, a.p.Errors.StringCodes)
+}
+
+// bind makes an apiError usable as any operation's response.
+func (a *bankAPI) bind(err *apiError) boundError {
+	return boundError{apiError: err, stringCodes: a.p.Errors.StringCodes}
+}
+
+// revokedErr, expiredErr and rateErr apply the profile's quirks.
+func (a *bankAPI) revokedErr() *apiError {
+	e := fdxErr(codeConsentRevoked, "the consent was revoked")
+	if q := a.p.Errors; q.RevokedCode != 0 {
+		e = fdxErr(q.RevokedCode, "the consent was revoked")
+		if q.RevokedStatus != 0 {
+			e.status = q.RevokedStatus
+		}
+	}
+	return e
+}
+
+func (a *bankAPI) expiredErr() *apiError {
+	e := fdxErr(codeConsentExpired, "the consent expired")
+	if q := a.p.Errors; q.ExpiredCode != 0 {
+		e = fdxErr(q.ExpiredCode, q.ExpiredDebugMessage)
+		if q.ExpiredStatus != 0 {
+			e.status = q.ExpiredStatus
+		}
+	}
+	return e
+}
+
+func (a *bankAPI) rateErr(retryAfter int) *apiError {
+	e := fdxErr(codeTooMany, "per-client rate limit")
+	if q := a.p.Errors; q.RateLimitCode != 0 {
+		e = fdxErr(q.RateLimitCode, "per-client rate limit")
+		if q.RateLimitStatus != 0 {
+			e.status = q.RateLimitStatus
+		}
+	}
+	e.retryAfter = max(1, retryAfter)
+	return e
+}
+
+func newInteractionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// ServeHTTP runs, in order: interaction id, routing, authentication, the
+// per-client rate limit, request validation against the spec, the consent
+// checks common to every operation, then the generated strict handler.
+func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	iid := r.Header.Get("x-fapi-interaction-id")
+	if iid == "" || len(iid) > 128 {
+		iid = newInteractionID()
+	}
+	w.Header().Set("x-fapi-interaction-id", iid)
+
+	rest := strings.TrimPrefix(r.URL.Path, a.prefix)
+	if rest == r.URL.Path {
+		a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint").withStatus(http.StatusNotFound))
+		return
+	}
+	vr := *r
+	u := *r.URL
+	u.Path, u.RawPath = rest, ""
+	vr.URL = &u
+	route, pathParams, err := a.router.FindRoute(&vr)
+	if err != nil {
+		status := http.StatusNotFound
+		if a.otherMethod(&vr) {
+			status = http.StatusMethodNotAllowed
+		}
+		a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint").withStatus(status))
+		return
+	}
+	op := route.Operation.OperationID
+
+	info, err := a.auth.Authenticate(r.Context(), r)
+	if err != nil {
+		debug := "invalid access token"
+		switch {
+		case errors.Is(err, authz.ErrMissingToken):
+			debug = "missing bearer token"
+		case errors.Is(err, authz.ErrTokenExpired):
+			debug = "access token expired"
+		case errors.Is(err, authz.ErrTokenRevoked):
+			debug = "access token revoked"
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		a.fail(w, r, fdxErr(codeNotAuthorized, debug))
+		return
+	}
+
+	if wait, ok := a.allow(info.ClientID); !ok {
+		a.fail(w, r, a.rateErr(wait))
+		return
+	}
+
+	if err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request: &vr, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}); err != nil {
+		a.fail(w, r, validationErr(err))
+		return
+	}
+	// The validator may have consumed and replaced the body on the copy.
+	r.Body = vr.Body
+
+	c := &call{op: op, info: info, now: a.st.Now()}
+	if e := a.checkConsent(r.Context(), c); e != nil {
+		a.fail(w, r, e)
+		return
+	}
+	a.inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+}
+
+// otherMethod reports whether the path exists with another method, to
+// tell 405 from 404 (the router does not).
+func (a *bankAPI) otherMethod(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		c := *r
+		c.Method = m
+		if _, _, err := a.router.FindRoute(&c); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// validationErr turns a kin-openapi validation failure into an FDX error:
+// a malformed date filter is 702, anything else 401.
+func validationErr(err error) *apiError {
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) && re.Parameter != nil {
+		switch re.Parameter.Name {
+		case "startTime", "endTime", "startDate", "endDate":
+			return fdxErr(codeInvalidDate, "parameter "+re.Parameter.Name+" is not a valid date or date-time")
+		}
+		return fdxErr(codeInvalidInput, "invalid parameter "+re.Parameter.Name)
+	}
+	if errors.As(err, &re) && re.RequestBody != nil {
+		return fdxErr(codeInvalidInput, "invalid request body")
+	}
+	return fdxErr(codeInvalidInput, "invalid request")
+}
+
+// allow takes a token from the client's bucket; when it is empty it
+// reports how many whole seconds to wait.
+func (a *bankAPI) allow(clientID string) (int, bool) {
+	a.limMu.Lock()
+	lim := a.limiters[clientID]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Limit(a.p.RateLimit.PerSecond), a.p.RateLimit.Burst)
+		a.limiters[clientID] = lim
+	}
+	a.limMu.Unlock()
+	now := time.Now()
+	if lim.AllowN(now, 1) {
+		return 0, true
+	}
+	res := lim.ReserveN(now, 1)
+	wait := res.DelayFrom(now)
+	res.CancelAt(now)
+	return int(math.Ceil(wait.Seconds())), false
+}
+
+// checkConsent applies what every operation shares: the consent must be
+// active, the user must not be a failing scenario user, and the token must
+// carry the operation's cluster.
+func (a *bankAPI) checkConsent(ctx context.Context, c *call) *apiError {
+	cluster := opCluster[c.op]
+	if cluster != "" && !a.p.Supports(cluster) {
+		if cluster == "STATEMENTS" {
+			return fdxErr(codeNoStatement, "statements are not offered by this provider")
+		}
+		return fdxErr(codeUnavailable, "not supported by this provider").withStatus(http.StatusNotImplemented)
+	}
+	if clientOps[c.op] {
+		return nil
+	}
+	if c.info.ClientCredentials || c.info.ConsentID == "" {
+		return fdxErr(codeNotAuthorized, "a client credentials token cannot read customer data").withStatus(http.StatusForbidden)
+	}
+	consent, err := a.st.Consent(ctx, a.p.Name, c.info.ConsentID)
+	if err != nil {
+		return fdxErr(codeNotAuthorized, "the token's consent does not exist")
+	}
+	user, err := a.st.User(ctx, a.p.Name, consent.UserID)
+	if err != nil {
+		return fdxErr(codeNotAuthorized, "the consent's customer does not exist")
+	}
+	c.consent, c.user = consent, user
+	if c.op == "getConsent" || c.op == "revokeConsent" {
+		// Reading or revoking a consent works in any state.
+		return nil
+	}
+	switch consent.StatusAt(c.now) {
+	case store.ConsentRevoked:
+		return a.revokedErr()
+	case store.ConsentExpired:
+		return a.expiredErr()
+	}
+	if user.ErrorCode != 0 {
+		e := fdxErr(user.ErrorCode, "scenario user "+user.Username)
+		if e.status >= 500 || e.code == codeTooMany {
+			e.retryAfter = 1
+		}
+		return e
+	}
+	if !consent.HasCluster(cluster) || !c.info.HasCluster(cluster) {
+		return fdxErr(codeNotAuthorized, "data cluster "+cluster+" is not granted").withStatus(http.StatusForbidden)
+	}
+	return nil
+}

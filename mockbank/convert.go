@@ -1,0 +1,214 @@
+package mockbank
+
+import (
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+	"github.com/obconnect/obconnect/openapi/fdxtypes"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func money(m store.Money) *fdxclient.Amount {
+	d := fdxtypes.DecimalFromMinor(int64(m), 2)
+	return &d
+}
+
+func rateOf(s string) *fdxclient.Rate {
+	if s == "" {
+		return nil
+	}
+	d, err := fdxtypes.ParseDecimal(s)
+	if err != nil {
+		return nil
+	}
+	return &d
+}
+
+func date(t time.Time) *fdxclient.DateString {
+	if t.IsZero() {
+		return nil
+	}
+	return &openapi_types.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
+}
+
+func category(k store.Kind) fdxclient.AccountCategory {
+	switch k {
+	case store.KindCreditCard:
+		return "LOC_ACCOUNT"
+	case store.KindLoan:
+		return "LOAN_ACCOUNT"
+	}
+	return "DEPOSIT_ACCOUNT"
+}
+
+func accountType(k store.Kind) fdxclient.AccountType {
+	switch k {
+	case store.KindLoan:
+		return "AUTOLOAN"
+	}
+	return fdxclient.AccountType(k)
+}
+
+// descriptor fills the fields every account member shares.
+type descriptor struct {
+	cat     fdxclient.AccountCategory
+	typ     fdxclient.AccountType
+	display string
+	status  fdxclient.AccountStatus
+	cur     fdxclient.Currency
+}
+
+func describe(a *store.Account) descriptor {
+	return descriptor{
+		cat: category(a.Kind), typ: accountType(a.Kind), display: a.MaskedNumber(),
+		status: fdxclient.AccountStatus(a.Status), cur: fdxclient.Currency{CurrencyCode: ptr(a.Currency)},
+	}
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// accountSummary is the descriptor-only form GET /accounts lists.
+func accountSummary(a *store.Account) fdxclient.AccountWithDetails {
+	return accountDetail(a, nil, time.Time{})
+}
+
+// accountDetail converts an account; with bal nil only descriptors are set.
+func accountDetail(a *store.Account, bal *accountBalances, now time.Time) fdxclient.AccountWithDetails {
+	d := describe(a)
+	var asOf *time.Time
+	if bal != nil {
+		asOf = ptr(now)
+	}
+	switch a.Kind {
+	case store.KindCreditCard:
+		loc := &fdxclient.LocAccount{
+			AccountId: a.ID, AccountCategory: &d.cat, AccountType: &d.typ, AccountNumberDisplay: &d.display,
+			ProductName: optString(a.ProductName), Nickname: optString(a.Nickname), Status: &d.status, Currency: &d.cur,
+			AccountOpenDate: date(a.OpenDate), AccountCloseDate: date(a.CloseDate), BalanceAsOf: asOf,
+		}
+		if bal != nil {
+			owed := bal.now.Current
+			loc.CreditLine = money(a.CreditLine)
+			loc.CurrentBalance = money(owed)
+			loc.AvailableCredit = money(max(0, a.CreditLine-owed-bal.now.Holds))
+			minimum := min(owed, max(3500, owed/50))
+			loc.MinimumPaymentAmount = money(max(0, minimum))
+			loc.NextPaymentAmount = money(max(0, bal.statement))
+			loc.NextPaymentDate = date(nextDay(now, 21))
+			loc.PurchasesApr = rateOf(a.InterestRate)
+			loc.CardNetwork = optString(a.CardNetwork)
+		}
+		return fdxclient.AccountWithDetails{LocAccount: loc}
+	case store.KindLoan:
+		ln := &fdxclient.LoanAccount{
+			AccountId: a.ID, AccountCategory: &d.cat, AccountType: &d.typ, AccountNumberDisplay: &d.display,
+			ProductName: optString(a.ProductName), Nickname: optString(a.Nickname), Status: &d.status, Currency: &d.cur,
+			AccountOpenDate: date(a.OpenDate), AccountCloseDate: date(a.CloseDate), BalanceAsOf: asOf,
+		}
+		if bal != nil {
+			ln.PrincipalBalance = money(bal.now.Current)
+			ln.OriginalPrincipal = money(a.OriginalPrincipal)
+			ln.InterestRate = rateOf(a.InterestRate)
+			ln.InterestRateType = ptr(fdxclient.LoanAccountInterestRateType("FIXED"))
+			ln.LoanTerm = ptr(a.LoanTermMonths)
+			ln.NextPaymentAmount = money(min(a.MonthlyPayment, bal.now.Current))
+			ln.NextPaymentDate = date(nextDay(now, 5))
+			ln.PayoffAmount = money(bal.now.Current)
+			ln.MaturityDate = date(a.OpenDate.AddDate(0, int(a.LoanTermMonths), 0))
+		}
+		return fdxclient.AccountWithDetails{LoanAccount: ln}
+	}
+	dep := &fdxclient.DepositAccount{
+		AccountId: a.ID, AccountCategory: &d.cat, AccountType: &d.typ, AccountNumberDisplay: &d.display,
+		ProductName: optString(a.ProductName), Nickname: optString(a.Nickname), Status: &d.status, Currency: &d.cur,
+		AccountOpenDate: date(a.OpenDate), AccountCloseDate: date(a.CloseDate), BalanceAsOf: asOf,
+	}
+	if bal != nil {
+		dep.CurrentBalance = money(bal.now.Current)
+		dep.AvailableBalance = money(bal.now.Current - bal.now.Holds)
+		dep.OpeningDayBalance = money(bal.openingDay)
+		dep.InterestRate = rateOf(a.InterestRate)
+	}
+	return fdxclient.AccountWithDetails{DepositAccount: dep}
+}
+
+type accountBalances struct {
+	now        store.Balances
+	openingDay store.Money
+	statement  store.Money // last statement's closing balance (cards)
+}
+
+// nextDay is the next date with day-of-month dom strictly after now.
+func nextDay(now time.Time, dom int) time.Time {
+	t := time.Date(now.Year(), now.Month(), dom, 0, 0, 0, 0, time.UTC)
+	if !t.After(now) {
+		t = t.AddDate(0, 1, 0)
+	}
+	return t
+}
+
+// transaction converts a record into the member its account's category
+// uses.
+func transaction(k store.Kind, t *store.Transaction) fdxclient.TransactionWithDetails {
+	dcm := fdxclient.DebitCreditMemo("DEBIT")
+	if t.Credit {
+		dcm = "CREDIT"
+	}
+	base := fdxclient.Transaction{
+		AccountId:            t.AccountID,
+		TransactionId:        t.ID,
+		Amount:               *money(t.Amount),
+		DebitCreditMemo:      dcm,
+		Status:               fdxclient.TransactionStatus(t.Status),
+		Description:          optString(t.Description),
+		Payee:                optString(t.Payee),
+		Category:             optString(t.Category),
+		TransactionType:      optString(t.Type),
+		TransactionTimestamp: ptr(t.TxTime),
+	}
+	if t.MCC != 0 {
+		base.MerchantCategoryCode = ptr(t.MCC)
+	}
+	if t.Status == store.TxPosted {
+		base.PostedTimestamp = ptr(t.PostedTime)
+	}
+	if t.ReferenceID != "" {
+		base.ReferenceTransactionId = ptr(t.ReferenceID)
+	}
+	switch k {
+	case store.KindCreditCard:
+		return fdxclient.TransactionWithDetails{LocTransaction: &base}
+	case store.KindLoan:
+		lt := fdxclient.LoanTransaction{
+			AccountId: base.AccountId, TransactionId: base.TransactionId, Amount: base.Amount,
+			DebitCreditMemo: base.DebitCreditMemo, Status: base.Status, Description: base.Description,
+			Payee: base.Payee, Category: base.Category, TransactionType: base.TransactionType,
+			TransactionTimestamp: base.TransactionTimestamp, PostedTimestamp: base.PostedTimestamp,
+			ReferenceTransactionId: base.ReferenceTransactionId, MerchantCategoryCode: base.MerchantCategoryCode,
+		}
+		if t.Principal != 0 || t.Interest != 0 {
+			lt.PrincipalAmount = money(t.Principal)
+			lt.InterestAmount = money(t.Interest)
+		}
+		return fdxclient.TransactionWithDetails{LoanTransaction: &lt}
+	}
+	// Deposit transactions carry extra fields (checkNumber) in the spec, so
+	// they have their own type.
+	dt := fdxclient.DepositTransaction{
+		AccountId: base.AccountId, TransactionId: base.TransactionId, Amount: base.Amount,
+		DebitCreditMemo: base.DebitCreditMemo, Status: base.Status, Description: base.Description,
+		Payee: base.Payee, Category: base.Category, TransactionType: base.TransactionType,
+		TransactionTimestamp: base.TransactionTimestamp, PostedTimestamp: base.PostedTimestamp,
+		ReferenceTransactionId: base.ReferenceTransactionId, MerchantCategoryCode: base.MerchantCategoryCode,
+	}
+	return fdxclient.TransactionWithDetails{DepositTransaction: &dt}
+}

@@ -1,0 +1,248 @@
+package mockbank
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/obconnect/obconnect/openapi"
+)
+
+// env is a mockbank served by httptest.
+type env struct {
+	t   testing.TB
+	srv *Server
+	ts  *httptest.Server
+}
+
+func newEnv(t testing.TB, opts Options) *env {
+	t.Helper()
+	if opts.LargeTransactions == 0 {
+		opts.LargeTransactions = 5_000
+	}
+	if opts.Profiles == nil {
+		opts.Profiles = relaxed(Profiles())
+	}
+	srv, err := New(context.Background(), opts)
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { _ = srv.Close() })
+	require.NoError(t, srv.SetBaseURL(context.Background(), ts.URL))
+	return &env{t: t, srv: srv, ts: ts}
+}
+
+func (e *env) bank(name string) BankInfo {
+	for _, b := range e.srv.Banks() {
+		if b.Name == name {
+			return b
+		}
+	}
+	e.t.Fatalf("no bank %s", name)
+	return BankInfo{}
+}
+
+// relaxed lifts the rate limits, which tests other than the rate-limit
+// test would otherwise trip over.
+func relaxed(ps []*Profile) []*Profile {
+	for _, p := range ps {
+		p.RateLimit = RateLimit{PerSecond: 100000, Burst: 100000}
+	}
+	return ps
+}
+
+var (
+	reSession = regexp.MustCompile(`name="session" value="([^"]+)"`)
+	reCSRF    = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	reAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	reAccount = regexp.MustCompile(`name="account" value="([^"]+)"`)
+)
+
+// grant is what a linked client holds.
+type grant struct {
+	token     string
+	consentID string
+	accounts  []string
+}
+
+// link runs the authorization-code flow with PKCE through the HTML consent
+// page, as a user would, at a client_secret_basic bank. pick chooses the
+// accounts among those offered (nil: all).
+func (e *env) link(bank, username, otp string, clusters []string, pick func([]string) []string) grant {
+	e.t.Helper()
+	t := e.t
+	b := e.bank(bank)
+	require.Equal(t, "client_secret_basic", b.Client.AuthMethod, "link drives secret-based banks")
+	cfg := &oauth2.Config{
+		ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0],
+		Scopes:   append([]string{"openid", "offline_access"}, clusters...),
+		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
+	}
+	verifier := oauth2.GenerateVerifier()
+	authURL := cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("purpose", "PERSONAL_FINANCIAL_MANAGEMENT"), oauth2.SetAuthURLParam("duration_days", "90"))
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(u string) (int, string, string) {
+		resp, err := hc.Get(u)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), resp.Header.Get("Location")
+	}
+	submit := func(page string, fields url.Values) (int, string, string) {
+		s, c, a := reSession.FindStringSubmatch(page), reCSRF.FindStringSubmatch(page), reAction.FindStringSubmatch(page)
+		require.NotNil(t, s, "no form in %s", page)
+		form := url.Values{"session": {s[1]}, "csrf_token": {c[1]}}
+		for k, v := range fields {
+			form[k] = v
+		}
+		target := a[1]
+		if strings.HasPrefix(target, "/") {
+			target = e.ts.URL + target
+		}
+		resp, err := hc.PostForm(strings.ReplaceAll(target, "&amp;", "&"), form)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), resp.Header.Get("Location")
+	}
+	st, page, _ := get(authURL)
+	require.Equal(t, http.StatusOK, st, page)
+	st, page, _ = submit(page, url.Values{"action": {"login"}, "username": {username}, "password": {"pass_good"}})
+	require.Equal(t, http.StatusOK, st, page)
+	if otp != "" {
+		st, page, _ = submit(page, url.Values{"action": {"otp"}, "otp": {otp}})
+		require.Equal(t, http.StatusOK, st, page)
+	}
+	var offered []string
+	for _, m := range reAccount.FindAllStringSubmatch(page, -1) {
+		offered = append(offered, m[1])
+	}
+	chosen := offered
+	if pick != nil {
+		chosen = pick(offered)
+	}
+	st, page, loc := submit(page, url.Values{"action": {"consent"}, "decision": {"approve"}, "account": chosen})
+	require.Equal(t, http.StatusSeeOther, st, page)
+	u, err := url.Parse(loc)
+	require.NoError(t, err)
+	require.Equal(t, "st4te", u.Query().Get("state"))
+	tok, err := cfg.Exchange(context.Background(), u.Query().Get("code"), oauth2.VerifierOption(verifier))
+	require.NoError(t, err)
+	cid, _ := tok.Extra("consent_id").(string)
+	require.NotEmpty(t, cid)
+	return grant{token: tok.AccessToken, consentID: cid, accounts: chosen}
+}
+
+// resp is a recorded response.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+	req    *http.Request
+}
+
+func (r resp) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), "body %s", r.body)
+	return m
+}
+
+// code reads the FDX error code whatever its JSON form.
+func (r resp) code(t testing.TB) string {
+	t.Helper()
+	var m struct {
+		Code json.RawMessage `json:"code"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &m), "body %s", r.body)
+	require.NotEmpty(t, m.Code, "no code in %s", r.body)
+	return strings.Trim(string(m.Code), `"`)
+}
+
+// call sends a request to the data API of bank.
+func (e *env) call(method, bank, path, token string, body any) resp {
+	e.t.Helper()
+	var rd io.Reader
+	var raw []byte
+	if body != nil {
+		switch v := body.(type) {
+		case string:
+			raw = []byte(v)
+		default:
+			raw, _ = json.Marshal(v)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.bank(bank).DataURL+path, rd)
+	require.NoError(e.t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(e.t, err)
+	if raw != nil {
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: b, req: req}
+}
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+// validate checks a response against the spec (never done when serving).
+func validate(t testing.TB, bank string, r resp) {
+	t.Helper()
+	specOnce.Do(func() {
+		var doc *openapi3.T
+		doc, specErr = openapi.LoadFDX(context.Background())
+		if specErr == nil {
+			doc.Servers = openapi3.Servers{{URL: "/"}}
+			specRouter, specErr = legacy.NewRouter(doc)
+		}
+	})
+	require.NoError(t, specErr)
+	req := r.req.Clone(context.Background())
+	prefix := "/" + bank + "/fdx/"
+	rest := strings.TrimPrefix(req.URL.Path, prefix)
+	_, rest, _ = strings.Cut(rest, "/")
+	req.URL.Path, req.URL.Host, req.URL.Scheme = "/"+rest, "", ""
+	req.Host = ""
+	route, params, err := specRouter.FindRoute(req)
+	require.NoError(t, err, "route %s", req.URL.Path)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: r.status, Header: r.header,
+		Body:    io.NopCloser(bytes.NewReader(r.body)),
+		Options: in.Options,
+	})
+	require.NoError(t, err, "%s %s -> %d %s", r.req.Method, r.req.URL.Path, r.status, r.body)
+}

@@ -1,0 +1,33 @@
+package mockbank
+
+// Chase is a representative FDX 6.2 profile for a large bank that moved to
+// FDX 6 early. It is not Chase's private specification (that is shared only
+// with contracted partners); the assumptions, for a partner to correct:
+//
+//   - FDX 6.2, key-based pagination (pageKey / page.nextPageKey).
+//   - private_key_jwt client authentication and pushed authorization
+//     requests required, as FAPI-leaning deployments do.
+//   - limit up to 100 (default 50); a larger limit is clamped to 100.
+//   - 10 requests per second per client, burst 20; throttled calls get
+//     429 with code 1207 and Retry-After.
+//   - 24 months of transaction history.
+//   - Every cluster supported; revocation is per consent only.
+//   - Error quirk: `code` travels as a JSON string ("701"), as FDX 6
+//     allows.
+func Chase() *Profile {
+	return &Profile{
+		Name:            "chase",
+		DisplayName:     "Chase (mock)",
+		FDXVersion:      "6.2",
+		Pagination:      PageKey,
+		ClientAuth:      "private_key_jwt",
+		RequirePAR:      true,
+		MaxPageSize:     100,
+		DefaultPageSize: 50,
+		LimitOverMax:    LimitClamp,
+		RateLimit:       RateLimit{PerSecond: 10, Burst: 20},
+		HistoryMonths:   24,
+		Errors:          ErrorQuirks{StringCodes: true},
+		Assumptions:     "Representative FDX 6.2 profile; see profile_chase.go.",
+	}
+}
