@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/openapi/fdxclient"
@@ -33,7 +35,11 @@ type fdxBenchConnector struct {
 
 func (c *fdxBenchConnector) ListTransactions(ctx context.Context, q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
 	limit := int32(q.Page.Limit)
-	resp, err := c.fdx.SearchForAccountTransactionsWithResponse(ctx, q.AccountID, &fdxclient.SearchForAccountTransactionsParams{Limit: &limit})
+	params := &fdxclient.SearchForAccountTransactionsParams{Limit: &limit}
+	if q.Page.Cursor != "" {
+		params.Offset = &q.Page.Cursor
+	}
+	resp, err := c.fdx.SearchForAccountTransactionsWithResponse(ctx, q.AccountID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +47,9 @@ func (c *fdxBenchConnector) ListTransactions(ctx context.Context, q driver.Trans
 		return nil, &obcerr.BankError{HTTPStatus: resp.StatusCode()}
 	}
 	out := &model.Page[model.Transaction]{Items: make([]model.Transaction, 0, len(resp.JSON200.Transactions))}
+	if p := resp.JSON200.Page; p != nil && p.NextOffset != nil {
+		out.Next = *p.NextOffset
+	}
 	for _, w := range resp.JSON200.Transactions {
 		d := w.DepositTransaction
 		if d == nil {
@@ -81,24 +90,33 @@ func (c *fdxBenchConnector) ListTransactions(ctx context.Context, q driver.Trans
 
 // fixtureTransport answers every transactions request with the fixture
 // page, so the benchmark measures decoding and the client, not a socket.
+// With pages > 1 it serves that many copies of the page, chained by
+// page.nextOffset.
 type fixtureTransport struct {
-	page []byte
-	next http.RoundTripper
+	page  []byte
+	pages int
+	next  http.RoundTripper
 }
 
 func (f *fixtureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Path == "/accounts/chk-1/transactions" {
+		body := f.page
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		if next := off + 100; next < f.pages*100 {
+			body = bytes.Replace(body, []byte(`"totalElements": 100`), []byte(`"nextOffset": "`+strconv.Itoa(next)+`"`), 1)
+		}
 		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(bytes.NewReader(f.page)), ContentLength: int64(len(f.page)), Request: r}, nil
+			Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 	}
 	return f.next.RoundTrip(r)
 }
 
-func BenchmarkTransactionsFDXPage(b *testing.B) {
+// openFDX opens a client whose transactions come from the FDX fixture.
+func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 	page, err := os.ReadFile("testdata/fdx_transactions_page.json")
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	bank := fakebank.New()
-	defer bank.Close()
+	tb.Cleanup(bank.Close)
 	name := fmt.Sprintf("fdxbench%d", nameSeq.Add(1))
 	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
 		inner, err := fakebank.Opener(fakebank.Options{Name: name, MaxPageSize: 100, DefaultPageSize: 100})(ctx, cfg)
@@ -112,10 +130,41 @@ func BenchmarkTransactionsFDXPage(b *testing.B) {
 		return &fdxBenchConnector{Connector: inner, fdx: fdx}, nil
 	})
 	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "bench", ClientSecret: "bench-secret", RedirectURL: "https://app.example/cb",
-		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, next: http.DefaultTransport}},
+		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, pages: pages, next: http.DefaultTransport}},
 		RateLimit: driver.RateLimit{RequestsPerSecond: -1}})
-	require.NoError(b, err)
-	g := link(b, c)
+	require.NoError(tb, err)
+	return c, link(tb, c)
+}
+
+// TestIterationHoldsOnePage iterates 20,000 transactions (200 FDX pages)
+// and checks that the live heap does not grow with the history: retaining
+// it would cost about 40 MB.
+func TestIterationHoldsOnePage(t *testing.T) {
+	c, g := openFDX(t, 200)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	var early, late uint64
+	n := 0
+	for _, err := range c.Transactions(context.Background(), g, "chk-1", sdk.TxQuery{}) {
+		require.NoError(t, err)
+		n++
+		switch n {
+		case 1_050:
+			early = heap()
+		case 19_950:
+			late = heap()
+		}
+	}
+	require.Equal(t, 20_000, n)
+	assert.Less(t, int64(late)-int64(early), int64(4<<20), "heap grew from %d to %d bytes", early, late)
+}
+
+func BenchmarkTransactionsFDXPage(b *testing.B) {
+	c, g := openFDX(b, 1)
 	ctx := context.Background()
 	b.ReportAllocs()
 	var before, after runtime.MemStats

@@ -113,3 +113,20 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 		c.log.WarnContext(ctx, "obconnect token revocation failed", "bank", c.bank, "code", ErrorCode(err).String())
 	}
 }
+
+// Unsubscribe deletes a notification subscription, where the connector
+// supports subscriptions (Unimplemented otherwise). Not retried.
+func (c *Client) Unsubscribe(ctx context.Context, g *Grant, subscriptionID string) error {
+	const op = "sdk.Unsubscribe"
+	ns, ok := c.conn.(driver.NotificationSubscriber)
+	if !ok {
+		return &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support notification subscriptions"}
+	}
+	if err := validID(op, "subscription id", subscriptionID); err != nil {
+		return err
+	}
+	_, err := call(ctx, c, op, g, "", "", false, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, ns.Unsubscribe(ctx, subscriptionID)
+	})
+	return err
+}

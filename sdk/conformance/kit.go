@@ -567,6 +567,20 @@ func (k *kit) testOptional(t T) {
 	probe, err := k.h.NewClient(context.Background(), nil)
 	require.NoError(t, err)
 	_, canRevokeAccounts := probe.Connector().(driver.AccountRevoker)
+	_, canSubscribe := probe.Connector().(driver.NotificationSubscriber)
+	t.Run("NotificationSubscriber", func(t T) {
+		e := k.newEnv(t, nil, nil)
+		sub, err := e.c.Subscribe(context.Background(), e.g, "https://kit.example/notifications", "CONSENT_REVOKED")
+		if !canSubscribe {
+			assert.ErrorIs(t, err, sdk.ErrUnimplemented)
+			return
+		}
+		require.NoError(t, err)
+		assert.NotEmpty(t, sub.ID, "subscription id")
+		_, err = e.c.Subscribe(context.Background(), e.g, "not a url")
+		assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+		assert.NoError(t, e.c.Unsubscribe(context.Background(), e.g, sub.ID), "Unsubscribe")
+	})
 	t.Run("AccountRevoker", func(t T) {
 		e := k.newEnv(t, nil, nil)
 		if len(k.truth.Accounts) < 2 {
