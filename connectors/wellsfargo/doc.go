@@ -31,8 +31,10 @@
 // The table is in errors.go. Everything follows the FDX standard table
 // (driver.StandardFDXCode) except one row:
 //
-//	HTTP 401 + code 602   ConsentRevoked   (FDX: Unauthenticated; Wells Fargo's way of saying the consent was revoked)
+//	HTTP 401 + code 602, no Bearer challenge   ConsentRevoked   (FDX: Unauthenticated; Wells Fargo's way of saying the consent was revoked)
 //
-// A 401 without code 602 stays Unauthenticated, which makes the sdk refresh
-// the token once before giving up.
+// A rejected access token is also answered 401/602, but carries the RFC
+// 6750 challenge WWW-Authenticate: Bearer error="invalid_token"; that, and
+// any 401 without code 602, stays Unauthenticated, which makes the sdk
+// refresh the token once before giving up.
 package wellsfargo

@@ -19,6 +19,8 @@ func TestWellsFargo(t *testing.T) {
 		Quirks: []fdxconntest.ErrorCase{
 			{Name: "revoked consent", Status: 401, Body: `{"code": 602, "message": "Customer not authorized"}`, Want: obcerr.ConsentRevoked},
 			{Name: "bad token, no code", Status: 401, Want: obcerr.Unauthenticated},
+			{Name: "expired access token", Status: 401, Challenge: `Bearer error="invalid_token"`,
+				Body: `{"code": 602, "message": "Customer not authorized", "debugMessage": "access token expired"}`, Want: obcerr.Unauthenticated},
 		},
 	})
 }

@@ -24,6 +24,10 @@ type Rule struct {
 	DebugContains string
 	// NeedRetryAfter matches only answers carrying a Retry-After header.
 	NeedRetryAfter bool
+	// Unchallenged matches only answers without an RFC 6750 Bearer error
+	// challenge (WWW-Authenticate: Bearer error="invalid_token"), i.e.
+	// answers that are not about the access token itself.
+	Unchallenged bool
 	// Code is the classification.
 	Code obcerr.Code
 	// Why says, for the package documentation and test names, what the
@@ -31,7 +35,7 @@ type Rule struct {
 	Why string
 }
 
-func (r Rule) matches(e *obcerr.BankError) bool {
+func (r Rule) matches(e *obcerr.BankError, bearerError string) bool {
 	if r.HTTPStatus != 0 && r.HTTPStatus != e.HTTPStatus {
 		return false
 	}
@@ -39,6 +43,9 @@ func (r Rule) matches(e *obcerr.BankError) bool {
 		return false
 	}
 	if r.NeedRetryAfter && e.RetryAfter <= 0 {
+		return false
+	}
+	if r.Unchallenged && bearerError != "" {
 		return false
 	}
 	if r.DebugContains != "" {
@@ -69,8 +76,12 @@ func (t ErrorTable) Classify(err error) obcerr.Code {
 	}
 	var be *obcerr.BankError
 	if errors.As(err, &be) {
+		var challenge string
+		if ae := (*answerError)(nil); errors.As(err, &ae) {
+			challenge = ae.bearerError
+		}
 		for _, r := range t.Quirks {
-			if r.matches(be) {
+			if r.matches(be, challenge) {
 				return r.Code
 			}
 		}
@@ -83,11 +94,39 @@ func (t ErrorTable) Classify(err error) obcerr.Code {
 // a gigabyte of HTML.
 const maxErrorBody = 64 << 10
 
+// answerError is a bank's non-2xx answer: the *obcerr.BankError integrators
+// reach with errors.As, plus facts only error tables need.
+type answerError struct {
+	*obcerr.BankError
+	// bearerError is the error parameter of a Bearer WWW-Authenticate
+	// challenge ("invalid_token"), "" when there was none.
+	bearerError string
+}
+
+func (e *answerError) Unwrap() error { return e.BankError }
+
+// bearerError extracts error="..." from a Bearer challenge. Only the
+// parameter's presence and value matter, so a full RFC 9110 challenge
+// parser would be more than is needed.
+func bearerError(h string) string {
+	scheme, params, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	for _, p := range strings.Split(params, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "error") {
+			return strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return ""
+}
+
 // bankError turns a non-2xx answer into an *obcerr.BankError. The body is
 // read leniently: an answer whose body is not an FDX error (an HTML page
 // from a gateway, nothing at all) still yields the HTTP facts, which the
 // table then classifies by status.
-func bankError(resp *http.Response, now time.Time) *obcerr.BankError {
+func bankError(resp *http.Response, now time.Time) error {
 	be := &obcerr.BankError{
 		HTTPStatus:    resp.StatusCode,
 		InteractionID: resp.Header.Get("x-fapi-interaction-id"),
@@ -103,5 +142,5 @@ func bankError(resp *http.Response, now time.Time) *obcerr.BankError {
 			be.DebugMessage = *fe.DebugMessage
 		}
 	}
-	return be
+	return &answerError{BankError: be, bearerError: bearerError(resp.Header.Get("WWW-Authenticate"))}
 }

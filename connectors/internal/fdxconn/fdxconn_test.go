@@ -105,6 +105,23 @@ func TestErrorTable(t *testing.T) {
 	}
 }
 
+func TestBearerError(t *testing.T) {
+	for h, want := range map[string]string{
+		`Bearer error="invalid_token"`:                 "invalid_token",
+		`bearer realm="x", error="insufficient_scope"`: "insufficient_scope",
+		`Bearer realm="bank"`:                          "",
+		`Basic realm="x", error="invalid_token"`:       "",
+		``:                                             "",
+		`Bearer error=invalid_token, error_description="x"`: "invalid_token",
+	} {
+		assert.Equal(t, want, bearerError(h), h)
+	}
+	table := ErrorTable{Quirks: []Rule{{HTTPStatus: 401, FDXCode: 602, Unchallenged: true, Code: obcerr.ConsentRevoked}}}
+	be := &obcerr.BankError{HTTPStatus: 401, Code: 602}
+	assert.Equal(t, obcerr.ConsentRevoked, table.Classify(&answerError{BankError: be}))
+	assert.Equal(t, obcerr.Unauthenticated, table.Classify(fmt.Errorf("x: %w", &answerError{BankError: be, bearerError: "invalid_token"})))
+}
+
 func TestCursor(t *testing.T) {
 	for _, style := range []driver.Pagination{driver.PaginationOffset, driver.PaginationPageKey} {
 		c := EncodeCursor(style, "abc")

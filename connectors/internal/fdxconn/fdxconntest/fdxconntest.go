@@ -66,7 +66,9 @@ type ErrorCase struct {
 	// Body is sent as is (application/json); "" sends no body.
 	Body       string
 	RetryAfter string
-	Want       obcerr.Code
+	// Challenge, if set, is sent as WWW-Authenticate.
+	Challenge string
+	Want      obcerr.Code
 }
 
 // StandardRow is one row of the FDX error table as this project reads it.
@@ -216,6 +218,9 @@ func checkCase(t *testing.T, h *Harness, c ErrorCase) {
 	hdr := []string{}
 	if c.RetryAfter != "" {
 		hdr = append(hdr, "Retry-After", c.RetryAfter)
+	}
+	if c.Challenge != "" {
+		hdr = append(hdr, "WWW-Authenticate", c.Challenge)
 	}
 	h.Answer(c.Status, c.Body, hdr...)
 	_, err := h.Conn.ListTransactions(context.Background(), driver.TransactionQuery{AccountID: "acc-1", Page: driver.PageRequest{Limit: 5}})
