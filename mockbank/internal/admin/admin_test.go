@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +60,8 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 			require.NoError(t, w.st.AddAccount(ctx, b, &store.Account{ID: id, UserID: b + "-u1", Kind: store.KindChecking, Status: store.StatusOpen,
 				Currency: "USD", Last4: "1234", OpenDate: store.DefaultNow.AddDate(-1, 0, 0), OpeningBalance: 2000_00}, nil, nil, nil))
 		}
+		require.NoError(t, w.st.AddAccount(ctx, b, &store.Account{ID: b + "-big", UserID: b + "-u1", Kind: store.KindSavings, Status: store.StatusOpen,
+			Currency: "USD", Last4: "9999", OpenDate: store.DefaultNow.AddDate(-1, 0, 0)}, nil, nil, bigHistory))
 		c, err := w.st.CreateConsent(ctx, store.Consent{Bank: b, UserID: b + "-u1", ClientID: "app", Clusters: []string{"TRANSACTIONS"},
 			AccountIDs: []string{b + "-chk", b + "-sav"}, DurationDays: 90})
 		require.NoError(t, err)
@@ -93,6 +96,17 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 	}))
 	require.NoError(t, err)
 	return w
+}
+
+// bigHistory stands for user_large: records generated on first use.
+func bigHistory() ([]*store.Transaction, []*store.Statement) {
+	var out []*store.Transaction
+	for i := range 50 {
+		at := store.DefaultNow.Add(-time.Duration(i+1) * time.Hour)
+		out = append(out, &store.Transaction{ID: "big-" + strconv.Itoa(i), Status: store.TxPosted, TxTime: at, PostedTime: at,
+			Amount: 1_00, Credit: true, Description: "INTEREST", Type: "INTEREST"})
+	}
+	return out, nil
 }
 
 func newKey(t *testing.T) *ecdsa.PrivateKey {
@@ -480,6 +494,8 @@ func TestRestartWithDataFile(t *testing.T) {
 	require.NoError(t, saver.Flush(ctx))
 	before := w.state(t)
 
+	assert.NotContains(t, before, "big-1", "generated history is not saved")
+
 	w2 := newWorld(t, key)
 	state, err := f.Load(ctx)
 	require.NoError(t, err)
@@ -496,6 +512,9 @@ func TestRestartWithDataFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, cs.JSON200.Consents, 2)
 	assert.True(t, w2.st.Now().Equal(store.DefaultNow.Add(5*time.Hour)))
+	big, err := w2.client.ListTransactionsWithResponse(ctx, "chase-big", nil)
+	require.NoError(t, err)
+	assert.Len(t, big.JSON200.Transactions, 50, "regenerated after the restart")
 
 	// New ids after the restart do not collide with old ones.
 	u2, err := w2.client.CreateUserWithResponse(ctx, adminapi.UserCreate{Bank: "chase", Username: "qa_dave", Password: "pw"})
@@ -523,7 +542,7 @@ func TestResetAndBanks(t *testing.T) {
 	users, err := w.client.ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: ptr("usbank")})
 	require.NoError(t, err)
 	require.Len(t, users.JSON200.Users, 1)
-	assert.Len(t, *users.JSON200.Users[0].Accounts, 2)
+	assert.Len(t, *users.JSON200.Users[0].Accounts, 3)
 	assert.Equal(t, "...1234", *(*users.JSON200.Users[0].Accounts)[0].AccountNumberDisplay)
 }
 

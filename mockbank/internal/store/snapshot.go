@@ -36,10 +36,24 @@ type AccountData struct {
 	Account      Account       `json:"account"`
 	Transactions []Transaction `json:"transactions"`
 	Statements   []Statement   `json:"statements"`
+	// Lazy (ExportCompact only) marks an account whose records are
+	// generated from the seed on first use and were never extended: its
+	// records are not written, and Import takes the generator from the
+	// store it imports into (which must have been populated with the same
+	// seed).
+	Lazy bool `json:"lazy,omitempty"`
 }
 
 // Export returns the store's state.
-func (s *Store) Export(ctx context.Context) (*Snapshot, error) {
+func (s *Store) Export(ctx context.Context) (*Snapshot, error) { return s.export(ctx, false) }
+
+// ExportCompact is Export without the records of lazily generated accounts
+// that were never extended (they are marked Lazy): for persistence, where
+// the importing store is populated with the same seed first and
+// regenerates them. It keeps user_large's history out of every save.
+func (s *Store) ExportCompact(ctx context.Context) (*Snapshot, error) { return s.export(ctx, true) }
+
+func (s *Store) export(ctx context.Context, compact bool) (*Snapshot, error) {
 	s.mu.RLock()
 	banks := s.sortedBanks()
 	snap := &Snapshot{Version: SnapshotVersion, ClockOffset: s.offset, Seq: s.seq}
@@ -72,6 +86,15 @@ func (s *Store) Export(ctx context.Context) (*Snapshot, error) {
 		for _, l := range ls {
 			if err := ctx.Err(); err != nil {
 				return nil, err
+			}
+			l.mu.RLock()
+			lazy := compact && l.gen != nil && !l.extended
+			l.mu.RUnlock()
+			if lazy {
+				l.mu.RLock()
+				snap.Banks[i].Accounts = append(snap.Banks[i].Accounts, AccountData{Account: *l.account, Lazy: true})
+				l.mu.RUnlock()
+				continue
 			}
 			l.ensure()
 			l.mu.RLock()
@@ -140,7 +163,18 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 				stmts[i] = &st
 			}
 			a := ad.Account
-			if err := fresh.AddAccount(ctx, bs.Name, &a, txs, stmts, nil); err != nil {
+			var gen func() ([]*Transaction, []*Statement)
+			if ad.Lazy {
+				if len(ad.Transactions) > 0 || len(ad.Statements) > 0 {
+					return fmt.Errorf("%w: import %s: lazy account %q with records", ErrInvalid, bs.Name, a.ID)
+				}
+				gen = s.generator(bs.Name, a.ID)
+				if gen == nil {
+					return fmt.Errorf("%w: import %s: account %q is generated from the seed, but this store has no generator for it (was it populated with the same seed?)", ErrInvalid, bs.Name, a.ID)
+				}
+				txs, stmts = nil, nil
+			}
+			if err := fresh.AddAccount(ctx, bs.Name, &a, txs, stmts, gen); err != nil {
 				return fmt.Errorf("import %s: %w", bs.Name, err)
 			}
 		}
@@ -176,4 +210,15 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 	s.seq = snap.Seq
 	s.mu.Unlock()
 	return nil
+}
+
+// generator returns the lazy generator of a live account, if it has one.
+func (s *Store) generator(bankName, accountID string) func() ([]*Transaction, []*Statement) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b := s.banks[bankName]
+	if b == nil || b.accounts[accountID] == nil {
+		return nil
+	}
+	return b.accounts[accountID].gen
 }

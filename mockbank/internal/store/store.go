@@ -37,6 +37,8 @@ const (
 	EventConsentRevoked    EventKind = "CONSENT_REVOKED"
 	EventConsentUpdated    EventKind = "CONSENT_UPDATED"
 	EventClockAdvanced     EventKind = "CLOCK_ADVANCED"
+	// EventTransactionDropped: a pending record resolved without posting.
+	EventTransactionDropped EventKind = "TRANSACTION_DROPPED"
 )
 
 // Event reports a state change, for notifications (issue 4). Hooks run
@@ -107,6 +109,10 @@ type ledger struct {
 	// scan for holds.
 	maxHold time.Duration
 	stmts   []*Statement // newest first
+	// extended is set once records are added to a lazily generated
+	// account: from then on its records cannot be regenerated from the
+	// seed alone and Export must write them out.
+	extended bool
 }
 
 type postMark struct {
@@ -197,6 +203,7 @@ func (s *Store) AdvanceClock(ctx context.Context, d time.Duration) error {
 					evs = append(evs, Event{Kind: k, Bank: b.name, At: vf, UserID: l.account.UserID, AccountID: id, TransactionID: t.ID})
 				}
 			}
+			evs = append(evs, l.droppedLocked(b.name, id, before, after)...)
 			l.mu.RUnlock()
 		}
 	}
@@ -501,6 +508,7 @@ func (s *Store) AddTransactions(ctx context.Context, bankName, accountID string,
 		cp.AccountID = accountID
 		l.txs = append(l.txs, &cp)
 	}
+	l.extended = true
 	l.reindex()
 	userID := l.account.UserID
 	l.mu.Unlock()
@@ -893,4 +901,28 @@ func ParseErrorUser(username string) (int, bool) {
 		n = n*10 + int(r-'0')
 	}
 	return n, true
+}
+
+// droppedLocked reports the pendings of l that resolved in (before, after]
+// without a posted record replacing them. The caller holds l.mu.
+func (l *ledger) droppedLocked(bank, id string, before, after time.Time) []Event {
+	var out []Event
+	var replaced map[string]bool
+	for _, t := range l.txs {
+		if t.Status != TxPending || t.ResolvedAt.IsZero() || !t.ResolvedAt.After(before) || t.ResolvedAt.After(after) {
+			continue
+		}
+		if replaced == nil {
+			replaced = map[string]bool{}
+			for _, p := range l.txs {
+				if p.Status == TxPosted && p.ReferenceID != "" {
+					replaced[p.ReferenceID] = true
+				}
+			}
+		}
+		if !replaced[t.ID] {
+			out = append(out, Event{Kind: EventTransactionDropped, Bank: bank, At: t.ResolvedAt, UserID: l.account.UserID, AccountID: id, TransactionID: t.ID})
+		}
+	}
+	return out
 }
