@@ -517,3 +517,27 @@ func TestPendingLinkAndGrantJSON(t *testing.T) {
 	require.NoError(t, c.Revoke(ctx, &g2))
 	assert.Equal(t, int64(1), bank.Revocations.Load(), "refresh token revoked at the bank")
 }
+
+func TestRevokeIsIdempotent(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	ctx := context.Background()
+	require.NoError(t, c.Revoke(ctx, g))
+	calls := bank.DataCalls.Load()
+	require.NoError(t, c.Revoke(ctx, g), "again on the same grant: no request")
+	assert.Equal(t, calls, bank.DataCalls.Load())
+
+	// Revoked at the bank first: the bank says so, still success.
+	g1 := link(t, c)
+	bank.RevokeConsent(g1.ConsentID)
+	require.NoError(t, c.Revoke(ctx, g1))
+	assert.False(t, g1.RevokedAt.IsZero())
+
+	// An expired grant can still be revoked.
+	now := time.Now()
+	bank2, c2 := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.Now = func() time.Time { return now } })
+	g2 := link(t, c2)
+	now = g2.ExpiresAt.Add(time.Hour)
+	require.NoError(t, c2.Revoke(ctx, g2))
+	_ = bank2
+}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/obconnect/obconnect/sdk/driver"
 )
@@ -14,19 +15,32 @@ import (
 // token at the bank's revocation endpoint (best effort, RFC 7009), deletes
 // the tokens from the TokenStore and marks the grant revoked, so every
 // later call with it fails with ConsentRevoked before any network traffic.
-// It is not retried (the bank may have acted on a request whose answer was
-// lost; calling again then reports ConsentRevoked).
+//
+// Revoke is idempotent: it returns nil when the consent ends up unusable,
+// including when this grant was already revoked, or the bank says the
+// consent was already revoked or has expired (the local clean-up still
+// runs). It works on an expired grant. It is not retried: the bank may
+// have acted on a request whose answer was lost, and calling again is safe.
 //
 // The integrator must then delete the data obtained under the grant.
 func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 	const op = "sdk.Revoke"
+	if g != nil && !g.RevokedAt.IsZero() && g.Bank == c.bank {
+		return nil
+	}
 	if g != nil && g.ConsentID == "" {
 		return &Error{Code: Unimplemented, Op: op, Msg: "the bank returned no consent id for this grant"}
 	}
-	_, err := call(ctx, c, op, g, "", "", false, func(ctx context.Context) (struct{}, error) {
+	check := g
+	if g != nil {
+		cp := *g
+		cp.ExpiresAt = time.Time{} // an expired consent can still be revoked
+		check = &cp
+	}
+	_, err := call(ctx, c, op, check, "", "", false, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, c.conn.RevokeConsent(ctx, g.ConsentID, driver.ReasonUserAction)
 	})
-	if err != nil && ErrorCode(err) != ConsentRevoked {
+	if code := ErrorCode(err); err != nil && code != ConsentRevoked && code != ConsentExpired {
 		return err
 	}
 	c.revokeRefreshToken(ctx, g)
@@ -35,7 +49,7 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 	}
 	c.forgetTokens(g)
 	g.RevokedAt = c.now().UTC()
-	return err
+	return nil
 }
 
 // RevokeAccounts revokes some accounts of the consent and keeps the rest,
