@@ -132,8 +132,9 @@ type Client struct {
 	oauth    *oauth2.Config
 	pageSize int
 
-	mu     sync.Mutex
-	grants map[string]*grantTokens // by Grant.key()
+	mu        sync.Mutex
+	grants    map[string]*grantTokens // by Grant.TokenKey()
+	lastSweep time.Time
 }
 
 // Open returns a Client for the bank registered under name. It does no

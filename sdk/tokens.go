@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -81,6 +82,8 @@ const expiryMargin = 30 * time.Second
 type grantTokens struct {
 	c   *Client
 	key string
+	// lastUsed (unix nanoseconds) lets the client forget idle grants.
+	lastUsed atomic.Int64
 
 	mu  sync.Mutex
 	cur *oauth2.Token
@@ -89,15 +92,33 @@ type grantTokens struct {
 	rejected string
 }
 
+// Idle grants are dropped from the client's cache so that a service
+// serving millions of users does not keep every token in memory; the
+// TokenStore still has them.
+const (
+	grantCacheSweepAbove = 1024
+	grantIdleAfter       = 15 * time.Minute
+)
+
 func (c *Client) tokensFor(g *Grant) *grantTokens {
 	k := g.TokenKey()
+	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gt, ok := c.grants[k]
 	if !ok {
+		if len(c.grants) >= grantCacheSweepAbove && now.Sub(c.lastSweep) > time.Minute {
+			c.lastSweep = now
+			for key, v := range c.grants {
+				if now.Sub(time.Unix(0, v.lastUsed.Load())) > grantIdleAfter {
+					delete(c.grants, key)
+				}
+			}
+		}
 		gt = &grantTokens{c: c, key: k}
 		c.grants[k] = gt
 	}
+	gt.lastUsed.Store(now.UnixNano())
 	return gt
 }
 

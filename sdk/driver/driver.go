@@ -122,7 +122,11 @@ type TransactionQuery struct {
 	AccountID string
 	// Start and End bound the transaction dates, inclusive, as calendar
 	// dates in UTC (FDX startTime/endTime). A zero value means unbounded on
-	// that side; the sdk guarantees Start <= End when both are set.
+	// that side; the sdk guarantees Start <= End when both are set. The
+	// bank decides whether it filters on the transaction or the posted
+	// date; the conformance kit accepts either, but requires every
+	// transaction whose both dates fall in the range, and none whose dates
+	// both fall outside it.
 	Start, End time.Time
 	Page       PageRequest
 }
