@@ -1,0 +1,240 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/internal/admin"
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/notify"
+	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi/adminapi"
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+	"github.com/obconnect/obconnect/openapi/fdxtypes"
+)
+
+// live is a real in-process mockbank with its control side attached.
+type live struct {
+	srv    *mockbank.Server
+	ctl    *admin.Control
+	http   *httptest.Server
+	client *adminapi.ClientWithResponses
+}
+
+func startLive(t *testing.T, dataFile string) *live {
+	t.Helper()
+	ctx := t.Context()
+	var banks []string
+	for _, p := range mockbank.Profiles() {
+		banks = append(banks, p.Name)
+	}
+	ctl := admin.NewControl(admin.ControlOptions{Banks: banks, Seed: 42, DataFile: dataFile, SaveInterval: time.Millisecond,
+		Notify: notify.Options{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxAttempts: 6}})
+	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 42, AdminToken: token, Middleware: ctl.Middleware, LargeTransactions: 2000})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	require.NoError(t, srv.SetBaseURL(ctx, ts.URL))
+	require.NoError(t, ctl.Attach(ctx, srv))
+	l := &live{srv: srv, ctl: ctl, http: ts}
+	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	l.client, err = adminapi.NewClientWithResponses(ts.URL+"/admin", adminapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}))
+	require.NoError(t, err)
+	return l
+}
+
+func (l *live) stop(t *testing.T) {
+	l.http.Close()
+	require.NoError(t, l.srv.Close())
+}
+
+func fresh(t *testing.T) *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func TestLiveFaultsOnTheWire(t *testing.T) {
+	l := startLive(t, "")
+	ctx := t.Context()
+	dataURL := l.srv.Banks()[2].DataURL // citi
+	require.Equal(t, "citi", l.srv.Banks()[2].Name)
+
+	f, err := l.client.CreateFaultWithResponse(ctx, adminapi.FaultCreate{Bank: "citi", Endpoint: ptr("searchForAccountTransactions"),
+		Status: ptr(503), FdxCode: ptr(501), RetryAfterSeconds: ptr(2), LatencyMs: ptr(30), Times: ptr(1)})
+	require.NoError(t, err)
+	require.Equal(t, 201, f.StatusCode(), string(f.Body))
+
+	start := time.Now()
+	resp, err := fresh(t).Get(dataURL + "/accounts/x/transactions")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "latency is at least what was asked")
+	assert.Equal(t, 503, resp.StatusCode)
+	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
+	var e fdxclient.Error
+	require.NoError(t, json.Unmarshal(body, &e))
+	code, _ := e.Code.Int()
+	assert.Equal(t, 501, code)
+
+	// Used up: the real API answers again (no token: its own 401).
+	resp, err = fresh(t).Get(dataURL + "/accounts/x/transactions")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+
+	_, err = l.client.CreateFaultWithResponse(ctx, adminapi.FaultCreate{Bank: "citi", Endpoint: ptr("searchForAccounts"),
+		Mode: ptr(adminapi.FaultCreateMode("truncated_body")), Times: ptr(1)})
+	require.NoError(t, err)
+	resp, err = fresh(t).Get(dataURL + "/accounts")
+	require.NoError(t, err)
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+
+	_, err = l.client.CreateFaultWithResponse(ctx, adminapi.FaultCreate{Bank: "citi", Endpoint: ptr("token"),
+		Mode: ptr(adminapi.FaultCreateMode("connection_reset")), Times: ptr(1)})
+	require.NoError(t, err)
+	_, err = fresh(t).Post(l.srv.Banks()[2].Issuer+"/token", "application/x-www-form-urlencoded", nil)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF), "%v", err)
+}
+
+// sink is a notification receiver that fails its first calls.
+type sink struct {
+	mu        sync.Mutex
+	failFirst int
+	got       []received
+}
+
+type received struct {
+	sig  string
+	body []byte
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, received{r.Header.Get("x-jws-signature"), b})
+	if len(s.got) <= s.failFirst {
+		w.WriteHeader(503)
+		return
+	}
+	w.WriteHeader(202)
+}
+
+func TestLiveClockNotificationsSignedWithTheBankJWKS(t *testing.T) {
+	l := startLive(t, "")
+	ctx := t.Context()
+	st := l.srv.Store()
+	good, err := st.UserByUsername(ctx, "chase", "user_good")
+	require.NoError(t, err)
+	_, err = st.CreateConsent(ctx, store.Consent{Bank: "chase", UserID: good.ID, ClientID: "qa-app", Clusters: []string{"TRANSACTIONS"},
+		AccountIDs: good.Accounts, DurationDays: 30, LookbackDays: 30})
+	require.NoError(t, err)
+	rcv := &sink{failFirst: 2}
+	cb := httptest.NewServer(rcv)
+	defer cb.Close()
+	_, err = st.CreateSubscription(ctx, store.Subscription{Bank: "chase", ClientID: "qa-app", CallbackURL: cb.URL, Types: []string{"TRANSACTIONS_POSTED"}})
+	require.NoError(t, err)
+
+	pending := adminapi.TransactionCreateStatus("PENDING")
+	_, err = l.client.CreateTransactionWithResponse(ctx, good.Accounts[0], adminapi.TransactionCreate{
+		Amount: fdxtypes.MustDecimal("-18.75"), Description: "TACOS", Status: &pending, PostAfter: ptr("20h")})
+	require.NoError(t, err)
+	adv, err := l.client.AdvanceClockWithResponse(ctx, adminapi.AdvanceClockJSONRequestBody{By: ptr("24h")})
+	require.NoError(t, err)
+	require.Equal(t, 200, adv.StatusCode(), string(adv.Body))
+	assert.GreaterOrEqual(t, adv.JSON200.Posted, 1)
+	assert.GreaterOrEqual(t, adv.JSON200.Notifications, 1)
+
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, l.ctl.Notify.Wait(wctx))
+
+	// Fetch the bank's JWKS as an integrator would and verify.
+	resp, err := http.Get(l.srv.Banks()[0].DiscoveryURL)
+	require.NoError(t, err)
+	var disc struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&disc))
+	resp.Body.Close()
+	resp, err = http.Get(disc.JWKSURI)
+	require.NoError(t, err)
+	var set jose.JSONWebKeySet
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&set))
+	resp.Body.Close()
+
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	require.GreaterOrEqual(t, len(rcv.got), 3, "retried until the receiver answered 2xx")
+	last := rcv.got[len(rcv.got)-1]
+	jws, err := jose.ParseDetached(last.sig, last.body, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	require.NoError(t, err)
+	keys := set.Key(jws.Signatures[0].Protected.KeyID)
+	require.Len(t, keys, 1, "the kid is in the bank's JWKS")
+	require.NoError(t, jws.DetachedVerify(last.body, keys[0].Key))
+	var n fdxclient.Notification
+	require.NoError(t, json.Unmarshal(last.body, &n))
+	assert.Equal(t, fdxclient.TRANSACTIONSPOSTED, n.Type)
+	assert.True(t, n.SentOn.Equal(st.Now()))
+
+	ds, err := l.client.ListDeliveriesWithResponse(ctx, &adminapi.ListDeliveriesParams{Bank: ptr("chase")})
+	require.NoError(t, err)
+	require.NotEmpty(t, ds.JSON200.Deliveries)
+	assert.Equal(t, adminapi.DeliveryStatus("DELIVERED"), ds.JSON200.Deliveries[len(ds.JSON200.Deliveries)-1].Status)
+}
+
+func TestLiveRestartWithDataFileKeepsState(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "mockbank.json")
+	l := startLive(t, path)
+	st := l.srv.Store()
+	good, err := st.UserByUsername(ctx, "usbank", "user_good")
+	require.NoError(t, err)
+	cns, err := st.CreateConsent(ctx, store.Consent{Bank: "usbank", UserID: good.ID, ClientID: "qa-app", Clusters: []string{"ACCOUNT_BASIC"},
+		AccountIDs: good.Accounts[:2], DurationDays: 60})
+	require.NoError(t, err)
+	cl, err := l.srv.Provider("usbank").RegisterClient(ctx, authz.ClientMetadata{ClientName: "QA app", RedirectURIs: []string{"http://127.0.0.1:9/cb"},
+		TokenEndpointAuthMethod: "private_key_jwt", GrantTypes: []string{"authorization_code", "refresh_token"},
+		JWKS: json.RawMessage(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1","alg":"ES256","use":"sig"}]}`)})
+	require.NoError(t, err)
+	u, err := l.client.CreateUserWithResponse(ctx, adminapi.UserCreate{Bank: "usbank", Username: "qa_erin", Password: "pw"})
+	require.NoError(t, err)
+	require.Equal(t, 201, u.StatusCode(), string(u.Body))
+	_, err = l.client.RevokeConsentWithResponse(ctx, cns.ID, adminapi.RevokeConsentJSONRequestBody{AccountIds: &[]string{good.Accounts[1]}})
+	require.NoError(t, err)
+	_, err = l.client.AdvanceClockWithResponse(ctx, adminapi.AdvanceClockJSONRequestBody{By: ptr("48h")})
+	require.NoError(t, err)
+	now := st.Now()
+	l.stop(t) // a clean shutdown writes the final state
+
+	l2 := startLive(t, path)
+	st2 := l2.srv.Store()
+	assert.True(t, st2.Now().Equal(now), "simulated time survives")
+	got, err := st2.Consent(ctx, "usbank", cns.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{good.Accounts[1]}, got.RevokedAccounts)
+	_, ok := l2.srv.Provider("usbank").Client(ctx, cl.ID)
+	assert.True(t, ok, "registered clients survive")
+	g, err := l2.client.GetUserWithResponse(ctx, u.JSON201.UserId)
+	require.NoError(t, err)
+	assert.Equal(t, 200, g.StatusCode())
+}
