@@ -270,12 +270,9 @@ func (h *handlers) SearchForAccountTransactions(ctx context.Context, req fdxserv
 	if err != nil {
 		return nil, err
 	}
-	out := fdxclient.Transactions{Transactions: make([]fdxclient.TransactionWithDetails, len(txs))}
-	for i, t := range txs {
-		out.Transactions[i] = transaction(a.Kind, t)
-	}
+	out := fdxclient.Transactions{Transactions: transactions(c, a.Kind, txs)}
 	out.Page = h.meta(next, nil)
-	return fdxserver.SearchForAccountTransactions200JSONResponse{Body: out}, nil
+	return transactionsPage{body: &out}, nil
 }
 
 func (h *handlers) statementHref(accountID, statementID string) string {

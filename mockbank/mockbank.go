@@ -219,7 +219,7 @@ func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankE
 	}, authz.Deps{
 		Users:    &authUsers{st: s.st, gen: s.genConfig(p)},
 		Consents: &authConsents{st: s.st, bank: p.Name},
-		Logger:   s.log.With("bank", p.Name),
+		Logger:   s.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mockbank: %s authorization server: %w", p.Name, err)

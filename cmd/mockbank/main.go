@@ -1,0 +1,189 @@
+// Command mockbank serves the four mock banks (authorization servers and
+// FDX data APIs) on one port, for integrators and QA. See docs/mockbank.md.
+//
+// Usage:
+//
+//	go run ./cmd/mockbank [-addr 127.0.0.1:8080] [-seed N] [-data FILE]
+//	                      [-tls-cert FILE -tls-key FILE] [-log-level info]
+//	                      [-profile FILE]...
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/obconnect/obconnect/mockbank"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type profileFlags []string
+
+func (p *profileFlags) String() string     { return strings.Join(*p, ",") }
+func (p *profileFlags) Set(v string) error { *p = append(*p, v); return nil }
+
+type config struct {
+	addr, data, cert, key, level string
+	seed                         uint64
+	profiles                     profileFlags
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("mockbank", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (host:port); loopback by default")
+	fs.Uint64Var(&c.seed, "seed", 0, "seed of the generated data: the same seed serves the same bytes")
+	fs.StringVar(&c.data, "data", "", "state file to load at start and save on shutdown (persistence arrives with the control API; accepted now)")
+	fs.StringVar(&c.cert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
+	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Var(&c.profiles, "profile", "extra bank profile (JSON or YAML file); repeatable")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live. See docs/mockbank.md.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return nil, fmt.Errorf("-addr %q: %v", c.addr, err)
+	}
+	if (c.cert == "") != (c.key == "") {
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	switch c.level {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", c.level)
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		return 2
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.level))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	profiles := mockbank.Profiles()
+	for _, path := range c.profiles {
+		p, err := mockbank.LoadProfile(ctx, path)
+		if err != nil {
+			fmt.Fprintf(stderr, "mockbank: -profile %s: %v\n", path, err)
+			return 2
+		}
+		profiles = append(profiles, p)
+	}
+	if c.data != "" {
+		log.Warn("-data is accepted but state persistence is not wired yet; state lives in memory", "file", c.data)
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		return 1
+	}
+	scheme := "http"
+	if c.cert != "" {
+		scheme = "https"
+	}
+	host := ln.Addr().String()
+	if h, p, _ := net.SplitHostPort(c.addr); h != "" && p != "0" {
+		host = c.addr // keep the name the user chose (e.g. localhost)
+	}
+	start := time.Now()
+	srv, err := mockbank.New(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	banner(stdout, srv, scheme+"://"+host, time.Since(start))
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() {
+		if c.cert != "" {
+			errc <- hs.ServeTLS(ln, c.cert, c.key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	sigctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "mockbank: %v\n", err)
+			return 1
+		}
+	case <-sigctx.Done():
+		log.Info("shutting down; in-flight requests finish")
+		shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(shut); err != nil {
+			log.Error("shutdown", "err", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func banner(w io.Writer, srv *mockbank.Server, base string, took time.Duration) {
+	fmt.Fprintf(w, "mockbank ready at %s (started in %s)\n\n", base, took.Round(time.Millisecond))
+	for _, b := range srv.Banks() {
+		p := b.Profile
+		fmt.Fprintf(w, "%s — FDX %s, %s pagination, %s", b.DisplayName, p.FDXVersion, p.Pagination, p.ClientAuth)
+		if p.RequirePAR {
+			fmt.Fprint(w, ", PAR required")
+		}
+		fmt.Fprintf(w, "\n  discovery: %s\n  data API:  %s\n", b.DiscoveryURL, b.DataURL)
+		fmt.Fprintf(w, "  ready client: %s", b.Client.ID)
+		if b.Client.Secret != "" {
+			fmt.Fprintf(w, "  secret: %s", b.Client.Secret)
+		}
+		if b.Client.PrivateKeyPEM != "" {
+			path := filepath.Join(os.TempDir(), "mockbank-"+b.Name+"-client.pem")
+			if err := os.WriteFile(path, []byte(b.Client.PrivateKeyPEM), 0o600); err == nil {
+				fmt.Fprintf(w, "  key: %s (kid %s)", path, b.Client.KeyID)
+			}
+		}
+		fmt.Fprintf(w, "\n  redirect URIs: %s\n\n", strings.Join(b.Client.RedirectURIs, " "))
+	}
+	fmt.Fprintf(w, "admin API: %s/admin  token: %s\n\n", base, srv.AdminToken())
+	fmt.Fprintln(w, "test users:")
+	for _, u := range mockbank.TestUsers() {
+		extra := ""
+		if u.OTP != "" {
+			extra = " (one-time code " + u.OTP + ")"
+		}
+		fmt.Fprintf(w, "  %-18s %s%s — %s\n", u.Username, u.Password, extra, u.Description)
+	}
+}

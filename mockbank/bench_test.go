@@ -1,0 +1,151 @@
+package mockbank
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+)
+
+// discardWriter is the cheapest ResponseWriter, shared by both sides so the
+// comparison measures the handlers only.
+type discardWriter struct {
+	h http.Header
+	n int
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { d.n += len(b); return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+func (d *discardWriter) reset() {
+	clear(d.h)
+	d.n = 0
+}
+
+// benchProfile is Wells Fargo with room for 100-transaction pages and no
+// rate limit, so the benchmark measures serving, not throttling.
+func benchProfile() *Profile {
+	p := WellsFargo()
+	p.Name, p.DisplayName = "benchbank", "Bench Bank (mock)"
+	p.MaxPageSize = 100
+	p.RateLimit = RateLimit{PerSecond: 1 << 30, Burst: 1 << 30}
+	return p
+}
+
+// BenchmarkTransactionsPage serves a 100-transaction page through the whole
+// stack (token check, rate limiter, request validation against the spec,
+// consent check, store read, conversion, encoding) next to a plain net/http
+// handler that only encodes the same payload. The target is mockbank/plain
+// ≥ 80% in throughput, i.e. ns/op of "mockbank" ≤ 1.25 × "plain".
+func BenchmarkTransactionsPage(b *testing.B) {
+	e := newEnv(b, Options{Seed: 1, Profiles: []*Profile{benchProfile()}})
+	g := e.link("benchbank", "user_good", "", []string{"ACCOUNT_BASIC", "TRANSACTIONS"}, nil)
+	path := "/benchbank/fdx/v5/accounts/" + g.accounts[0] + "/transactions?limit=100"
+
+	newReq := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.Header.Set("Authorization", "Bearer "+g.token)
+		r.Header.Set("x-fapi-interaction-id", "5f0c6b1e-8d1a-4c52-9a3e-0d4f2b7c9e11")
+		return r
+	}
+	w := &discardWriter{h: http.Header{}}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, newReq())
+	require.Equal(b, http.StatusOK, rec.Code, rec.Body.String())
+	var payload fdxclient.Transactions
+	require.NoError(b, json.Unmarshal(rec.Body.Bytes(), &payload))
+	require.Len(b, payload.Transactions, 100)
+	b.Logf("page: %d bytes", rec.Body.Len())
+
+	plain := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(payload); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = buf.WriteTo(w)
+	})
+
+	// Interleaved: each iteration serves the page once each way, so load
+	// from other processes hits both sides alike; the ratio is the figure
+	// that matters (target ≥ 80%).
+	b.Run("side-by-side", func(b *testing.B) {
+		var plainT, mockT time.Duration
+		for b.Loop() {
+			w.reset()
+			t0 := time.Now()
+			plain.ServeHTTP(w, newReq())
+			t1 := time.Now()
+			w.reset()
+			e.srv.ServeHTTP(w, newReq())
+			mockT += time.Since(t1)
+			plainT += t1.Sub(t0)
+		}
+		n := float64(b.N)
+		b.ReportMetric(float64(plainT.Nanoseconds())/n, "plain-ns/page")
+		b.ReportMetric(float64(mockT.Nanoseconds())/n, "mockbank-ns/page")
+		b.ReportMetric(100*float64(plainT)/float64(mockT), "throughput-%")
+	})
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			plain.ServeHTTP(w, newReq())
+		}
+	})
+	b.Run("mockbank", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			e.srv.ServeHTTP(w, newReq())
+		}
+	})
+}
+
+// BenchmarkStartup measures New with the default data (the four banks, the
+// large user left lazy) and reports the heap it keeps. Documented figures
+// are in docs/mockbank.md; the targets are < 1 s and < 150 MB.
+func BenchmarkStartup(b *testing.B) {
+	var heap uint64
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080"})
+		require.NoError(b, err)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc)
+		runtime.KeepAlive(srv)
+		_ = srv.Close()
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
+}
+
+// BenchmarkLargeUserFirstRead is the lazy generation of user_large's
+// 100 000 transactions, paid by the first request that reads it.
+func BenchmarkLargeUserFirstRead(b *testing.B) {
+	for b.Loop() {
+		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Profiles: []*Profile{Chase()}})
+		require.NoError(b, err)
+		st := srv.Store()
+		u, err := st.UserByUsername(context.Background(), "chase", "user_large")
+		require.NoError(b, err)
+		start := time.Now()
+		_, err = st.BalancesAt(context.Background(), "chase", u.Accounts[0], st.Now())
+		require.NoError(b, err)
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "gen-ms")
+	}
+}
