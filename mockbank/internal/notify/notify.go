@@ -92,6 +92,10 @@ type Options struct {
 	Logger *slog.Logger
 	// WallClock stamps attempts; default time.Now.
 	WallClock func() time.Time
+	// MaxDeliveries bounds the delivery log (default 10 000): beyond it the
+	// oldest finished deliveries are forgotten, so a long-running mockbank
+	// does not grow without bound.
+	MaxDeliveries int
 }
 
 // Attempt is one POST of a delivery.
@@ -166,6 +170,9 @@ func New(opts Options) (*Dispatcher, error) {
 	}
 	if opts.WallClock == nil {
 		opts.WallClock = time.Now
+	}
+	if opts.MaxDeliveries <= 0 {
+		opts.MaxDeliveries = 10_000
 	}
 	client := opts.Client
 	if client == nil {
@@ -462,6 +469,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, p plan) ([]string, error) {
 		queued = append(queued, x)
 		ids = append(ids, n.NotificationId)
 	}
+	d.trimLocked()
 	d.mu.Unlock()
 	for _, x := range queued {
 		d.start(x)
@@ -612,4 +620,24 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	s := hex.EncodeToString(b[:])
 	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+// trimLocked forgets the oldest finished deliveries beyond MaxDeliveries.
+// Pending ones are kept whatever the count: they are still being worked on.
+func (d *Dispatcher) trimLocked() {
+	excess := len(d.deliveries) - d.opts.MaxDeliveries
+	if excess <= 0 {
+		return
+	}
+	kept := d.deliveries[:0]
+	for _, x := range d.deliveries {
+		if excess > 0 && x.Status != StatusPending {
+			delete(d.byID, x.ID)
+			excess--
+			continue
+		}
+		kept = append(kept, x)
+	}
+	clear(d.deliveries[len(kept):])
+	d.deliveries = kept
 }

@@ -327,3 +327,18 @@ func TestExportImportResumesPending(t *testing.T) {
 	assert.ErrorIs(t, d2.Import(ctx, bad), notify.ErrInvalid)
 	assert.Len(t, d2.Deliveries(ctx, ""), 2)
 }
+
+func TestDeliveryLogIsBounded(t *testing.T) {
+	e := setup(t, 0, 3)
+	d, err := notify.New(notify.Options{Store: e.st, MaxDeliveries: 3, Keys: func(context.Context, string) (notify.Key, error) {
+		return notify.Key{Signer: e.key, KeyID: "k"}, nil
+	}})
+	require.NoError(t, err)
+	defer d.Close()
+	for range 5 {
+		_, err := d.Fire(t.Context(), notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
+		require.NoError(t, err)
+		wait(t, d)
+	}
+	assert.Len(t, d.Deliveries(t.Context(), ""), 3)
+}
