@@ -14,10 +14,17 @@ import (
 	"sync"
 	"testing"
 
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"time"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
@@ -88,15 +95,39 @@ func (e *env) link(bank, username, otp string, clusters []string, pick func([]st
 	e.t.Helper()
 	t := e.t
 	b := e.bank(bank)
-	require.Equal(t, "client_secret_basic", b.Client.AuthMethod, "link drives secret-based banks")
-	cfg := &oauth2.Config{
-		ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0],
-		Scopes:   append([]string{"openid", "offline_access"}, clusters...),
-		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
-	}
 	verifier := oauth2.GenerateVerifier()
-	authURL := cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("purpose", "PERSONAL_FINANCIAL_MANAGEMENT"), oauth2.SetAuthURLParam("duration_days", "90"))
+	scopes := append([]string{"openid", "offline_access"}, clusters...)
+	var authURL string
+	var exchange func(code string) (string, string)
+	if b.Client.AuthMethod == "client_secret_basic" {
+		cfg := &oauth2.Config{
+			ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0], Scopes: scopes,
+			Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
+		}
+		authURL = cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier),
+			oauth2.SetAuthURLParam("purpose", "PERSONAL_FINANCIAL_MANAGEMENT"), oauth2.SetAuthURLParam("duration_days", "90"))
+		exchange = func(code string) (string, string) {
+			tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+			require.NoError(t, err)
+			cid, _ := tok.Extra("consent_id").(string)
+			return tok.AccessToken, cid
+		}
+	} else {
+		// private_key_jwt: a pushed authorization request, then the code
+		// exchange, each authenticated with a signed client assertion.
+		pc := newKeyClient(t, b.Client)
+		par := pc.post(b.Issuer+"/par", b.Issuer, url.Values{
+			"response_type": {"code"}, "client_id": {b.Client.ID}, "redirect_uri": {b.Client.RedirectURIs[0]},
+			"scope": {strings.Join(scopes, " ")}, "state": {"st4te"}, "purpose": {"PERSONAL_FINANCIAL_MANAGEMENT"},
+			"duration_days": {"90"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"},
+		})
+		authURL = b.Issuer + "/authorize?" + url.Values{"client_id": {b.Client.ID}, "request_uri": {par["request_uri"].(string)}}.Encode()
+		exchange = func(code string) (string, string) {
+			out := pc.post(b.Issuer+"/token", b.Issuer, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+				"redirect_uri": {b.Client.RedirectURIs[0]}, "code_verifier": {verifier}, "client_id": {b.Client.ID}})
+			return out["access_token"].(string), out["consent_id"].(string)
+		}
+	}
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -145,11 +176,49 @@ func (e *env) link(bank, username, otp string, clusters []string, pick func([]st
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
 	require.Equal(t, "st4te", u.Query().Get("state"))
-	tok, err := cfg.Exchange(context.Background(), u.Query().Get("code"), oauth2.VerifierOption(verifier))
-	require.NoError(t, err)
-	cid, _ := tok.Extra("consent_id").(string)
+	token, cid := exchange(u.Query().Get("code"))
 	require.NotEmpty(t, cid)
-	return grant{token: tok.AccessToken, consentID: cid, accounts: chosen}
+	return grant{token: token, consentID: cid, accounts: chosen}
+}
+
+// keyClient authenticates with private_key_jwt using a ready client's key.
+type keyClient struct {
+	t   testing.TB
+	id  string
+	kid string
+	key any
+	n   int
+}
+
+func newKeyClient(t testing.TB, rc ReadyClient) *keyClient {
+	t.Helper()
+	blk, _ := pem.Decode([]byte(rc.PrivateKeyPEM))
+	require.NotNil(t, blk)
+	key, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	require.NoError(t, err)
+	return &keyClient{t: t, id: rc.ID, kid: rc.KeyID, key: key}
+}
+
+// post sends a form with a fresh client assertion and decodes the JSON.
+func (k *keyClient) post(endpoint, aud string, form url.Values) map[string]any {
+	t := k.t
+	t.Helper()
+	k.n++
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k.key, KeyID: k.kid}}, nil)
+	require.NoError(t, err)
+	now := time.Now()
+	assertion, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: k.id, Subject: k.id, Audience: jwt.Audience{aud},
+		Expiry: jwt.NewNumericDate(now.Add(time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: fmt.Sprintf("jti-%d-%d", now.UnixNano(), k.n)}).Serialize()
+	require.NoError(t, err)
+	form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+	form.Set("client_assertion", assertion)
+	res, err := http.PostForm(endpoint, form)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+	require.Less(t, res.StatusCode, 300, "%s: %v", endpoint, out)
+	return out
 }
 
 // resp is a recorded response.
@@ -245,4 +314,21 @@ func validate(t testing.TB, bank string, r resp) {
 		Options: in.Options,
 	})
 	require.NoError(t, err, "%s %s -> %d %s", r.req.Method, r.req.URL.Path, r.status, r.body)
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func mustReq(t testing.TB, path string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.Header.Set("Authorization", "Bearer x")
+	return r
+}
+
+func readAll(t testing.TB, res *http.Response) string {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return string(b)
 }
