@@ -33,8 +33,8 @@ type snapshot struct {
 	ID string `json:"id"`
 	// Parent is the snapshot this one was computed from ("" for the
 	// first).
-	Parent    string    `json:"parent,omitempty"`
-	Seq       uint64    `json:"seq"`
+	Parent string `json:"parent,omitempty"`
+	Seq    uint64 `json:"seq"`
 	// Floor is the lookback floor of the pass: Entries hold every
 	// reported transaction still listed that is dated on or after it,
 	// plus every pending one.
