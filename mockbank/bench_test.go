@@ -143,9 +143,16 @@ func BenchmarkLargeUserFirstRead(b *testing.B) {
 		st := srv.Store()
 		u, err := st.UserByUsername(context.Background(), "chase", "user_large")
 		require.NoError(b, err)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		start := time.Now()
 		_, err = st.BalancesAt(context.Background(), "chase", u.Accounts[0], st.Now())
 		require.NoError(b, err)
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "gen-ms")
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-min(after.HeapAlloc, before.HeapAlloc))/(1<<20), "heap-MB")
+		runtime.KeepAlive(srv)
 	}
 }
