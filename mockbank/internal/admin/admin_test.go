@@ -69,6 +69,7 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 			w.cns = c
 		}
 	}
+	w.st.MarkSeeded()
 	w.st.EnsureBank("citi")
 	w.inj = faults.New(faults.Options{Banks: []string{"chase", "citi", "usbank"}})
 	var err error
@@ -455,6 +456,11 @@ func TestScenarioAndSnapshot(t *testing.T) {
 	require.Len(t, *res.JSON200.AccountIds, 1)
 	require.Len(t, *res.JSON200.FaultIds, 1)
 
+	// Extend a seeded account too: the restore must take it back.
+	_, err = w.client.CreateTransactionWithResponse(ctx, "chase-chk", adminapi.TransactionCreate{Amount: fdxtypes.MustDecimal("-5.00"), Description: "EXTRA"})
+	require.NoError(t, err)
+	assert.Contains(t, string(snap.Body), `"fromSeed":true`, "seeded accounts are not written")
+
 	acct, err := w.client.GetAccountWithResponse(ctx, (*res.JSON200.AccountIds)[0])
 	require.NoError(t, err)
 	assert.Equal(t, "2488.00", acct.JSON200.CurrentBalance.String())
@@ -469,6 +475,9 @@ func TestScenarioAndSnapshot(t *testing.T) {
 	l, err := w.client.ListFaultsWithResponse(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, l.JSON200.Faults)
+	txs, err := w.client.ListTransactionsWithResponse(ctx, "chase-chk", nil)
+	require.NoError(t, err)
+	assert.Empty(t, txs.JSON200.Transactions, "the seeded account is back to its seeded records")
 	c, err := w.client.GetClockWithResponse(ctx)
 	require.NoError(t, err)
 	assert.True(t, c.JSON200.Now.Equal(store.DefaultNow))

@@ -122,6 +122,9 @@ func (c *Control) touch() {
 // authorization servers must exist (its base URL known).
 func (c *Control) Attach(ctx context.Context, host Host) error {
 	st := host.Store()
+	// Everything in the store now came from the seed: compact snapshots
+	// (saves, reset, the snapshot endpoint) leave it out until extended.
+	st.MarkSeeded()
 	for _, b := range c.opts.Banks {
 		if host.Provider(b) == nil {
 			return fmt.Errorf("%w: bank %q has no authorization server yet (set the base URL first)", ErrConfig, b)

@@ -42,7 +42,7 @@ func startLive(t *testing.T, dataFile string) *live {
 	for _, p := range mockbank.Profiles() {
 		banks = append(banks, p.Name)
 	}
-	ctl := admin.NewControl(admin.ControlOptions{Banks: banks, Seed: 42, DataFile: dataFile, SaveInterval: time.Millisecond,
+	ctl := admin.NewControl(admin.ControlOptions{Banks: banks, Seed: 42, DataFile: dataFile, SaveInterval: 250 * time.Millisecond,
 		Notify: notify.Options{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxAttempts: 6}})
 	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 42, AdminToken: token, Middleware: ctl.Middleware, LargeTransactions: 2000})
 	require.NoError(t, err)
@@ -219,6 +219,9 @@ func TestLiveRestartWithDataFileKeepsState(t *testing.T) {
 	u, err := l.client.CreateUserWithResponse(ctx, adminapi.UserCreate{Bank: "usbank", Username: "qa_erin", Password: "pw"})
 	require.NoError(t, err)
 	require.Equal(t, 201, u.StatusCode(), string(u.Body))
+	extra, err := l.client.CreateTransactionWithResponse(ctx, good.Accounts[0], adminapi.TransactionCreate{Amount: fdxtypes.MustDecimal("-3.10"), Description: "EXTRA"})
+	require.NoError(t, err)
+	require.Equal(t, 201, extra.StatusCode(), string(extra.Body))
 	_, err = l.client.RevokeConsentWithResponse(ctx, cns.ID, adminapi.RevokeConsentJSONRequestBody{AccountIds: &[]string{good.Accounts[1]}})
 	require.NoError(t, err)
 	_, err = l.client.AdvanceClockWithResponse(ctx, adminapi.AdvanceClockJSONRequestBody{By: ptr("48h")})
@@ -237,4 +240,30 @@ func TestLiveRestartWithDataFileKeepsState(t *testing.T) {
 	g, err := l2.client.GetUserWithResponse(ctx, u.JSON201.UserId)
 	require.NoError(t, err)
 	assert.Equal(t, 200, g.StatusCode())
+	recs, err := st2.Records(ctx, "usbank", good.Accounts[0])
+	require.NoError(t, err)
+	assert.True(t, hasTx(recs, extra.JSON201.TransactionId), "a transaction added to a seeded account survives")
+
+	// Reset: back to the seeded state, whatever was loaded or created.
+	r, err := l2.client.ResetWithResponse(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 204, r.StatusCode(), string(r.Body))
+	g, err = l2.client.GetUserWithResponse(ctx, u.JSON201.UserId)
+	require.NoError(t, err)
+	assert.Equal(t, 404, g.StatusCode())
+	_, err = st2.Consent(ctx, "usbank", cns.ID)
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	recs, err = st2.Records(ctx, "usbank", good.Accounts[0])
+	require.NoError(t, err)
+	assert.False(t, hasTx(recs, extra.JSON201.TransactionId))
+	assert.True(t, st2.Now().Equal(store.DefaultNow))
+}
+
+func hasTx(recs []*store.Transaction, id string) bool {
+	for _, r := range recs {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
 }

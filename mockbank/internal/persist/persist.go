@@ -75,11 +75,22 @@ func (f *File) Save(ctx context.Context, state json.RawMessage) error {
 	if !json.Valid(state) {
 		return fmt.Errorf("persist: state is not valid JSON")
 	}
+	// The checksum covers exactly the bytes Decode will see as the state.
+	state = bytes.TrimSpace(state)
 	sum := sha256.Sum256(state)
-	doc, err := json.Marshal(envelope{Format: Format, Version: Version, SavedAt: time.Now().UTC(), SHA256: hex.EncodeToString(sum[:]), State: state})
+	// The envelope is written by hand around the state: json.Marshal would
+	// re-validate and re-compact a multi-megabyte RawMessage for nothing.
+	head, err := json.Marshal(envelope{Format: Format, Version: Version, SavedAt: time.Now().UTC(), SHA256: hex.EncodeToString(sum[:])})
 	if err != nil {
 		return fmt.Errorf("persist: encode: %w", err)
 	}
+	// head ends with `"state":null}`; put the state in place of null.
+	if !bytes.HasSuffix(head, []byte(`"state":null}`)) {
+		return fmt.Errorf("persist: unexpected envelope encoding")
+	}
+	head = bytes.TrimSuffix(head, []byte("null}"))
+	doc := make([]byte, 0, len(head)+len(state)+1)
+	doc = append(append(append(doc, head...), state...), '}')
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	dir := filepath.Dir(f.path)

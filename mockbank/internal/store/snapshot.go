@@ -36,21 +36,21 @@ type AccountData struct {
 	Account      Account       `json:"account"`
 	Transactions []Transaction `json:"transactions"`
 	Statements   []Statement   `json:"statements"`
-	// Lazy (ExportCompact only) marks an account whose records are
-	// generated from the seed on first use and were never extended: its
-	// records are not written, and Import takes the generator from the
-	// store it imports into (which must have been populated with the same
-	// seed).
-	Lazy bool `json:"lazy,omitempty"`
+	// FromSeed (ExportCompact only) marks an account whose records were
+	// generated from the seed (lazily, or before MarkSeeded) and never
+	// extended: they are not written, and Import takes them from the store
+	// it imports into, which must have been populated with the same seed.
+	FromSeed bool `json:"fromSeed,omitempty"`
 }
 
 // Export returns the store's state.
 func (s *Store) Export(ctx context.Context) (*Snapshot, error) { return s.export(ctx, false) }
 
-// ExportCompact is Export without the records of lazily generated accounts
-// that were never extended (they are marked Lazy): for persistence, where
-// the importing store is populated with the same seed first and
-// regenerates them. It keeps user_large's history out of every save.
+// ExportCompact is Export without the records of accounts generated from
+// the seed and never extended (they are marked FromSeed): for persistence,
+// where the importing store is populated with the same seed first and
+// rebuilds them. It keeps the seeded histories (user_large's ~100k records
+// per bank among them) out of every save.
 func (s *Store) ExportCompact(ctx context.Context) (*Snapshot, error) { return s.export(ctx, true) }
 
 func (s *Store) export(ctx context.Context, compact bool) (*Snapshot, error) {
@@ -88,12 +88,12 @@ func (s *Store) export(ctx context.Context, compact bool) (*Snapshot, error) {
 				return nil, err
 			}
 			l.mu.RLock()
-			lazy := compact && l.gen != nil && !l.extended
+			fromSeed := compact && (l.gen != nil || l.seeded) && !l.extended
+			if fromSeed {
+				snap.Banks[i].Accounts = append(snap.Banks[i].Accounts, AccountData{Account: *l.account, FromSeed: true})
+			}
 			l.mu.RUnlock()
-			if lazy {
-				l.mu.RLock()
-				snap.Banks[i].Accounts = append(snap.Banks[i].Accounts, AccountData{Account: *l.account, Lazy: true})
-				l.mu.RUnlock()
+			if fromSeed {
 				continue
 			}
 			l.ensure()
@@ -164,18 +164,21 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 			}
 			a := ad.Account
 			var gen func() ([]*Transaction, []*Statement)
-			if ad.Lazy {
+			if ad.FromSeed {
 				if len(ad.Transactions) > 0 || len(ad.Statements) > 0 {
-					return fmt.Errorf("%w: import %s: lazy account %q with records", ErrInvalid, bs.Name, a.ID)
+					return fmt.Errorf("%w: import %s: account %q is marked fromSeed but has records", ErrInvalid, bs.Name, a.ID)
 				}
-				gen = s.generator(bs.Name, a.ID)
-				if gen == nil {
-					return fmt.Errorf("%w: import %s: account %q is generated from the seed, but this store has no generator for it (was it populated with the same seed?)", ErrInvalid, bs.Name, a.ID)
+				var ok bool
+				gen, txs, stmts, ok = s.seededRecords(bs.Name, a.ID)
+				if !ok {
+					return fmt.Errorf("%w: import %s: account %q comes from the seed, but this store has no seeded account by that id (was it populated with the same seed?)", ErrInvalid, bs.Name, a.ID)
 				}
-				txs, stmts = nil, nil
 			}
 			if err := fresh.AddAccount(ctx, bs.Name, &a, txs, stmts, gen); err != nil {
 				return fmt.Errorf("import %s: %w", bs.Name, err)
+			}
+			if ad.FromSeed {
+				fresh.banks[bs.Name].accounts[a.ID].seeded = true
 			}
 		}
 		b := fresh.banks[bs.Name]
@@ -212,13 +215,30 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 	return nil
 }
 
-// generator returns the lazy generator of a live account, if it has one.
-func (s *Store) generator(bankName, accountID string) func() ([]*Transaction, []*Statement) {
+// seededRecords returns an account's records as the seed made them: its
+// lazy generator, or its records when it was populated eagerly. ok is false
+// when the store has no seeded account by that id.
+func (s *Store) seededRecords(bankName, accountID string) (gen func() ([]*Transaction, []*Statement), txs []*Transaction, stmts []*Statement, ok bool) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
+	base, found := s.seedBase[bankName+"\x00"+accountID]
 	b := s.banks[bankName]
-	if b == nil || b.accounts[accountID] == nil {
-		return nil
+	var l *ledger
+	if b != nil {
+		l = b.accounts[accountID]
 	}
-	return b.accounts[accountID].gen
+	s.mu.RUnlock()
+	if found {
+		return base.gen, slices.Clone(base.txs), slices.Clone(base.stmts), true
+	}
+	if l == nil {
+		return nil, nil, nil, false
+	}
+	// Without MarkSeeded, a lazy account never extended still has its
+	// generator.
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.gen != nil && !l.extended {
+		return l.gen, nil, nil, true
+	}
+	return nil, nil, nil, false
 }

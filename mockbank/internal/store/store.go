@@ -77,6 +77,8 @@ type Store struct {
 	banks  map[string]*bank
 	hooks  []func(Event)
 	seq    uint64
+	// seedBase holds the seeded accounts' original records (MarkSeeded).
+	seedBase map[string]seedRecords
 }
 
 type bank struct {
@@ -109,10 +111,49 @@ type ledger struct {
 	// scan for holds.
 	maxHold time.Duration
 	stmts   []*Statement // newest first
-	// extended is set once records are added to a lazily generated
-	// account: from then on its records cannot be regenerated from the
-	// seed alone and Export must write them out.
+	// seeded marks an account whose records came from the seed (see
+	// MarkSeeded); extended is set once records are added to any account.
+	// A seeded (or lazily generated) account that was never extended can be
+	// rebuilt from the seed, so ExportCompact leaves its records out.
+	seeded   bool
 	extended bool
+}
+
+// MarkSeeded records that every account now in the store holds data
+// generated from the seed, so that ExportCompact can leave their records
+// out until they are extended. Call it right after populating.
+//
+// The seeded records are remembered (pointers only: records are immutable),
+// so that a compact snapshot still imports after the live account was
+// extended, e.g. when a test restores the snapshot it took before adding
+// transactions.
+func (s *Store) MarkSeeded() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seedBase == nil {
+		s.seedBase = map[string]seedRecords{}
+	}
+	for _, b := range s.banks {
+		for id, l := range b.accounts {
+			l.mu.Lock()
+			if !l.extended {
+				l.seeded = true
+				r := seedRecords{gen: l.gen}
+				if l.gen == nil {
+					r.txs, r.stmts = slices.Clone(l.txs), slices.Clone(l.stmts)
+				}
+				s.seedBase[b.name+"\x00"+id] = r
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+// seedRecords are an account's records as the seed made them.
+type seedRecords struct {
+	gen   func() ([]*Transaction, []*Statement)
+	txs   []*Transaction
+	stmts []*Statement
 }
 
 type postMark struct {
