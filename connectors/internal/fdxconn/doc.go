@@ -38,6 +38,15 @@
 // capabilities (driver.AccountRevoker through [Connector.Revoke]). See
 // docs/adding-a-connector.md.
 //
+// # Performance
+//
+// BenchmarkListTransactions decodes and maps one real-world-shaped page of
+// 100 FDX deposit transactions: about 1.4 ms a page (73 000 transactions/s,
+// 30 MB/s), 21 allocations and 1.9 KB per transaction, on a shared 2-core
+// AMD EPYC (go test -bench ListTransactions ./connectors/internal/fdxconn).
+// Most of it is encoding/json reflecting into the generated types and
+// RFC 3339 parsing; one page is held at a time, whatever the history.
+//
 // # Why no library
 //
 // The request side is the generated client (oapi-codegen); decoding is
