@@ -1,0 +1,45 @@
+// Package lifecycle is the integrator's side of a consent's end: when a
+// user withdraws consent at the bank, in the integrator's app, or for one
+// account only, it says what must be deleted and deletes what obconnect
+// itself stores.
+//
+//	f := &lifecycle.Forgetter{Client: client, Tokens: tokenStore, SyncState: syncStore}
+//
+//	// in the webhook handler
+//	case *webhook.ConsentRevoked:
+//		g := loadGrant(d.ConsentID)
+//		out, err := f.OnNotification(ctx, g, d)
+//		// delete out.AccountIDs' data; delete the grant if out.Whole,
+//		// else save g (its RevokedAccounts changed)
+//
+//	// after any failed call
+//	if out, ok, err := f.OnError(ctx, g, accountID, callErr); ok { ... same ... }
+//
+// # What is deleted, by whom
+//
+// This package deletes the grant's tokens (the TokenStore entry and the
+// Client's in-memory cache, through sdk.Client.Revoke, which also revokes
+// the refresh token at the bank and is idempotent when the bank already
+// revoked the consent) and the txsync state of the accounts concerned. It
+// marks the Grant (RevokedAt, or RevokedAccounts) so every later call with
+// it fails with ConsentRevoked before any network traffic.
+//
+// The integrator deletes what only it holds, as the [Outcome] lists: the
+// grant record (whole consent) and the data obtained for the accounts
+// concerned. obconnect cannot do that for them: it never sees their
+// database.
+//
+// Revoking from the app is sdk.Client.Revoke (whole consent) or
+// sdk.Client.RevokeAccounts (some accounts, where the bank supports it);
+// this package is for the other direction, and adds nothing the sdk
+// already does.
+//
+// # Expiry
+//
+// An expired consent is not a revocation and OnError ignores it: the
+// calls fail with sdk.ErrConsentExpired and the user is sent through a
+// new link before or after the expiry (CONSENT_EXPIRING notifications
+// warn in advance). A new grant for the same accounts keeps txsync
+// cursors valid: they are bound to the bank and the account, not to a
+// grant.
+package lifecycle

@@ -1,0 +1,197 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/model"
+	"github.com/obconnect/obconnect/sdk/txsync"
+	"github.com/obconnect/obconnect/sdk/webhook"
+)
+
+// Source says how the integrator learned of a revocation.
+type Source string
+
+// Sources of a revocation.
+const (
+	// FromNotification: a verified CONSENT_REVOKED notification.
+	FromNotification Source = "notification"
+	// FromError: a call failed with ConsentRevoked.
+	FromError Source = "error"
+)
+
+// Outcome says what a revocation covers, what this package deleted, and
+// what the integrator must delete now.
+type Outcome struct {
+	Bank      string
+	ConsentID string
+	Source    Source
+	// Whole is true when the whole consent is gone: delete the stored
+	// grant record. When false, only AccountIDs left the consent: save
+	// the grant again (its RevokedAccounts changed) and keep using it for
+	// the other accounts.
+	Whole bool
+	// AccountIDs are the accounts whose data the integrator must delete
+	// (transactions, balances, statements, contact and payment details,
+	// and anything derived from them). With Whole and a grant that lists
+	// no accounts it is nil: delete everything obtained under ConsentID.
+	AccountIDs []string
+	// Reason and Initiator are the notification's, when sent.
+	Reason, Initiator string
+
+	// What this package deleted: the grant's tokens (TokenStore entry and
+	// the Client's cache, through sdk.Client.Revoke, which also revokes
+	// the refresh token at the bank) and the sync state of AccountIDs.
+	TokensDeleted      bool
+	SyncStreamsDeleted int
+}
+
+// Forgetter applies revocations to what obconnect stores. Only Client is
+// required.
+type Forgetter struct {
+	// Client is the bank's client the grant belongs to.
+	Client *sdk.Client
+	// Tokens is the TokenStore given to the Client (sdk.Config.TokenStore),
+	// used to delete the grant's tokens when the bank cannot be reached to
+	// revoke them; nil skips that fallback.
+	Tokens sdk.TokenStore
+	// SyncState is the txsync store, nil when txsync is not used.
+	SyncState txsync.StateStore
+}
+
+// OnNotification applies a verified CONSENT_REVOKED notification to g
+// (whole consent, or one account). It marks g so that every later call
+// with it fails before any network traffic, deletes what obconnect
+// stores, and says what the integrator must delete. Errors: InvalidArgument
+// when the notification is about another consent.
+func (f *Forgetter) OnNotification(ctx context.Context, g *sdk.Grant, ev *webhook.ConsentRevoked) (*Outcome, error) {
+	if err := f.valid(g); err != nil {
+		return nil, err
+	}
+	if ev == nil || ev.ConsentID != g.ConsentID {
+		return nil, &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle.OnNotification", Msg: "the notification is about another consent"}
+	}
+	o := &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromNotification, Reason: ev.Reason, Initiator: ev.Initiator}
+	if ev.WholeConsent() {
+		return o, f.whole(ctx, g, o)
+	}
+	return o, f.accounts(ctx, g, o, ev.AccountID)
+}
+
+// OnError applies err to g when it says the consent was revoked
+// (errors.Is(err, sdk.ErrConsentRevoked)); ok is false, and nothing
+// happens, for any other error. accountID is the account the failed call
+// was about ("" for none). Because banks that revoke single accounts
+// answer calls for such an account exactly as for a revoked consent, an
+// account-level failure is disambiguated by reading the consent at the
+// bank (one request; no account data is returned): only when the bank
+// still shows the consent active without that account is the revocation
+// limited to it.
+//
+// An expired consent (sdk.ErrConsentExpired) is not a revocation: send the
+// user through a new link (the same accounts can be chosen again, and
+// txsync cursors keep working with the new grant).
+func (f *Forgetter) OnError(ctx context.Context, g *sdk.Grant, accountID string, err error) (o *Outcome, ok bool, ferr error) {
+	if !errors.Is(err, sdk.ErrConsentRevoked) {
+		return nil, false, nil
+	}
+	if ferr := f.valid(g); ferr != nil {
+		return nil, true, ferr
+	}
+	o = &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromError}
+	if accountID != "" && f.onlyAccount(ctx, g, accountID) {
+		return o, true, f.accounts(ctx, g, o, accountID)
+	}
+	return o, true, f.whole(ctx, g, o)
+}
+
+// onlyAccount reports whether the bank shows the consent active with the
+// account revoked or gone. Any doubt (the consent cannot be read) counts
+// as a whole revocation: stopping too much is recoverable, using data
+// after a revocation is not.
+func (f *Forgetter) onlyAccount(ctx context.Context, g *sdk.Grant, accountID string) bool {
+	if !g.RevokedAt.IsZero() {
+		return false
+	}
+	cs, err := f.Client.Consent(ctx, g)
+	if err != nil || cs.Status != model.ConsentActive {
+		return false
+	}
+	for _, a := range cs.Accounts {
+		if a.AccountID == accountID {
+			return a.Status == model.ConsentRevoked
+		}
+	}
+	return true
+}
+
+func (f *Forgetter) valid(g *sdk.Grant) error {
+	switch {
+	case f == nil || f.Client == nil:
+		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "Forgetter needs a Client"}
+	case g == nil:
+		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "nil grant"}
+	case g.Bank != f.Client.Bank():
+		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "the grant is for another bank than the Client"}
+	}
+	return nil
+}
+
+// whole forgets the whole grant. sdk.Client.Revoke is idempotent and does
+// the local clean-up even when the bank says the consent is already
+// revoked; when the bank cannot be reached at all, the grant is marked and
+// its tokens deleted here instead.
+func (f *Forgetter) whole(ctx context.Context, g *sdk.Grant, o *Outcome) error {
+	o.Whole = true
+	if g.AccountIDs != nil {
+		o.AccountIDs = slices.Clone(g.AccountIDs)
+		for _, id := range g.RevokedAccounts {
+			if !slices.Contains(o.AccountIDs, id) {
+				o.AccountIDs = append(o.AccountIDs, id)
+			}
+		}
+	}
+	var errs []error
+	if err := f.Client.Revoke(ctx, g); err == nil {
+		o.TokensDeleted = true
+	} else {
+		if g.RevokedAt.IsZero() {
+			g.RevokedAt = time.Now().UTC()
+		}
+		if f.Tokens != nil {
+			if derr := f.Tokens.Delete(ctx, g.TokenKey()); derr != nil {
+				errs = append(errs, &sdk.Error{Code: sdk.Unavailable, Op: "lifecycle", Msg: "could not delete the grant's tokens", Err: derr})
+			} else {
+				o.TokensDeleted = true
+			}
+		}
+	}
+	errs = append(errs, f.forgetSync(ctx, g, o))
+	return errors.Join(errs...)
+}
+
+func (f *Forgetter) accounts(ctx context.Context, g *sdk.Grant, o *Outcome, ids ...string) error {
+	for _, id := range ids {
+		if !slices.Contains(g.RevokedAccounts, id) {
+			g.RevokedAccounts = append(g.RevokedAccounts, id)
+		}
+	}
+	if g.AccountIDs != nil && !slices.ContainsFunc(g.AccountIDs, g.HasAccount) {
+		// Nothing is left: the consent is as good as revoked.
+		return f.whole(ctx, g, o)
+	}
+	o.AccountIDs = slices.Clone(ids)
+	return f.forgetSync(ctx, g, o)
+}
+
+func (f *Forgetter) forgetSync(ctx context.Context, g *sdk.Grant, o *Outcome) error {
+	if f.SyncState == nil || len(o.AccountIDs) == 0 {
+		return nil
+	}
+	n, err := txsync.Forget(ctx, f.SyncState, g.Bank, o.AccountIDs...)
+	o.SyncStreamsDeleted = n
+	return err
+}

@@ -1,0 +1,258 @@
+package lifecycle_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/lifecycle"
+	"github.com/obconnect/obconnect/sdk/model"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+	"github.com/obconnect/obconnect/sdk/txsync"
+	"github.com/obconnect/obconnect/sdk/webhook"
+)
+
+const fakeName = "lifecyclefake"
+
+var banks sync.Map
+
+func init() {
+	sdk.Register(fakeName, func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		b, _ := banks.Load(cfg.BaseURL)
+		return b.(*bank), nil
+	})
+}
+
+// bank answers as a bank whose consent state the test sets.
+type bank struct {
+	driver.Connector // unused methods panic: the tests must not reach them
+	mu               sync.Mutex
+	revoked          bool         // whole consent revoked at the bank
+	revokedAccts     []string     // accounts revoked on their own
+	unreachable      bool         // every call fails as a network error
+	calls            atomic.Int32 // connector calls that would be requests
+	consentAccounts  []model.ConsentAccount
+}
+
+func (b *bank) Profile() driver.Profile {
+	return driver.Profile{Name: fakeName, Pagination: driver.PaginationOffset, MaxPageSize: 10, DefaultPageSize: 10,
+		Clusters: []model.Cluster{model.Transactions},
+		Auth:     driver.AuthProfile{AuthorizationURL: "https://fake.invalid/a", TokenURL: "https://fake.invalid/t", ClientAuth: driver.ClientSecretBasic}}
+}
+
+func (b *bank) ErrorCode(err error) obcerr.Code { return obcerr.CodeOf(err) }
+
+func (b *bank) state() error {
+	b.calls.Add(1)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.unreachable:
+		return obcerr.New(obcerr.Unavailable, "connection refused")
+	case b.revoked:
+		return obcerr.New(obcerr.ConsentRevoked, "consent revoked")
+	}
+	return nil
+}
+
+func (b *bank) ListTransactions(_ context.Context, q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
+	if err := b.state(); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, a := range b.revokedAccts {
+		if a == q.AccountID {
+			return nil, obcerr.New(obcerr.ConsentRevoked, "account revoked")
+		}
+	}
+	return &model.Page[model.Transaction]{Items: []model.Transaction{{ID: "t-" + q.AccountID, AccountID: q.AccountID, Status: model.Posted,
+		Amount: model.Money{Minor: -100, Currency: "USD"}, TransactionTime: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}}}, nil
+}
+
+func (b *bank) GetConsent(_ context.Context, id string) (*model.Consent, error) {
+	b.calls.Add(1)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.unreachable {
+		return nil, obcerr.New(obcerr.Unavailable, "connection refused")
+	}
+	st := model.ConsentActive
+	if b.revoked {
+		st = model.ConsentRevoked
+	}
+	return &model.Consent{ID: id, Status: st, Accounts: b.consentAccounts}, nil
+}
+
+func (b *bank) RevokeConsent(context.Context, string, driver.RevocationReason) error {
+	if err := b.state(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.revoked = true
+	b.mu.Unlock()
+	return nil
+}
+
+type env struct {
+	b      *bank
+	c      *sdk.Client
+	g      *sdk.Grant
+	tokens *sdk.MemoryTokenStore
+	sync   *txsync.MemoryStore
+	f      *lifecycle.Forgetter
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	b := &bank{}
+	base := "fake://" + t.Name()
+	banks.Store(base, b)
+	t.Cleanup(func() { banks.Delete(base) })
+	tokens := sdk.NewMemoryTokenStore()
+	c, err := sdk.Open(ctx, fakeName, sdk.Config{ClientID: "app", ClientSecret: "s", BaseURL: base, TokenStore: tokens, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
+	require.NoError(t, err)
+	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
+	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
+	store := txsync.NewMemoryStore()
+	s, err := txsync.New(store, nil)
+	require.NoError(t, err)
+	for _, a := range g.AccountIDs {
+		_, err := s.Sync(ctx, c, g, a, "")
+		require.NoError(t, err)
+	}
+	require.Equal(t, 2, store.Len())
+	return &env{b: b, c: c, g: g, tokens: tokens, sync: store, f: &lifecycle.Forgetter{Client: c, Tokens: tokens, SyncState: store}}
+}
+
+// noMoreTraffic checks that every data call with the grant fails before
+// reaching the bank.
+func (e *env) noMoreTraffic(t *testing.T, account string, code obcerr.Code) {
+	t.Helper()
+	before := e.b.calls.Load()
+	for _, err := range e.c.Transactions(context.Background(), e.g, account, sdk.TxQuery{}) {
+		require.Error(t, err)
+		assert.Equal(t, code, sdk.ErrorCode(err))
+	}
+	assert.Equal(t, before, e.b.calls.Load(), "no request reached the bank")
+}
+
+func TestNotificationWholeConsent(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	e.b.revoked = true // the user revoked at the bank
+	out, err := e.f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", Reason: "USER_ACTION", Initiator: "CUSTOMER"})
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	assert.Equal(t, []string{"a1", "a2"}, out.AccountIDs)
+	assert.True(t, out.TokensDeleted)
+	assert.Equal(t, 2, out.SyncStreamsDeleted)
+	assert.Equal(t, "USER_ACTION", out.Reason)
+	assert.Equal(t, lifecycle.FromNotification, out.Source)
+	assert.Zero(t, e.sync.Len())
+	_, err = e.tokens.Get(ctx, e.g.TokenKey())
+	require.ErrorIs(t, err, sdk.ErrNotFound)
+	assert.False(t, e.g.RevokedAt.IsZero())
+	e.noMoreTraffic(t, "a1", sdk.ConsentRevoked)
+	e.noMoreTraffic(t, "a2", sdk.ConsentRevoked)
+}
+
+func TestNotificationOneAccount(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	out, err := e.f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", AccountID: "a2"})
+	require.NoError(t, err)
+	assert.False(t, out.Whole)
+	assert.Equal(t, []string{"a2"}, out.AccountIDs)
+	assert.False(t, out.TokensDeleted)
+	assert.Equal(t, 1, out.SyncStreamsDeleted)
+	assert.Equal(t, []string{"a2"}, e.g.RevokedAccounts)
+	_, err = e.tokens.Get(ctx, e.g.TokenKey())
+	require.NoError(t, err, "the tokens still serve a1")
+	e.noMoreTraffic(t, "a2", sdk.ScopeNotGranted)
+
+	// Revoking the last account ends the consent.
+	out, err = e.f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", AccountID: "a1"})
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	assert.True(t, out.TokensDeleted)
+	assert.Zero(t, e.sync.Len())
+	e.noMoreTraffic(t, "a1", sdk.ConsentRevoked)
+}
+
+func TestNotificationForAnotherConsent(t *testing.T) {
+	e := setup(t)
+	_, err := e.f.OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "other"})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	assert.True(t, e.g.RevokedAt.IsZero())
+	_, err = (&lifecycle.Forgetter{}).OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+}
+
+func TestErrorWholeConsent(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	e.b.revoked = true
+	var callErr error
+	for _, err := range e.c.Transactions(ctx, e.g, "a1", sdk.TxQuery{}) {
+		callErr = err
+	}
+	require.ErrorIs(t, callErr, sdk.ErrConsentRevoked)
+	out, ok, err := e.f.OnError(ctx, e.g, "a1", callErr)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.True(t, out.Whole, "the bank shows the consent revoked")
+	assert.Equal(t, lifecycle.FromError, out.Source)
+	assert.Zero(t, e.sync.Len())
+	e.noMoreTraffic(t, "a2", sdk.ConsentRevoked)
+}
+
+func TestErrorOneAccount(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	e.b.revokedAccts = []string{"a2"}
+	e.b.consentAccounts = []model.ConsentAccount{{AccountID: "a1", Status: model.ConsentActive}, {AccountID: "a2", Status: model.ConsentRevoked}}
+	var callErr error
+	for _, err := range e.c.Transactions(ctx, e.g, "a2", sdk.TxQuery{}) {
+		callErr = err
+	}
+	out, ok, err := e.f.OnError(ctx, e.g, "a2", callErr)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.False(t, out.Whole)
+	assert.Equal(t, []string{"a2"}, out.AccountIDs)
+	assert.Equal(t, 1, e.sync.Len())
+	e.noMoreTraffic(t, "a2", sdk.ScopeNotGranted)
+}
+
+func TestErrorThatIsNotARevocation(t *testing.T) {
+	e := setup(t)
+	for _, err := range []error{nil, obcerr.New(obcerr.ConsentExpired, "expired"), obcerr.New(obcerr.Unavailable, "down")} {
+		out, ok, ferr := e.f.OnError(context.Background(), e.g, "a1", err)
+		assert.False(t, ok)
+		assert.Nil(t, out)
+		assert.NoError(t, ferr)
+	}
+	assert.Equal(t, 2, e.sync.Len())
+}
+
+func TestWholeWhenTheBankIsUnreachable(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	e.b.unreachable = true
+	out, err := e.f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+	assert.True(t, out.TokensDeleted, "deleted from the TokenStore directly")
+	_, err = e.tokens.Get(ctx, e.g.TokenKey())
+	require.ErrorIs(t, err, sdk.ErrNotFound)
+	e.noMoreTraffic(t, "a1", sdk.ConsentRevoked)
+}
