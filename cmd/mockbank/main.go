@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/mockbank [-addr 127.0.0.1:8080] [-seed N] [-data FILE]
+//	go run ./cmd/mockbank [-addr 127.0.0.1:8080] [-seed N] [-data FILE] [-scenario FILE]
 //	                      [-tls-cert FILE -tls-key FILE] [-log-level info]
 //	                      [-profile FILE]...
 package main
@@ -38,6 +38,8 @@ func (p *profileFlags) Set(v string) error { *p = append(*p, v); return nil }
 
 type config struct {
 	addr, data, cert, key, level string
+	scenario                     string
+	adminRemote                  bool
 	seed                         uint64
 	profiles                     profileFlags
 }
@@ -48,7 +50,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (host:port); loopback by default")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed of the generated data: the same seed serves the same bytes")
-	fs.StringVar(&c.data, "data", "", "state file to load at start and save on shutdown (persistence arrives with the control API; accepted now)")
+	fs.StringVar(&c.data, "data", "", "state file: loaded at start when it exists, saved atomically after changes and on shutdown")
+	fs.StringVar(&c.scenario, "scenario", "", "scenario file (YAML or JSON: users, accounts, transactions, faults, clock steps) applied at start, after -data")
+	fs.BoolVar(&c.adminRemote, "admin-remote", false, "serve the admin API to non-loopback clients too (it needs the token either way)")
 	fs.StringVar(&c.cert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
@@ -100,9 +104,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		profiles = append(profiles, p)
 	}
-	if c.data != "" {
-		log.Warn("-data is accepted but state persistence is not wired yet; state lives in memory", "file", c.data)
-	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -118,7 +119,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		host = c.addr // keep the name the user chose (e.g. localhost)
 	}
 	start := time.Now()
-	srv, err := mockbank.New(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log})
+	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log},
+		mockbank.ControlOptions{DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "mockbank: %v\n", err)
