@@ -64,8 +64,6 @@ type call struct {
 	consent *store.Consent // nil for client operations
 	user    *store.User    // nil for client operations
 	now     time.Time
-	// release returns pooled memory once the response is written.
-	release []func()
 }
 
 type callKey struct{}
@@ -268,9 +266,6 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
-	for _, f := range c.release {
-		f()
-	}
 }
 
 // otherMethod reports whether the path exists with another method, to

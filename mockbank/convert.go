@@ -157,19 +157,15 @@ func nextDay(now time.Time, dom int) time.Time {
 	return t
 }
 
-// transactions converts a page of records into the member their account's
-// category uses. It is on the hot path of every transactions page, so it
-// allocates the members in bulk and points optional fields at the store's
-// immutable records instead of copying them.
-//
-// The slices come from pools when c is non-nil and go back once the
-// response is written (c.release), because a page's members are garbage as
-// soon as they are encoded.
-func transactions(c *call, k store.Kind, txs []*store.Transaction) []fdxclient.TransactionWithDetails {
-	out := pooled[fdxclient.TransactionWithDetails](c, &detailsPool, len(txs))
+// transactions converts records into the member their account's category
+// uses, as the generated types define them. The serving path writes the
+// same bytes directly (fastjson.go); this is the reference it is tested
+// against, and the conversion any other caller should use.
+func transactions(k store.Kind, txs []*store.Transaction) []fdxclient.TransactionWithDetails {
+	out := make([]fdxclient.TransactionWithDetails, len(txs))
 	switch k {
 	case store.KindCreditCard:
-		members := pooled[fdxclient.LocTransaction](c, &locPool, len(txs))
+		members := make([]fdxclient.LocTransaction, len(txs))
 		for i, t := range txs {
 			fill(&members[i], t)
 			out[i].LocTransaction = &members[i]
@@ -196,7 +192,7 @@ func transactions(c *call, k store.Kind, txs []*store.Transaction) []fdxclient.T
 	default:
 		// Deposit transactions have their own type in the spec (it adds
 		// checkNumber), with the same fields otherwise.
-		members := pooled[fdxclient.DepositTransaction](c, &depositPool, len(txs))
+		members := make([]fdxclient.DepositTransaction, len(txs))
 		for i, t := range txs {
 			var base fdxclient.Transaction
 			fill(&base, t)
@@ -211,30 +207,6 @@ func transactions(c *call, k store.Kind, txs []*store.Transaction) []fdxclient.T
 		}
 	}
 	return out
-}
-
-var (
-	detailsPool, locPool, depositPool sync.Pool
-)
-
-// pooled takes a zeroed slice of n elements from pool (or makes one) and
-// arranges for it to return there when the call is released.
-func pooled[T any](c *call, pool *sync.Pool, n int) []T {
-	if c == nil || n > 1000 {
-		return make([]T, n)
-	}
-	var s []T
-	if p, ok := pool.Get().(*[]T); ok && cap(*p) >= n {
-		s = (*p)[:n]
-		clear(s)
-	} else {
-		s = make([]T, n, max(n, 100))
-	}
-	c.release = append(c.release, func() {
-		clear(s) // drop references into the store before pooling
-		pool.Put(&s)
-	})
-	return s
 }
 
 // smallAmounts holds the decimal form of every amount below $1,000, which

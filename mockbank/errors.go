@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
@@ -142,32 +143,38 @@ func (b boundError) VisitGetNotificationSubscriptionResponse(w http.ResponseWrit
 	return b.visit(w)
 }
 
-// bufPool recycles encode buffers: a transactions page is tens of
-// kilobytes, and growing a fresh buffer for each one is most of what the
-// garbage collector would otherwise do on the hot path.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooled keeps an unusually large page's buffer out of the pool.
+// maxPooled keeps an unusually large page's buffer out of the pool: a
+// transactions page is tens of kilobytes, and growing a fresh buffer for
+// each one would be most of the garbage collector's work on the hot path.
 const maxPooled = 1 << 20
 
-// transactionsPage is the 200 answer of the transactions endpoint: the
-// same JSON the generated response type writes, encoded into a pooled
-// buffer.
-type transactionsPage struct{ body any }
+// transactionsPage is the 200 answer of the transactions endpoint, written
+// by the dedicated encoder (fastjson.go) into a pooled buffer.
+type transactionsPage struct {
+	kind store.Kind
+	txs  []*store.Transaction
+	page *fdxclient.PageMetadata
+}
 
 func (p transactionsPage) VisitSearchForAccountTransactionsResponse(w http.ResponseWriter) error {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooled {
-			bufPool.Put(buf)
-		}
-	}()
-	if err := json.NewEncoder(buf).Encode(p.body); err != nil {
+	bp, _ := pagePool.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	out, err := appendTransactionsPage((*bp)[:0], p.kind, p.txs, p.page)
+	if err != nil {
+		pagePool.Put(bp)
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(out)
+	if cap(out) <= maxPooled {
+		*bp = out
+		pagePool.Put(bp)
+	}
 	return err
 }
+
+// pagePool recycles the byte slices transactions pages are written into.
+var pagePool sync.Pool

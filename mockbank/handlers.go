@@ -270,9 +270,7 @@ func (h *handlers) SearchForAccountTransactions(ctx context.Context, req fdxserv
 	if err != nil {
 		return nil, err
 	}
-	out := fdxclient.Transactions{Transactions: transactions(c, a.Kind, txs)}
-	out.Page = h.meta(next, nil)
-	return transactionsPage{body: &out}, nil
+	return transactionsPage{kind: a.Kind, txs: txs, page: h.meta(next, nil)}, nil
 }
 
 func (h *handlers) statementHref(accountID, statementID string) string {
