@@ -95,6 +95,8 @@ type Server struct {
 	profiles []*Profile
 	doc      func(context.Context) (*openapi3.T, error)
 
+	// buildMu serialises building the banks from the first request's Host.
+	buildMu sync.Mutex
 	mu      sync.RWMutex
 	base    string
 	banks   map[string]*bankEntry
@@ -307,17 +309,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	banks, admin := s.banks, s.admin
 	s.mu.RUnlock()
 	if banks == nil {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		if err := s.SetBaseURL(r.Context(), scheme+"://"+r.Host); err != nil {
+		var err error
+		if banks, err = s.banksFromHost(r); err != nil {
 			http.Error(w, "mockbank: cannot derive the base URL from the Host header", http.StatusBadRequest)
 			return
 		}
-		s.mu.RLock()
-		banks = s.banks
-		s.mu.RUnlock()
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch first {
@@ -339,6 +335,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write([]byte(`{"code":401,"message":"Invalid input","debugMessage":"no such bank or endpoint"}` + "\n"))
+}
+
+// banksFromHost builds the banks for the first request's Host, once, even
+// when several first requests race.
+func (s *Server) banksFromHost(r *http.Request) (map[string]*bankEntry, error) {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	s.mu.RLock()
+	banks := s.banks
+	s.mu.RUnlock()
+	if banks != nil {
+		return banks, nil
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if err := s.SetBaseURL(r.Context(), scheme+"://"+r.Host); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.banks, nil
 }
 
 // MountAdmin installs the control API's handler under /admin (issue 4).

@@ -427,3 +427,40 @@ func TestFastEncoderMatchesGeneratedTypes(t *testing.T) {
 	}
 	t.Logf("%d records compared", n)
 }
+
+// TestHostileInputNeverFails500 throws malformed and oversized input at every
+// endpoint: the answer is always an FDX error body, never a 5xx or a panic.
+func TestHostileInputNeverFails500(t *testing.T) {
+	e := newEnv(t, Options{Seed: 32})
+	g := e.link("wellsfargo", "user_good", "", allClusters, nil)
+	long := strings.Repeat("x", 5000)
+	ids := []string{"%00", "..%2F..%2Fetc", url.PathEscape("é€😀"), long, "%25ZZ"}
+	queries := []string{"limit=-1", "limit=99999999999999999999", "offset=-5", "offset=" + long, "startTime=2026-13-45", "endTime=9999-99-99T99:99:99Z",
+		"startDate=2026-02-30", "accountIds=" + long, "limit=1&limit=2", "startTime=%00", "pageKey=pk-1"}
+	paths := []string{"/accounts", "/accounts/%s", "/accounts/%s/transactions", "/accounts/%s/statements", "/accounts/%s/statements/%s",
+		"/accounts/%s/contact", "/accounts/%s/payment-networks", "/consents/%s", "/notification-subscriptions/%s"}
+	for _, p := range paths {
+		for _, id := range append(ids, g.accounts[0]) {
+			path := strings.ReplaceAll(p, "%s", id)
+			for _, q := range append(queries, "") {
+				r := e.call("GET", "wellsfargo", path+"?"+q, g.token, nil)
+				require.Less(t, r.status, 500, "%s?%s: %s", path, q, r.body)
+				if r.status >= 400 {
+					require.NotEmpty(t, r.code(t), "%s?%s", path, q)
+				}
+			}
+		}
+	}
+	bodies := []string{"", "null", "[]", "{}", `{"reason":1}`, `{"reason":"USER_ACTION","initiator":"INDIVIDUAL","accountIds":[]}`, strings.Repeat("[", 10000), "\x00\xff"}
+	for _, b := range bodies {
+		for _, p := range []string{"/consents/" + g.consentID + "/revocation", "/notification-subscriptions"} {
+			method := "PUT"
+			if strings.HasPrefix(p, "/notification") {
+				method = "POST"
+			}
+			r := e.call(method, "wellsfargo", p, g.token, b)
+			require.Less(t, r.status, 500, "%s %q: %s", p, b, r.body)
+			require.NotEmpty(t, r.code(t))
+		}
+	}
+}
