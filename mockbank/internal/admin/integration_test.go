@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,6 +26,7 @@ import (
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
+	"github.com/obconnect/obconnect/sdk/webhook"
 )
 
 // live is a real in-process mockbank with its control side attached.
@@ -266,4 +268,106 @@ func hasTx(recs []*store.Transaction, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestLiveSubscriptionThroughFDXVerifiedBySDK runs the whole path an
+// integrator sees: a client-credentials token, a subscription through the
+// FDX endpoint, a clock step that posts a pending, a fired fraud alert, and
+// a receiver built on sdk/webhook that verifies each notification against
+// the bank's published JWKS (and fails twice first, to prove the retries).
+func TestLiveSubscriptionThroughFDXVerifiedBySDK(t *testing.T) {
+	l := startLive(t, "")
+	ctx := t.Context()
+	bank := l.srv.Banks()[1] // wellsfargo: client_secret_basic
+	require.Equal(t, "wellsfargo", bank.Name)
+	st := l.srv.Store()
+
+	// A client-credentials token for the ready client.
+	form := strings.NewReader("grant_type=client_credentials")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, bank.Issuer+"/token", form)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(bank.Client.ID, bank.Client.Secret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	require.NotEmpty(t, tok.AccessToken)
+
+	// The receiver: sdk/webhook's handler behind two failures.
+	keys, err := webhook.DiscoverJWKS(ctx, bank.DiscoveryURL, nil)
+	require.NoError(t, err)
+	v, err := webhook.NewVerifier(keys, &webhook.Options{Now: st.Now, Publisher: "wellsfargo", Subscriber: bank.Client.ID})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var events []*webhook.Event
+	calls := 0
+	verified := webhook.Handler(v, func(_ context.Context, ev *webhook.Event) error {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+		return nil
+	})
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		verified.ServeHTTP(w, r)
+	}))
+	defer cb.Close()
+
+	body := `{"callbackUrl":"` + cb.URL + `/hook","notificationTypes":["TRANSACTIONS_POSTED","FRAUD_SUSPECTED"]}`
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, bank.DataURL+"/notification-subscriptions", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 201, resp.StatusCode, string(b))
+
+	// The app holds a consent for user_good's accounts.
+	good, err := st.UserByUsername(ctx, "wellsfargo", "user_good")
+	require.NoError(t, err)
+	_, err = st.CreateConsent(ctx, store.Consent{Bank: "wellsfargo", UserID: good.ID, ClientID: bank.Client.ID, Clusters: []string{"TRANSACTIONS"},
+		AccountIDs: good.Accounts, DurationDays: 90})
+	require.NoError(t, err)
+
+	pending := adminapi.TransactionCreateStatus("PENDING")
+	tx, err := l.client.CreateTransactionWithResponse(ctx, good.Accounts[0], adminapi.TransactionCreate{
+		Amount: fdxtypes.MustDecimal("-61.00"), Description: "GARAGE", Status: &pending, PostAfter: ptr("6h"), SuspectedFraud: ptr(true)})
+	require.NoError(t, err)
+	require.Equal(t, 201, tx.StatusCode(), string(tx.Body))
+	// The clock jumps while the fraud alert may still be retried: each
+	// attempt carries the simulated now, so the SDK still finds it fresh.
+	_, err = l.client.AdvanceClockWithResponse(ctx, adminapi.AdvanceClockJSONRequestBody{By: ptr("7h")})
+	require.NoError(t, err)
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	require.NoError(t, l.ctl.Notify.Wait(wctx))
+
+	mu.Lock()
+	defer mu.Unlock()
+	types := map[webhook.Type]*webhook.Event{}
+	for _, ev := range events {
+		types[ev.Type] = ev
+	}
+	require.Contains(t, types, webhook.Type("FRAUD_SUSPECTED"), "verified by the SDK: %v", events)
+	require.Contains(t, types, webhook.Type("TRANSACTIONS_POSTED"))
+	assert.Equal(t, tx.JSON201.TransactionId, types["FRAUD_SUSPECTED"].Subject.ID)
+	ds := l.ctl.Notify.Deliveries(ctx, "wellsfargo")
+	require.NotEmpty(t, ds)
+	for _, d := range ds {
+		assert.Equal(t, notify.StatusDelivered, d.Status, "%s %+v", d.Type, d.Attempts)
+	}
 }

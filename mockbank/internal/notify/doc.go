@@ -45,6 +45,8 @@
 // to MaxAttempts; then the delivery is FAILED. Redirects are not followed.
 // Retries run in wall-clock time (a receiver that is down is down in real
 // time), so attempt timestamps are wall-clock while sentOn is simulated
-// time. Pending deliveries survive export/import and resume after a
+// time. Each attempt is signed afresh with sentOn set to the simulated now
+// (same notificationId), so a retry that outlives a clock step is not stale
+// to a receiver checking freshness against mockbank's clock. Pending deliveries survive export/import and resume after a
 // restart.
 package notify

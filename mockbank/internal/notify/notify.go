@@ -509,6 +509,16 @@ func (d *Dispatcher) deliver(x *Delivery) {
 			return
 		}
 		n++
+		if n > 1 {
+			// Each attempt is a new send: sentOn says when (in simulated
+			// time), so a retry that outlives a clock step still passes a
+			// receiver's freshness check. The notificationId stays, for
+			// de-duplication.
+			body = d.restamp(body)
+			d.mu.Lock()
+			x.Body = body
+			d.mu.Unlock()
+		}
 		code, err := d.post(d.ctx, bank, url, body)
 		at := d.opts.WallClock().UTC()
 		a := Attempt{At: at, HTTPStatus: code}
@@ -542,6 +552,21 @@ func (d *Dispatcher) deliver(x *Delivery) {
 			t.Stop()
 		}
 	}
+}
+
+// restamp sets sentOn to the simulated now. The body is one this package
+// encoded from an fdxclient.Notification, so the round trip is lossless.
+func (d *Dispatcher) restamp(body []byte) []byte {
+	var n fdxclient.Notification
+	if err := json.Unmarshal(body, &n); err != nil {
+		return body
+	}
+	n.SentOn = d.opts.Store.Now()
+	out, err := json.Marshal(n)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // backoff is base·2^(n-1), capped.

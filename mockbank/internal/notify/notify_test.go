@@ -29,6 +29,8 @@ type receiver struct {
 	calls     int
 	got       []received
 	srv       *httptest.Server
+	// gate, when set, holds the next call until it is closed.
+	gate chan struct{}
 }
 
 type received struct {
@@ -41,9 +43,16 @@ func newReceiver(t *testing.T, failFirst int) *receiver {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		defer r.mu.Unlock()
 		r.calls++
 		r.got = append(r.got, received{req.Header.Clone(), b})
+		gate := r.gate
+		r.gate = nil
+		r.mu.Unlock()
+		if gate != nil {
+			<-gate
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		if r.calls <= r.failFirst {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -341,4 +350,34 @@ func TestDeliveryLogIsBounded(t *testing.T) {
 		wait(t, d)
 	}
 	assert.Len(t, d.Deliveries(t.Context(), ""), 3)
+}
+
+func TestRetryCarriesTheCurrentSimulatedTime(t *testing.T) {
+	e := setup(t, 1, 3)
+	ctx := t.Context()
+	// The receiver holds, then fails, the first call; the clock jumps
+	// before the retry.
+	block := make(chan struct{})
+	e.rcv.mu.Lock()
+	e.rcv.gate = block
+	e.rcv.mu.Unlock()
+	_, err := e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { e.rcv.mu.Lock(); defer e.rcv.mu.Unlock(); return e.rcv.calls == 1 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, e.st.AdvanceClock(ctx, 24*time.Hour))
+	close(block)
+	wait(t, e.d)
+
+	e.rcv.mu.Lock()
+	defer e.rcv.mu.Unlock()
+	require.Len(t, e.rcv.got, 2)
+	var first, second fdxclient.Notification
+	require.NoError(t, json.Unmarshal(e.rcv.got[0].body, &first))
+	require.NoError(t, json.Unmarshal(e.rcv.got[1].body, &second))
+	assert.Equal(t, first.NotificationId, second.NotificationId)
+	assert.True(t, first.SentOn.Equal(store.DefaultNow))
+	assert.True(t, second.SentOn.Equal(store.DefaultNow.Add(24*time.Hour)))
+	jws, err := jose.ParseDetached(e.rcv.got[1].header.Get("x-jws-signature"), e.rcv.got[1].body, []jose.SignatureAlgorithm{jose.ES256})
+	require.NoError(t, err)
+	require.NoError(t, jws.DetachedVerify(e.rcv.got[1].body, &e.key.PublicKey))
 }
