@@ -14,13 +14,19 @@ const Name = "chase"
 //go:embed profile.json
 var profileJSON []byte
 
-// connector is Chase's driver: the shared FDX behaviour plus Chase's error
-// table (errors.go). Chase offers no optional capability.
-type connector struct{ *fdxconn.Connector }
+// connector is Chase's driver: the shared FDX behaviour, Chase's error
+// table (errors.go) and FDX notification subscriptions.
+type connector struct {
+	*fdxconn.Connector
+	fdxconn.Subscriptions
+}
 
-var _ driver.Connector = (*connector)(nil)
+var (
+	_ driver.Connector              = (*connector)(nil)
+	_ driver.NotificationSubscriber = (*connector)(nil)
+)
 
 // Open is Chase's driver.Opener; integrators call sdk.Open instead.
-var Open = fdxconn.Opener(profileJSON, func(c *fdxconn.Connector) driver.Connector { return &connector{c} })
+var Open = fdxconn.Opener(profileJSON, func(c *fdxconn.Connector) driver.Connector { return &connector{c, c.Subscriptions()} })
 
 func init() { sdk.Register(Name, Open) }

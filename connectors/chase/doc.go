@@ -19,6 +19,7 @@
 //   - 24 months of transaction history.
 //   - Every data cluster except INVESTMENTS and CUSTOMER_PERSONAL.
 //   - Consents are revoked whole; there is no per-account revocation.
+//   - FDX notification subscriptions are offered (driver.NotificationSubscriber).
 //
 // The default base URL is the sandbox, mockbank's /chase prefix on
 // 127.0.0.1:8080. The production base URL is issued by Chase's developer

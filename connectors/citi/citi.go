@@ -18,13 +18,25 @@ var citiProfile []byte
 // Name is Citi's registry name.
 const Name = "citi"
 
-type citi struct{ *fdxconn.Connector }
+// citi embeds fdxconn.Subscriptions: Citi offers FDX notification
+// subscriptions.
+type citi struct {
+	fdxconn.Subscriptions
+	*fdxconn.Connector
+}
 
 // Open opens a Citi connector (sdk.Open does this for integrators).
 var Open = fdxconn.Opener(citiProfile, wrap)
 
-func wrap(c *fdxconn.Connector) driver.Connector { return &citi{c} }
+func wrap(c *fdxconn.Connector) driver.Connector {
+	x := &citi{Connector: c}
+	x.Subscriptions = c.Subscriptions()
+	return x
+}
 
-var _ driver.Connector = (*citi)(nil)
+var (
+	_ driver.NotificationSubscriber = (*citi)(nil)
+	_ driver.Connector              = (*citi)(nil)
+)
 
 func init() { sdk.Register(Name, Open) }

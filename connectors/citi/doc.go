@@ -15,6 +15,7 @@
 //	clusters           ACCOUNT_BASIC, ACCOUNT_DETAILED, TRANSACTIONS, CUSTOMER_CONTACT, PAYMENT_SUPPORT
 //	not offered        STATEMENTS: the sdk refuses it at link time and the connector answers Unimplemented without calling Citi
 //	revocation         whole consent only
+//	notifications      FDX notification subscriptions (driver.NotificationSubscriber)
 //
 // The base URL defaults to the sandbox (mockbank, http://127.0.0.1:8080/citi);
 // production URLs are handed out by Citi's developer programme and go in

@@ -12,7 +12,8 @@
 //     up to 200 items, 100 by default;
 //   - at most 8 requests per second per client, bursts of 16;
 //   - 24 months of transactions;
-//   - the six data clusters obconnect serves;
+//   - the six data clusters obconnect serves, and FDX notification
+//     subscriptions (driver.NotificationSubscriber);
 //   - revocation of single accounts inside a consent, which this connector
 //     exposes as driver.AccountRevoker (sdk: revoke some accounts, keep the
 //     consent for the rest).

@@ -16,18 +16,24 @@ const Name = "usbank"
 //go:embed profile.json
 var profileData []byte
 
-// usb is U.S. Bank's driver. Besides the shared FDX behaviour and its error
-// table it is a driver.AccountRevoker, the one bank of the four that
-// revokes single accounts of a consent.
-type usb struct{ *fdxconn.Connector }
+// usb is U.S. Bank's driver. Besides the shared FDX behaviour, its error
+// table and notification subscriptions, it is a driver.AccountRevoker, the
+// one bank of the four that revokes single accounts of a consent.
+type usb struct {
+	*fdxconn.Connector
+	fdxconn.Subscriptions
+}
 
 var (
-	_ driver.Connector      = (*usb)(nil)
-	_ driver.AccountRevoker = (*usb)(nil)
+	_ driver.Connector              = (*usb)(nil)
+	_ driver.AccountRevoker         = (*usb)(nil)
+	_ driver.NotificationSubscriber = (*usb)(nil)
 )
 
 // Open is U.S. Bank's driver.Opener.
-var Open = fdxconn.Opener(profileData, func(shared *fdxconn.Connector) driver.Connector { return &usb{Connector: shared} })
+var Open = fdxconn.Opener(profileData, func(shared *fdxconn.Connector) driver.Connector {
+	return &usb{Connector: shared, Subscriptions: shared.Subscriptions()}
+})
 
 func init() { sdk.Register(Name, Open) }
 

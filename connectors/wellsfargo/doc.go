@@ -12,7 +12,9 @@
 // `page.nextOffset` read back) with at most 50 items a page and 25 by
 // default; the client keeps under 5 requests a second with bursts of 10;
 // transactions reach back 18 months; all six served data clusters are
-// offered; a consent is only ever revoked as a whole.
+// offered; a consent is only ever revoked as a whole; notification
+// subscriptions (/notification-subscriptions) are available, so the
+// connector is a driver.NotificationSubscriber.
 //
 // Without sdk.Config.BaseURL the connector talks to the sandbox, mockbank's
 // /wellsfargo prefix on 127.0.0.1:8080. For production, use the base URL

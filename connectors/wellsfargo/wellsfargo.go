@@ -21,8 +21,15 @@ var Open driver.Opener = fdxconn.Opener(profile, newWF)
 //go:embed profile.json
 var profile []byte
 
-type wf struct{ *fdxconn.Connector }
+// wf also subscribes to FDX notifications, which Wells Fargo offers.
+type wf struct {
+	*fdxconn.Connector
+	fdxconn.Subscriptions
+}
 
-func newWF(base *fdxconn.Connector) driver.Connector { return &wf{base} }
+func newWF(base *fdxconn.Connector) driver.Connector {
+	return &wf{Connector: base, Subscriptions: base.Subscriptions()}
+}
 
 var _ driver.Connector = (*wf)(nil)
+var _ driver.NotificationSubscriber = (*wf)(nil)

@@ -35,7 +35,8 @@
 //
 // A type embedding *[Connector], an ErrorCode method over its [ErrorTable]
 // (in errors.go), registration in init, and methods for optional
-// capabilities (driver.AccountRevoker through [Connector.Revoke]). See
+// capabilities: driver.AccountRevoker through [Connector.Revoke], and
+// driver.NotificationSubscriber by embedding [Subscriptions]. See
 // docs/adding-a-connector.md.
 //
 // # Performance

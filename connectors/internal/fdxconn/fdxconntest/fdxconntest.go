@@ -134,6 +134,7 @@ func Run(t *testing.T, b Bank) {
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, b) })
 	t.Run("Statements", func(t *testing.T) { testStatements(t, b) })
 	t.Run("Revoke", func(t *testing.T) { testRevoke(t, b) })
+	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, b) })
 }
 
 func testProfile(t *testing.T, b Bank) {
@@ -693,4 +694,53 @@ func testRevoke(t *testing.T, b Bank) {
 	assert.Equal(t, obcerr.NotFound, h.Conn.ErrorCode(err))
 	_, isRevoker := h.Conn.(driver.AccountRevoker)
 	assert.Equal(t, h.File.AccountRevocation, isRevoker, "AccountRevoker exactly when the profile says the bank revokes accounts")
+}
+
+func testSubscriptions(t *testing.T, b Bank) {
+	h := Open(t, b)
+	ns, ok := h.Conn.(driver.NotificationSubscriber)
+	if !ok {
+		t.Skip("the bank offers no notification subscriptions")
+	}
+	ctx := context.Background()
+	var sent map[string]any
+	var method, path string
+	h.Mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		method, path = r.Method, r.URL.Path
+		sent = nil
+		if r.Body != nil { // a client request without a body has none
+			_ = json.NewDecoder(r.Body).Decode(&sent)
+		}
+		if r.Method == http.MethodDelete {
+			return httpmock.NewStringResponse(http.StatusNoContent, ""), nil
+		}
+		resp := httpmock.NewStringResponse(http.StatusCreated, `{"subscriptionId": "sub-1", "callbackUrl": "https://app.example/hook",
+			"notificationTypes": ["CONSENT_REVOKED", "FUTURE_TYPE"], "createdTime": "2026-06-01T12:00:00+02:00", "extra": 1}`)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	sub, err := ns.Subscribe(ctx, "https://app.example/hook", []string{"CONSENT_REVOKED", "FUTURE_TYPE"})
+	require.NoError(t, err)
+	assert.Equal(t, http.MethodPost, method)
+	assert.Equal(t, strings.TrimPrefix(h.DataURL, Base)+"/notification-subscriptions", strings.TrimPrefix(path, "/partner"))
+	assert.Equal(t, "https://app.example/hook", sent["callbackUrl"])
+	assert.Equal(t, []any{"CONSENT_REVOKED", "FUTURE_TYPE"}, sent["notificationTypes"])
+	assert.Equal(t, &driver.Subscription{ID: "sub-1", CallbackURL: "https://app.example/hook", Types: []string{"CONSENT_REVOKED", "FUTURE_TYPE"},
+		Created: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}, sub)
+
+	require.NoError(t, ns.Unsubscribe(ctx, "sub-1"))
+	assert.Equal(t, http.MethodDelete, method)
+	assert.True(t, strings.HasSuffix(path, "/notification-subscriptions/sub-1"), path)
+
+	h.Answer(404, errorBody(401, "no such subscription", ""))
+	err = ns.Unsubscribe(ctx, "nope")
+	assert.Equal(t, obcerr.NotFound, h.Conn.ErrorCode(err))
+	var be *obcerr.BankError
+	assert.ErrorAs(t, err, &be, "the bank's answer stays reachable")
+	h.Answer(400, errorBody(401, "callbackUrl must be https", ""))
+	_, err = ns.Subscribe(ctx, "http://example.com/hook", nil)
+	assert.Equal(t, obcerr.InvalidArgument, h.Conn.ErrorCode(err))
+	h.Answer(201, `{"callbackUrl": "https://app.example/hook"}`)
+	_, err = ns.Subscribe(ctx, "https://app.example/hook", nil)
+	assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "a subscription without id is malformed")
 }
