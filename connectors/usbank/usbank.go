@@ -10,32 +10,33 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Name is the registry name of this connector.
-const Name = "usbank"
-
-//go:embed profile.json
-var profileData []byte
-
 // usb is U.S. Bank's driver. Besides the shared FDX behaviour, its error
 // table and notification subscriptions, it is a driver.AccountRevoker, the
 // one bank of the four that revokes single accounts of a consent.
 type usb struct {
-	*fdxconn.Connector
 	fdxconn.Subscriptions
+	*fdxconn.Connector
 }
 
+// The capabilities the sdk will find by type assertion.
 var (
-	_ driver.Connector              = (*usb)(nil)
 	_ driver.AccountRevoker         = (*usb)(nil)
 	_ driver.NotificationSubscriber = (*usb)(nil)
+	_ driver.Connector              = (*usb)(nil)
 )
+
+func init() { sdk.Register(Name, Open) }
+
+// Name is the registry name of this connector.
+const Name = "usbank"
 
 // Open is U.S. Bank's driver.Opener.
 var Open = fdxconn.Opener(profileData, func(shared *fdxconn.Connector) driver.Connector {
 	return &usb{Connector: shared, Subscriptions: shared.Subscriptions()}
 })
 
-func init() { sdk.Register(Name, Open) }
+//go:embed profile.json
+var profileData []byte
 
 // RevokeAccounts implements driver.AccountRevoker with U.S. Bank's
 // extension of FDX revocation: the same PUT, with accountIds naming the
