@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -87,6 +89,13 @@ func TestEndToEndWellsFargo(t *testing.T) {
 	assert.Equal(t, "application/pdf", pdf.header.Get("Content-Type"))
 	assert.True(t, bytes.HasPrefix(pdf.body, []byte("%PDF-1.4")))
 	assert.True(t, bytes.HasSuffix(pdf.body, []byte("%%EOF\n")))
+	validate(t, "wellsfargo", pdf)
+	// The cross-reference table is where startxref says.
+	tail := pdf.body[bytes.LastIndex(pdf.body, []byte("startxref\n"))+len("startxref\n"):]
+	var off int
+	_, err := fmt.Sscanf(string(tail), "%d", &off)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(pdf.body[off:], []byte("xref\n")))
 
 	ok(e.call("GET", "wellsfargo", "/accounts/"+chk+"/payment-networks", g.token, nil))
 	cust := ok(e.call("GET", "wellsfargo", "/customers/current", g.token, nil)).json(t)
@@ -96,8 +105,9 @@ func TestEndToEndWellsFargo(t *testing.T) {
 
 	// Notification subscriptions with a client_credentials token.
 	b := e.bank("wellsfargo")
+	var ctok *oauth2.Token
 	cc := clientcredentials.Config{ClientID: b.Client.ID, ClientSecret: b.Client.Secret, TokenURL: b.Issuer + "/token"}
-	ctok, err := cc.Token(context.Background())
+	ctok, err = cc.Token(context.Background())
 	require.NoError(t, err)
 	created := e.call("POST", "wellsfargo", "/notification-subscriptions", ctok.AccessToken,
 		map[string]any{"callbackUrl": "http://127.0.0.1:9/hook", "notificationTypes": []string{"TRANSACTIONS_NEW", "CONSENT_REVOKED"}})
