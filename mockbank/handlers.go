@@ -303,6 +303,14 @@ func (h *handlers) SearchForAccountStatements(ctx context.Context, req fdxserver
 	if e != nil {
 		return h.api.bind(e), nil
 	}
+	// The filters apply to the statement date, the last day of the period,
+	// and the store filters on the period's (exclusive) end: shift by a day.
+	if !from.IsZero() {
+		from = from.AddDate(0, 0, 1)
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
 	stmts, err := h.api.st.Statements(ctx, h.api.p.Name, a.ID, from, to)
 	if err != nil {
 		return nil, err

@@ -138,3 +138,38 @@ func TestExpiredConsentQuirks(t *testing.T) {
 		_ = srv.Close()
 	}
 }
+
+func TestLookbackAndStatementFilters(t *testing.T) {
+	ctx := context.Background()
+	p := WellsFargo()
+	srv, err := New(ctx, Options{Seed: 25, Profiles: []*Profile{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
+	require.NoError(t, err)
+	defer srv.Close()
+	st := srv.Store()
+	u, err := st.UserByUsername(ctx, p.Name, "user_good")
+	require.NoError(t, err)
+	clusters := []string{"TRANSACTIONS", "STATEMENTS"}
+	cons, err := st.CreateConsent(ctx, store.Consent{Bank: p.Name, UserID: u.ID, ClientID: "c1", Clusters: clusters, AccountIDs: u.Accounts, DurationDays: 30, LookbackDays: 30})
+	require.NoError(t, err)
+	api, err := newBankAPI(ctx, p, st, fakeAuth{&authz.AccessInfo{ClientID: "c1", ConsentID: cons.ID, Clusters: clusters, AccountIDs: u.Accounts}}, srv.log, openapi.LoadFDX)
+	require.NoError(t, err)
+	get := func(path string) (int, string) {
+		rec := newRecorder()
+		api.ServeHTTP(rec, mustReq(t, api.prefix+path))
+		res := rec.Result()
+		return res.StatusCode, readAll(t, res)
+	}
+	chk := u.Accounts[0]
+	status, body := get("/accounts/" + chk + "/transactions?startTime=2026-03-01")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, "lookback")
+	status, body = get("/accounts/" + chk + "/transactions?limit=50")
+	require.Equal(t, http.StatusOK, status)
+	assert.NotContains(t, body, `"transactionTimestamp":"2026-04-`, "nothing older than 30 days")
+	assert.Contains(t, body, `"transactionTimestamp":"2026-05-`)
+
+	status, body = get("/accounts/" + chk + "/statements?startTime=2026-04-30&endTime=2026-04-30")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"statementDate":"2026-04-30"`)
+	assert.Contains(t, body, `"totalElements":1`)
+}
