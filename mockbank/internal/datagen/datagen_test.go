@@ -18,7 +18,7 @@ func populate(t testing.TB, seed uint64, banks ...string) *store.Store {
 	t.Helper()
 	st := store.New(store.Options{Seed: seed})
 	for _, b := range banks {
-		require.NoError(t, datagen.Populate(context.Background(), st, datagen.Config{Seed: seed, Bank: b, LargeTransactions: 20_000}))
+		require.NoError(t, datagen.Populate(context.Background(), st, datagen.Config{Seed: seed, Bank: b, LargeTransactions: 10_000}))
 	}
 	return st
 }
@@ -104,9 +104,9 @@ func TestBalancesReconcileForEveryAccount(t *testing.T) {
 					times = append(times, at)
 				}
 				sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
-				if len(times) > 400 {
+				if len(times) > 200 {
 					// Every instant for small accounts; a stride for big ones.
-					stride := len(times) / 400
+					stride := len(times) / 200
 					var s []time.Time
 					for i := 0; i < len(times); i += stride {
 						s = append(s, times[i])
@@ -216,7 +216,7 @@ func TestUsersAndScenarios(t *testing.T) {
 
 	large, err := st.UserByUsername(ctx, "chase", "user_large")
 	require.NoError(t, err)
-	assert.Greater(t, len(allTransactions(t, st, "chase", large.Accounts[0])), 15_000)
+	assert.Greater(t, len(allTransactions(t, st, "chase", large.Accounts[0])), 8_000)
 }
 
 func TestLiveUserPostsAsClockAdvances(t *testing.T) {
