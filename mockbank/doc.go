@@ -36,7 +36,9 @@
 // the account-level rules (granted account, closed 705, restricted 706,
 // history window and lookback 703). Every failure is an FDX error body in
 // the bank's style; responses are never validated on this path (tests do
-// it).
+// it). The transactions page, the one response that grows with the limit,
+// is written by a dedicated encoder (fastjson.go) that a test proves
+// byte-identical to encoding/json over the generated types.
 //
 // Accounts outside the consent are "not found" (701), exactly like
 // accounts that do not exist, so a consent reveals nothing beyond itself.
