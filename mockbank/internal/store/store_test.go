@@ -164,3 +164,40 @@ func TestParseErrorUser(t *testing.T) {
 		assert.False(t, ok, in)
 	}
 }
+
+func TestConcurrentReadersAndWriters(t *testing.T) {
+	ctx := context.Background()
+	st := seed(t)
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, _, err := st.Transactions(ctx, "b", "a1", store.TxQuery{Now: st.Now(), Limit: 5}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := st.BalancesAt(ctx, "b", "a1", st.Now()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		require.NoError(t, st.AdvanceClock(ctx, time.Minute))
+		require.NoError(t, st.AddTransactions(ctx, "b", "a1", []*store.Transaction{{ID: fmt.Sprintf("n%d", i), Status: store.TxPosted, TxTime: st.Now(), PostedTime: st.Now(), Amount: 1}}))
+		_, err := st.CreateConsent(ctx, store.Consent{Bank: "b", UserID: "u1", ClientID: "c", Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: []string{"a1"}, DurationDays: 1})
+		require.NoError(t, err)
+	}
+	close(done)
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}
