@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,10 +52,15 @@ var _ conformance.Harness = (*Harness)(nil)
 
 // ForBank returns the harness a connector's conformance test should use:
 // the partner's sandbox when the OBCONNECT_KIT_* environment says so
-// (conformance.RemoteFromEnv), else an in-process mockbank in the bank's
-// built-in profile.
+// (conformance.RemoteFromEnv) and OBCONNECT_KIT_BANK is unset or names
+// this bank, else an in-process mockbank in the bank's built-in profile.
 func ForBank(t testing.TB, bank string) conformance.Harness {
 	t.Helper()
+	if other := os.Getenv(conformance.EnvBank); other != "" && other != bank {
+		// The environment names another bank's sandbox (go test ./... runs
+		// every connector's test): this connector stays on mockbank.
+		return Start(t, Options{Bank: bank})
+	}
 	remote, ok, err := conformance.RemoteFromEnv(bank)
 	if err != nil {
 		t.Fatalf("mockbankharness: %v", err)
