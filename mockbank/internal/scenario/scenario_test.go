@@ -1,6 +1,9 @@
 package scenario_test
 
 import (
+	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -64,4 +67,23 @@ func TestToJSONKeepsNumbersExact(t *testing.T) {
 	js, err := scenario.ToJSON([]byte("a: 0.10\nb: 12345678901234567.89\nc: -3\nd: true\ne: null\nf: '007'\n"))
 	require.NoError(t, err)
 	assert.Equal(t, `{"a":0.10,"b":12345678901234567.89,"c":-3,"d":true,"e":null,"f":"007"}`, string(js))
+}
+
+// FuzzParse: any input is either a scenario or an ErrInvalid error, never a
+// panic; what ToJSON produces is always valid JSON.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", "users: []", "clockSteps: [1h]", "a: &x 1\nb: *x", "faults:\n  - {bank: chase, status: 0x1F}", "{\"users\":[{\"user\":{}}]}", "- - - -", "a: 1e400"} {
+		f.Add([]byte(s))
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "example.yaml"))
+	require.NoError(f, err)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if js, err := scenario.ToJSON(data); err == nil {
+			assert.True(t, json.Valid(js), "%q -> %q", data, js)
+		}
+		if _, err := scenario.Parse(context.Background(), data); err != nil {
+			assert.ErrorIs(t, err, scenario.ErrInvalid)
+		}
+	})
 }
