@@ -1,0 +1,430 @@
+package e2e_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/obconnect/obconnect/connectors/chase"
+	_ "github.com/obconnect/obconnect/connectors/citi"
+	_ "github.com/obconnect/obconnect/connectors/usbank"
+	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
+	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/openapi/adminapi"
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/conformance"
+	"github.com/obconnect/obconnect/sdk/conformance/mockbankharness"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/lifecycle"
+	"github.com/obconnect/obconnect/sdk/txsync"
+	"github.com/obconnect/obconnect/sdk/webhook"
+)
+
+const liveUser = "user_live" // pending transactions post and new ones arrive as the clock moves
+
+// bank is everything the integrator holds for one bank.
+type bank struct {
+	name     string
+	info     mockbank.BankInfo
+	client   *sdk.Client
+	grant    *sdk.Grant
+	tokens   *sdk.MemoryTokenStore
+	count    *counter
+	in       *inbox
+	forget   *lifecycle.Forgetter
+	accounts []string
+	ledgers  map[string]ledger
+	cursors  map[string]string
+	floor    time.Time // the bank's history floor at the first sync
+	subVia   string
+}
+
+type world struct {
+	t      *testing.T
+	srv    *mockbank.Server
+	ts     *httptest.Server
+	hooks  *httptest.Server
+	admin  admin
+	syncer *txsync.Syncer
+	store  *txsync.BoltStore
+	path   string
+	banks  []*bank
+	link   *conformance.RemoteHarness // its Consent plays the user at mockbank's pages
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: starts mockbank with all four banks")
+	}
+	w := setup(t)
+	ctx := t.Context()
+
+	// Link at every bank and subscribe to notifications.
+	for _, b := range w.banks {
+		w.linkAndSubscribe(b)
+	}
+
+	// First sync: the whole history the bank serves.
+	for _, b := range w.banks {
+		w.syncAll(b)
+		w.check(b, "first sync")
+	}
+
+	// Scripted activity on top of user_live's own: a pending transaction
+	// that posts with a different amount, one that is dropped, and a late
+	// posting dated five days ago (inside the 14-day lookback).
+	now := w.srv.Store().Now()
+	for _, b := range w.banks {
+		acct := b.accounts[0]
+		w.admin.createTx(acct, adminapi.TransactionCreate{Amount: dec(t, "-12.34"), Description: "E2E POSTS", Status: ptr(adminapi.TransactionCreateStatus("PENDING")),
+			PostAfter: ptr("20h"), PostedAmount: ptr(dec(t, "-15.00"))})
+		w.admin.createTx(acct, adminapi.TransactionCreate{Amount: dec(t, "-5.00"), Description: "E2E DROPS", Status: ptr(adminapi.TransactionCreateStatus("PENDING")),
+			DropAfter: ptr("30h")})
+		w.admin.createTx(acct, adminapi.TransactionCreate{Amount: dec(t, "-42.00"), Description: "E2E LATE", Status: ptr(adminapi.TransactionCreateStatus("POSTED")),
+			Timestamp: ptr(now.Add(-5 * 24 * time.Hour))})
+	}
+
+	// Days pass: pendings post and drop, new activity arrives, the bank
+	// notifies; each notification is verified, then the integrator syncs.
+	for day := 1; day <= 4; day++ {
+		w.admin.advance("24h")
+		w.admin.settle(w.hooks.URL)
+		if day == 2 {
+			w.restart() // the integrator's process restarts from its stored cursors
+		}
+		for _, b := range w.banks {
+			w.syncAll(b)
+			w.check(b, "day "+strconv.Itoa(day))
+		}
+	}
+	for _, b := range w.banks {
+		got := b.in.count(webhook.TypeTransactionsNew) + b.in.count(webhook.TypeTransactionsPosted)
+		assert.Positive(t, got, "%s: transaction notifications received and verified", b.name)
+		t.Logf("%s: %d accounts, %d transactions held, %d notifications verified (subscribed via %s)", b.name, len(b.accounts), held(b), len(b.in.snapshot()), b.subVia)
+	}
+
+	chase, wf, citi, usb := w.bank("chase"), w.bank("wellsfargo"), w.bank("citi"), w.bank("usbank")
+
+	// 1. Revoked from the app: the sdk revokes at the bank and forgets
+	// the tokens; the integrator drops its sync state.
+	require.NoError(t, chase.client.Revoke(ctx, chase.grant))
+	_, err := txsync.Forget(ctx, w.store, chase.name, chase.accounts...)
+	require.NoError(t, err)
+	w.proveDead(chase, chase.accounts, true)
+
+	// 2. Revoked at the bank (whole consent), learned from the verified
+	// CONSENT_REVOKED notification.
+	w.admin.revoke(wf.grant.ConsentID)
+	w.admin.settle(w.hooks.URL)
+	ev := revokedEvent(t, wf, "")
+	out, err := wf.forget.OnNotification(ctx, wf.grant, ev)
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	assert.ElementsMatch(t, wf.accounts, out.AccountIDs)
+	assert.True(t, out.TokensDeleted)
+	assert.Equal(t, len(wf.accounts), out.SyncStreamsDeleted)
+	w.proveDead(wf, wf.accounts, true)
+
+	// 3. Revoked at the bank, noticed on the next call: the bank answers
+	// an error, never data. Mockbank revokes the tokens with the consent,
+	// so the call fails when the sdk's refresh is refused (Unauthenticated)
+	// or, with a still-valid token, with ConsentRevoked; the verified
+	// notification says which it was.
+	w.admin.revoke(citi.grant.ConsentID)
+	w.admin.settle(w.hooks.URL)
+	acct := citi.accounts[0]
+	before := citi.count.data.Load()
+	_, err = w.syncer.Sync(ctx, citi.client, citi.grant, acct, citi.cursors[acct])
+	require.Error(t, err)
+	require.True(t, errors.Is(err, sdk.ErrConsentRevoked) || errors.Is(err, sdk.ErrUnauthenticated), "%v", err)
+	assert.LessOrEqual(t, citi.count.data.Load()-before, int64(2), "one data request, retried once after a refresh at most")
+	out, err = citi.forget.OnNotification(ctx, citi.grant, revokedEvent(t, citi, ""))
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	w.proveDead(citi, citi.accounts, true)
+
+	// 4. One account revoked at U.S. Bank (account-level revocation). The
+	// token stays valid, so the next call for that account fails with
+	// ConsentRevoked; lifecycle reads the consent to learn that only this
+	// account went. The notification, applied afterwards, changes nothing
+	// more. The other accounts keep syncing exactly.
+	require.GreaterOrEqual(t, len(usb.accounts), 2)
+	gone, kept := usb.accounts[0], usb.accounts[1:]
+	w.admin.revoke(usb.grant.ConsentID, gone)
+	w.admin.settle(w.hooks.URL)
+	_, err = w.syncer.Sync(ctx, usb.client, usb.grant, gone, usb.cursors[gone])
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	out, ok, err := usb.forget.OnError(ctx, usb.grant, gone, err)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.False(t, out.Whole)
+	assert.Equal(t, []string{gone}, out.AccountIDs)
+	assert.Equal(t, 1, out.SyncStreamsDeleted)
+	out, err = usb.forget.OnNotification(ctx, usb.grant, revokedEvent(t, usb, gone))
+	require.NoError(t, err)
+	assert.False(t, out.Whole)
+	assert.Zero(t, out.SyncStreamsDeleted, "already forgotten")
+	w.proveDead(usb, []string{gone}, false)
+	w.admin.advance("24h")
+	w.admin.settle(w.hooks.URL)
+	usb.accounts = kept
+	w.syncAll(usb)
+	w.check(usb, "after one account was revoked")
+}
+
+func setup(t *testing.T) *world {
+	t.Helper()
+	ctx := t.Context()
+	w := &world{t: t}
+	// The control side needs its base URL before it starts: listen first.
+	var handler atomic.Value
+	w.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		handler.Load().(http.Handler).ServeHTTP(rw, r)
+	}))
+	t.Cleanup(w.ts.Close)
+	// The banks' real throttles would turn the test's reads of whole
+	// histories into minutes of 429s; throttling has its own tests.
+	var profiles []*mockbank.Profile
+	for _, p := range mockbank.Profiles() {
+		fast := *p
+		fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
+		profiles = append(profiles, &fast)
+	}
+	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{BaseURL: w.ts.URL, Seed: 11, LargeTransactions: 100, Profiles: profiles},
+		mockbank.ControlOptions{NotificationRetryBase: 10 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	handler.Store(http.Handler(srv))
+	w.srv = srv
+
+	ac, err := adminapi.NewClientWithResponses(w.ts.URL+"/admin", adminapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+srv.AdminToken())
+		return nil
+	}))
+	require.NoError(t, err)
+	w.admin = admin{t: t, c: ac}
+
+	// Reuse the conformance harness's consent-page player (it drives
+	// mockbank's login and consent forms over plain HTTP) rather than
+	// writing a second one: a throwaway harness for one bank, as the live
+	// user, lends its Consent callback; the ready clients of every bank
+	// share the default redirect URI it waits for.
+	var liveProfile []*mockbank.Profile
+	for _, p := range mockbank.Profiles() {
+		if p.Name == "chase" {
+			liveProfile = append(liveProfile, p)
+		}
+	}
+	pw := ""
+	for _, u := range mockbank.TestUsers() {
+		if u.Username == liveUser {
+			pw = u.Password
+		}
+	}
+	lender := mockbankharness.Start(t, mockbankharness.Options{Bank: "chase", Profiles: liveProfile, Username: liveUser, Password: pw})
+	w.link = lender.RemoteHarness
+
+	w.hooks = httptest.NewServer(http.NewServeMux())
+	t.Cleanup(w.hooks.Close)
+	mux := w.hooks.Config.Handler.(*http.ServeMux)
+
+	w.path = filepath.Join(t.TempDir(), "sync.db")
+	w.openSyncer()
+	t.Cleanup(func() { _ = w.store.Close() })
+
+	for _, info := range srv.Banks() {
+		b := &bank{name: info.Name, info: info, tokens: sdk.NewMemoryTokenStore(), in: &inbox{}, ledgers: map[string]ledger{}, cursors: map[string]string{}}
+		b.count = &counter{}
+		cfg := sdk.Config{
+			BaseURL: info.Issuer, ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID,
+			RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
+			PageSize: 1 << 20, RateLimit: driver.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
+			HTTPClient:    &http.Client{Transport: w.ts.Client().Transport, Timeout: 30 * time.Second},
+			WrapTransport: func(rt http.RoundTripper) http.RoundTripper { b.count.next = rt; return b.count },
+		}
+		if info.Client.PrivateKeyPEM != "" {
+			cfg.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
+		}
+		b.client, err = sdk.Open(ctx, info.Name, cfg)
+		require.NoError(t, err, info.Name)
+		b.forget = &lifecycle.Forgetter{Client: b.client, Tokens: b.tokens, SyncState: w.store}
+
+		keys, err := webhook.DiscoverJWKS(ctx, info.DiscoveryURL, nil)
+		require.NoError(t, err, info.Name)
+		v, err := webhook.NewVerifier(keys, &webhook.Options{Now: srv.Store().Now, Publisher: info.Name, Subscriber: info.Client.ID})
+		require.NoError(t, err)
+		mux.Handle("/hooks/"+info.Name, webhook.Handler(v, b.in.add))
+		w.banks = append(w.banks, b)
+	}
+	require.Len(t, w.banks, 4, "every bank")
+	return w
+}
+
+func (w *world) openSyncer() {
+	var err error
+	w.store, err = txsync.OpenBolt(w.path, nil)
+	require.NoError(w.t, err)
+	w.syncer, err = txsync.New(w.store, &txsync.Options{Now: w.srv.Store().Now})
+	require.NoError(w.t, err)
+	for _, b := range w.banks {
+		b.forget.SyncState = w.store
+	}
+}
+
+// restart closes the state database and opens a new Syncer over it, as a
+// restarted process would; the cursors are what the integrator stored.
+func (w *world) restart() {
+	require.NoError(w.t, w.store.Close())
+	w.openSyncer()
+}
+
+func (w *world) bank(name string) *bank {
+	for _, b := range w.banks {
+		if b.name == name {
+			return b
+		}
+	}
+	w.t.Fatalf("no bank %s", name)
+	return nil
+}
+
+func (w *world) linkAndSubscribe(b *bank) {
+	t := w.t
+	ctx := t.Context()
+	var clusters []sdk.Cluster
+	for _, c := range []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions, sdk.Statements, sdk.CustomerContact, sdk.PaymentSupport} {
+		if slices.Contains(b.client.Profile().Clusters, c) {
+			clusters = append(clusters, c)
+		}
+	}
+	h := &conformance.RemoteHarness{Bank: b.name, Consent: w.link.Consent}
+	g, err := h.Link(ctx, b.client, sdk.LinkRequest{Clusters: clusters, Purpose: sdk.PurposePersonalFinancialManagement, Duration: 90 * 24 * time.Hour, UserRef: "e2e"})
+	require.NoError(t, err, b.name)
+	b.grant = g
+	b.accounts = slices.Clone(g.AccountIDs)
+	if b.accounts == nil {
+		for a, err := range b.client.Accounts(ctx, g) {
+			require.NoError(t, err)
+			b.accounts = append(b.accounts, a.ID)
+		}
+	}
+	require.NotEmpty(t, b.accounts, b.name)
+	b.subVia = subscribe(t, b.client, g, b.tokens, b.info.DataURL, w.hooks.URL+"/hooks/"+b.name, &http.Client{Transport: w.ts.Client().Transport})
+}
+
+func (w *world) syncAll(b *bank) {
+	t := w.t
+	if b.floor.IsZero() {
+		b.floor = w.srv.Store().Now().AddDate(0, -b.info.Profile.HistoryMonths, 0)
+	}
+	for _, acct := range b.accounts {
+		r, err := w.syncer.Sync(t.Context(), b.client, b.grant, acct, b.cursors[acct])
+		require.NoError(t, err, "%s %s", b.name, acct)
+		if b.ledgers[acct] == nil {
+			b.ledgers[acct] = ledger{}
+		}
+		mods := make([]modification, 0, len(r.Modified))
+		for _, m := range r.Modified {
+			mods = append(mods, modification{tx: m.Transaction, prev: m.PreviousID})
+		}
+		b.ledgers[acct].apply(t, r.Added, mods, r.Removed)
+		b.cursors[acct] = r.Next
+	}
+}
+
+func (w *world) check(b *bank, label string) {
+	for _, acct := range b.accounts {
+		compare(w.t, b.name+" "+acct+" "+label, b.ledgers[acct], w.admin.truth(acct), b.floor)
+	}
+}
+
+// proveDead calls every data method for the accounts and checks that each
+// fails without a single request leaving the client.
+func (w *world) proveDead(b *bank, accounts []string, whole bool) {
+	t := w.t
+	ctx := t.Context()
+	before := b.count.all.Load()
+	if whole {
+		for _, err := range b.client.Accounts(ctx, b.grant) {
+			require.ErrorIs(t, err, sdk.ErrConsentRevoked, b.name)
+		}
+		_, err := b.client.Consent(ctx, b.grant)
+		require.Error(t, err)
+	}
+	for _, acct := range accounts {
+		_, err := b.client.Account(ctx, b.grant, acct)
+		require.Error(t, err)
+		for _, err := range b.client.Transactions(ctx, b.grant, acct, sdk.TxQuery{}) {
+			require.Error(t, err)
+			if whole {
+				require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+			}
+		}
+		for _, err := range b.client.Statements(ctx, b.grant, acct, sdk.TxQuery{}) {
+			require.Error(t, err)
+		}
+		_, err = b.client.Contact(ctx, b.grant, acct)
+		require.Error(t, err)
+		_, err = b.client.PaymentNetworks(ctx, b.grant, acct)
+		require.Error(t, err)
+		_, err = w.syncer.Sync(ctx, b.client, b.grant, acct, "")
+		require.Error(t, err)
+		_, err = w.syncer.Sync(ctx, b.client, b.grant, acct, b.cursors[acct])
+		require.Error(t, err, "the sync state is gone or the grant refuses")
+	}
+	assert.Equal(t, before, b.count.all.Load(), "%s: no request was sent after the revocation was applied", b.name)
+	if whole {
+		_, err := b.tokens.Get(ctx, b.grant.TokenKey())
+		require.ErrorIs(t, err, sdk.ErrNotFound, "%s: tokens deleted", b.name)
+	}
+}
+
+func revokedEvent(t *testing.T, b *bank, account string) *webhook.ConsentRevoked {
+	t.Helper()
+	for _, ev := range b.in.snapshot() {
+		if d, ok := ev.Data.(*webhook.ConsentRevoked); ok && d.ConsentID == b.grant.ConsentID && d.AccountID == account {
+			return d
+		}
+	}
+	t.Fatalf("%s: no verified CONSENT_REVOKED notification for consent %s account %q", b.name, b.grant.ConsentID, account)
+	return nil
+}
+
+func held(b *bank) int {
+	n := 0
+	for _, l := range b.ledgers {
+		n += len(l)
+	}
+	return n
+}
+
+func parseKey(t *testing.T, p string) crypto.Signer {
+	blk, _ := pem.Decode([]byte(p))
+	require.NotNil(t, blk)
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	require.NoError(t, err)
+	s, ok := k.(crypto.Signer)
+	require.True(t, ok)
+	return s
+}
+
+func dec(t *testing.T, s string) adminapi.Amount {
+	var d adminapi.Amount
+	require.NoError(t, d.UnmarshalJSON([]byte(s)))
+	return d
+}
+
+func ptr[T any](v T) *T { return &v }
