@@ -18,8 +18,10 @@
 //
 // [Injector.Middleware] wraps a bank's handler and finds the endpoint from
 // the request path with [OperationID]; [Injector.Wrap] wraps a handler
-// whose endpoint the caller already knows. Both cost one read-locked slice
-// scan when no rule is set, so they can stay on the serving path.
+// whose endpoint the caller already knows. Both cost one atomic load when no
+// rule exists (about 20 ns, no allocation; BenchmarkMiddlewareNoRules) and a
+// locked scan of the rules otherwise, parsing the path only when a rule
+// names the bank, so they stay on the serving path.
 //
 // # Modes
 //

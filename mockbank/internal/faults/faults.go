@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -161,6 +162,9 @@ type Injector struct {
 	mu    sync.Mutex
 	rules []*Rule
 	seq   uint64
+	// count mirrors len(rules) so that the serving path skips all work
+	// (path parsing, locking) when no rule exists.
+	count atomic.Int64
 }
 
 // New returns an Injector without rules.
@@ -210,6 +214,7 @@ func (in *Injector) Add(ctx context.Context, spec Spec) (Rule, error) {
 	m.Write(b[:])
 	r := &Rule{Spec: spec, ID: "flt-" + hex.EncodeToString(m.Sum(nil)[:8])}
 	in.rules = append(in.rules, r)
+	in.count.Store(int64(len(in.rules)))
 	return r.clone(), nil
 }
 
@@ -250,6 +255,7 @@ func (in *Injector) Delete(ctx context.Context, id string) error {
 	if len(in.rules) == n {
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
+	in.count.Store(int64(len(in.rules)))
 	return nil
 }
 
@@ -257,6 +263,7 @@ func (in *Injector) Delete(ctx context.Context, id string) error {
 func (in *Injector) Clear(ctx context.Context) {
 	in.mu.Lock()
 	in.rules = nil
+	in.count.Store(0)
 	in.mu.Unlock()
 }
 
@@ -296,21 +303,31 @@ func (in *Injector) Import(ctx context.Context, st State) error {
 	}
 	in.mu.Lock()
 	in.rules, in.seq = rules, st.Seq
+	in.count.Store(int64(len(rules)))
 	in.mu.Unlock()
 	return nil
 }
 
-// match finds the rule for a call and counts it. repeatable reports
-// whether a repeat_page_key rule can act on this call; when it cannot, the
-// call is not counted against that rule.
-func (in *Injector) match(bank, endpoint string, repeatable bool) (Rule, bool) {
+// match finds the rule for a call and counts it, and returns the request's
+// page key. The endpoint and page key are computed only once a rule for the
+// bank exists. A repeat_page_key rule skips (and does not count) calls
+// without a page key.
+func (in *Injector) match(bank string, endpointOf, keyOf func() string) (Rule, string, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	var endpoint, key string
+	resolved := false
 	for _, r := range in.rules {
-		if r.Bank != bank || (r.Endpoint != AnyEndpoint && r.Endpoint != endpoint) {
+		if r.Bank != bank {
 			continue
 		}
-		if r.Mode == ModeRepeatPageKey && !repeatable {
+		if !resolved {
+			endpoint, key, resolved = endpointOf(), keyOf(), true
+		}
+		if r.Endpoint != AnyEndpoint && r.Endpoint != endpoint {
+			continue
+		}
+		if r.Mode == ModeRepeatPageKey && key == "" {
 			continue
 		}
 		if r.Times > 0 && r.Hits >= r.Times {
@@ -326,7 +343,7 @@ func (in *Injector) match(bank, endpoint string, repeatable bool) (Rule, bool) {
 			}
 		}
 		r.Hits++
-		return r.clone(), true
+		return r.clone(), key, true
 	}
-	return Rule{}, false
+	return Rule{}, "", false
 }

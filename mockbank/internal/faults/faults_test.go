@@ -271,3 +271,30 @@ func TestOperationID(t *testing.T) {
 		assert.Equal(t, want, faults.OperationID(m, p), in)
 	}
 }
+
+// BenchmarkMiddlewareNoRules is the cost the fault seam adds to every
+// request when no fault is set (the common case, on the serving path).
+func BenchmarkMiddlewareNoRules(b *testing.B) {
+	in := faults.New(faults.Options{})
+	h := in.Middleware("chase")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req := httptest.NewRequest(http.MethodGet, "/chase/fdx/v6/accounts/a1/transactions?pageKey=k", nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}
+
+// BenchmarkMiddlewareOtherBankRule: rules exist, none for this call.
+func BenchmarkMiddlewareOtherBankRule(b *testing.B) {
+	in := faults.New(faults.Options{})
+	_, err := in.Add(context.Background(), faults.Spec{Bank: "citi", Status: 503})
+	require.NoError(b, err)
+	h := in.Middleware("chase")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req := httptest.NewRequest(http.MethodGet, "/chase/fdx/v6/accounts/a1/transactions?pageKey=k", nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

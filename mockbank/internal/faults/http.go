@@ -129,8 +129,11 @@ func (in *Injector) Wrap(bank, endpoint string, next http.Handler) http.Handler 
 
 func (in *Injector) handler(bank string, endpoint func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := requestPageKey(r)
-		rule, ok := in.match(bank, endpoint(r), key != "")
+		if in.count.Load() == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rule, key, ok := in.match(bank, func() string { return endpoint(r) }, func() string { return requestPageKey(r) })
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
