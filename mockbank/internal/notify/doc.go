@@ -19,7 +19,9 @@
 // # Who is told what
 //
 // A notification about an account goes only to the subscriptions of
-// clients holding an active consent that covers that account; one about a
+// clients holding an active consent that covers that account and grants the
+// cluster the news is about (TRANSACTIONS for transactions and fraud,
+// ACCOUNT_DETAILED for balances); one about a
 // consent goes to that consent's client; a planned outage goes to every
 // subscriber of the bank. A subscription receives only the types it asked
 // for. Each subscription gets its own notification (own id, own

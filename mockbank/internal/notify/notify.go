@@ -288,9 +288,10 @@ type plan struct {
 	payloadID string
 	idType    fdxclient.NotificationPayloadIdType
 	fields    [][2]string
-	// audience: a consent's client, the clients covering an account, or
-	// every subscriber.
+	// audience: a consent's client, the clients covering an account (with
+	// cluster granted, when set), or every subscriber.
 	consentID, accountID string
+	cluster              string
 }
 
 func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
@@ -321,6 +322,11 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 			return plan{}, err
 		}
 		p.category, p.payloadID, p.idType = fdxclient.NotificationCategoryNEWDATA, req.AccountID, fdxclient.NotificationPayloadIdTypeACCOUNT
+		// Only clients allowed to read the data hear that it changed.
+		p.cluster = "TRANSACTIONS"
+		if req.Type == TypeBalance {
+			p.cluster = "ACCOUNT_DETAILED"
+		}
 		if req.TransactionID != "" {
 			p.fields = append(p.fields, [2]string{"transactionId", req.TransactionID})
 		}
@@ -329,6 +335,7 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 			return plan{}, err
 		}
 		p.category = fdxclient.NotificationCategoryFRAUD
+		p.cluster = "TRANSACTIONS"
 		p.payloadID, p.idType = req.AccountID, fdxclient.NotificationPayloadIdTypeACCOUNT
 		if req.TransactionID != "" {
 			p.payloadID, p.idType = req.TransactionID, fdxclient.NotificationPayloadIdTypeTRANSACTION
@@ -390,7 +397,7 @@ func (d *Dispatcher) audience(ctx context.Context, p plan) ([]*store.Subscriptio
 		now := st.Now()
 		clients = map[string]bool{}
 		for _, c := range cs {
-			if c.StatusAt(now) == store.ConsentActive && c.GrantsAccount(p.accountID) {
+			if c.StatusAt(now) == store.ConsentActive && c.GrantsAccount(p.accountID) && (p.cluster == "" || c.HasCluster(p.cluster)) {
 				clients[c.ClientID] = true
 			}
 		}

@@ -100,7 +100,7 @@ func setup(t *testing.T, failFirst, maxAttempts int) *env {
 	acct2 := &store.Account{ID: "acc-2", UserID: "u1", Kind: store.KindSavings, Status: store.StatusOpen, Currency: "USD",
 		OpenDate: store.DefaultNow.AddDate(-1, 0, 0), OpeningBalance: 5000_00}
 	require.NoError(t, st.AddAccount(ctx, "usbank", acct2, nil, nil, nil))
-	cns, err := st.CreateConsent(ctx, store.Consent{Bank: "usbank", UserID: "u1", ClientID: "app-1", Clusters: []string{"TRANSACTIONS"},
+	cns, err := st.CreateConsent(ctx, store.Consent{Bank: "usbank", UserID: "u1", ClientID: "app-1", Clusters: []string{"TRANSACTIONS", "ACCOUNT_DETAILED"},
 		AccountIDs: []string{"acc-1", "acc-2"}, DurationDays: 30})
 	require.NoError(t, err)
 
@@ -270,9 +270,16 @@ func TestOnlyClientsWithConsentHearAboutAnAccount(t *testing.T) {
 	e := setup(t, 0, 3)
 	ctx := t.Context()
 	other := newReceiver(t, 0)
-	_, err := e.st.CreateSubscription(ctx, store.Subscription{Bank: "usbank", ClientID: "nosy-app", CallbackURL: other.srv.URL, Types: []string{"FRAUD_SUSPECTED", "PLANNED_OUTAGE"}})
+	_, err := e.st.CreateSubscription(ctx, store.Subscription{Bank: "usbank", ClientID: "nosy-app", CallbackURL: other.srv.URL, Types: []string{"FRAUD_SUSPECTED", "PLANNED_OUTAGE", "BALANCE"}})
 	require.NoError(t, err)
-	ids, err := e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypeFraudSuspected, AccountID: "acc-1", TransactionID: "t9"})
+	// A consent without the clusters the news is about does not qualify.
+	_, err = e.st.CreateConsent(ctx, store.Consent{Bank: "usbank", UserID: "u1", ClientID: "nosy-app", Clusters: []string{"ACCOUNT_BASIC"},
+		AccountIDs: []string{"acc-1"}, DurationDays: 30})
+	require.NoError(t, err)
+	ids, err := e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypeBalance, AccountID: "acc-1"})
+	require.NoError(t, err)
+	assert.Len(t, ids, 1, "only app-1 may read balances")
+	ids, err = e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypeFraudSuspected, AccountID: "acc-1", TransactionID: "t9"})
 	require.NoError(t, err)
 	assert.Len(t, ids, 1)
 	ids, err = e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
