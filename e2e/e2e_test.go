@@ -105,9 +105,25 @@ func TestEndToEnd(t *testing.T) {
 		if day == 2 {
 			w.restart() // the integrator's process restarts from its stored cursors
 		}
+		if day == 3 {
+			// A bad day at every bank: a third of the transaction pages
+			// fail (errors, reset connections, truncated bodies) and some
+			// syncs are interrupted; retried with the same cursor they
+			// must still lose and duplicate nothing.
+			for i, b := range w.banks {
+				mode := []adminapi.FaultCreateMode{"error", "connection_reset", "truncated_body", "error"}[i]
+				w.admin.fault(b.name, mode, 0.35)
+			}
+		}
+		failed := 0
 		for _, b := range w.banks {
-			w.syncAll(b)
+			failed += w.syncAll(b)
 			w.check(b, "day "+strconv.Itoa(day))
+		}
+		if day == 3 {
+			w.admin.clearFaults()
+			assert.Positive(t, failed, "the faults interrupted some syncs")
+			t.Logf("day 3: %d syncs interrupted by injected faults, each resumed from its cursor", failed)
 		}
 	}
 	for _, b := range w.banks {
@@ -252,6 +268,8 @@ func setup(t *testing.T) *world {
 			BaseURL: info.Issuer, ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID,
 			RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
 			PageSize: 1 << 20, RateLimit: driver.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
+			// No retries in the sdk: injected faults must reach txsync.
+			Retry:         sdk.RetryPolicy{MaxAttempts: 1},
 			HTTPClient:    &http.Client{Transport: w.ts.Client().Transport, Timeout: 30 * time.Second},
 			WrapTransport: func(rt http.RoundTripper) http.RoundTripper { b.count.next = rt; return b.count },
 		}
@@ -325,14 +343,25 @@ func (w *world) linkAndSubscribe(b *bank) {
 	b.subVia = subscribe(t, b.client, g, b.tokens, b.info.DataURL, w.hooks.URL+"/hooks/"+b.name, &http.Client{Transport: w.ts.Client().Transport})
 }
 
-func (w *world) syncAll(b *bank) {
+// syncAll syncs every account of the bank, retrying an interrupted sync
+// with the same cursor, and returns how many attempts failed.
+func (w *world) syncAll(b *bank) (failed int) {
 	t := w.t
 	if b.floor.IsZero() {
 		b.floor = w.srv.Store().Now().AddDate(0, -b.info.Profile.HistoryMonths, 0)
 	}
 	for _, acct := range b.accounts {
-		r, err := w.syncer.Sync(t.Context(), b.client, b.grant, acct, b.cursors[acct])
-		require.NoError(t, err, "%s %s", b.name, acct)
+		var r *txsync.Result
+		for attempt := 0; ; attempt++ {
+			var err error
+			r, err = w.syncer.Sync(t.Context(), b.client, b.grant, acct, b.cursors[acct])
+			if err == nil {
+				break
+			}
+			require.Less(t, attempt, 30, "%s %s: %v", b.name, acct, err)
+			require.True(t, sdk.ErrorCode(err).Retryable(), "%s %s: %v", b.name, acct, err)
+			failed++
+		}
 		if b.ledgers[acct] == nil {
 			b.ledgers[acct] = ledger{}
 		}
@@ -343,6 +372,7 @@ func (w *world) syncAll(b *bank) {
 		b.ledgers[acct].apply(t, r.Added, mods, r.Removed)
 		b.cursors[acct] = r.Next
 	}
+	return failed
 }
 
 func (w *world) check(b *bank, label string) {

@@ -103,6 +103,22 @@ func (a admin) createTx(accountID string, body adminapi.TransactionCreate) strin
 	return r.JSON201.TransactionId
 }
 
+// fault makes a fraction of the bank's transaction-list calls fail.
+func (a admin) fault(bank string, mode adminapi.FaultCreateMode, fraction float32) {
+	a.t.Helper()
+	ep, status := "searchForAccountTransactions", 503
+	r, err := a.c.CreateFaultWithResponse(context.Background(), adminapi.FaultCreate{Bank: bank, Endpoint: &ep, Status: &status, Mode: &mode, Fraction: &fraction})
+	require.NoError(a.t, err)
+	require.Equal(a.t, http.StatusCreated, r.StatusCode(), "create fault: %s", r.Body)
+}
+
+func (a admin) clearFaults() {
+	a.t.Helper()
+	r, err := a.c.ClearFaultsWithResponse(context.Background())
+	require.NoError(a.t, err)
+	require.Less(a.t, r.StatusCode(), 300, "clear faults: %s", r.Body)
+}
+
 func (a admin) revoke(consentID string, accounts ...string) {
 	a.t.Helper()
 	var body adminapi.RevokeConsentJSONRequestBody
