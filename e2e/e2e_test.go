@@ -74,7 +74,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Link at every bank and subscribe to notifications.
 	for _, b := range w.banks {
-		w.linkAndSubscribe(b)
+		w.linkAndSubscribe(b, 90*24*time.Hour)
 	}
 
 	// First sync: the whole history the bank serves.
@@ -319,18 +319,10 @@ func (w *world) bank(name string) *bank {
 	return nil
 }
 
-func (w *world) linkAndSubscribe(b *bank) {
+func (w *world) linkAndSubscribe(b *bank, d time.Duration) {
 	t := w.t
 	ctx := t.Context()
-	var clusters []sdk.Cluster
-	for _, c := range []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions, sdk.Statements, sdk.CustomerContact, sdk.PaymentSupport} {
-		if slices.Contains(b.client.Profile().Clusters, c) {
-			clusters = append(clusters, c)
-		}
-	}
-	h := &conformance.RemoteHarness{Bank: b.name, Consent: w.link.Consent}
-	g, err := h.Link(ctx, b.client, sdk.LinkRequest{Clusters: clusters, Purpose: sdk.PurposePersonalFinancialManagement, Duration: 90 * 24 * time.Hour, UserRef: "e2e"})
-	require.NoError(t, err, b.name)
+	g := w.linkOnly(b, d)
 	b.grant = g
 	b.accounts = slices.Clone(g.AccountIDs)
 	if b.accounts == nil {
@@ -341,6 +333,22 @@ func (w *world) linkAndSubscribe(b *bank) {
 	}
 	require.NotEmpty(t, b.accounts, b.name)
 	b.subVia = subscribe(t, b.client, g, b.tokens, b.info.DataURL, w.hooks.URL+"/hooks/"+b.name, &http.Client{Transport: w.ts.Client().Transport})
+}
+
+// linkOnly sends the user through a link at the bank (every account
+// ticked on the consent page) and returns the new grant.
+func (w *world) linkOnly(b *bank, d time.Duration) *sdk.Grant {
+	t := w.t
+	var clusters []sdk.Cluster
+	for _, c := range []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions, sdk.Statements, sdk.CustomerContact, sdk.PaymentSupport} {
+		if slices.Contains(b.client.Profile().Clusters, c) {
+			clusters = append(clusters, c)
+		}
+	}
+	h := &conformance.RemoteHarness{Bank: b.name, Consent: w.link.Consent}
+	g, err := h.Link(t.Context(), b.client, sdk.LinkRequest{Clusters: clusters, Purpose: sdk.PurposePersonalFinancialManagement, Duration: d, UserRef: "e2e"})
+	require.NoError(t, err, b.name)
+	return g
 }
 
 // syncAll syncs every account of the bank, retrying an interrupted sync
