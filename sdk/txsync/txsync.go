@@ -183,8 +183,8 @@ func (s *Syncer) Sync(ctx context.Context, client *sdk.Client, grant *sdk.Grant,
 		q.Start = windowStart(base)
 		if hw := client.Profile().HistoryWindow; hw > 0 {
 			// Asking before the bank's history is an error at most banks.
-			if min := now.Add(-hw).Add(24 * time.Hour); q.Start.Before(min) {
-				q.Start = min
+			if oldest := now.Add(-hw).Add(24 * time.Hour); q.Start.Before(oldest) {
+				q.Start = oldest
 			}
 		}
 	}
