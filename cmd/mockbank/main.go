@@ -60,7 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live. See docs/mockbank.md.\n")
+		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live. See docs/mockbank.md.\n\nEnvironment: MOCKBANK_ADMIN_TOKEN fixes the admin API's token (16+ characters; random otherwise).\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -119,7 +119,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		host = c.addr // keep the name the user chose (e.g. localhost)
 	}
 	start := time.Now()
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log},
+	// A fixed admin token comes from the environment (a flag would show in
+	// the process list), so QA scripts and mockbankctl can share it.
+	adminToken := os.Getenv("MOCKBANK_ADMIN_TOKEN")
+	if adminToken != "" && len(adminToken) < 16 {
+		ln.Close()
+		fmt.Fprintln(stderr, "mockbank: MOCKBANK_ADMIN_TOKEN must have at least 16 characters")
+		return 2
+	}
+	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log, AdminToken: adminToken},
 		mockbank.ControlOptions{DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
