@@ -71,6 +71,10 @@ func TestNewWithControlServesTheAdminAPI(t *testing.T) {
 
 	_, err = mockbank.NewWithControl(t.Context(), mockbank.Options{}, mockbank.ControlOptions{})
 	assert.ErrorIs(t, err, mockbank.ErrConfig, "the base URL is required")
+
+	_, err = mockbank.NewWithControl(t.Context(), mockbank.Options{BaseURL: "http://127.0.0.1:9", AdminToken: ctlToken},
+		mockbank.ControlOptions{DataFile: filepath.Join(t.TempDir(), "missing-dir", "state.json")})
+	assert.Error(t, err, "an unwritable data file fails at start")
 }
 
 func TestNewWithControlDataFileAndScenario(t *testing.T) {

@@ -228,16 +228,25 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 			return fmt.Errorf("admin: scenario: %w", err)
 		}
 	}
-	c.mu.Lock()
-	c.host, c.Admin, c.Notify, c.file = host, srv, nd, file
+	var saver *persist.Saver
 	if file != nil {
-		c.saver = persist.NewSaver(file, srv.ExportState, c.opts.SaveInterval, func(err error) {
+		saver = persist.NewSaver(file, srv.ExportState, c.opts.SaveInterval, func(err error) {
 			c.log.Error("saving state failed", "file", file.Path(), "err", err)
 		})
+		// One save now: a data file that cannot be written (missing
+		// directory, permissions) is an error at start, not a log line
+		// after the first change.
+		if err := saver.Flush(ctx); err != nil {
+			_ = nd.Close()
+			return fmt.Errorf("admin: data file %s: %w", file.Path(), err)
+		}
+	}
+	c.mu.Lock()
+	c.host, c.Admin, c.Notify, c.file, c.saver = host, srv, nd, file, saver
+	if saver != nil {
 		runCtx, cancel := context.WithCancel(context.Background())
 		c.stop, c.done = cancel, make(chan struct{})
-		go func() { defer close(c.done); c.saver.Run(runCtx) }()
-		c.saver.Touch()
+		go func() { defer close(c.done); saver.Run(runCtx) }()
 	}
 	c.mu.Unlock()
 	host.MountAdmin(srv.Handler())
