@@ -57,7 +57,8 @@ func parseCursor(s string) (cursor, error) {
 	if len(s) > 2*cursorLen {
 		return c, fail(obcerr.InvalidArgument, ErrInvalidCursor, "cursor too long")
 	}
-	buf, err := base64.RawURLEncoding.DecodeString(s)
+	// Strict: a cursor has exactly one encoding (no stray trailing bits).
+	buf, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(buf) != cursorLen {
 		return c, fail(obcerr.InvalidArgument, ErrInvalidCursor, "cursor is malformed")
 	}

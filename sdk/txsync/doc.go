@@ -68,6 +68,16 @@
 // of the kept lineage with ErrStateNotFound: start again from "" and
 // reconcile by id.
 //
+// # Concurrency
+//
+// A Syncer is safe for concurrent use and serialises syncs of the same
+// account. Several processes may share a store as long as each account
+// is synced by one of them at a time (route an account's sync jobs to one
+// worker, or hold a lock of your own): two processes committing the same
+// stream at once do not corrupt it, but one of their cursors then ends
+// with ErrStateNotFound and that account starts over from an empty
+// cursor.
+//
 // # Stores
 //
 // [MemoryStore] keeps state in memory (lost on exit). [BoltStore] keeps it

@@ -50,25 +50,36 @@ type fakeBank struct {
 	// lock); returning an error fails that page.
 	pageHook func(page int) error
 	pages    int // page calls served
+	// order caches the listing order; nil after any change.
+	order []model.Transaction
 	// firstPageOfPass lets a hook aim at a page of the pass under test.
 	firstPageOfPass int
 }
 
 var _ driver.Connector = (*fakeBank)(nil)
 
-func newFakeBank(t *testing.T) (*fakeBank, *sdk.Client, *sdk.Grant) {
+func newFakeBank(t testing.TB) (*fakeBank, *sdk.Client, *sdk.Grant) {
 	t.Helper()
+	b, c, g, err := openFake("fake://"+t.Name(), 4)
+	require.NoError(t, err)
+	t.Cleanup(func() { banks.Delete("fake://" + t.Name()) })
+	return b, c, g
+}
+
+// openFake registers a fake bank under base and opens a client for it
+// that reads pageSize transactions a page, without retries.
+func openFake(base string, pageSize int) (*fakeBank, *sdk.Client, *sdk.Grant, error) {
 	b := &fakeBank{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), txs: map[string]model.Transaction{}}
-	base := "fake://" + t.Name()
 	banks.Store(base, b)
-	t.Cleanup(func() { banks.Delete(base) })
 	c, err := sdk.Open(context.Background(), fakeName, sdk.Config{
-		ClientID: "app", ClientSecret: "secret", BaseURL: base, PageSize: 4,
+		ClientID: "app", ClientSecret: "secret", BaseURL: base, PageSize: pageSize,
 		Retry: sdk.RetryPolicy{MaxAttempts: 1}, Now: b.clock,
 	})
-	require.NoError(t, err)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "consent-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{acct}}
-	return b, c, g
+	return b, c, g, nil
 }
 
 func (b *fakeBank) clock() time.Time {
@@ -91,6 +102,7 @@ func (b *fakeBank) addPending(ago time.Duration, minor int64) string {
 	defer b.mu.Unlock()
 	b.seq++
 	id := "tx" + strconv.Itoa(b.seq)
+	b.order = nil
 	b.txs[id] = model.Transaction{ID: id, AccountID: acct, Amount: usd(-minor), Direction: model.Debit, Status: model.Pending,
 		TransactionTime: b.now.Add(-ago), Description: "card " + id}
 	return id
@@ -103,6 +115,7 @@ func (b *fakeBank) addPosted(ago time.Duration, minor int64) string {
 	defer b.mu.Unlock()
 	b.seq++
 	id := "tx" + strconv.Itoa(b.seq)
+	b.order = nil
 	b.txs[id] = model.Transaction{ID: id, AccountID: acct, Amount: usd(-minor), Direction: model.Debit, Status: model.Posted,
 		TransactionTime: b.now.Add(-ago), PostedTime: b.now, Description: "ach " + id}
 	return id
@@ -117,6 +130,7 @@ func (b *fakeBank) postSameID(id string) {
 	defer b.mu.Unlock()
 	t := b.txs[id]
 	t.Status, t.PostedTime = model.Posted, b.now
+	b.order = nil
 	b.txs[id] = t
 }
 
@@ -129,10 +143,12 @@ func (b *fakeBank) postNewID(id string, newMinor int64, keepPending bool) string
 	b.seq++
 	nid := "tx" + strconv.Itoa(b.seq)
 	p := b.txs[id]
+	b.order = nil
 	b.txs[nid] = model.Transaction{ID: nid, AccountID: acct, Amount: usd(-newMinor), Direction: model.Debit, Status: model.Posted,
 		TransactionTime: p.TransactionTime, PostedTime: b.now, Description: p.Description, ReplacesID: id}
 	if !keepPending {
 		delete(b.txs, id)
+		b.order = nil
 	}
 	if debugSync {
 		fmt.Println("bank: postNewID", id, "->", nid, "keep", keepPending, "date", p.TransactionTime.Format(time.DateTime))
@@ -148,6 +164,7 @@ func (b *fakeBank) setAmount(id string, minor int64) {
 	defer b.mu.Unlock()
 	t := b.txs[id]
 	t.Amount = usd(-minor)
+	b.order = nil
 	b.txs[id] = t
 }
 
@@ -158,6 +175,7 @@ func (b *fakeBank) drop(id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.txs, id)
+	b.order = nil
 }
 
 // ids returns the ids matching f, sorted.
@@ -199,6 +217,9 @@ func (b *fakeBank) truthless() []model.Transaction {
 }
 
 func (b *fakeBank) sorted() []model.Transaction {
+	if b.order != nil {
+		return b.order
+	}
 	out := make([]model.Transaction, 0, len(b.txs))
 	for _, t := range b.txs {
 		out = append(out, t)
@@ -209,6 +230,7 @@ func (b *fakeBank) sorted() []model.Transaction {
 		}
 		return cmpID(x.ID, y.ID)
 	})
+	b.order = out
 	return out
 }
 
@@ -254,19 +276,19 @@ func (b *fakeBank) ListTransactions(_ context.Context, q driver.TransactionQuery
 			return nil, obcerr.New(obcerr.InvalidArgument, "bad offset")
 		}
 	}
-	var in []model.Transaction
+	p := &model.Page[model.Transaction]{}
+	n := 0 // matching transactions seen so far
 	for _, t := range b.sorted() {
 		d := t.TransactionTime.UTC().Truncate(24 * time.Hour)
 		if (!q.Start.IsZero() && d.Before(q.Start)) || (!q.End.IsZero() && d.After(q.End)) {
 			continue
 		}
-		in = append(in, t)
+		if n >= off && n < off+q.Page.Limit {
+			p.Items = append(p.Items, t)
+		}
+		n++
 	}
-	p := &model.Page[model.Transaction]{}
-	if off < len(in) {
-		p.Items = slices.Clone(in[off:min(off+q.Page.Limit, len(in))])
-	}
-	if off+q.Page.Limit < len(in) {
+	if off+q.Page.Limit < n {
 		p.Next = strconv.Itoa(off + q.Page.Limit)
 	}
 	return p, nil

@@ -34,7 +34,8 @@ type Options struct {
 	// means none.
 	MaxRestarts int
 	// InitialStart is where the first sync (empty cursor) starts reading;
-	// zero means the whole history the bank serves by default.
+	// zero means the whole history the bank serves by default. A start
+	// before the bank's history window is moved up to it.
 	InitialStart time.Time
 	// Now is the clock the lookback window is measured from; nil means
 	// time.Now. Point it at the bank's clock when that differs (mockbank's
@@ -181,11 +182,12 @@ func (s *Syncer) Sync(ctx context.Context, client *sdk.Client, grant *sdk.Grant,
 	q := sdk.TxQuery{Start: s.start}
 	if base != nil {
 		q.Start = windowStart(base)
-		if hw := client.Profile().HistoryWindow; hw > 0 {
-			// Asking before the bank's history is an error at most banks.
-			if oldest := now.Add(-hw).Add(24 * time.Hour); q.Start.Before(oldest) {
-				q.Start = oldest
-			}
+	}
+	if hw := client.Profile().HistoryWindow; hw > 0 && !q.Start.IsZero() {
+		// Asking before the bank's history is an error at most banks; a
+		// day's margin absorbs clock skew and date truncation.
+		if oldest := now.Add(-hw).Add(24 * time.Hour); q.Start.Before(oldest) {
+			q.Start = oldest
 		}
 	}
 

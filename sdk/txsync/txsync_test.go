@@ -24,7 +24,7 @@ const day = 24 * time.Hour
 
 var debugSync = os.Getenv("TXSYNC_DEBUG") != ""
 
-func newSyncer(t *testing.T, b *fakeBank, store txsync.StateStore) *txsync.Syncer {
+func newSyncer(t testing.TB, b *fakeBank, store txsync.StateStore) *txsync.Syncer {
 	t.Helper()
 	s, err := txsync.New(store, &txsync.Options{Now: b.clock})
 	require.NoError(t, err)
