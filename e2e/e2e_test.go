@@ -253,9 +253,10 @@ func setup(t *testing.T) *world {
 	lender := mockbankharness.Start(t, mockbankharness.Options{Bank: "chase", Profiles: liveProfile, Username: liveUser, Password: pw})
 	w.link = lender.RemoteHarness
 
-	w.hooks = httptest.NewServer(http.NewServeMux())
+	// The integrator's webhook receiver: one verified route per bank.
+	mux := http.NewServeMux()
+	w.hooks = httptest.NewServer(mux)
 	t.Cleanup(w.hooks.Close)
-	mux := w.hooks.Config.Handler.(*http.ServeMux)
 
 	w.path = filepath.Join(t.TempDir(), "sync.db")
 	w.openSyncer()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // pass is one complete read of the window.
@@ -21,6 +22,11 @@ func readPass(ctx context.Context, client *sdk.Client, grant *sdk.Grant, account
 	for tx, err := range client.Transactions(ctx, grant, accountID, q) {
 		if err != nil {
 			return nil, err
+		}
+		if tx.ID == "" {
+			// Without an id a transaction cannot be matched next time:
+			// reporting it would duplicate it on every sync.
+			return nil, fail(obcerr.Internal, nil, "the bank returned a transaction without an id")
 		}
 		if _, ok := p.seen[tx.ID]; ok {
 			p.dup = true

@@ -471,6 +471,14 @@ func TestBoltReopen(t *testing.T) {
 	require.Error(t, err)
 }
 
+func TestTransactionWithoutID(t *testing.T) {
+	b, c, g := newFakeBank(t)
+	s := newSyncer(t, b, txsync.NewMemoryStore())
+	b.txs[""] = model.Transaction{AccountID: acct, Status: model.Posted, Amount: usd(-1), TransactionTime: b.now}
+	_, err := s.Sync(context.Background(), c, g, acct, "")
+	require.ErrorIs(t, err, sdk.ErrInternal)
+}
+
 func TestNewValidates(t *testing.T) {
 	_, err := txsync.New(nil, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
