@@ -30,14 +30,18 @@
 // # Types
 //
 //   - TRANSACTIONS_NEW / TRANSACTIONS_POSTED: a record became visible
-//     (payload: the account; customFields transactionId, status).
+//     (payload: the account; customFields transactionId, and status POSTED
+//     for the latter).
 //   - BALANCE: a deposit account's available balance fell under the
-//     low-balance threshold (sent on crossing, not on every transaction).
+//     low-balance threshold (sent on crossing, not on every transaction;
+//     customFields availableBalance, threshold, balanceType, currency).
 //   - FRAUD_SUSPECTED: fired by the admin API or a transaction created with
 //     suspectedFraud (payload: the transaction; customFields accountId).
 //   - CONSENT_REVOKED: the whole consent, or one account of it (customFields
-//     accountId) at a bank with account-level revocation.
-//   - CONSENT_UPDATED, CONSENT_EXPIRING (ExpiringDays before expiry, once
+//     accountId) at a bank with account-level revocation; reason when the
+//     revocation gave one.
+//   - CONSENT_UPDATED (customFields status, accountIds still granted),
+//     CONSENT_EXPIRING (expirationTime; ExpiringDays before expiry, once
 //     per consent, checked whenever the clock moves), PLANNED_OUTAGE.
 //
 // # Delivery

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -22,7 +23,11 @@ func (d *Dispatcher) HandleEvent(e store.Event) {
 		if e.Kind == store.EventTransactionPosted {
 			typ = TypeTransactionsPosted
 		}
-		_, err = d.Fire(ctx, Request{Bank: e.Bank, Type: typ, AccountID: e.AccountID, TransactionID: e.TransactionID})
+		req := Request{Bank: e.Bank, Type: typ, AccountID: e.AccountID, TransactionID: e.TransactionID}
+		if typ == TypeTransactionsPosted {
+			req.Fields = map[string]string{"status": "POSTED"}
+		}
+		_, err = d.Fire(ctx, req)
 		if err == nil {
 			err = d.checkBalance(ctx, e.Bank, e.AccountID)
 		}
@@ -61,7 +66,8 @@ func (d *Dispatcher) checkBalance(ctx context.Context, bank, accountID string) e
 		return nil
 	}
 	_, err = d.Fire(ctx, Request{Bank: bank, Type: TypeBalance, AccountID: accountID,
-		Fields: map[string]string{"availableBalance": formatMinor(b.Current - b.Holds), "threshold": formatMinor(d.opts.LowBalance)}})
+		Fields: map[string]string{"availableBalance": formatMinor(b.Current - b.Holds), "threshold": formatMinor(d.opts.LowBalance),
+			"balanceType": "AVAILABLE", "currency": a.Currency}})
 	return err
 }
 
@@ -98,18 +104,33 @@ func (d *Dispatcher) consentChanged(ctx context.Context, e store.Event) error {
 	if e.Kind == store.EventConsentRevoked {
 		// The consent is gone as a whole (even when its last account went
 		// last): one whole-consent notification says everything.
-		_, err = d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentRevoked, ConsentID: c.ID})
+		_, err = d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentRevoked, ConsentID: c.ID, Fields: reasonField(c)})
 		return err
 	}
 	for _, a := range fresh {
-		if _, err := d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentRevoked, ConsentID: c.ID, AccountID: a}); err != nil {
+		if _, err := d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentRevoked, ConsentID: c.ID, AccountID: a, Fields: reasonField(c)}); err != nil {
 			return err
 		}
 	}
 	if len(fresh) == 0 {
-		_, err = d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentUpdated, ConsentID: c.ID})
+		var granted []string
+		for _, a := range c.AccountIDs {
+			if c.GrantsAccount(a) {
+				granted = append(granted, a)
+			}
+		}
+		_, err = d.Fire(ctx, Request{Bank: e.Bank, Type: TypeConsentUpdated, ConsentID: c.ID,
+			Fields: map[string]string{"status": c.StatusAt(d.opts.Store.Now()), "accountIds": strings.Join(granted, ",")}})
 	}
 	return err
+}
+
+// reasonField carries the revocation's reason when the store has one.
+func reasonField(c *store.Consent) map[string]string {
+	if c.RevokeReason == "" {
+		return nil
+	}
+	return map[string]string{"reason": c.RevokeReason}
 }
 
 // checkExpiring sends CONSENT_EXPIRING once per active consent that expires

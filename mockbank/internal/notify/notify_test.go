@@ -263,7 +263,12 @@ func TestConsentRevocationAndExpiry(t *testing.T) {
 	ns = e.rcv.notifications(t)
 	require.Len(t, ns, 3)
 	assert.Equal(t, fdxclient.CONSENTREVOKED, ns[2].Type)
-	assert.Nil(t, ns[2].NotificationPayload.CustomFields, "whole consent")
+	require.NotNil(t, ns[2].NotificationPayload.CustomFields)
+	for _, f := range *ns[2].NotificationPayload.CustomFields {
+		assert.NotEqual(t, "accountId", f.Name, "whole consent")
+	}
+	assert.Equal(t, "reason", (*ns[2].NotificationPayload.CustomFields)[0].Name)
+	assert.Equal(t, "user", (*ns[2].NotificationPayload.CustomFields)[0].Value)
 }
 
 func TestOnlyClientsWithConsentHearAboutAnAccount(t *testing.T) {
