@@ -454,7 +454,9 @@ func (s *Server) importState(ctx context.Context, doc json.RawMessage) error {
 		if err := s.deps.Notify.Import(ctx, st.Notify); err != nil {
 			return err
 		}
-		s.seq.Store(st.Seq)
+		// Ids never repeat, even when an older state (a reset, a
+		// snapshot) comes back: a client may still hold the newer ones.
+		s.seq.Store(max(s.seq.Load(), st.Seq))
 		return nil
 	}
 	if err := apply(&st); err != nil {

@@ -302,7 +302,8 @@ func (in *Injector) Import(ctx context.Context, st State) error {
 		return fmt.Errorf("%w: at most %d rules", ErrInvalid, MaxRules)
 	}
 	in.mu.Lock()
-	in.rules, in.seq = rules, st.Seq
+	// Ids never repeat, even when an older state comes back.
+	in.rules, in.seq = rules, max(in.seq, st.Seq)
 	in.count.Store(int64(len(rules)))
 	in.mu.Unlock()
 	return nil

@@ -222,7 +222,9 @@ func (d *Dispatcher) Import(ctx context.Context, st State) error {
 		d.mu.Unlock()
 		return ErrClosed
 	}
-	d.seq, d.deliveries, d.byID = st.Seq, list, byID
+	// The id sequence never goes back (a reset or an older snapshot would
+	// otherwise reuse notificationIds, which receivers drop as replays).
+	d.seq, d.deliveries, d.byID = max(d.seq, st.Seq), list, byID
 	d.low, d.expiring, d.revokedAcc = map[string]bool{}, map[string]bool{}, map[string]map[string]bool{}
 	for _, k := range st.Low {
 		d.low[k] = true

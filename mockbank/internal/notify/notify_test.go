@@ -393,3 +393,17 @@ func TestRetryCarriesTheCurrentSimulatedTime(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, jws.DetachedVerify(e.rcv.got[1].body, &e.key.PublicKey))
 }
+
+func TestIDsNeverRepeatAfterAnOlderStateComesBack(t *testing.T) {
+	e := setup(t, 0, 3)
+	ctx := t.Context()
+	old := e.d.Export(ctx)
+	first, err := e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
+	require.NoError(t, err)
+	wait(t, e.d)
+	require.NoError(t, e.d.Import(ctx, old))
+	second, err := e.d.Fire(ctx, notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
+	require.NoError(t, err)
+	wait(t, e.d)
+	assert.NotEqual(t, first, second)
+}

@@ -210,7 +210,9 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 	s.mu.Lock()
 	s.banks = fresh.banks
 	s.offset = snap.ClockOffset
-	s.seq = snap.Seq
+	// Ids never go back: restoring an older snapshot must not hand out a
+	// consent id a client may still hold for another consent.
+	s.seq = max(s.seq, snap.Seq)
 	s.mu.Unlock()
 	return nil
 }
