@@ -38,10 +38,12 @@
 // last change.
 //
 // A pass reads the window twice and commits only when two consecutive
-// reads agree and neither repeated an id. Offset and page-key pagination
-// both skip or repeat items when the list changes between page reads
-// (pendings post, new activity arrives); two agreeing reads mean the data
-// held still, so nothing was skipped. When the data changes under the
+// reads agree (same ids, same fingerprints). Offset and page-key
+// pagination both skip or repeat items when the list changes between page
+// reads (pendings post, new activity arrives); a read that skipped an item
+// differs from the next one, so two agreeing reads mean the data held
+// still and nothing was skipped. Repeated ids are de-duplicated (some
+// banks' pages always overlap by one item). When the data changes under the
 // pass, the newest read is confirmed in turn, up to Options.MaxRestarts
 // times, then Sync fails with ErrUnstable (retryable) rather than
 // returning a wrong answer or, as Plaid does, an error the caller must

@@ -50,6 +50,9 @@ type fakeBank struct {
 	// lock); returning an error fails that page.
 	pageHook func(page int) error
 	pages    int // page calls served
+	// overlap makes every page after the first repeat the previous
+	// page's last item, as some banks' offset paging does.
+	overlap bool
 	// order caches the listing order; nil after any change.
 	order []model.Transaction
 	// firstPageOfPass lets a hook aim at a page of the pass under test.
@@ -283,7 +286,11 @@ func (b *fakeBank) ListTransactions(_ context.Context, q driver.TransactionQuery
 		if (!q.Start.IsZero() && d.Before(q.Start)) || (!q.End.IsZero() && d.After(q.End)) {
 			continue
 		}
-		if n >= off && n < off+q.Page.Limit {
+		from := off
+		if b.overlap && off > 0 {
+			from = off - 1
+		}
+		if n >= from && n < off+q.Page.Limit {
 			p.Items = append(p.Items, t)
 		}
 		n++

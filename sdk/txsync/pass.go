@@ -13,7 +13,6 @@ import (
 type pass struct {
 	txs  []sdk.Transaction // first copy of each id, in the bank's order
 	fps  map[string]string // id -> fingerprint
-	dup  bool              // an id came twice: page boundaries moved
 	seen map[string]int    // id -> index in txs
 }
 
@@ -29,7 +28,8 @@ func readPass(ctx context.Context, client *sdk.Client, grant *sdk.Grant, account
 			return nil, fail(obcerr.Internal, nil, "the bank returned a transaction without an id")
 		}
 		if _, ok := p.seen[tx.ID]; ok {
-			p.dup = true
+			// Page boundaries moved, or the bank's pages overlap: the
+			// second read tells which.
 			continue
 		}
 		p.seen[tx.ID] = len(p.txs)

@@ -196,17 +196,19 @@ func (s *Syncer) Sync(ctx context.Context, client *sdk.Client, grant *sdk.Grant,
 	if err != nil {
 		return nil, err
 	}
-	// Two consecutive reads that agree, neither with a repeated id, mean
-	// the data held still: nothing was skipped or read twice because page
-	// boundaries moved. Otherwise the newer read is kept and confirmed in
-	// turn, up to maxRestarts times.
+	// Two consecutive reads that agree mean the data held still: nothing
+	// was skipped because page boundaries moved (a read that skipped an
+	// item differs from the next). Otherwise the newer read is kept and
+	// confirmed in turn, up to maxRestarts times. Repeated ids alone do not
+	// restart: a bank whose pages always overlap by one item returns the
+	// same set every time, and ids are de-duplicated.
 	restarts := 0
 	for {
 		again, err := read()
 		if err != nil {
 			return nil, err
 		}
-		if !p.dup && !again.dup && again.same(p) {
+		if again.same(p) {
 			break
 		}
 		restarts++
