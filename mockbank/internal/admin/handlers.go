@@ -602,7 +602,8 @@ func (s *Server) applyTx(ctx context.Context, bank string, a *store.Account, p t
 		return nil, err
 	}
 	if p.fraud {
-		if _, err := s.deps.Notify.Fire(ctx, notify.Request{Bank: bank, Type: notify.TypeFraudSuspected, AccountID: a.ID, TransactionID: first.ID}); err != nil {
+		if _, err := s.deps.Notify.Fire(ctx, notify.Request{Bank: bank, Type: notify.TypeFraudSuspected, AccountID: a.ID, TransactionID: first.ID,
+			Fields: map[string]string{"reason": "transaction created with suspectedFraud"}}); err != nil {
 			return nil, err
 		}
 	}

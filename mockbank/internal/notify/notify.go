@@ -354,6 +354,15 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 		}
 	case TypePlannedOutage, TypeCustom:
 		p.category, p.payloadID, p.idType = fdxclient.NotificationCategoryMAINTENANCE, "outage-"+req.Bank, fdxclient.NotificationPayloadIdTypeMAINTENANCE
+		if req.Type == TypePlannedOutage && req.Fields == nil {
+			// A window a receiver can show: tomorrow, two hours, in
+			// simulated time.
+			start := d.opts.Store.Now().Add(24 * time.Hour).Truncate(time.Hour)
+			p.fields = append(p.fields,
+				[2]string{"startTime", start.Format(time.RFC3339)},
+				[2]string{"endTime", start.Add(2 * time.Hour).Format(time.RFC3339)},
+				[2]string{"description", "Scheduled maintenance (mockbank)"})
+		}
 		if req.Type == TypeCustom {
 			p.category = fdxclient.NotificationCategorySECURITY
 		}

@@ -407,3 +407,19 @@ func TestIDsNeverRepeatAfterAnOlderStateComesBack(t *testing.T) {
 	wait(t, e.d)
 	assert.NotEqual(t, first, second)
 }
+
+func TestPlannedOutageCarriesAWindow(t *testing.T) {
+	e := setup(t, 0, 3)
+	_, err := e.d.Fire(t.Context(), notify.Request{Bank: "usbank", Type: notify.TypePlannedOutage})
+	require.NoError(t, err)
+	wait(t, e.d)
+	ns := e.rcv.notifications(t)
+	require.Len(t, ns, 1)
+	fields := map[string]string{}
+	for _, f := range *ns[0].NotificationPayload.CustomFields {
+		fields[f.Name] = f.Value
+	}
+	assert.Equal(t, "2026-06-02T12:00:00Z", fields["startTime"])
+	assert.Equal(t, "2026-06-02T14:00:00Z", fields["endTime"])
+	assert.NotEmpty(t, fields["description"])
+}
