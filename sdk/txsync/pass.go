@@ -39,6 +39,21 @@ func readPass(ctx context.Context, client *sdk.Client, grant *sdk.Grant, account
 	return p, nil
 }
 
+// newest is the latest date in the pass; the zero time when it is empty
+// is replaced by the far future, so that it never lowers a floor.
+func (p *pass) newest() time.Time {
+	var n time.Time
+	for _, tx := range p.txs {
+		if d := earliest(tx); d.After(n) {
+			n = d
+		}
+	}
+	if n.IsZero() {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return n
+}
+
 // same reports whether two reads returned the same transactions with the
 // same content.
 func (p *pass) same(o *pass) bool {
@@ -75,7 +90,8 @@ type delta struct {
 // transactions older than this pass's floor leave the snapshot; pending
 // ones stay until they post or drop.
 func diff(base *snapshot, p *pass, floor time.Time) *delta {
-	d := &delta{}
+	// Empty lists rather than nil, so a Result marshals as [] not null.
+	d := &delta{added: []sdk.Transaction{}, modified: []Modification{}, removed: []string{}}
 	superseded := map[string]bool{}
 	for _, tx := range p.txs {
 		if r := tx.ReplacesID; r != "" && r != tx.ID {

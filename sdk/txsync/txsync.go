@@ -38,8 +38,10 @@ type Options struct {
 	// before the bank's history window is moved up to it.
 	InitialStart time.Time
 	// Now is the clock the lookback window is measured from; nil means
-	// time.Now. Point it at the bank's clock when that differs (mockbank's
-	// simulated time).
+	// time.Now. When the bank's clock is behind (mockbank's simulated time
+	// standing in the past) the window is measured from the bank's newest
+	// transaction instead, so a lagging bank loses nothing; pointing Now at
+	// the bank's clock keeps the window exactly Lookback wide.
 	Now func() time.Time
 }
 
@@ -178,7 +180,6 @@ func (s *Syncer) Sync(ctx context.Context, client *sdk.Client, grant *sdk.Grant,
 	}
 
 	now := s.now().UTC()
-	floor := now.Add(-s.lookback)
 	q := sdk.TxQuery{Start: s.start}
 	if base != nil {
 		q.Start = windowStart(base)
@@ -216,6 +217,20 @@ func (s *Syncer) Sync(ctx context.Context, client *sdk.Client, grant *sdk.Grant,
 			return nil, fail(obcerr.Unavailable, ErrUnstable, "the bank's data changed during every pass; retry later with the same cursor")
 		}
 		p = again
+	}
+	// The floor is measured back from now, or from the newest transaction
+	// if the bank's clock is behind ours (a test bank whose simulated time
+	// stands in the past): a floor past everything the bank shows would
+	// make its next transactions look too old to report.
+	anchor := now
+	if n := p.newest(); n.Before(anchor) {
+		anchor = n
+	}
+	floor := anchor.Add(-s.lookback)
+	if base != nil && floor.Before(base.Floor) {
+		// Never move back: a transaction dated between the two floors may
+		// have been reported and forgotten, and would come back as new.
+		floor = base.Floor
 	}
 	d := diff(base, p, floor)
 

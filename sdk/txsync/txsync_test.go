@@ -146,6 +146,34 @@ func TestOldPendingStaysTracked(t *testing.T) {
 	assert.Empty(t, r.Removed)
 }
 
+// TestBankClockBehind: the Syncer's clock runs far ahead of the bank's
+// (a test bank whose simulated time stands in the past, synced with the
+// default wall clock): nothing may be dismissed as too old.
+func TestBankClockBehind(t *testing.T) {
+	ctx := context.Background()
+	b, c, g := newFakeBank(t)
+	s, err := txsync.New(txsync.NewMemoryStore(), &txsync.Options{Now: func() time.Time { return b.clock().Add(200 * day) }})
+	require.NoError(t, err)
+	l := ledger{}
+	b.addPosted(30*day, 100)
+	r, err := s.Sync(ctx, c, g, acct, "")
+	require.NoError(t, err)
+	require.NoError(t, l.apply(r))
+	for range 3 {
+		b.advance(day)
+		p := b.addPending(0, 200)
+		b.addPosted(2*day, 300)
+		r, err = s.Sync(ctx, c, g, acct, r.Next)
+		require.NoError(t, err)
+		require.NoError(t, l.apply(r))
+		b.postNewID(p, 250, false)
+		r, err = s.Sync(ctx, c, g, acct, r.Next)
+		require.NoError(t, err)
+		require.NoError(t, l.apply(r))
+		require.Equal(t, map[string]model.Transaction(b.truth()), map[string]model.Transaction(l))
+	}
+}
+
 // TestRetryWithPreviousCursor: the integrator crashed after Sync returned
 // but before persisting; the old cursor yields the same changes again.
 func TestRetryWithPreviousCursor(t *testing.T) {
