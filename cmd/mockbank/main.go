@@ -42,6 +42,26 @@ type config struct {
 	adminRemote                  bool
 	seed                         uint64
 	profiles                     profileFlags
+	start                        time.Time
+}
+
+// parseStart reads -start. The default, "today", anchors simulated time at
+// midnight UTC of the current day so that consents granted now expire in
+// the future by the integrator's real clock too (the sdk checks expiry
+// before calling the bank); a fixed instant gives histories that are
+// byte-identical across days and restarts.
+func parseStart(v string, now time.Time) (time.Time, error) {
+	switch v {
+	case "today":
+		return now.UTC().Truncate(24 * time.Hour), nil
+	case "now":
+		return now.UTC().Truncate(time.Second), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-start %q: want today, now or an RFC 3339 instant such as 2026-06-01T12:00:00Z", v)
+	}
+	return t.UTC(), nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -57,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Var(&c.profiles, "profile", "extra bank profile (JSON or YAML file); repeatable")
+	start := fs.String("start", "today", "simulated start time: today (midnight UTC), now, or an RFC 3339 instant; the same seed and start serve the same bytes")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -67,6 +88,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.start, err = parseStart(*start, time.Now()); err != nil {
+		return nil, err
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("-addr %q: %v", c.addr, err)
@@ -127,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mockbank: MOCKBANK_ADMIN_TOKEN must have at least 16 characters")
 		return 2
 	}
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log, AdminToken: adminToken},
+	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log, AdminToken: adminToken},
 		mockbank.ControlOptions{DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
