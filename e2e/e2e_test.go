@@ -134,11 +134,12 @@ func TestEndToEnd(t *testing.T) {
 
 	chase, wf, citi, usb := w.bank("chase"), w.bank("wellsfargo"), w.bank("citi"), w.bank("usbank")
 
-	// 1. Revoked from the app: the sdk revokes at the bank and forgets
-	// the tokens; the integrator drops its sync state.
-	require.NoError(t, chase.client.Revoke(ctx, chase.grant))
-	_, err := txsync.Forget(ctx, w.store, chase.name, chase.accounts...)
+	// 1. Revoked from the app: revoked at the bank, tokens and sync state
+	// forgotten.
+	out, err := chase.forget.Revoke(ctx, chase.grant)
 	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	assert.Equal(t, len(chase.accounts), out.SyncStreamsDeleted)
 	w.proveDead(chase, chase.accounts, true)
 
 	// 2. Revoked at the bank (whole consent), learned from the verified
@@ -146,7 +147,7 @@ func TestEndToEnd(t *testing.T) {
 	w.admin.revoke(wf.grant.ConsentID)
 	w.admin.settle(w.hooks.URL)
 	ev := revokedEvent(t, wf, "")
-	out, err := wf.forget.OnNotification(ctx, wf.grant, ev)
+	out, err = wf.forget.OnNotification(ctx, wf.grant, ev)
 	require.NoError(t, err)
 	assert.True(t, out.Whole)
 	assert.ElementsMatch(t, wf.accounts, out.AccountIDs)

@@ -12,6 +12,9 @@
 //		// delete out.AccountIDs' data; delete the grant if out.Whole,
 //		// else save g (its RevokedAccounts changed)
 //
+//	// the user revokes in the app
+//	out, err := f.Revoke(ctx, g)            // or f.Revoke(ctx, g, accountID)
+//
 //	// after any failed call
 //	if out, ok, err := f.OnError(ctx, g, accountID, callErr); ok { ... same ... }
 //
@@ -29,10 +32,11 @@
 // concerned. obconnect cannot do that for them: it never sees their
 // database.
 //
-// Revoking from the app is sdk.Client.Revoke (whole consent) or
-// sdk.Client.RevokeAccounts (some accounts, where the bank supports it);
-// this package is for the other direction, and adds nothing the sdk
-// already does.
+// Revoking from the app is [Forgetter.Revoke]: sdk.Client.Revoke (whole
+// consent) or sdk.Client.RevokeAccounts (some accounts, where the bank
+// supports it), plus the sync state the sdk does not know about, with the
+// same Outcome as the other paths. Nothing the sdk does is done again
+// here.
 //
 // # Expiry
 //

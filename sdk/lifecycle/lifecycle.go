@@ -21,6 +21,8 @@ const (
 	FromNotification Source = "notification"
 	// FromError: a call failed with ConsentRevoked.
 	FromError Source = "error"
+	// FromApp: the user revoked in the integrator's app (Forgetter.Revoke).
+	FromApp Source = "app"
 )
 
 // Outcome says what a revocation covers, what this package deleted, and
@@ -60,6 +62,31 @@ type Forgetter struct {
 	Tokens sdk.TokenStore
 	// SyncState is the txsync store, nil when txsync is not used.
 	SyncState txsync.StateStore
+}
+
+// Revoke revokes from the integrator's app: the whole consent with no
+// accountIDs (sdk.Client.Revoke), else only those accounts
+// (sdk.Client.RevokeAccounts, where the bank supports it). It then deletes
+// the sync state concerned, which the sdk does not know about, and returns
+// the same Outcome as the other paths. Errors are the sdk's; on error
+// nothing local is deleted except what sdk.Client.Revoke already did.
+func (f *Forgetter) Revoke(ctx context.Context, g *sdk.Grant, accountIDs ...string) (*Outcome, error) {
+	if err := f.valid(g); err != nil {
+		return nil, err
+	}
+	o := &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromApp}
+	if len(accountIDs) == 0 {
+		if err := f.Client.Revoke(ctx, g); err != nil {
+			return nil, err
+		}
+		o.Whole, o.TokensDeleted = true, true
+		o.AccountIDs = f.allAccounts(g)
+		return o, f.forgetSync(ctx, g, o)
+	}
+	if err := f.Client.RevokeAccounts(ctx, g, accountIDs...); err != nil {
+		return nil, err
+	}
+	return o, f.accounts(ctx, g, o, accountIDs...)
 }
 
 // OnNotification applies a verified CONSENT_REVOKED notification to g
@@ -146,14 +173,7 @@ func (f *Forgetter) valid(g *sdk.Grant) error {
 // its tokens deleted here instead.
 func (f *Forgetter) whole(ctx context.Context, g *sdk.Grant, o *Outcome) error {
 	o.Whole = true
-	if g.AccountIDs != nil {
-		o.AccountIDs = slices.Clone(g.AccountIDs)
-		for _, id := range g.RevokedAccounts {
-			if !slices.Contains(o.AccountIDs, id) {
-				o.AccountIDs = append(o.AccountIDs, id)
-			}
-		}
-	}
+	o.AccountIDs = f.allAccounts(g)
 	var errs []error
 	if err := f.Client.Revoke(ctx, g); err == nil {
 		o.TokensDeleted = true
@@ -171,6 +191,21 @@ func (f *Forgetter) whole(ctx context.Context, g *sdk.Grant, o *Outcome) error {
 	}
 	errs = append(errs, f.forgetSync(ctx, g, o))
 	return errors.Join(errs...)
+}
+
+// allAccounts lists every account the grant ever covered, nil when the
+// bank did not say.
+func (f *Forgetter) allAccounts(g *sdk.Grant) []string {
+	if g.AccountIDs == nil {
+		return nil
+	}
+	out := slices.Clone(g.AccountIDs)
+	for _, id := range g.RevokedAccounts {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (f *Forgetter) accounts(ctx context.Context, g *sdk.Grant, o *Outcome, ids ...string) error {

@@ -102,6 +102,16 @@ func (b *bank) RevokeConsent(context.Context, string, driver.RevocationReason) e
 	return nil
 }
 
+func (b *bank) RevokeAccounts(_ context.Context, _ string, ids []string, _ driver.RevocationReason) error {
+	if err := b.state(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.revokedAccts = append(b.revokedAccts, ids...)
+	b.mu.Unlock()
+	return nil
+}
+
 type env struct {
 	b      *bank
 	c      *sdk.Client
@@ -255,4 +265,36 @@ func TestWholeWhenTheBankIsUnreachable(t *testing.T) {
 	_, err = e.tokens.Get(ctx, e.g.TokenKey())
 	require.ErrorIs(t, err, sdk.ErrNotFound)
 	e.noMoreTraffic(t, "a1", sdk.ConsentRevoked)
+}
+
+func TestRevokeFromTheApp(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	out, err := e.f.Revoke(ctx, e.g, "a1")
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.FromApp, out.Source)
+	assert.False(t, out.Whole)
+	assert.Equal(t, []string{"a1"}, out.AccountIDs)
+	assert.Equal(t, 1, out.SyncStreamsDeleted)
+	assert.Equal(t, []string{"a1"}, e.b.revokedAccts, "revoked at the bank")
+	e.noMoreTraffic(t, "a1", sdk.ScopeNotGranted)
+
+	out, err = e.f.Revoke(ctx, e.g)
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	assert.ElementsMatch(t, []string{"a1", "a2"}, out.AccountIDs)
+	assert.Zero(t, e.sync.Len())
+	assert.True(t, e.b.revoked, "revoked at the bank")
+	_, err = e.tokens.Get(ctx, e.g.TokenKey())
+	require.ErrorIs(t, err, sdk.ErrNotFound)
+	e.noMoreTraffic(t, "a2", sdk.ConsentRevoked)
+}
+
+func TestRevokeFromTheAppFails(t *testing.T) {
+	e := setup(t)
+	e.b.unreachable = true
+	_, err := e.f.Revoke(context.Background(), e.g, "a1")
+	require.ErrorIs(t, err, sdk.ErrUnavailable)
+	assert.Equal(t, 2, e.sync.Len(), "nothing forgotten when the bank did not revoke")
+	assert.Empty(t, e.g.RevokedAccounts)
 }
