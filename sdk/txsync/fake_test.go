@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,8 @@ type fakeBank struct {
 	// overlap makes every page after the first repeat the previous
 	// page's last item, as some banks' offset paging does.
 	overlap bool
+	// keyset switches from offset paging to FDX 6 page keys.
+	keyset bool
 	// order caches the listing order; nil after any change.
 	order []model.Transaction
 	// firstPageOfPass lets a hook aim at a page of the pass under test.
@@ -272,6 +275,9 @@ func (b *fakeBank) ListTransactions(_ context.Context, q driver.TransactionQuery
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.keyset {
+		return b.keysetPage(q)
+	}
 	off := 0
 	if q.Page.Cursor != "" {
 		var err error
@@ -297,6 +303,38 @@ func (b *fakeBank) ListTransactions(_ context.Context, q driver.TransactionQuery
 	}
 	if off+q.Page.Limit < n {
 		p.Next = strconv.Itoa(off + q.Page.Limit)
+	}
+	return p, nil
+}
+
+// keysetPage serves FDX 6 style pages: the page key names the last item
+// returned, and the next page starts after it in the current order.
+func (b *fakeBank) keysetPage(q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
+	var keyTime time.Time
+	var keyID string
+	if q.Page.Cursor != "" {
+		ts, id, ok := strings.Cut(q.Page.Cursor, "|")
+		var err error
+		if keyTime, err = time.Parse(time.RFC3339Nano, ts); !ok || err != nil {
+			return nil, obcerr.New(obcerr.InvalidArgument, "bad page key")
+		}
+		keyID = id
+	}
+	p := &model.Page[model.Transaction]{}
+	for _, t := range b.sorted() {
+		d := t.TransactionTime.UTC().Truncate(24 * time.Hour)
+		if (!q.Start.IsZero() && d.Before(q.Start)) || (!q.End.IsZero() && d.After(q.End)) {
+			continue
+		}
+		if q.Page.Cursor != "" && !(t.TransactionTime.Before(keyTime) || (t.TransactionTime.Equal(keyTime) && cmpID(t.ID, keyID) > 0)) {
+			continue
+		}
+		if len(p.Items) == q.Page.Limit {
+			last := p.Items[len(p.Items)-1]
+			p.Next = last.TransactionTime.Format(time.RFC3339Nano) + "|" + last.ID
+			break
+		}
+		p.Items = append(p.Items, t)
 	}
 	return p, nil
 }

@@ -295,8 +295,15 @@ func (s *corruptingStore) Get(ctx context.Context, key string) ([]byte, error) {
 // TestShiftingPagesRestart: transactions appear and pendings post between
 // page reads; the pass restarts and the result is still exact.
 func TestShiftingPagesRestart(t *testing.T) {
+	for _, keyset := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyset=%v", keyset), func(t *testing.T) { shiftingPages(t, keyset) })
+	}
+}
+
+func shiftingPages(t *testing.T, keyset bool) {
 	ctx := context.Background()
 	b, c, g := newFakeBank(t)
+	b.keyset = keyset
 	s := newSyncer(t, b, txsync.NewMemoryStore())
 	l := ledger{}
 	var pend []string
@@ -381,7 +388,7 @@ func TestUnstableGivesUp(t *testing.T) {
 // and process restarts (a new Syncer over the reopened bbolt file). After
 // every quiet sync the integrator's ledger must equal the bank's truth.
 func TestRandomHistory(t *testing.T) {
-	for seed := uint64(1); seed <= 8; seed++ {
+	for seed := uint64(1); seed <= 9; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { randomHistory(t, seed) })
 	}
 }
@@ -390,7 +397,9 @@ func randomHistory(t *testing.T, seed uint64) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 0x7a5c))
 	b, c, g := newFakeBank(t)
-	b.overlap = seed%2 == 0 // half the histories come from a bank with overlapping pages
+	// A third of the histories come from a bank with page keys, a third
+	// from one whose offset pages overlap by one item.
+	b.keyset, b.overlap = seed%3 == 1, seed%3 == 2
 	path := filepath.Join(t.TempDir(), "state.db")
 	store, err := txsync.OpenBolt(path, nil)
 	require.NoError(t, err)
