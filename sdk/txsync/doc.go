@@ -12,8 +12,10 @@
 // # How a sync works
 //
 // Each Sync re-reads a window: from the previous sync's lookback floor
-// (now minus Options.Lookback, 14 days by default), or earlier when a
-// pending transaction seen before is older, to the present. It compares
+// (now minus Options.Lookback, 14 days by default; measured from the
+// bank's newest transaction instead when the bank's clock is behind), or
+// earlier when a pending transaction seen before is older, to the
+// present. It compares
 // what it reads with a snapshot of what it reported last time inside that
 // window (ids, a fingerprint of every field, status, date) and reports:
 //
