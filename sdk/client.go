@@ -57,6 +57,11 @@ type Config struct {
 	// RateLimit overrides the profile's client-side limit; zero keeps the
 	// profile's. RequestsPerSecond < 0 disables client-side limiting.
 	RateLimit driver.RateLimit
+	// Limiter, if set, is used instead of a limiter of the Client's own.
+	// Banks count requests per client id, so Clients that share credentials
+	// (several processes' worth in one, or differently configured Clients
+	// for one bank) should share one limiter.
+	Limiter *rate.Limiter
 	// WrapTransport, if set, wraps the innermost transport (the one that
 	// sends each attempt), e.g. with otelhttp.NewTransport for tracing.
 	// It sees every request as sent, one call per attempt.
@@ -80,10 +85,12 @@ type Exchange struct {
 	Err           error // transport error, nil when a response arrived
 }
 
-// RetryPolicy configures retries. Only idempotent reads are retried, only
-// for RateLimited, Unavailable and Internal failures (HTTP 429, 5xx,
-// connection resets), with full-jitter exponential backoff; a bank's
-// Retry-After wins over the backoff when present.
+// RetryPolicy configures retries. Idempotent reads are retried for
+// RateLimited, Unavailable and Internal failures (HTTP 429, 5xx, connection
+// resets); calls that change state (revocation, subscriptions) only for
+// RateLimited, because a bank that refuses for rate reasons has not acted.
+// Waits use full-jitter exponential backoff; a bank's Retry-After wins over
+// the backoff when present.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 0 means 4, 1 disables retries.
 	MaxAttempts int
@@ -197,9 +204,11 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 	if cfg.RateLimit.RequestsPerSecond != 0 {
 		rl = cfg.RateLimit
 	}
-	if rl.RequestsPerSecond > 0 {
-		burst := max(rl.Burst, 1)
-		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), burst)
+	switch {
+	case cfg.Limiter != nil:
+		c.limiter = cfg.Limiter
+	case rl.RequestsPerSecond > 0:
+		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))
 	}
 	c.pageSize = c.profile.DefaultPageSize
 	if cfg.PageSize > 0 {

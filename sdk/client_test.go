@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
@@ -540,4 +541,20 @@ func TestRevokeIsIdempotent(t *testing.T) {
 	now = g2.ExpiresAt.Add(time.Hour)
 	require.NoError(t, c2.Revoke(ctx, g2))
 	_ = bank2
+}
+
+func TestRevokeRetriedOnlyAfterRateLimit(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	bank.Fail(fakebank.Fault{Status: 429, Code: 1207, RetryAfter: 0})
+	require.NoError(t, c.Revoke(context.Background(), g), "a rate-limit refusal means the bank did not act: retried")
+}
+
+func TestSharedLimiter(t *testing.T) {
+	lim := rate.NewLimiter(rate.Limit(0.001), 1)
+	_, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.Limiter = lim })
+	g := link(t, c)
+	_, err := c.Account(context.Background(), g, "chk-1")
+	require.NoError(t, err)
+	assert.Zero(t, int(lim.Tokens()), "the shared limiter was used")
 }

@@ -56,7 +56,8 @@ func safeErrorCode(c *Client, err error) (code Code) {
 }
 
 // retry runs f until it succeeds, fails with a non-retryable error, runs
-// out of attempts, or ctx ends. Only idempotent calls are retried.
+// out of attempts, or ctx ends. Idempotent calls are retried on every
+// retryable code; others only on RateLimited.
 func retry[T any](ctx context.Context, c *Client, op string, idempotent bool, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	p := c.retry
@@ -66,7 +67,9 @@ func retry[T any](ctx context.Context, c *Client, op string, idempotent bool, f 
 			return v, nil
 		}
 		e := c.classify(ctx, op, err)
-		if !idempotent || !e.Code.Retryable() || attempt >= p.MaxAttempts {
+		// A rate-limit refusal means the bank did not act on the request,
+		// so even a non-idempotent call (revocation) may be repeated.
+		if !e.Code.Retryable() || attempt >= p.MaxAttempts || (!idempotent && e.Code != RateLimited) {
 			return zero, e
 		}
 		wait := backoff(p, attempt)

@@ -19,8 +19,9 @@ import (
 // Revoke is idempotent: it returns nil when the consent ends up unusable,
 // including when this grant was already revoked, or the bank says the
 // consent was already revoked or has expired (the local clean-up still
-// runs). It works on an expired grant. It is not retried: the bank may
-// have acted on a request whose answer was lost, and calling again is safe.
+// runs). It works on an expired grant. It is retried only when the bank
+// refused it as rate limited: after a 5xx or a lost answer the bank may
+// have acted, and calling Revoke again is the safe way to find out.
 //
 // The integrator must then delete the data obtained under the grant.
 func (c *Client) Revoke(ctx context.Context, g *Grant) error {

@@ -13,19 +13,33 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 )
 
-// kitPageSize forces many pages even on small histories.
-const kitPageSize = 2
+// smallPage forces many pages on small ranges; reading a whole history of
+// thousands of transactions that way would take minutes at a rate-limited
+// bank, so whole-history reads use the bank's maximum page size unless the
+// history is small.
+const (
+	smallPage        = 2
+	smallHistory     = 200
+	windowTarget     = 15
+	concurrentReader = 4
+)
 
 type kit struct {
 	h       Harness
 	truth   *Truth
 	profile driver.Profile
+	// pageSize is used for whole-history reads.
+	pageSize int
+	// limiter is shared by every client the kit opens: the bank counts
+	// requests per client id, not per sdk.Client.
+	limiter *rate.Limiter
 }
 
 // env is one linked client with an exchange counter.
@@ -52,9 +66,11 @@ func (k *kit) newEnv(t T, clusters []sdk.Cluster, mutate func(*sdk.Config)) *env
 	ctx := context.Background()
 	n := &atomic.Int64{}
 	c, err := k.h.NewClient(ctx, func(cfg *sdk.Config) {
-		cfg.PageSize = kitPageSize
-		cfg.Retry = sdk.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
-		cfg.RateLimit = driver.RateLimit{RequestsPerSecond: -1}
+		cfg.PageSize = k.pageSize
+		cfg.Limiter = k.limiter
+		// The profile's client-side limiter stays on: the kit should not
+		// trip the bank's own limit, and integrators run with it.
+		cfg.Retry = sdk.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 		prev := cfg.Observer
 		cfg.Observer = func(e sdk.Exchange) {
 			n.Add(1)
@@ -104,7 +120,17 @@ func RunT(t T, h Harness) {
 	require.NotEmpty(t, truth.Accounts, "the test user must have accounts")
 	probe, err := h.NewClient(ctx, nil)
 	require.NoError(t, err, "NewClient")
-	k := &kit{h: h, truth: truth, profile: probe.Profile()}
+	k := &kit{h: h, truth: truth, profile: probe.Profile(), pageSize: smallPage}
+	if rl := k.profile.RateLimit; rl.RequestsPerSecond > 0 {
+		k.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))
+	}
+	total := 0
+	for _, txs := range truth.Transactions {
+		total += len(txs)
+	}
+	if total > smallHistory {
+		k.pageSize = k.profile.MaxPageSize
+	}
 
 	t.Run("Profile", k.testProfile)
 	t.Run("Link", k.testLink)
@@ -157,13 +183,15 @@ func (k *kit) testLink(t T) {
 			assert.Contains(t, e.g.AccountIDs, a.ID, "granted accounts")
 		}
 	}
-	assert.True(t, e.g.ExpiresAt.After(time.Now()), "expiry in the future")
-	assert.True(t, e.g.ExpiresAt.Before(time.Now().Add(sdk.MaxConsentDuration+24*time.Hour)), "expiry within 365 days")
+	// Compare with CreatedAt, the client's clock: a bank may run on
+	// simulated time (mockbank does).
+	assert.True(t, e.g.ExpiresAt.After(e.g.CreatedAt), "expiry in the future")
+	assert.True(t, e.g.ExpiresAt.Before(e.g.CreatedAt.Add(sdk.MaxConsentDuration+24*time.Hour)), "expiry within 365 days")
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", e.g, e.g, e.g), "Bearer")
 }
 
 func (k *kit) testAccounts(t T) {
-	e := k.newEnv(t, nil, nil)
+	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = 1 }) // one account per page
 	got, err := all(e.c.Accounts(context.Background(), e.g))
 	require.NoError(t, err)
 	ids := map[string]int{}
@@ -285,31 +313,80 @@ func dayOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// window is a date range holding about windowTarget transactions of one
+// account: small enough to read with tiny pages at a rate-limited bank.
+type window struct {
+	account    string
+	start, end time.Time
+	// want are the truth's transactions with both dates in the range: the
+	// bank must return them whichever date it filters on.
+	want []sdk.Transaction
+}
+
+func (k *kit) window(t T) window {
+	t.Helper()
+	accts := k.withTransactions()
+	require.NotEmpty(t, accts, "the test user needs an account with transactions")
+	best := accts[0]
+	for _, a := range accts {
+		if len(k.truth.Transactions[a.ID]) > len(k.truth.Transactions[best.ID]) {
+			best = a
+		}
+	}
+	txs := slices.Clone(k.truth.Transactions[best.ID])
+	slices.SortFunc(txs, func(x, y sdk.Transaction) int { return x.Date().Compare(y.Date()) })
+	i0 := len(txs) / 3
+	i1 := min(i0+windowTarget-1, len(txs)-1)
+	w := window{account: best.ID, start: dayOf(txs[i0].Date()), end: dayOf(txs[i1].Date())}
+	for _, tx := range txs {
+		if w.in(tx.TransactionTime) && (tx.PostedTime.IsZero() || w.in(tx.PostedTime)) {
+			w.want = append(w.want, tx)
+		}
+	}
+	return w
+}
+
+func (w window) in(d time.Time) bool {
+	d = dayOf(d)
+	return !d.Before(w.start) && !d.After(w.end)
+}
+
+func (w window) query() sdk.TxQuery { return sdk.TxQuery{Start: w.start, End: w.end} }
+
+// check reports what a windowed read got wrong; it is also used from
+// goroutines, so it returns problems instead of failing.
+func (w window) check(got []sdk.Transaction) []string {
+	var problems []string
+	ids := map[string]bool{}
+	for _, tx := range got {
+		if ids[tx.ID] {
+			problems = append(problems, fmt.Sprintf("transaction %s returned twice", tx.ID))
+		}
+		ids[tx.ID] = true
+		if !w.in(tx.TransactionTime) && !w.in(tx.PostedTime) {
+			problems = append(problems, fmt.Sprintf("transaction %s (%s) outside %s..%s", tx.ID, tx.Date().Format(time.RFC3339), w.start.Format(time.DateOnly), w.end.Format(time.DateOnly)))
+		}
+	}
+	for _, tx := range w.want {
+		if !ids[tx.ID] {
+			problems = append(problems, fmt.Sprintf("transaction %s (%s) within %s..%s missing", tx.ID, tx.Date().Format(time.RFC3339), w.start.Format(time.DateOnly), w.end.Format(time.DateOnly)))
+		}
+	}
+	return problems
+}
+
 func (k *kit) testDateFilter(t T) {
 	if !slices.Contains(k.profile.Clusters, sdk.Transactions) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
-	accts := k.withTransactions()
-	require.NotEmpty(t, accts)
-	a := accts[0]
-	truth := slices.Clone(k.truth.Transactions[a.ID])
-	slices.SortFunc(truth, func(x, y sdk.Transaction) int { return x.Date().Compare(y.Date()) })
-	start, end := dayOf(truth[len(truth)/4].Date()), dayOf(truth[len(truth)/2].Date())
-	e := k.newEnv(t, nil, nil)
-	got, err := all(e.c.Transactions(context.Background(), e.g, a.ID, sdk.TxQuery{Start: start, End: end}))
+	w := k.window(t)
+	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	got, err := all(e.c.Transactions(context.Background(), e.g, w.account, w.query()))
 	require.NoError(t, err)
-	in := func(d time.Time) bool { d = dayOf(d); return !d.Before(start) && !d.After(end) }
-	ids := map[string]bool{}
-	for _, tx := range got {
-		ids[tx.ID] = true
-		assert.True(t, in(tx.TransactionTime) || in(tx.PostedTime), "transaction %s (%s) outside %s..%s", tx.ID, tx.Date(), start.Format(time.DateOnly), end.Format(time.DateOnly))
+	for _, p := range w.check(got) {
+		t.Errorf("%s", p)
 	}
-	for _, tx := range truth {
-		if in(tx.TransactionTime) && (tx.PostedTime.IsZero() || in(tx.PostedTime)) {
-			assert.True(t, ids[tx.ID], "transaction %s (%s) within the range is missing", tx.ID, tx.Date())
-		}
-	}
-	_, err = all(e.c.Transactions(context.Background(), e.g, a.ID, sdk.TxQuery{Start: end, End: start.Add(-24 * time.Hour)}))
+	_, err = all(e.c.Transactions(context.Background(), e.g, w.account, sdk.TxQuery{Start: w.end, End: w.start.Add(-24 * time.Hour)}))
 	assert.ErrorIs(t, err, sdk.ErrInvalidArgument, "End before Start")
 }
 
@@ -462,7 +539,7 @@ func (k *kit) testErrors(t T) {
 	t.Run("ConsentExpiredLocally", func(t T) {
 		e := k.newEnv(t, nil, nil)
 		g := *e.g
-		g.ExpiresAt = time.Now().Add(-time.Minute)
+		g.ExpiresAt = g.CreatedAt.Add(-time.Minute) // past on the client's clock
 		before := e.exchanges.Load()
 		_, err := all(e.c.Accounts(context.Background(), &g))
 		assert.ErrorIs(t, err, sdk.ErrConsentExpired)
@@ -474,36 +551,39 @@ func (k *kit) testTokenRefresh(t T) {
 	if !slices.Contains(k.profile.Clusters, sdk.Transactions) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
-	e := k.newEnv(t, nil, nil)
-	accts := k.withTransactions()
-	require.NotEmpty(t, accts)
-	a := accts[0]
-	n := 0
-	for _, err := range e.c.Transactions(context.Background(), e.g, a.ID, sdk.TxQuery{}) {
+	w := k.window(t)
+	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	var got []sdk.Transaction
+	for tx, err := range e.c.Transactions(context.Background(), e.g, w.account, w.query()) {
 		require.NoError(t, err, "iteration across a token refresh")
-		n++
-		if n == 1 {
+		got = append(got, tx)
+		if len(got) == 1 {
 			skipIfUnimplemented(t, k.h.ExpireAccessTokens(context.Background(), e.g), "expire access tokens")
 		}
 	}
-	assert.Equal(t, len(k.truth.Transactions[a.ID]), n, "complete across the refresh")
+	for _, p := range w.check(got) {
+		t.Errorf("across the refresh: %s", p)
+	}
 }
 
 func (k *kit) testCancellation(t T) {
-	e := k.newEnv(t, nil, nil)
+	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := all(e.c.Accounts(ctx, e.g))
 	assert.ErrorIs(t, err, sdk.ErrCanceled)
-	accts := k.withTransactions()
-	if len(accts) == 0 || len(k.truth.Transactions[accts[0].ID]) <= kitPageSize {
+	if !slices.Contains(k.profile.Clusters, sdk.Transactions) {
+		return
+	}
+	w := k.window(t)
+	if len(w.want) <= smallPage {
 		return
 	}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
 	var last error
 	n := 0
-	for _, err := range e.c.Transactions(ctx2, e.g, accts[0].ID, sdk.TxQuery{}) {
+	for _, err := range e.c.Transactions(ctx2, e.g, w.account, w.query()) {
 		if err != nil {
 			last = err
 			break
@@ -512,39 +592,44 @@ func (k *kit) testCancellation(t T) {
 		cancel2()
 	}
 	assert.ErrorIs(t, last, context.Canceled, "cancellation mid-iteration ends it with the context's error")
-	assert.LessOrEqual(t, n, kitPageSize, "no page fetched after cancellation")
+	assert.LessOrEqual(t, n, smallPage, "no page fetched after cancellation")
 }
 
 func (k *kit) testConcurrent(t T) {
-	e := k.newEnv(t, nil, nil)
+	e := k.newEnv(t, nil, nil) // large pages: this is about shared state, not paging
+	var w *window
+	if slices.Contains(k.profile.Clusters, sdk.Transactions) {
+		ww := k.window(t)
+		w = &ww
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var errs []string
-	for range 8 {
+	var problems []string
+	for range concurrentReader {
 		wg.Go(func() {
+			var local []string
 			got, err := all(e.c.Accounts(context.Background(), e.g))
-			if err == nil && len(got) != len(k.truth.Accounts) {
-				err = fmt.Errorf("got %d accounts, want %d", len(got), len(k.truth.Accounts))
+			switch {
+			case err != nil:
+				local = append(local, "Accounts: "+err.Error())
+			case len(got) != len(k.truth.Accounts):
+				local = append(local, fmt.Sprintf("got %d accounts, want %d", len(got), len(k.truth.Accounts)))
 			}
-			for _, a := range k.withTransactions() {
-				if err != nil || !slices.Contains(k.clusters(), sdk.Transactions) {
-					break
+			if w != nil {
+				txs, err := all(e.c.Transactions(context.Background(), e.g, w.account, w.query()))
+				if err != nil {
+					local = append(local, "Transactions: "+err.Error())
+				} else {
+					local = append(local, w.check(txs)...)
 				}
-				var txs []sdk.Transaction
-				txs, err = all(e.c.Transactions(context.Background(), e.g, a.ID, sdk.TxQuery{}))
-				if err == nil && len(txs) != len(k.truth.Transactions[a.ID]) {
-					err = fmt.Errorf("account %s: got %d transactions, want %d", a.ID, len(txs), len(k.truth.Transactions[a.ID]))
-				}
 			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err.Error())
-				mu.Unlock()
-			}
+			mu.Lock()
+			problems = append(problems, local...)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	assert.Empty(t, errs, "concurrent iterations: %s", strings.Join(errs, "; "))
+	assert.Empty(t, problems, "concurrent reads: %s", strings.Join(problems, "; "))
 }
 
 func (k *kit) testRevoke(t T) {
