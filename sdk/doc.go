@@ -84,7 +84,9 @@
 // the [TokenStore] before use, and the others use it. The store is re-read
 // before each refresh so processes sharing a store follow each other's
 // rotations. Iterators returned by the list methods are not themselves
-// safe for concurrent iteration; create one per goroutine.
+// safe for concurrent iteration; create one per goroutine. A *Grant may be
+// read by many goroutines, but Revoke and RevokeAccounts update it: do not
+// run them concurrently with other calls on the same *Grant.
 //
 // # Observability
 //
