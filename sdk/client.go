@@ -69,7 +69,9 @@ type Config struct {
 	// Observer, if set, is called after every HTTP exchange (data and OAuth)
 	// with facts safe to record as metrics.
 	Observer func(Exchange)
-	// Now is the clock used for consent expiry checks; nil means time.Now.
+	// Now is the clock used for consent expiry checks and ID token
+	// validation; nil means time.Now. Tests against a bank on simulated
+	// time (mockbank) set it to the bank's clock.
 	Now func() time.Time
 }
 
