@@ -500,7 +500,7 @@ func (k *kit) testErrors(t T) {
 		_, err := e.c.Account(context.Background(), &g, "no-such-account-0000")
 		assert.ErrorIs(t, err, sdk.ErrNotFound)
 	})
-	for _, code := range []sdk.Code{sdk.NotFound, sdk.InvalidArgument, sdk.Unavailable, sdk.Internal, sdk.AccountClosed, sdk.AccountLocked} {
+	for _, code := range []sdk.Code{sdk.NotFound, sdk.InvalidArgument, sdk.Unavailable, sdk.Internal, sdk.AccountClosed, sdk.AccountLocked, sdk.ConsentRevoked, sdk.ConsentExpired} {
 		t.Run("Injected"+code.String(), func(t T) {
 			e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 1 })
 			skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: code}), "inject "+code.String())

@@ -85,12 +85,14 @@ func (h *fakeHarness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance
 		sdk.AccountClosed:   {http.StatusConflict, 705},
 		sdk.AccountLocked:   {http.StatusConflict, 706},
 		sdk.RateLimited:     {http.StatusTooManyRequests, 1207},
+		sdk.ConsentRevoked:  {http.StatusForbidden, 1107},
+		sdk.ConsentExpired:  {http.StatusForbidden, 1106},
 	}[f.Code][0], 0
 	if status == 0 {
 		return sdk.NewError(sdk.Unimplemented, "no such fault")
 	}
 	code = map[sdk.Code]int{sdk.NotFound: 701, sdk.InvalidArgument: 703, sdk.Unavailable: 503, sdk.Internal: 500,
-		sdk.AccountClosed: 705, sdk.AccountLocked: 706, sdk.RateLimited: 1207}[f.Code]
+		sdk.AccountClosed: 705, sdk.AccountLocked: 706, sdk.RateLimited: 1207, sdk.ConsentRevoked: 1107, sdk.ConsentExpired: 1106}[f.Code]
 	h.bank.Fail(fakebank.Fault{Status: status, Code: code, Count: f.Count, RetryAfter: int(f.RetryAfter / time.Second)})
 	return nil
 }
