@@ -9,8 +9,11 @@
 // or expire the consent, inject faults):
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Run(t, newMockbankHarness(t))
+//		conformance.Run(t, mockbankharness.ForBank(t, "chase"))
 //	}
+//
+// Package sdk/conformance/mockbankharness is the harness for mockbank;
+// [RemoteHarness] and [RemoteFromEnv] run the kit at any sandbox.
 //
 // Control hooks a harness cannot provide (a partner's real sandbox has no
 // fault injection) return an error for which sdk.ErrorCode is
