@@ -141,6 +141,7 @@ type Client struct {
 	oauth    *oauth2.Config
 	pageSize int
 
+	own       *clientTokens // the client's client-credentials token
 	mu        sync.Mutex
 	grants    map[string]*grantTokens // by Grant.TokenKey()
 	lastSweep time.Time
@@ -166,6 +167,7 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 		store:  cfg.TokenStore,
 		grants: map[string]*grantTokens{},
 	}
+	c.own = &clientTokens{c: c}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

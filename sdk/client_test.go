@@ -558,3 +558,23 @@ func TestSharedLimiter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, int(lim.Tokens()), "the shared limiter was used")
 }
+
+func TestSubscribeUsesClientCredentials(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	ctx := context.Background()
+	sub, err := c.Subscribe(ctx, "https://app.example/notifications", "CONSENT_REVOKED", "BALANCE")
+	require.NoError(t, err)
+	assert.NotEmpty(t, sub.ID)
+	assert.Equal(t, []string{"CONSENT_REVOKED", "BALANCE"}, sub.Types)
+	reqs := bank.DataRequests()
+	require.NotEmpty(t, reqs)
+	assert.True(t, strings.HasPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer at-client-"), "a client-credentials token, not a grant's")
+	require.NoError(t, c.Unsubscribe(ctx, sub.ID))
+	assert.ErrorIs(t, c.Unsubscribe(ctx, sub.ID), sdk.ErrNotFound)
+	_, err = c.Subscribe(ctx, "ftp://x")
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+
+	_, c2 := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
+	_, err = c2.Subscribe(ctx, "https://app.example/notifications")
+	assert.ErrorIs(t, err, sdk.ErrUnimplemented)
+}

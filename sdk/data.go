@@ -12,32 +12,37 @@ import (
 
 // call runs one connector call for a grant: consent checks first (no
 // network on failure), then the grant's tokens in the context, then
-// retries for idempotent calls. A bank rejecting the access token
-// (Unauthenticated) before its known expiry gets one forced refresh.
+// retries.
 func call[T any](ctx context.Context, c *Client, op string, g *Grant, cluster Cluster, accountID string, idempotent bool, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if err := c.check(op, g, cluster, accountID); err != nil {
 		return zero, err
 	}
+	return callWith(ctx, c, op, c.tokensFor(g), idempotent, f)
+}
+
+// callWith runs f with ts's tokens and retries. A bank rejecting the access
+// token (Unauthenticated) before its known expiry gets one forced refresh.
+func callWith[T any](ctx context.Context, c *Client, op string, ts tokenSource, idempotent bool, f func(context.Context) (T, error)) (T, error) {
+	var zero T
 	if ctx == nil {
 		return zero, &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
 	}
-	gt := c.tokensFor(g)
-	ctx = withGrantTokens(ctx, gt)
+	ctx = withTokens(ctx, ts)
 	refreshed := false
+	used := ts.current()
 	for {
-		used := gt.current()
 		v, err := retry(ctx, c, op, idempotent, f)
 		if err == nil {
 			return v, nil
 		}
 		if ErrorCode(err) == Unauthenticated && !refreshed {
 			if used == "" {
-				used = gt.current() // the token this call loaded
+				used = ts.current() // the token this call loaded
 			}
 			if used != "" {
 				refreshed = true
-				gt.invalidate(used)
+				ts.invalidate(used)
 				continue
 			}
 		}

@@ -87,21 +87,45 @@ func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...str
 	return nil
 }
 
-// Subscribe asks the bank to send notifications of the given FDX types to
-// callbackURL, where the connector supports it (Unimplemented otherwise).
-// The subscription belongs to the grant's consent.
-func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, types ...string) (*driver.Subscription, error) {
+// Subscribe asks the bank to POST notifications of the given FDX types
+// (CONSENT_REVOKED, BALANCE, ...) to callbackURL, where the connector
+// supports subscriptions (Unimplemented otherwise). Subscriptions belong to
+// the integrator, not to one user, so the call uses the client's own
+// client-credentials token, not a grant. It is retried only after a
+// rate-limit refusal.
+func (c *Client) Subscribe(ctx context.Context, callbackURL string, types ...string) (*driver.Subscription, error) {
 	const op = "sdk.Subscribe"
 	ns, ok := c.conn.(driver.NotificationSubscriber)
 	if !ok {
 		return nil, &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support notification subscriptions"}
 	}
-	if u, err := url.Parse(callbackURL); err != nil || !u.IsAbs() {
-		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "callback URL must be absolute"}
+	if u, err := url.Parse(callbackURL); err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "callback URL must be an absolute http(s) URL"}
 	}
-	return call(ctx, c, op, g, "", "", false, func(ctx context.Context) (*driver.Subscription, error) {
-		return ns.Subscribe(ctx, callbackURL, slices.Clone(types))
+	return callWith(ctx, c, op, c.own, false, func(ctx context.Context) (*driver.Subscription, error) {
+		sub, err := ns.Subscribe(ctx, callbackURL, slices.Clone(types))
+		if err == nil && sub == nil {
+			err = &Error{Code: Internal, Op: op, Msg: "connector returned no subscription and no error"}
+		}
+		return sub, err
 	})
+}
+
+// Unsubscribe deletes a notification subscription (Unimplemented where the
+// connector has no subscriptions). It uses the client's own token.
+func (c *Client) Unsubscribe(ctx context.Context, subscriptionID string) error {
+	const op = "sdk.Unsubscribe"
+	ns, ok := c.conn.(driver.NotificationSubscriber)
+	if !ok {
+		return &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support notification subscriptions"}
+	}
+	if err := validID(op, "subscription id", subscriptionID); err != nil {
+		return err
+	}
+	_, err := callWith(ctx, c, op, c.own, false, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, ns.Unsubscribe(ctx, subscriptionID)
+	})
+	return err
 }
 
 // revokeRefreshToken tells the bank's revocation endpoint to drop the
@@ -127,21 +151,4 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 	if err := c.doAuthJSON(req, "sdk.Revoke.token", http.StatusOK, nil); err != nil {
 		c.log.WarnContext(ctx, "obconnect token revocation failed", "bank", c.bank, "code", ErrorCode(err).String())
 	}
-}
-
-// Unsubscribe deletes a notification subscription, where the connector
-// supports subscriptions (Unimplemented otherwise). Not retried.
-func (c *Client) Unsubscribe(ctx context.Context, g *Grant, subscriptionID string) error {
-	const op = "sdk.Unsubscribe"
-	ns, ok := c.conn.(driver.NotificationSubscriber)
-	if !ok {
-		return &Error{Code: Unimplemented, Op: op, Msg: c.bank + " does not support notification subscriptions"}
-	}
-	if err := validID(op, "subscription id", subscriptionID); err != nil {
-		return err
-	}
-	_, err := call(ctx, c, op, g, "", "", false, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, ns.Unsubscribe(ctx, subscriptionID)
-	})
-	return err
 }

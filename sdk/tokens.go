@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
@@ -69,6 +70,59 @@ func (s *MemoryTokenStore) Delete(_ context.Context, key string) error {
 	defer s.mu.Unlock()
 	delete(s.m, key)
 	return nil
+}
+
+// tokenSource is what bearerTransport takes tokens from: a grant's
+// (grantTokens) or the client's own client-credentials token
+// (clientTokens).
+type tokenSource interface {
+	token(ctx context.Context) (*oauth2.Token, error)
+	// invalidate drops the access token if it is still the rejected one.
+	invalidate(rejected string)
+	// current is the access token in use, "" if none yet.
+	current() string
+}
+
+// clientTokens is the client's own client-credentials token (RFC 6749
+// 4.4), for calls that belong to the integrator rather than to a user's
+// grant, such as notification subscriptions. It is never stored.
+type clientTokens struct {
+	c   *Client
+	mu  sync.Mutex
+	cur *oauth2.Token
+}
+
+func (t *clientTokens) token(ctx context.Context) (*oauth2.Token, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if valid(t.cur, time.Now()) {
+		return t.cur, nil
+	}
+	cc := clientcredentials.Config{ClientID: t.c.oauth.ClientID, ClientSecret: t.c.oauth.ClientSecret,
+		TokenURL: t.c.oauth.Endpoint.TokenURL, AuthStyle: t.c.oauth.Endpoint.AuthStyle}
+	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, t.c.authHTTP))
+	if err != nil {
+		return nil, classifyOAuth(err, "sdk.token.client_credentials")
+	}
+	t.cur = tok
+	return tok, nil
+}
+
+func (t *clientTokens) invalidate(rejected string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur != nil && t.cur.AccessToken == rejected {
+		t.cur = nil
+	}
+}
+
+func (t *clientTokens) current() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur == nil {
+		return ""
+	}
+	return t.cur.AccessToken
 }
 
 // expiryMargin refreshes a little early so a token does not expire in

@@ -22,11 +22,12 @@ import (
 
 const interactionHeader = "x-fapi-interaction-id"
 
-type grantKey struct{}
+type tokensKey struct{}
 
-// withGrantTokens puts the grant's token source into ctx for bearerTransport.
-func withGrantTokens(ctx context.Context, g *grantTokens) context.Context {
-	return context.WithValue(ctx, grantKey{}, g)
+// withTokens puts a token source (a grant's, or the client's own) into ctx
+// for bearerTransport.
+func withTokens(ctx context.Context, ts tokenSource) context.Context {
+	return context.WithValue(ctx, tokensKey{}, ts)
 }
 
 type limitTransport struct {
@@ -61,11 +62,11 @@ func (t *interactionTransport) RoundTrip(req *http.Request) (*http.Response, err
 type bearerTransport struct{ next http.RoundTripper }
 
 func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	g, _ := req.Context().Value(grantKey{}).(*grantTokens)
-	if g == nil {
+	ts, _ := req.Context().Value(tokensKey{}).(tokenSource)
+	if ts == nil {
 		return t.next.RoundTrip(req)
 	}
-	tok, err := g.token(req.Context())
+	tok, err := ts.token(req.Context())
 	if err != nil {
 		closeBody(req)
 		return nil, err

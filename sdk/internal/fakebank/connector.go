@@ -78,6 +78,7 @@ type basic struct{ c *Connector }
 
 var _ driver.Connector = (*basic)(nil)
 var _ driver.AccountRevoker = (*Connector)(nil)
+var _ driver.NotificationSubscriber = (*Connector)(nil)
 
 func (b *basic) Profile() driver.Profile { return b.c.Profile() }
 func (b *basic) ListAccounts(ctx context.Context, p driver.PageRequest) (*model.Page[model.Account], error) {
@@ -296,4 +297,31 @@ func (c *Connector) ErrorCode(err error) obcerr.Code {
 		return obcerr.Unknown
 	}
 	return code
+}
+
+// Subscribe implements driver.NotificationSubscriber.
+func (c *Connector) Subscribe(ctx context.Context, callbackURL string, types []string) (*driver.Subscription, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/notification-subscriptions", nil, map[string]any{"callbackUrl": callbackURL, "notificationTypes": types})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID    string   `json:"subscriptionId"`
+		URL   string   `json:"callbackUrl"`
+		Types []string `json:"notificationTypes"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("fakebank: decoding subscription: %w", err)
+	}
+	return &driver.Subscription{ID: out.ID, CallbackURL: out.URL, Types: out.Types}, nil
+}
+
+// Unsubscribe implements driver.NotificationSubscriber.
+func (c *Connector) Unsubscribe(ctx context.Context, id string) error {
+	resp, err := c.do(ctx, http.MethodDelete, "/notification-subscriptions/"+url.PathEscape(id), nil, nil)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }

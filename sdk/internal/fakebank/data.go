@@ -54,8 +54,18 @@ func (b *Bank) data(w http.ResponseWriter, r *http.Request) {
 		fdxError(w, http.StatusUnauthorized, 602, "invalid token")
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/notification-subscriptions") {
+		// Subscriptions belong to the client: any token of it will do.
+		defer b.mu.Unlock()
+		b.subscriptions(w, r)
+		return
+	}
 	consent := b.consents[consentID]
 	b.mu.Unlock()
+	if consent == nil {
+		fdxError(w, http.StatusForbidden, 602, "a client token cannot read customer data")
+		return
+	}
 	switch consent.Status {
 	case model.ConsentRevoked:
 		fdxError(w, http.StatusForbidden, 1107, "consent revoked")
@@ -173,4 +183,33 @@ func page[T any](w http.ResponseWriter, r *http.Request, all []T) {
 		p.Next = strconv.Itoa(end)
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// subscriptions serves POST /notification-subscriptions and
+// DELETE /notification-subscriptions/{id}; b.mu is held.
+func (b *Bank) subscriptions(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/notification-subscriptions"), "/")
+	switch {
+	case r.Method == http.MethodPost && id == "":
+		var body struct {
+			CallbackURL string   `json:"callbackUrl"`
+			Types       []string `json:"notificationTypes"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.CallbackURL == "" {
+			fdxError(w, http.StatusBadRequest, 401, "invalid subscription")
+			return
+		}
+		sid := "sub-" + strconv.Itoa(len(b.subs)+1)
+		b.subs[sid] = body.CallbackURL
+		writeJSON(w, http.StatusCreated, map[string]any{"subscriptionId": sid, "callbackUrl": body.CallbackURL, "notificationTypes": body.Types})
+	case r.Method == http.MethodDelete && id != "":
+		if _, ok := b.subs[id]; !ok {
+			fdxError(w, http.StatusNotFound, 404, "no such subscription")
+			return
+		}
+		delete(b.subs, id)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		fdxError(w, http.StatusNotFound, 404, "no such endpoint")
+	}
 }

@@ -54,6 +54,7 @@ type Bank struct {
 	lastAuth     http.Header
 	lastRequests []*http.Request
 	badNonce     bool
+	subs         map[string]string // subscription id -> callback
 }
 
 type authRequest struct {
@@ -75,6 +76,7 @@ func New() *Bank {
 		par:        map[string]url.Values{},
 		access:     map[string]string{},
 		refresh:    map[string]string{},
+		subs:       map[string]string{},
 		now:        time.Now,
 		accessTTL:  time.Hour,
 	}
@@ -344,6 +346,11 @@ func (b *Bank) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		consentID = id
+	case "client_credentials":
+		at := "at-client-" + uuid.NewString()
+		b.access[at] = ""
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": int(b.accessTTL.Seconds())})
+		return
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 		return
