@@ -3,11 +3,15 @@ package sdk_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -577,4 +581,34 @@ func TestSubscribeUsesClientCredentials(t *testing.T) {
 	_, c2 := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
 	_, err = c2.Subscribe(ctx, "https://app.example/notifications")
 	assert.ErrorIs(t, err, sdk.ErrUnimplemented)
+}
+
+func TestPrivateKeyTypes(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	require.NoError(t, err)
+	for name, tc := range map[string]struct {
+		key crypto.Signer
+		ok  bool
+	}{"RSA (PS256)": {rsaKey, true}, "Ed25519": {edKey, true}, "P-384": {p384, false}} {
+		t.Run(name, func(t *testing.T) {
+			bank := fakebank.New()
+			defer bank.Close()
+			bankName := fmt.Sprintf("keys%d", nameSeq.Add(1))
+			sdk.Register(bankName, fakebank.Opener(fakebank.Options{Name: bankName, ClientAuth: driver.PrivateKeyJWT}))
+			c, err := sdk.Open(context.Background(), bankName, sdk.Config{ClientID: "k", PrivateKey: tc.key, KeyID: "kid", RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+			if !tc.ok {
+				assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, bankName, c.Bank())
+			assert.Equal(t, driver.PrivateKeyJWT, c.Profile().Auth.ClientAuth)
+			g := link(t, c)
+			assert.NotEmpty(t, g.ConsentID)
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"syscall"
 	"testing"
@@ -46,4 +47,31 @@ func TestDefaultErrorCode(t *testing.T) {
 	for _, c := range cases {
 		assert.Equal(t, c.want, driver.DefaultErrorCode(c.err), "%v", c.err)
 	}
+}
+
+func TestHTTPStatusCode(t *testing.T) {
+	for status, want := range map[int]obcerr.Code{400: obcerr.InvalidArgument, 422: obcerr.InvalidArgument, 401: obcerr.Unauthenticated,
+		403: obcerr.PermissionDenied, 404: obcerr.NotFound, 429: obcerr.RateLimited, 501: obcerr.Unimplemented, 502: obcerr.Unavailable,
+		503: obcerr.Unavailable, 504: obcerr.Unavailable, 500: obcerr.Internal, 418: obcerr.Unknown} {
+		assert.Equal(t, want, driver.HTTPStatusCode(status), "%d", status)
+	}
+	for fdx, want := range map[int]obcerr.Code{601: obcerr.NotFound, 602: obcerr.Unauthenticated, 702: obcerr.InvalidArgument, 1205: obcerr.NotFound} {
+		got, ok := driver.StandardFDXCode(fdx)
+		assert.True(t, ok)
+		assert.Equal(t, want, got, "%d", fdx)
+	}
+	_, ok := driver.StandardFDXCode(12345)
+	assert.False(t, ok)
+	assert.Equal(t, "offset", driver.PaginationOffset.String())
+	assert.Equal(t, "pageKey", driver.PaginationPageKey.String())
+	assert.Equal(t, "private_key_jwt", driver.PrivateKeyJWT.String())
+	assert.Equal(t, "client_secret_basic", driver.ClientSecretBasic.String())
+}
+
+func TestInteractionID(t *testing.T) {
+	assert.Empty(t, driver.InteractionID(nil))
+	echoed := &http.Response{Header: http.Header{"X-Fapi-Interaction-Id": {"from-bank"}}}
+	assert.Equal(t, "from-bank", driver.InteractionID(echoed))
+	sent := &http.Response{Header: http.Header{}, Request: &http.Request{Header: http.Header{"X-Fapi-Interaction-Id": {"sent"}}}}
+	assert.Equal(t, "sent", driver.InteractionID(sent))
 }

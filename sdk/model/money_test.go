@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -217,4 +218,35 @@ func TestPurposeClosed(t *testing.T) {
 func TestParseClusters(t *testing.T) {
 	got := ParseClusters("openid TRANSACTIONS offline_access ACCOUNT_BASIC TRANSACTIONS x")
 	assert.Equal(t, []Cluster{AccountBasic, Transactions}, got)
+}
+
+func TestModelStringsHideSecrets(t *testing.T) {
+	tx := Transaction{ID: "t1", AccountID: "a1", Amount: MustMoney("-1.00", "USD"), Status: Posted,
+		TransactionTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	assert.Equal(t, tx.TransactionTime, tx.Date())
+	tx.PostedTime = tx.TransactionTime.Add(time.Hour)
+	assert.Equal(t, tx.PostedTime, tx.Date())
+	assert.Contains(t, tx.String(), "-1.00 USD")
+	var buf strings.Builder
+	c := Contact{Emails: []string{"ada@example.com"}, Holders: []Holder{{Name: Name{First: "Ada"}}}}
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "tx", tx, "contact", c)
+	assert.NotContains(t, buf.String()+c.String(), "ada@example.com")
+	assert.NotContains(t, buf.String()+c.String(), "Ada")
+	assert.Equal(t, LineOfCredit, CategoryOf(CreditCard))
+	assert.Equal(t, DepositAccount, CategoryOf(Savings))
+	assert.Equal(t, LoanAccount, CategoryOf(Mortgage))
+	assert.Equal(t, AccountCategory(""), CategoryOf("BROKERAGE"))
+	assert.Equal(t, "5411", FormatMCC(5411))
+	assert.Equal(t, "0742", FormatMCC(742))
+	assert.Equal(t, "", FormatMCC(10000))
+	_, err := Purpose{}.MarshalText()
+	assert.Error(t, err)
+	_, err = NewMoney(1, "usd")
+	assert.Error(t, err)
+	m, err := NewMoney(-5, "USD")
+	require.NoError(t, err)
+	assert.Equal(t, -1, m.Sign())
+	_, err = m.Cmp(MustMoney("1", "EUR"))
+	assert.ErrorIs(t, err, ErrCurrencyMismatch)
+	assert.Equal(t, `model.AccountNumber("****6789")`, AccountNumber("123456789").GoString())
 }
