@@ -612,3 +612,20 @@ func TestPrivateKeyTypes(t *testing.T) {
 		})
 	}
 }
+
+func TestForget(t *testing.T) {
+	store := sdk.NewMemoryTokenStore()
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.TokenStore = store })
+	g := link(t, c)
+	ctx := context.Background()
+	bank.RevokeConsent(g.ConsentID)
+	_, err := c.Account(ctx, g, "chk-1")
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	calls := bank.DataCalls.Load()
+	require.NoError(t, c.Forget(ctx, g))
+	_, err = store.Get(ctx, g.TokenKey())
+	assert.ErrorIs(t, err, sdk.ErrNotFound, "tokens deleted")
+	_, err = c.Account(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	assert.Equal(t, calls, bank.DataCalls.Load(), "no call to the bank")
+}

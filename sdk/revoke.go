@@ -152,3 +152,24 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 		c.log.WarnContext(ctx, "obconnect token revocation failed", "bank", c.bank, "code", ErrorCode(err).String())
 	}
 }
+
+// Forget deletes what the SDK stores for the grant (its tokens, in the
+// TokenStore and in memory) and marks it revoked, without calling the
+// bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
+// notification, or ConsentRevoked / ConsentExpired on a call that was not
+// about a single account. The SDK does not do this by itself on such an
+// error, because at banks with account-level revocation the same answer
+// can concern one account only.
+func (c *Client) Forget(ctx context.Context, g *Grant) error {
+	if g == nil || g.Bank != c.bank {
+		return &Error{Code: InvalidArgument, Op: "sdk.Forget", Msg: "grant is nil or for another bank"}
+	}
+	c.forgetTokens(g)
+	if err := c.store.Delete(ctx, g.TokenKey()); err != nil {
+		return &Error{Code: Unavailable, Op: "sdk.Forget", Msg: "token store", Err: err}
+	}
+	if g.RevokedAt.IsZero() {
+		g.RevokedAt = c.now().UTC()
+	}
+	return nil
+}
