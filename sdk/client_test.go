@@ -566,20 +566,29 @@ func TestSharedLimiter(t *testing.T) {
 func TestSubscribeUsesClientCredentials(t *testing.T) {
 	bank, c := setup(t, fakebank.Options{}, nil)
 	ctx := context.Background()
-	sub, err := c.Subscribe(ctx, "https://app.example/notifications", "CONSENT_REVOKED", "BALANCE")
+	sub, err := c.Subscribe(ctx, nil, "https://app.example/notifications", "CONSENT_REVOKED", "BALANCE")
 	require.NoError(t, err)
 	assert.NotEmpty(t, sub.ID)
 	assert.Equal(t, []string{"CONSENT_REVOKED", "BALANCE"}, sub.Types)
 	reqs := bank.DataRequests()
 	require.NotEmpty(t, reqs)
 	assert.True(t, strings.HasPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer at-client-"), "a client-credentials token, not a grant's")
-	require.NoError(t, c.Unsubscribe(ctx, sub.ID))
-	assert.ErrorIs(t, c.Unsubscribe(ctx, sub.ID), sdk.ErrNotFound)
-	_, err = c.Subscribe(ctx, "ftp://x")
+	require.NoError(t, c.Unsubscribe(ctx, nil, sub.ID))
+	assert.ErrorIs(t, c.Unsubscribe(ctx, nil, sub.ID), sdk.ErrNotFound)
+	_, err = c.Subscribe(ctx, nil, "ftp://x")
 	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
 
+	// With a grant: the grant's token, after the consent checks.
+	g := link(t, c)
+	sub2, err := c.Subscribe(ctx, g, "https://app.example/notifications", "CONSENT_REVOKED")
+	require.NoError(t, err)
+	reqs = bank.DataRequests()
+	assert.True(t, strings.HasPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer at-"))
+	assert.False(t, strings.HasPrefix(reqs[len(reqs)-1].Header.Get("Authorization"), "Bearer at-client-"))
+	require.NoError(t, c.Unsubscribe(ctx, g, sub2.ID))
+
 	_, c2 := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
-	_, err = c2.Subscribe(ctx, "https://app.example/notifications")
+	_, err = c2.Subscribe(ctx, nil, "https://app.example/notifications")
 	assert.ErrorIs(t, err, sdk.ErrUnimplemented)
 }
 

@@ -90,10 +90,12 @@ func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...str
 // Subscribe asks the bank to POST notifications of the given FDX types
 // (CONSENT_REVOKED, BALANCE, ...) to callbackURL, where the connector
 // supports subscriptions (Unimplemented otherwise). Subscriptions belong to
-// the integrator, not to one user, so the call uses the client's own
-// client-credentials token, not a grant. It is retried only after a
-// rate-limit refusal.
-func (c *Client) Subscribe(ctx context.Context, callbackURL string, types ...string) (*driver.Subscription, error) {
+// the integrator rather than to one user: with a nil grant the call uses
+// the client's own client-credentials token; with a grant it uses the
+// grant's token (after the usual consent checks), for banks that tie
+// subscriptions to a consent. It is retried only after a rate-limit
+// refusal.
+func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, types ...string) (*driver.Subscription, error) {
 	const op = "sdk.Subscribe"
 	ns, ok := c.conn.(driver.NotificationSubscriber)
 	if !ok {
@@ -102,7 +104,11 @@ func (c *Client) Subscribe(ctx context.Context, callbackURL string, types ...str
 	if u, err := url.Parse(callbackURL); err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "callback URL must be an absolute http(s) URL"}
 	}
-	return callWith(ctx, c, op, c.own, false, func(ctx context.Context) (*driver.Subscription, error) {
+	ts, err := c.subscriptionTokens(op, g)
+	if err != nil {
+		return nil, err
+	}
+	return callWith(ctx, c, op, ts, false, func(ctx context.Context) (*driver.Subscription, error) {
 		sub, err := ns.Subscribe(ctx, callbackURL, slices.Clone(types))
 		if err == nil && sub == nil {
 			err = &Error{Code: Internal, Op: op, Msg: "connector returned no subscription and no error"}
@@ -112,8 +118,8 @@ func (c *Client) Subscribe(ctx context.Context, callbackURL string, types ...str
 }
 
 // Unsubscribe deletes a notification subscription (Unimplemented where the
-// connector has no subscriptions). It uses the client's own token.
-func (c *Client) Unsubscribe(ctx context.Context, subscriptionID string) error {
+// connector has no subscriptions). The grant is optional, as in Subscribe.
+func (c *Client) Unsubscribe(ctx context.Context, g *Grant, subscriptionID string) error {
 	const op = "sdk.Unsubscribe"
 	ns, ok := c.conn.(driver.NotificationSubscriber)
 	if !ok {
@@ -122,10 +128,26 @@ func (c *Client) Unsubscribe(ctx context.Context, subscriptionID string) error {
 	if err := validID(op, "subscription id", subscriptionID); err != nil {
 		return err
 	}
-	_, err := callWith(ctx, c, op, c.own, false, func(ctx context.Context) (struct{}, error) {
+	ts, err := c.subscriptionTokens(op, g)
+	if err != nil {
+		return err
+	}
+	_, err = callWith(ctx, c, op, ts, false, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, ns.Unsubscribe(ctx, subscriptionID)
 	})
 	return err
+}
+
+// subscriptionTokens picks the client's own token, or the grant's after
+// checking it.
+func (c *Client) subscriptionTokens(op string, g *Grant) (tokenSource, error) {
+	if g == nil {
+		return c.own, nil
+	}
+	if err := c.check(op, g, "", ""); err != nil {
+		return nil, err
+	}
+	return c.tokensFor(g), nil
 }
 
 // revokeRefreshToken tells the bank's revocation endpoint to drop the

@@ -655,16 +655,20 @@ func (k *kit) testOptional(t T) {
 	_, canSubscribe := probe.Connector().(driver.NotificationSubscriber)
 	t.Run("NotificationSubscriber", func(t T) {
 		e := k.newEnv(t, nil, nil)
-		sub, err := e.c.Subscribe(context.Background(), "https://kit.example/notifications", "CONSENT_REVOKED")
+		sub, err := e.c.Subscribe(context.Background(), nil, "https://kit.example/notifications", "CONSENT_REVOKED")
 		if !canSubscribe {
 			assert.ErrorIs(t, err, sdk.ErrUnimplemented)
 			return
 		}
 		require.NoError(t, err)
 		assert.NotEmpty(t, sub.ID, "subscription id")
-		_, err = e.c.Subscribe(context.Background(), "not a url")
+		_, err = e.c.Subscribe(context.Background(), nil, "not a url")
 		assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
-		assert.NoError(t, e.c.Unsubscribe(context.Background(), sub.ID), "Unsubscribe")
+		assert.NoError(t, e.c.Unsubscribe(context.Background(), nil, sub.ID), "Unsubscribe")
+		sub2, err := e.c.Subscribe(context.Background(), e.g, "https://kit.example/notifications", "CONSENT_REVOKED")
+		if assert.NoError(t, err, "Subscribe with a grant's token") {
+			assert.NoError(t, e.c.Unsubscribe(context.Background(), e.g, sub2.ID))
+		}
 	})
 	t.Run("AccountRevoker", func(t T) {
 		e := k.newEnv(t, nil, nil)
