@@ -230,6 +230,13 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := route.Operation.OperationID
 
 	info, err := a.auth.Authenticate(r.Context(), r)
+	if errors.Is(err, authz.ErrConsentRevoked) {
+		// The token is dead because its consent is: say so in the bank's
+		// own words (its revoked-consent quirk), so the app stops and
+		// deletes instead of refreshing into invalid_grant.
+		a.fail(w, r, a.revokedErr())
+		return
+	}
 	if err != nil {
 		debug := "invalid access token"
 		switch {

@@ -173,3 +173,35 @@ func TestLookbackAndStatementFilters(t *testing.T) {
 	assert.Contains(t, body, `"statementDate":"2026-04-30"`)
 	assert.Contains(t, body, `"totalElements":1`)
 }
+
+// A consent revoked at the bank kills its tokens; the next data call must
+// still say why, in the bank's own words, so the app deletes rather than
+// refreshing into invalid_grant.
+func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
+	for _, c := range []struct {
+		bank, code string
+		status     int
+	}{
+		{"chase", `"code":"1107"`, http.StatusForbidden},
+		{"wellsfargo", `"code":602`, http.StatusUnauthorized},
+		{"citi", `"code":1107`, http.StatusForbidden},
+		{"usbank", `"code":1107`, http.StatusForbidden},
+	} {
+		t.Run(c.bank, func(t *testing.T) {
+			e := newEnv(t, Options{Seed: 5})
+			g := e.link(c.bank, "user_good", "", []string{"ACCOUNT_BASIC", "TRANSACTIONS"}, nil)
+			ok := e.call("GET", c.bank, "/accounts", g.token, nil)
+			require.Equal(t, http.StatusOK, ok.status)
+
+			_, err := e.srv.Store().RevokeConsent(t.Context(), c.bank, g.consentID, nil, "revoked at the bank")
+			require.NoError(t, err)
+			_, err = e.srv.Provider(c.bank).RevokeConsent(t.Context(), g.consentID)
+			require.NoError(t, err)
+
+			r := e.call("GET", c.bank, "/accounts", g.token, nil)
+			assert.Equal(t, c.status, r.status, string(r.body))
+			assert.Contains(t, string(r.body), c.code)
+			validate(t, c.bank, r)
+		})
+	}
+}

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -16,6 +17,12 @@ var (
 	// ErrTokenRevoked reports an access token whose grant was revoked
 	// (token revocation, refresh-token reuse or consent revocation).
 	ErrTokenRevoked = errors.New("authz: access token revoked")
+	// ErrConsentRevoked reports an access token that died because its
+	// consent was revoked (at the bank or by the app). It wraps
+	// ErrTokenRevoked; the data API answers it with the bank's
+	// revoked-consent error so the app learns why, rather than a bare
+	// invalid-token answer that would only make it refresh and fail.
+	ErrConsentRevoked = fmt.Errorf("%w: consent revoked", ErrTokenRevoked)
 	// ErrMissingToken reports a request without a Bearer token.
 	ErrMissingToken = errors.New("authz: missing bearer token")
 

@@ -151,6 +151,7 @@ func TestRevocationIntrospectionAndConsentState(t *testing.T) {
 		require.Equal(t, http.StatusOK, st)
 		_, err := env.p.AuthenticateToken(ctx, tok.AccessToken)
 		assert.ErrorIs(t, err, ErrTokenRevoked)
+		assert.NotErrorIs(t, err, ErrConsentRevoked, "the consent is untouched")
 		_, out := env.postForm("/introspect", url.Values{"token": {tok.AccessToken}}, id, secret)
 		assert.Equal(t, false, out["active"])
 		// The grant lives on.
@@ -188,6 +189,7 @@ func TestRevocationIntrospectionAndConsentState(t *testing.T) {
 		assert.Equal(t, "invalid_grant", oauthErrorCode(t, err))
 		_, err = env.p.AuthenticateToken(ctx, tok.AccessToken)
 		assert.ErrorIs(t, err, ErrTokenRevoked, "a refused refresh revokes the family")
+		assert.ErrorIs(t, err, ErrConsentRevoked, "and says it died with its consent")
 	})
 	t.Run("RevokeConsent hook", func(t *testing.T) {
 		tok := env.linked(conf)
@@ -196,6 +198,14 @@ func TestRevocationIntrospectionAndConsentState(t *testing.T) {
 		assert.Equal(t, 1, n)
 		_, err = env.p.AuthenticateToken(ctx, tok.AccessToken)
 		assert.ErrorIs(t, err, ErrTokenRevoked)
+		assert.ErrorIs(t, err, ErrConsentRevoked, "the data API answers the bank's revoked-consent error")
+
+		// It survives a restart with exported state.
+		st, err := env.p.ExportState(ctx)
+		require.NoError(t, err)
+		require.NoError(t, env.p.ImportState(ctx, st))
+		_, err = env.p.AuthenticateToken(ctx, tok.AccessToken)
+		assert.ErrorIs(t, err, ErrConsentRevoked)
 	})
 	t.Run("access token expiry", func(t *testing.T) {
 		tok := env.linked(conf)

@@ -56,6 +56,7 @@ type GrantState struct {
 	CreatedAt        time.Time `json:"created_at"`
 	ExpiresAt        time.Time `json:"expires_at"`
 	Revoked          bool      `json:"revoked,omitempty"`
+	ConsentRevoked   bool      `json:"consent_revoked,omitempty"`
 }
 
 // RefreshTokenState is one refresh token, by hash. Used tokens are kept until
@@ -92,7 +93,7 @@ func (p *Provider) ExportState(ctx context.Context) (*State, error) {
 			ID: g.id, Kind: g.kind, ClientID: g.clientID, UserID: g.userID, UserName: g.userName,
 			ConsentID: g.consentID, Scopes: g.scopes, Clusters: g.clusters, AccountIDs: g.accounts(),
 			ConsentExpiresAt: g.consentExpiresAt, AuthTime: g.authTime, CreatedAt: g.createdAt, ExpiresAt: g.expiresAt,
-			Revoked: g.revoked.Load(),
+			Revoked: g.revoked.Load(), ConsentRevoked: g.consentRevoked.Load(),
 		})
 	}
 	for h, e := range p.refresh {
@@ -167,6 +168,7 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 			consentID: gs.ConsentID, scopes: gs.Scopes, clusters: gs.Clusters,
 			consentExpiresAt: gs.ConsentExpiresAt, authTime: gs.AuthTime, createdAt: gs.CreatedAt, expiresAt: gs.ExpiresAt}
 		g.setAccounts(gs.AccountIDs)
+		g.consentRevoked.Store(gs.ConsentRevoked)
 		g.revoked.Store(gs.Revoked)
 		grants[g.id] = g
 	}

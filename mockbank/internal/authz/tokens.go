@@ -42,6 +42,9 @@ type grant struct {
 	// p.mu); the sweep forgets the grant after that.
 	expiresAt time.Time
 	revoked   atomic.Bool
+	// consentRevoked says the grant died with its consent (set before
+	// revoked, so a reader that sees revoked also sees why).
+	consentRevoked atomic.Bool
 }
 
 func (g *grant) accounts() []string {
@@ -318,6 +321,9 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 		}
 		if !st.Active || len(narrowed) == 0 {
 			p.mu.Lock()
+			if st.Status == "REVOKED" || len(narrowed) == 0 {
+				g.consentRevoked.Store(true)
+			}
 			p.revokeGrantLocked(g, "consent "+strings.ToLower(st.Status))
 			p.mu.Unlock()
 			return nil, oauthErr(codeInvalidGrant, "the consent is no longer active")
@@ -493,6 +499,7 @@ func (p *Provider) RevokeConsent(ctx context.Context, consentID string) (int, er
 	n := 0
 	for _, g := range p.grants {
 		if g.consentID == consentID && !g.revoked.Load() {
+			g.consentRevoked.Store(true)
 			p.revokeGrantLocked(g, "consent revoked")
 			n++
 		}
@@ -502,7 +509,7 @@ func (p *Provider) RevokeConsent(ctx context.Context, consentID string) (int, er
 
 // Authenticate reads the Bearer token of a data API request and returns what
 // it grants. Errors: ErrMissingToken, ErrInvalidToken, ErrTokenExpired,
-// ErrTokenRevoked. It does not consult the consent store: the data API checks
+// ErrTokenRevoked (ErrConsentRevoked when the consent was revoked). It does not consult the consent store: the data API checks
 // the consent's current state itself.
 func (p *Provider) Authenticate(ctx context.Context, r *http.Request) (*AccessInfo, error) {
 	h := r.Header.Get("Authorization")
@@ -539,6 +546,9 @@ func (p *Provider) lookupAccess(token string) (*accessEntry, error) {
 		if e, err = p.verifyAccessJWT(token); err != nil {
 			return nil, err
 		}
+	}
+	if e.grant.revoked.Load() && e.grant.consentRevoked.Load() {
+		return nil, ErrConsentRevoked
 	}
 	if e.revoked.Load() || e.grant.revoked.Load() {
 		return nil, ErrTokenRevoked
