@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // yamlToJSON converts a scenario file to JSON for the admin API, keeping

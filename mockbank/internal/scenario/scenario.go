@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/adminapi"
