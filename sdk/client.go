@@ -69,6 +69,18 @@ type Config struct {
 	// Observer, if set, is called after every HTTP exchange (data and OAuth)
 	// with facts safe to record as metrics.
 	Observer func(Exchange)
+	// OnGrantChange, if set, is called when a token refresh narrows a
+	// grant: the bank's token response lists fewer clusters or accounts
+	// than the grant held (a user withdrawing one account at the bank).
+	// The client enforces the narrower grant from then on whatever it is
+	// called with; persist ch.Grant in place of the stored grant so a
+	// restarted process enforces it too, and delete the removed accounts'
+	// data. It is called synchronously on the goroutine whose call
+	// triggered the refresh, outside the client's locks (it may use the
+	// client), and may be called again for the same change, by another
+	// process sharing the TokenStore: make it idempotent. A refresh never
+	// widens a grant.
+	OnGrantChange func(ctx context.Context, ch GrantChange)
 	// Now is the clock used for consent expiry checks and ID token
 	// validation; nil means time.Now. Tests against a bank on simulated
 	// time (mockbank) set it to the bank's clock.

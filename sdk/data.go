@@ -18,6 +18,9 @@ func call[T any](ctx context.Context, c *Client, op string, g *Grant, cluster Cl
 	if err := c.check(op, g, cluster, accountID); err != nil {
 		return zero, err
 	}
+	if ctx != nil {
+		ctx = withNeed(ctx, need{op: op, grant: g, cluster: cluster, accountID: accountID})
+	}
 	return callWith(ctx, c, op, c.tokensFor(g), idempotent, f)
 }
 

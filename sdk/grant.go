@@ -104,6 +104,11 @@ func (c *Client) check(op string, g *Grant, cluster Cluster, accountID string) e
 			return &Error{Code: ScopeNotGranted, Op: op, Msg: "account " + accountID + " is not in the grant"}
 		}
 	}
+	// What the bank withdrew on a refresh binds every copy of the grant,
+	// including ones loaded from storage before the change was persisted.
+	if gt := c.cachedTokens(g); gt != nil {
+		return gt.scopeNow().permits(op, cluster, accountID)
+	}
 	return nil
 }
 

@@ -299,7 +299,7 @@ func (c *Client) CompleteLink(ctx context.Context, pending *PendingLink, callbac
 	cfg.RedirectURL = pending.RedirectURL
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.authHTTP), code, oauth2.VerifierOption(pending.Verifier))
 	if err != nil {
-		return nil, classifyOAuth(err, op)
+		return nil, c.classifyOAuth(err, op, "authorization_code")
 	}
 	g := &Grant{
 		Bank:         c.bank,

@@ -38,7 +38,13 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 		cp.ExpiresAt = time.Time{} // an expired consent can still be revoked
 		check = &cp
 	}
-	_, err := call(ctx, c, op, check, "", "", false, func(ctx context.Context) (struct{}, error) {
+	if err := c.check(op, check, "", ""); err != nil {
+		return err
+	}
+	if ctx != nil {
+		ctx = withNeed(ctx, need{op: op, grant: g})
+	}
+	_, err := callWith(ctx, c, op, c.tokensFor(g), false, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, c.conn.RevokeConsent(ctx, g.ConsentID, driver.ReasonUserAction)
 	})
 	if code := ErrorCode(err); err != nil && code != ConsentRevoked && code != ConsentExpired {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -102,7 +103,7 @@ func (t *clientTokens) token(ctx context.Context) (*oauth2.Token, error) {
 		TokenURL: t.c.oauth.Endpoint.TokenURL, AuthStyle: t.c.oauth.Endpoint.AuthStyle}
 	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, t.c.authHTTP))
 	if err != nil {
-		return nil, classifyOAuth(err, "sdk.token.client_credentials")
+		return nil, t.c.classifyOAuth(err, "sdk.token.client_credentials", "client_credentials")
 	}
 	t.cur = tok
 	return tok, nil
@@ -139,11 +140,38 @@ type grantTokens struct {
 	// lastUsed (unix nanoseconds) lets the client forget idle grants.
 	lastUsed atomic.Int64
 
+	// narrowed is set once the bank has withdrawn part of the grant, so
+	// the idle sweep keeps this entry: it is what enforces the narrowing
+	// for stale copies of the grant.
+	narrowed atomic.Bool
+
 	mu  sync.Mutex
 	cur *oauth2.Token
 	// rejected is an access token the bank refused; never reuse it from
 	// the store, even though its expiry says it is still valid.
 	rejected string
+	// scope is what the bank's token responses said the grant covers.
+	scope bankScope
+}
+
+// scopeNow returns a snapshot of what the bank has said the grant covers.
+func (g *grantTokens) scopeNow() bankScope {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.scope
+}
+
+// learn narrows the grant by a token the bank issued (or another process
+// stored) and reports what that took away from n's grant. Called with
+// g.mu held.
+func (g *grantTokens) learn(tok *oauth2.Token, n need) *GrantChange {
+	before := g.scope
+	g.scope = before.merge(scopeOfToken(tok))
+	ch := change(n.grant, before, g.scope)
+	if ch != nil {
+		g.narrowed.Store(true)
+	}
+	return ch
 }
 
 // Idle grants are dropped from the client's cache so that a service
@@ -164,7 +192,7 @@ func (c *Client) tokensFor(g *Grant) *grantTokens {
 		if len(c.grants) >= grantCacheSweepAbove && now.Sub(c.lastSweep) > time.Minute {
 			c.lastSweep = now
 			for key, v := range c.grants {
-				if now.Sub(time.Unix(0, v.lastUsed.Load())) > grantIdleAfter {
+				if !v.narrowed.Load() && now.Sub(time.Unix(0, v.lastUsed.Load())) > grantIdleAfter {
 					delete(c.grants, key)
 				}
 			}
@@ -191,35 +219,47 @@ func valid(t *oauth2.Token, now time.Time) bool {
 
 // token returns a valid access token, refreshing (and persisting the
 // rotated token) when needed. Errors are classified: Unauthenticated when
-// there is no token or the bank refused the refresh.
+// there is no token or the bank refused the refresh, unless the connector
+// recognises the refusal (driver.TokenErrorClassifier). A token response
+// that narrows the grant is learnt before the token is used, and reported
+// to the integrator's OnGrantChange hook after the lock is released.
 func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
+	n, _ := needOf(ctx)
+	tok, ch, err := g.tokenLocked(ctx, n)
+	g.c.notifyGrantChange(ctx, ch)
+	return tok, err
+}
+
+func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *GrantChange, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
 	if valid(g.cur, now) {
-		return g.cur, nil
+		return g.cur, nil, nil
 	}
 	// Another process sharing the store may have refreshed already.
 	stored, err := g.c.store.Get(ctx, g.key)
 	if err != nil {
 		if obcerr.CodeOf(err) == NotFound {
-			return nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
+			return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
 		}
-		return nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
+		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
 	}
 	if valid(stored, now) && stored.AccessToken != g.rejected {
 		g.cur = stored
-		return g.cur, nil
+		// A store that keeps the token response's members (the memory
+		// store does) carries another process's narrowing too.
+		return g.cur, g.learn(stored, n), nil
 	}
 	if stored.RefreshToken == "" {
-		return nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
+		return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
 	}
 	// Refresh with only the refresh token so x/oauth2 does not short-cut on
 	// its own notion of validity.
 	src := g.c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, g.c.authHTTP), &oauth2.Token{RefreshToken: stored.RefreshToken})
 	fresh, err := src.Token()
 	if err != nil {
-		return nil, classifyOAuth(err, "sdk.token.refresh")
+		return nil, nil, g.c.classifyOAuth(err, "sdk.token.refresh", "refresh_token")
 	}
 	if fresh.RefreshToken == "" {
 		fresh.RefreshToken = stored.RefreshToken // no rotation this time
@@ -227,11 +267,11 @@ func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
 	if err := g.c.store.Put(ctx, g.key, fresh); err != nil {
 		// Using a rotated token we could not persist would strand the grant
 		// after a restart: fail loudly instead.
-		return nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
+		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
 	}
 	g.cur = fresh
 	g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
-	return g.cur, nil
+	return g.cur, g.learn(fresh, n), nil
 }
 
 // invalidate drops the cached access token if it is still the one that was
@@ -256,7 +296,14 @@ func (g *grantTokens) current() string {
 
 // classifyOAuth turns an x/oauth2 error into a classified error without
 // carrying the response body (which may echo a token) into the message.
-func classifyOAuth(err error, op string) error {
+//
+// A refusal is Unauthenticated by default: a bare invalid_grant means the
+// grant is unusable for a reason the SDK cannot tell (expired or rotated
+// refresh token, reuse detected), and linking again is the remedy. Only
+// the connector knows how its bank says more than that at the token
+// endpoint (a revoked consent, say), so a driver.TokenErrorClassifier has
+// the last word on refusals; rate limits and 5xx stay the SDK's.
+func (c *Client) classifyOAuth(err error, op, grantType string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := 0
@@ -272,12 +319,30 @@ func classifyOAuth(err error, op string) error {
 		case re.ErrorCode == "invalid_request" || re.ErrorCode == "unsupported_grant_type":
 			code = InvalidArgument
 		}
+		if code != RateLimited && code != Unavailable {
+			if tc, ok := c.conn.(driver.TokenErrorClassifier); ok {
+				if bc := safeTokenErrorCode(tc, driver.TokenError{GrantType: grantType, HTTPStatus: status,
+					Code: re.ErrorCode, Description: re.ErrorDescription}); bc != Unknown && bc != OK {
+					code = bc
+				}
+			}
+		}
 		return &Error{Code: code, Op: op, Msg: "token endpoint answered HTTP " + itoa(status) + " " + re.ErrorCode + describe(re.ErrorDescription)}
 	}
 	if c := obcerr.CodeOf(err); c == Canceled || c == DeadlineExceeded {
 		return &Error{Code: c, Op: op, Err: err}
 	}
 	return &Error{Code: Unavailable, Op: op, Msg: "token endpoint unreachable", Err: err}
+}
+
+// safeTokenErrorCode shields the client from a classifier that panics.
+func safeTokenErrorCode(tc driver.TokenErrorClassifier, e driver.TokenError) (code Code) {
+	defer func() {
+		if r := recover(); r != nil {
+			code = Unknown
+		}
+	}()
+	return tc.TokenErrorCode(e)
 }
 
 func describe(s string) string {

@@ -71,6 +71,16 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	// The token may come from a refresh that narrowed the grant after the
+	// call's consent check passed: check again before the request leaves.
+	if gt, ok := ts.(*grantTokens); ok {
+		if n, ok := needOf(req.Context()); ok {
+			if err := gt.scopeNow().permits(n.op, n.cluster, n.accountID); err != nil {
+				closeBody(req)
+				return nil, err
+			}
+		}
+	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return t.next.RoundTrip(req)

@@ -247,6 +247,37 @@ type AccountRevoker interface {
 	RevokeAccounts(ctx context.Context, consentID string, accountIDs []string, reason RevocationReason) error
 }
 
+// TokenError is a refusal from the bank's token endpoint (RFC 6749 5.2),
+// as the sdk hands it to a TokenErrorClassifier. It carries the parsed
+// members only, never the body, which may echo a token.
+type TokenError struct {
+	// GrantType is the grant the sdk asked for: "refresh_token",
+	// "authorization_code" or "client_credentials".
+	GrantType string
+	// HTTPStatus is the answer's status (400 or 401 in practice).
+	HTTPStatus int
+	// Code and Description are the answer's `error` and
+	// `error_description` members ("invalid_grant", free text).
+	Code, Description string
+}
+
+// TokenErrorClassifier is the optional capability of recognising what a
+// bank means by a refusal at its token endpoint. Without it (or when it
+// returns Unknown) the sdk classifies every refusal by the OAuth error
+// alone: Unauthenticated for invalid_grant and invalid_client (the user
+// must link again), InvalidArgument for invalid_request. Banks that say
+// more, such as "the consent was revoked" in an invalid_grant's
+// description, implement it so the integrator gets ConsentRevoked (delete
+// the data) rather than Unauthenticated (link again).
+//
+// The sdk consults it for 4xx refusals only; 429 and 5xx stay RateLimited
+// and Unavailable.
+type TokenErrorClassifier interface {
+	// TokenErrorCode classifies e, or returns Unknown to leave the sdk's
+	// default. It must be total and must not panic.
+	TokenErrorCode(e TokenError) obcerr.Code
+}
+
 // Subscription is a notification subscription at the bank.
 type Subscription struct {
 	ID          string

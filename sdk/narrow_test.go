@@ -1,0 +1,321 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/internal/fakebank"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+// narrowingBank plays a bank that narrows grants on refresh (as U.S. Bank
+// does after an account-level revocation): it rewrites the fake bank's
+// refresh responses, dropping accounts from account_ids and clusters from
+// scope.
+type narrowingBank struct {
+	next http.RoundTripper
+
+	mu       sync.Mutex
+	accounts []string
+	clusters []sdk.Cluster
+}
+
+func (n *narrowingBank) withdraw(accounts []string, clusters ...sdk.Cluster) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.accounts, n.clusters = accounts, clusters
+}
+
+func (n *narrowingBank) RoundTrip(req *http.Request) (*http.Response, error) {
+	refresh := false
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/token") && req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		refresh = strings.Contains(string(body), "grant_type=refresh_token")
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	resp, err := n.next.RoundTrip(req)
+	if err != nil || !refresh || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		return nil, err
+	}
+	n.mu.Lock()
+	if ids, ok := m["account_ids"].([]any); ok {
+		m["account_ids"] = slices.DeleteFunc(ids, func(v any) bool { s, _ := v.(string); return slices.Contains(n.accounts, s) })
+	}
+	if scope, ok := m["scope"].(string); ok {
+		m["scope"] = strings.Join(slices.DeleteFunc(strings.Fields(scope), func(s string) bool {
+			return slices.Contains(n.clusters, sdk.Cluster(s))
+		}), " ")
+	}
+	n.mu.Unlock()
+	out, _ := json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(out))
+	resp.ContentLength = int64(len(out))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
+	return resp, nil
+}
+
+type changes struct {
+	mu  sync.Mutex
+	got []sdk.GrantChange
+}
+
+func (c *changes) record(_ context.Context, ch sdk.GrantChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, ch)
+}
+
+func (c *changes) all() []sdk.GrantChange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.got)
+}
+
+func setupNarrowing(t *testing.T, o fakebank.Options) (*fakebank.Bank, *sdk.Client, *narrowingBank, *changes) {
+	t.Helper()
+	nb := &narrowingBank{next: http.DefaultTransport}
+	ch := &changes{}
+	bank, c := setup(t, o, func(cfg *sdk.Config) {
+		cfg.HTTPClient = &http.Client{Transport: nb}
+		cfg.OnGrantChange = ch.record
+	})
+	return bank, c, nb, ch
+}
+
+func TestRefreshNarrowsGrant(t *testing.T) {
+	bank, c, nb, changes := setupNarrowing(t, fakebank.Options{})
+	ctx := context.Background()
+	g := link(t, c)
+	require.Equal(t, []string{"chk-1", "cc-1", "loan-1"}, g.AccountIDs)
+	stale, err := json.Marshal(g) // what the integrator stored at link time
+	require.NoError(t, err)
+
+	nb.withdraw([]string{"cc-1"}, sdk.Statements)
+	bank.ExpireAccessTokens()
+	_, err = c.Account(ctx, g, "chk-1") // 401, refresh (narrowed), retry
+	require.NoError(t, err)
+
+	got := changes.all()
+	require.Len(t, got, 1, "one change, reported once")
+	assert.Equal(t, []string{"cc-1"}, got[0].RemovedAccounts)
+	assert.Equal(t, []sdk.Cluster{sdk.Statements}, got[0].RemovedClusters)
+	assert.Equal(t, []string{"chk-1", "loan-1"}, got[0].Grant.AccountIDs)
+	assert.NotContains(t, got[0].Grant.Clusters, sdk.Statements)
+	assert.Equal(t, g.ConsentID, got[0].Grant.ConsentID)
+	assert.Equal(t, g.ExpiresAt, got[0].Grant.ExpiresAt)
+	assert.Equal(t, got[0].Grant, c.CurrentGrant(g))
+	// The integrator's *Grant is never written during a call.
+	assert.Equal(t, []string{"chk-1", "cc-1", "loan-1"}, g.AccountIDs)
+
+	var old sdk.Grant
+	require.NoError(t, json.Unmarshal(stale, &old))
+	before := bank.DataCalls.Load()
+	for _, gr := range []*sdk.Grant{g, &old} {
+		_, err = c.Account(ctx, gr, "cc-1")
+		assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+		_, err = collect(t, c.Statements(ctx, gr, "chk-1", sdk.TxQuery{}))
+		assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+		_, err = collect(t, c.Transactions(ctx, gr, "cc-1", sdk.TxQuery{}))
+		assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	}
+	assert.Equal(t, before, bank.DataCalls.Load(), "refused before the network")
+	_, err = c.Account(ctx, &old, "loan-1")
+	assert.NoError(t, err, "what is left still works")
+
+	// The persisted new grant works in a fresh client too.
+	persisted := got[0].Grant
+	assert.False(t, persisted.HasAccount("cc-1"))
+	assert.False(t, persisted.HasCluster(sdk.Statements))
+}
+
+func TestRefreshNeverWidens(t *testing.T) {
+	bank, c, nb, changes := setupNarrowing(t, fakebank.Options{})
+	ctx := context.Background()
+	g := link(t, c)
+	nb.withdraw([]string{"cc-1"})
+	bank.ExpireAccessTokens()
+	_, err := c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+
+	nb.withdraw(nil) // the bank lists cc-1 again
+	bank.ExpireAccessTokens()
+	_, err = c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	_, err = c.Account(ctx, g, "cc-1")
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	assert.Len(t, changes.all(), 1)
+	assert.NotContains(t, c.CurrentGrant(g).AccountIDs, "cc-1")
+}
+
+// A refresh that happens right before a request (the access token expired
+// by its own clock) and narrows the grant stops that very request.
+func TestNarrowingRecheckedBeforeSend(t *testing.T) {
+	bank, c, nb, changes := setupNarrowing(t, fakebank.Options{})
+	bank.SetAccessTTL(time.Second) // within the refresh margin: every call refreshes first
+	ctx := context.Background()
+	g := link(t, c)
+	nb.withdraw([]string{"cc-1"})
+	before := bank.DataCalls.Load()
+	_, err := c.Account(ctx, g, "cc-1")
+	require.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+	assert.Equal(t, before, bank.DataCalls.Load())
+	assert.Len(t, changes.all(), 1)
+}
+
+// The hook runs outside the client's locks: it may call the client.
+func TestGrantChangeHookMayUseClient(t *testing.T) {
+	nb := &narrowingBank{next: http.DefaultTransport}
+	var c *sdk.Client
+	var inHook error
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+		cfg.HTTPClient = &http.Client{Transport: nb}
+		cfg.OnGrantChange = func(ctx context.Context, ch sdk.GrantChange) {
+			_, inHook = c.Account(ctx, ch.Grant, "chk-1")
+		}
+	})
+	g := link(t, c)
+	nb.withdraw([]string{"loan-1"})
+	bank.ExpireAccessTokens()
+	_, err := c.Account(context.Background(), g, "chk-1")
+	require.NoError(t, err)
+	assert.NoError(t, inHook)
+}
+
+// Many goroutines share one *Grant while a refresh narrows it; run with
+// -race. Every call either succeeds or, for the withdrawn account, fails
+// with ScopeNotGranted; the change is reported once.
+func TestNarrowingConcurrent(t *testing.T) {
+	bank, c, nb, changes := setupNarrowing(t, fakebank.Options{})
+	ctx := context.Background()
+	g := link(t, c)
+	nb.withdraw([]string{"cc-1"})
+	bank.ExpireAccessTokens()
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			acct := []string{"chk-1", "cc-1"}[i%2]
+			for range 5 {
+				_, err := c.Account(ctx, g, acct)
+				if acct == "chk-1" {
+					assert.NoError(t, err)
+				} else if err != nil {
+					assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+				}
+				_ = g.HasAccount(acct) // integrators read the shared grant
+				_ = c.CurrentGrant(g)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, changes.all(), 1)
+	_, err := c.Account(ctx, g, "cc-1")
+	assert.ErrorIs(t, err, sdk.ErrScopeNotGranted)
+}
+
+func TestCurrentGrantWithoutNarrowing(t *testing.T) {
+	_, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	cur := c.CurrentGrant(g)
+	assert.Equal(t, g, cur)
+	cur.AccountIDs[0] = "changed"
+	assert.Equal(t, "chk-1", g.AccountIDs[0], "a copy, not an alias")
+	assert.Nil(t, c.CurrentGrant(nil))
+}
+
+// tokenClassifying adds a driver.TokenErrorClassifier to the fake
+// connector, as fdxconn does for the real banks.
+type tokenClassifying struct {
+	driver.Connector
+	classify func(driver.TokenError) obcerr.Code
+	seen     chan driver.TokenError
+}
+
+func (t *tokenClassifying) TokenErrorCode(e driver.TokenError) obcerr.Code {
+	select {
+	case t.seen <- e:
+	default:
+	}
+	return t.classify(e)
+}
+
+func setupClassifying(t *testing.T, classify func(driver.TokenError) obcerr.Code) (*fakebank.Bank, *sdk.Client, chan driver.TokenError) {
+	t.Helper()
+	bank := fakebank.New()
+	t.Cleanup(bank.Close)
+	name := "fakeclass" + strconv.FormatInt(nameSeq.Add(1), 10)
+	inner := fakebank.Opener(fakebank.Options{Name: name})
+	seen := make(chan driver.TokenError, 8)
+	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		conn, err := inner(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &tokenClassifying{Connector: conn, classify: classify, seen: seen}, nil
+	})
+	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value",
+		RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+	require.NoError(t, err)
+	return bank, c, seen
+}
+
+func TestRefusedRefreshClassifiedByConnector(t *testing.T) {
+	bank, c, seen := setupClassifying(t, func(e driver.TokenError) obcerr.Code {
+		if e.GrantType == "refresh_token" && e.Code == "invalid_grant" {
+			return obcerr.ConsentRevoked
+		}
+		return obcerr.Unknown
+	})
+	g := link(t, c)
+	bank.RevokeConsent(g.ConsentID)
+	bank.ExpireAccessTokens()
+	_, err := c.Account(context.Background(), g, "chk-1")
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	e := <-seen
+	assert.Equal(t, driver.TokenError{GrantType: "refresh_token", HTTPStatus: http.StatusBadRequest, Code: "invalid_grant"}, e)
+}
+
+func TestRefusedRefreshDefaultsToUnauthenticated(t *testing.T) {
+	for name, classify := range map[string]func(driver.TokenError) obcerr.Code{
+		"unknown": func(driver.TokenError) obcerr.Code { return obcerr.Unknown },
+		"panics":  func(driver.TokenError) obcerr.Code { panic("classifier bug") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			bank, c, _ := setupClassifying(t, classify)
+			g := link(t, c)
+			bank.RevokeConsent(g.ConsentID)
+			bank.ExpireAccessTokens()
+			_, err := c.Account(context.Background(), g, "chk-1")
+			assert.ErrorIs(t, err, sdk.ErrUnauthenticated)
+		})
+	}
+	// Without the capability at all.
+	bank, c := setup(t, fakebank.Options{}, nil)
+	g := link(t, c)
+	bank.RevokeConsent(g.ConsentID)
+	bank.ExpireAccessTokens()
+	_, err := c.Account(context.Background(), g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrUnauthenticated)
+}
