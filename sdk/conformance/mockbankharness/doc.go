@@ -14,10 +14,13 @@
 //     sdk's clock) serving the built-in profiles, or the profiles a partner
 //     passes in [Options.Profiles] (for a bank mockbank does not know yet).
 //   - Opens clients with the bank's ready client (secret or private key).
-//   - Links by playing the user at mockbank's consent page over plain HTTP:
-//     GET the authorization URL, post the login form, the one-time code
-//     when asked, approve every account on the consent form, and catch the
-//     redirect to the client's redirect URI.
+//   - Links by playing the user at mockbank's consent page with
+//     mockbank.Approve (the one consent-page driver, shared with e2e/ and
+//     the examples): sign in as [Options.Username], give the one-time code
+//     when asked, approve every account offered, and hand the redirect
+//     back to the client, whose CompleteLink classifies any OAuth error in
+//     it. A sign-in the bank refuses fails the link with Approve's typed
+//     error (mockbank.ErrWrongCredentials, ErrUserLocked, ...).
 //   - Computes the truth by reading everything through the sdk with the
 //     bank's largest page, then cross-checks account and transaction ids
 //     against mockbank's store, so a connector that drops a page fails

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -33,8 +34,10 @@ type Options struct {
 	Profiles []*mockbank.Profile
 	// Seed drives mockbank's generated data.
 	Seed uint64
-	// Username and Password of the test user; user_good by default.
-	Username, Password string
+	// Username, Password and OTP of the test user at the consent page;
+	// user_good by default. An empty Password or OTP is the built-in test
+	// user's (mockbank.Answers).
+	Username, Password, OTP string
 }
 
 // Harness is a conformance.Harness over an in-process mockbank.
@@ -85,7 +88,7 @@ func Start(t testing.TB, opts Options) *Harness {
 func start(t testing.TB, opts Options) (*Harness, error) {
 	ctx := context.Background()
 	if opts.Username == "" {
-		opts.Username, opts.Password = "user_good", mockbank.TestUsers()[0].Password
+		opts.Username = "user_good"
 	}
 	profiles := opts.Profiles
 	if profiles == nil {
@@ -152,18 +155,23 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 			return nil, err
 		}
 	}
-	user := consentUser{username: opts.Username, password: opts.Password, otp: otpOf(opts.Username)}
-	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Config: cfg, Consent: user.consent(ts.Client().Transport, cfg.RedirectURL)}
+	answers := mockbank.Answers{Username: opts.Username, Password: opts.Password, OTP: opts.OTP}
+	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Config: cfg, Consent: consent(ts.Client(), answers)}
 	return h, nil
 }
 
-func otpOf(username string) string {
-	for _, u := range mockbank.TestUsers() {
-		if u.Username == username {
-			return u.OTP
+// consent is a RemoteHarness.Consent that plays the user with
+// mockbank.Approve: every account ticked, approve.
+func consent(hc *http.Client, a mockbank.Answers) func(ctx context.Context, authURL string) (url.Values, error) {
+	return func(ctx context.Context, authURL string) (url.Values, error) {
+		cb, err := mockbank.Approve(ctx, hc, authURL, a)
+		if cb != nil {
+			// The bank redirected back, possibly with an OAuth error:
+			// CompleteLink classifies it, as it would for a real user.
+			return cb.Query(), nil
 		}
+		return nil, err
 	}
-	return ""
 }
 
 func parseKey(p string) (crypto.Signer, error) {

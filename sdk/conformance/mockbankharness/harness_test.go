@@ -10,40 +10,42 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/conformance"
 )
 
-const loginPage = `<!doctype html><html><body>
-<form method="post" action="/chase/authorize" id="login-form"><input type="hidden" name="session" value="s1"><input type="hidden" name="csrf_token" value="c1">
-<input type="hidden" name="action" value="login"><input type="text" name="username"><input type="password" name="password"></form>
-<form method="post" action="/chase/authorize"><input type="hidden" name="session" value="s1"><input type="hidden" name="action" value="cancel"></form>
-</body></html>`
-
-const consentPage = `<!doctype html><html><body>
-<form method="post" action="/chase/authorize" id="consent-form"><input type="hidden" name="session" value="s2"><input type="hidden" name="csrf_token" value="c2">
-<input type="hidden" name="action" value="consent">
-<div><input type="checkbox" name="account" value="acc-1"></div><div><input type="checkbox" name="account" value="acc-2"></div>
-<button type="submit" name="decision" value="approve">Approve</button></form></body></html>`
-
-func TestFill(t *testing.T) {
-	u := consentUser{username: "user_good", password: "pass_good", otp: "123456"}
-	f, err := u.fill([]byte(loginPage))
+func TestLinksThroughTheConsentPage(t *testing.T) {
+	ctx := context.Background()
+	h := Start(t, Options{Bank: "wellsfargo", Username: "user_mfa"})
+	c, err := h.NewClient(ctx, nil)
 	require.NoError(t, err)
-	assert.Equal(t, "/chase/authorize", f.action)
-	assert.Equal(t, "login", f.values.Get("action"))
-	assert.Equal(t, "c1", f.values.Get("csrf_token"))
-	assert.Equal(t, "user_good", f.values.Get("username"))
-
-	f, err = u.fill([]byte(consentPage))
+	g, err := h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
+	require.NoError(t, err, "the one-time code is the test user's")
+	u, err := h.Server().Store().UserByUsername(ctx, "wellsfargo", "user_mfa")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"acc-1", "acc-2"}, f.values["account"])
-	assert.Equal(t, "approve", f.values.Get("decision"))
-	assert.Equal(t, "c2", f.values.Get("csrf_token"))
+	assert.ElementsMatch(t, u.Accounts, g.AccountIDs, "every account offered is ticked")
+}
 
-	_, err = u.fill([]byte("<html><body>Sorry</body></html>"))
-	assert.Error(t, err)
+func TestWrongPasswordFailsTheLinkClearly(t *testing.T) {
+	ctx := context.Background()
+	h := Start(t, Options{Bank: "wellsfargo", Username: "user_good", Password: "not-the-password"})
+	c, err := h.NewClient(ctx, nil)
+	require.NoError(t, err)
+	_, err = h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
+	require.ErrorIs(t, err, mockbank.ErrWrongCredentials)
+	assert.NotContains(t, err.Error(), "not-the-password")
+}
+
+func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
+	ctx := context.Background()
+	h := Start(t, Options{Bank: "wellsfargo"})
+	c, err := h.NewClient(ctx, nil)
+	require.NoError(t, err)
+	h.Consent = consent(h.Config.HTTPClient, mockbank.Answers{Deny: true})
+	_, err = h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
+	assert.Equal(t, sdk.PermissionDenied, sdk.ErrorCode(err), "%v", err)
 }
 
 func TestFaultsFollowTheProfile(t *testing.T) {
