@@ -23,16 +23,23 @@ type GrantChange struct {
 	Grant *Grant
 	// RemovedClusters are clusters the bank no longer grants.
 	RemovedClusters []Cluster
-	// RemovedAccounts are accounts the bank no longer shares. It is empty
-	// when the grant did not list its accounts before (Grant.AccountIDs
-	// was nil) and the bank now does: the new list is then in Grant.
+	// RemovedAccounts are accounts the bank no longer shares.
 	RemovedAccounts []string
 }
 
-// bankScope is what the bank's token responses have said a grant covers,
-// intersected over every response seen, so a refresh can narrow it but
-// never widen it.
+// bankScope is what the bank's token responses have said about a grant:
+// the latest lists, and everything withdrawn so far. Only withdrawals are
+// enforced: an account the bank never listed is the bank's to refuse
+// (NotFound), not a narrowing. A withdrawal is never undone, so a refresh
+// can narrow a grant but never widen it.
 type bankScope struct {
+	last            tokenScope
+	removedClusters []Cluster
+	removedAccounts []string
+}
+
+// tokenScope is what one token response says the grant covers.
+type tokenScope struct {
 	clusters    []Cluster
 	hasClusters bool
 	accounts    []string
@@ -47,8 +54,8 @@ type bankScope struct {
 // likely a bank that words scopes differently than one that withdrew
 // everything (which refuses the refresh instead). Tokens read back from a
 // TokenStore that kept no extra members say nothing either.
-func scopeOfToken(tok *oauth2.Token) bankScope {
-	var s bankScope
+func scopeOfToken(tok *oauth2.Token) tokenScope {
+	var s tokenScope
 	if tok == nil {
 		return s
 	}
@@ -68,81 +75,89 @@ func scopeOfToken(tok *oauth2.Token) bankScope {
 	return s
 }
 
-// merge narrows s by what a newer response said.
-func (s bankScope) merge(next bankScope) bankScope {
+// learn returns s updated by a newer token response. What the previous
+// response listed (or, before any, the grant the call was made with) and
+// the new one does not is withdrawn.
+func (s bankScope) learn(next tokenScope, g *Grant) bankScope {
 	out := s
 	if next.hasClusters {
-		out.clusters, out.hasClusters = intersect(s.clusters, s.hasClusters, next.clusters), true
+		base := s.last.clusters
+		if !s.last.hasClusters && g != nil {
+			base = g.Clusters
+		}
+		out.removedClusters = withdrawn(s.removedClusters, base, next.clusters)
+		out.last.clusters, out.last.hasClusters = next.clusters, true
 	}
 	if next.hasAccounts {
-		out.accounts, out.hasAccounts = intersect(s.accounts, s.hasAccounts, next.accounts), true
+		base := s.last.accounts
+		if !s.last.hasAccounts && g != nil {
+			base = g.AccountIDs
+		}
+		out.removedAccounts = withdrawn(s.removedAccounts, base, next.accounts)
+		out.last.accounts, out.last.hasAccounts = next.accounts, true
 	}
 	return out
 }
 
-// intersect keeps the items of next also in prev (all of next when prev is
-// unknown), in next's order, in a new slice.
-func intersect[T comparable](prev []T, known bool, next []T) []T {
-	out := make([]T, 0, len(next))
-	for _, v := range next {
-		if !known || slices.Contains(prev, v) {
+// withdrawn adds to removed (in a new slice) the items of base missing
+// from next.
+func withdrawn[T comparable](removed, base, next []T) []T {
+	out := slices.Clone(removed)
+	for _, v := range base {
+		if !slices.Contains(next, v) && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// apply returns a copy of g narrowed by s. It reads g but never writes it.
+// apply returns a copy of g without what the bank withdrew. A grant that
+// did not list its accounts gets the bank's latest list. It reads g but
+// never writes it.
 func (s bankScope) apply(g *Grant) *Grant {
 	cp := *g
-	cp.Clusters = slices.Clone(g.Clusters)
+	cp.Clusters = slices.DeleteFunc(slices.Clone(g.Clusters), func(c Cluster) bool { return slices.Contains(s.removedClusters, c) })
 	cp.AccountIDs = slices.Clone(g.AccountIDs)
+	if cp.AccountIDs == nil && s.last.hasAccounts {
+		cp.AccountIDs = slices.Clone(s.last.accounts)
+	}
+	if cp.AccountIDs != nil {
+		cp.AccountIDs = slices.DeleteFunc(cp.AccountIDs, func(id string) bool { return slices.Contains(s.removedAccounts, id) })
+	}
 	cp.RevokedAccounts = slices.Clone(g.RevokedAccounts)
-	if s.hasClusters {
-		cp.Clusters = slices.DeleteFunc(cp.Clusters, func(c Cluster) bool { return !slices.Contains(s.clusters, c) })
-	}
-	if s.hasAccounts {
-		if g.AccountIDs == nil {
-			cp.AccountIDs = slices.Clone(s.accounts)
-		} else {
-			cp.AccountIDs = slices.DeleteFunc(cp.AccountIDs, func(id string) bool { return !slices.Contains(s.accounts, id) })
-		}
-	}
 	return &cp
 }
 
 // permits is the consent check's second half: what the bank withdrew since
 // the grant was issued. The first half (Client.check) looks at the *Grant.
 func (s bankScope) permits(op string, cluster Cluster, accountID string) error {
-	if cluster != "" && s.hasClusters && !slices.Contains(s.clusters, cluster) {
+	if cluster != "" && slices.Contains(s.removedClusters, cluster) {
 		return &Error{Code: ScopeNotGranted, Op: op, Msg: "the bank withdrew " + string(cluster) + " from this grant"}
 	}
-	if accountID != "" && s.hasAccounts && !slices.Contains(s.accounts, accountID) {
+	if accountID != "" && slices.Contains(s.removedAccounts, accountID) {
 		return &Error{Code: ScopeNotGranted, Op: op, Msg: "the bank withdrew account " + accountID + " from this grant"}
 	}
 	return nil
 }
 
-// change compares g as narrowed by before and by after; nil when the bank
-// took nothing more away.
+// change reports what after withdrew from g beyond before; nil when
+// nothing more.
 func change(g *Grant, before, after bankScope) *GrantChange {
 	if g == nil {
 		return nil
 	}
-	was, now := before.apply(g), after.apply(g)
-	ch := &GrantChange{Grant: now}
-	for _, c := range was.Clusters {
-		if !slices.Contains(now.Clusters, c) {
+	ch := &GrantChange{Grant: after.apply(g)}
+	for _, c := range after.removedClusters {
+		if !slices.Contains(before.removedClusters, c) && g.HasCluster(c) {
 			ch.RemovedClusters = append(ch.RemovedClusters, c)
 		}
 	}
-	for _, id := range was.AccountIDs {
-		if !slices.Contains(now.AccountIDs, id) {
+	for _, id := range after.removedAccounts {
+		if !slices.Contains(before.removedAccounts, id) && (g.AccountIDs == nil || slices.Contains(g.AccountIDs, id)) {
 			ch.RemovedAccounts = append(ch.RemovedAccounts, id)
 		}
 	}
-	newlyListed := was.AccountIDs == nil && now.AccountIDs != nil
-	if len(ch.RemovedClusters) == 0 && len(ch.RemovedAccounts) == 0 && !newlyListed {
+	if len(ch.RemovedClusters) == 0 && len(ch.RemovedAccounts) == 0 {
 		return nil
 	}
 	return ch

@@ -166,7 +166,7 @@ func (g *grantTokens) scopeNow() bankScope {
 // g.mu held.
 func (g *grantTokens) learn(tok *oauth2.Token, n need) *GrantChange {
 	before := g.scope
-	g.scope = before.merge(scopeOfToken(tok))
+	g.scope = before.learn(scopeOfToken(tok), n.grant)
 	ch := change(n.grant, before, g.scope)
 	if ch != nil {
 		g.narrowed.Store(true)

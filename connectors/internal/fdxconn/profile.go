@@ -47,6 +47,10 @@ type ProfileFile struct {
 	// AccountRevocation records whether the bank revokes single accounts of
 	// a consent; the connector must then implement driver.AccountRevoker.
 	AccountRevocation bool `json:"accountRevocation"`
+	// TokenErrors classify the bank's refusals at its token endpoint
+	// (driver.TokenErrorClassifier), first match wins. Absent means
+	// DefaultTokenRules; an empty list means none.
+	TokenErrors *[]TokenRule `json:"tokenErrors,omitempty"`
 	// Assumptions are free text for people: what the profile guesses.
 	Assumptions []string `json:"assumptions"`
 }
@@ -117,6 +121,13 @@ func (p *ProfileFile) validate() error {
 	}
 	if len(p.Clusters) == 0 {
 		bad = append(bad, "clusters must list at least one cluster")
+	}
+	if p.TokenErrors != nil {
+		for _, r := range *p.TokenErrors {
+			if err := r.validate(); err != nil {
+				bad = append(bad, err.Error())
+			}
+		}
 	}
 	if p.Auth.Authorization == "" || p.Auth.Token == "" {
 		bad = append(bad, "auth.authorization and auth.token are required")

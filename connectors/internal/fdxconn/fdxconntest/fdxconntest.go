@@ -138,6 +138,7 @@ func Run(t *testing.T, b Bank) {
 	t.Run("Statements", func(t *testing.T) { testStatements(t, b) })
 	t.Run("Revoke", func(t *testing.T) { testRevoke(t, b) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, b) })
+	t.Run("TokenErrors", func(t *testing.T) { testTokenErrors(t, b) })
 }
 
 func testProfile(t *testing.T, b Bank) {

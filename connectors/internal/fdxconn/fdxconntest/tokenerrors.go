@@ -1,0 +1,85 @@
+package fdxconntest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
+)
+
+var registered atomic.Int64
+
+// testTokenErrors checks, through an sdk.Client over httpmock, how a
+// refused refresh reaches the integrator: the bank's revoked-consent answer
+// at the token endpoint is ConsentRevoked, any other invalid_grant stays
+// Unauthenticated, and no data request is sent either way.
+func testTokenErrors(t *testing.T, b Bank) {
+	h := Open(t, b)
+	_, ok := h.Conn.(driver.TokenErrorClassifier)
+	require.True(t, ok, "every fdxconn bank classifies token-endpoint refusals")
+
+	name := fmt.Sprintf("fdxconntest-%s-%d", h.File.Name, registered.Add(1))
+	sdk.Register(name, b.Open)
+	mt := httpmock.NewMockTransport()
+	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", KeyID: "kid-1", BaseURL: Base,
+		HTTPClient: &http.Client{Transport: mt}, Retry: sdk.RetryPolicy{MaxAttempts: 1}}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	cfg.PrivateKey = key
+	store := sdk.NewMemoryTokenStore()
+	cfg.TokenStore = store
+	c, err := sdk.Open(context.Background(), name, cfg)
+	require.NoError(t, err)
+	g := &sdk.Grant{Bank: name, ConsentID: "cns-1", Clusters: c.Profile().Clusters, ID: "g-1",
+		ExpiresAt: time.Now().Add(24 * time.Hour)}
+
+	for _, tc := range []struct {
+		name, body string
+		want       obcerr.Code
+	}{
+		{"consent ended", `{"error":"invalid_grant","error_description":"the consent is no longer active"}`, obcerr.ConsentRevoked},
+		{"token reuse", `{"error":"invalid_grant","error_description":"refresh token was already used; every token of this grant is now revoked"}`, obcerr.Unauthenticated},
+		{"bare invalid_grant", `{"error":"invalid_grant"}`, obcerr.Unauthenticated},
+		{"bad client", `{"error":"invalid_client","error_description":"the consent is no longer active"}`, obcerr.Unauthenticated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, store.Put(context.Background(), g.TokenKey(),
+				&oauth2.Token{AccessToken: "expired", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Hour)}))
+			var data atomic.Int64
+			mt.Reset()
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				if r.URL.String() == c.Profile().Auth.TokenURL {
+					status := http.StatusBadRequest
+					if strings.Contains(tc.body, "invalid_client") {
+						status = http.StatusUnauthorized
+					}
+					resp := httpmock.NewStringResponse(status, tc.body)
+					resp.Header.Set("Content-Type", "application/json")
+					return resp, nil
+				}
+				data.Add(1)
+				return httpmock.NewStringResponse(http.StatusInternalServerError, ""), nil
+			})
+			_, err := c.Account(context.Background(), g, "acct-1")
+			require.Error(t, err)
+			assert.Equal(t, tc.want, sdk.ErrorCode(err), err.Error())
+			assert.Zero(t, data.Load(), "no data request after a refused refresh")
+			assert.NotContains(t, err.Error(), "rt-1")
+		})
+	}
+}
