@@ -2,7 +2,9 @@
 // (issue 7): an in-process mockbank with its control side, the four
 // connectors, a real HTTP webhook receiver verifying notifications with
 // sdk/webhook, incremental sync with sdk/txsync checked against mockbank's
-// ground truth, and the consent lifecycle with sdk/lifecycle. It has no
+// ground truth, and the consent lifecycle with sdk/lifecycle. Every link
+// goes through the bank's real consent page, driven by mockbank.Approve
+// (no harness is started just to borrow a form player). It has no
 // non-test code; run it with
 //
 //	go test ./e2e/

@@ -25,8 +25,6 @@ import (
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/conformance"
-	"github.com/obconnect/obconnect/sdk/conformance/mockbankharness"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/lifecycle"
 	"github.com/obconnect/obconnect/sdk/txsync"
@@ -62,7 +60,6 @@ type world struct {
 	store  *txsync.BoltStore
 	path   string
 	banks  []*bank
-	link   *conformance.RemoteHarness // its Consent plays the user at mockbank's pages
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -234,26 +231,6 @@ func setup(t *testing.T) *world {
 	require.NoError(t, err)
 	w.admin = admin{t: t, c: ac}
 
-	// Reuse the conformance harness's consent-page player (it drives
-	// mockbank's login and consent forms over plain HTTP) rather than
-	// writing a second one: a throwaway harness for one bank, as the live
-	// user, lends its Consent callback; the ready clients of every bank
-	// share the default redirect URI it waits for.
-	var liveProfile []*mockbank.Profile
-	for _, p := range mockbank.Profiles() {
-		if p.Name == "chase" {
-			liveProfile = append(liveProfile, p)
-		}
-	}
-	pw := ""
-	for _, u := range mockbank.TestUsers() {
-		if u.Username == liveUser {
-			pw = u.Password
-		}
-	}
-	lender := mockbankharness.Start(t, mockbankharness.Options{Bank: "chase", Profiles: liveProfile, Username: liveUser, Password: pw})
-	w.link = lender.RemoteHarness
-
 	// The integrator's webhook receiver: one verified route per bank.
 	mux := http.NewServeMux()
 	w.hooks = httptest.NewServer(mux)
@@ -347,8 +324,14 @@ func (w *world) linkOnly(b *bank, d time.Duration) *sdk.Grant {
 			clusters = append(clusters, c)
 		}
 	}
-	h := &conformance.RemoteHarness{Bank: b.name, Consent: w.link.Consent}
-	g, err := h.Link(t.Context(), b.client, sdk.LinkRequest{Clusters: clusters, Purpose: sdk.PurposePersonalFinancialManagement, Duration: d, UserRef: "e2e"})
+	ctx := t.Context()
+	pending, err := b.client.StartLink(ctx, sdk.LinkRequest{Clusters: clusters, Purpose: sdk.PurposePersonalFinancialManagement, Duration: d, UserRef: "e2e"})
+	require.NoError(t, err, b.name)
+	// The live user signs in at the bank's real consent page and approves
+	// every account offered.
+	callback, err := mockbank.Approve(ctx, w.ts.Client(), pending.AuthURL, mockbank.Answers{Username: liveUser})
+	require.NoError(t, err, b.name)
+	g, err := b.client.CompleteLink(ctx, pending, callback.Query())
 	require.NoError(t, err, b.name)
 	return g
 }
