@@ -62,6 +62,26 @@
 // same rules again; the local check exists so that a bug in the
 // integrator's code cannot even ask for data it was not given.
 //
+// The bank can narrow a grant later: at a token refresh its response may
+// list fewer clusters (scope) or accounts (account_ids) than the grant
+// holds, as U.S. Bank's does after the user withdraws one account. The
+// client then enforces the narrower grant before the network for every
+// copy of the *Grant it is given (one loaded from storage before the
+// change too), and tells the integrator through [Config.OnGrantChange]
+// with a [GrantChange]: the new grant to persist and what was removed.
+// [Client.CurrentGrant] returns the narrowed grant on demand. The SDK never
+// writes the *Grant passed to a data call, so a grant shared by many
+// goroutines is never raced on. A refresh never widens a grant: an
+// account the bank lists again stays withdrawn until the user links anew.
+// Only withdrawals are enforced this way; an account the bank never listed
+// is left for the bank to refuse.
+//
+// A refused refresh is Unauthenticated by default (a bare invalid_grant:
+// link again). Where the connector recognises the bank's answer for an
+// ended consent at the token endpoint (the optional
+// driver.TokenErrorClassifier; every FDX connector in this repository
+// does, from its profile), it is ConsentRevoked instead: delete the data.
+//
 // Purposes form a closed list with no advertising or marketing purpose;
 // consents last at most 365 days.
 //
@@ -85,8 +105,11 @@
 // before each refresh so processes sharing a store follow each other's
 // rotations. Iterators returned by the list methods are not themselves
 // safe for concurrent iteration; create one per goroutine. A *Grant may be
-// read by many goroutines, but Revoke and RevokeAccounts update it: do not
-// run them concurrently with other calls on the same *Grant.
+// shared by many goroutines: data calls only read it (a narrowing learnt
+// at a refresh lives in the client, see # Consent). Revoke,
+// RevokeAccounts and Forget do update it: do not run them concurrently with
+// other calls on the same *Grant. Config.OnGrantChange runs on the
+// goroutine whose call triggered the refresh, outside the client's locks.
 //
 // # Observability
 //

@@ -46,6 +46,15 @@
 // errors, which it classifies itself. ErrorCode must be total: Unknown for
 // anything it does not recognise, never a panic.
 //
+// # Optional capabilities
+//
+// [AccountRevoker] (revoking single accounts), [NotificationSubscriber]
+// (FDX notification subscriptions) and [TokenErrorClassifier] (telling
+// the sdk what the bank means by a refusal at its token endpoint, such as
+// ConsentRevoked for a refresh of a revoked consent). The sdk finds them by
+// type assertion and falls back to Unimplemented, or to its default
+// classification, when a connector lacks them.
+//
 // # Concurrency
 //
 // A Connector is used concurrently by many goroutines (one sdk.Client serves

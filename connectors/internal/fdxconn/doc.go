@@ -30,6 +30,13 @@
 //     style.
 //   - Classifies errors with a bank's [ErrorTable]: its quirks first, then
 //     driver.StandardFDXCode, then the HTTP status.
+//   - Classifies refusals at the bank's token endpoint
+//     ([Connector.TokenErrorCode], driver.TokenErrorClassifier) from the
+//     profile's tokenErrors rows, or [DefaultTokenRules] when it has none,
+//     so a refresh of a revoked consent reaches the integrator as
+//     ConsentRevoked rather than Unauthenticated. It is data in the
+//     profile, written once here, because the four banks differ only in
+//     wording.
 //
 // # What a bank package adds
 //
