@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -318,4 +319,40 @@ func TestRefusedRefreshDefaultsToUnauthenticated(t *testing.T) {
 	bank.ExpireAccessTokens()
 	_, err := c.Account(context.Background(), g, "chk-1")
 	assert.ErrorIs(t, err, sdk.ErrUnauthenticated)
+}
+
+// tokenThrottle answers the next refresh with 429 and a Retry-After.
+type tokenThrottle struct {
+	next  http.RoundTripper
+	armed atomic.Bool
+}
+
+func (t *tokenThrottle) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/token") && t.armed.CompareAndSwap(true, false) {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Request: req,
+			Header: http.Header{"Retry-After": {"7"}, "Content-Type": {"application/json"}},
+			Body:   io.NopCloser(strings.NewReader(`{"error":"slow_down"}`))}, nil
+	}
+	return t.next.RoundTrip(req)
+}
+
+// A throttled refresh is RateLimited with the token endpoint's
+// Retry-After, which the retry loop then honours like a data API's.
+func TestThrottledRefreshCarriesRetryAfter(t *testing.T) {
+	tt := &tokenThrottle{next: http.DefaultTransport}
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+		cfg.HTTPClient = &http.Client{Transport: tt}
+		cfg.Retry.MaxAttempts = 1
+	})
+	g := link(t, c)
+	tt.armed.Store(true)
+	bank.ExpireAccessTokens()
+	_, err := c.Account(context.Background(), g, "chk-1")
+	require.ErrorIs(t, err, sdk.ErrRateLimited)
+	d, ok := sdk.RetryAfter(err)
+	require.True(t, ok)
+	assert.Equal(t, 7*time.Second, d)
 }

@@ -327,7 +327,12 @@ func (c *Client) classifyOAuth(err error, op, grantType string) error {
 				}
 			}
 		}
-		return &Error{Code: code, Op: op, Msg: "token endpoint answered HTTP " + itoa(status) + " " + re.ErrorCode + describe(re.ErrorDescription)}
+		out := &Error{Code: code, Op: op, Msg: "token endpoint answered HTTP " + itoa(status) + " " + re.ErrorCode + describe(re.ErrorDescription)}
+		if re.Response != nil && (code == RateLimited || code == Unavailable) {
+			// The call's retry loop honours it as it does a data API's.
+			out.RetryAfter = obcerr.ParseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
+		}
+		return out
 	}
 	if c := obcerr.CodeOf(err); c == Canceled || c == DeadlineExceeded {
 		return &Error{Code: c, Op: op, Err: err}
