@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -314,6 +315,40 @@ func FuzzParseConsentPage(f *testing.F) {
 		if err == nil {
 			assert.LessOrEqual(t, len(p.errText), 203)
 			assert.LessOrEqual(t, len(p.message), 203)
+		}
+	})
+}
+
+// FuzzApprove serves the same arbitrary HTML for every request: Approve
+// must end with a classified error (never a panic, never a loop).
+func FuzzApprove(f *testing.F) {
+	f.Add([]byte(`<form id="login-form" action="/x"><input type="hidden" name="session" value="s"></form>`), 200)
+	f.Add([]byte(`<form id="consent-form"><input type=checkbox name=account value=a></form><form id=otp-form></form>`), 400)
+	f.Add([]byte(`<p id="message">This online banking profile is locked.</p>`), 403)
+	type answer struct {
+		body   []byte
+		status int
+	}
+	var cur atomic.Pointer[answer]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		a := cur.Load()
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+	}))
+	f.Cleanup(srv.Close)
+	f.Fuzz(func(t *testing.T, b []byte, st int) {
+		if st < 200 || st > 599 || st/100 == 3 {
+			st = 200
+		}
+		cur.Store(&answer{body: b, status: st})
+		cb, err := Approve(context.Background(), srv.Client(), srv.URL+"/authorize", Answers{})
+		if err == nil {
+			t.Fatalf("no error and callback %v", cb)
+		}
+		var ce *ConsentError
+		if !errors.As(err, &ce) {
+			t.Fatalf("unclassified: %v", err)
 		}
 	})
 }
