@@ -62,8 +62,12 @@ var (
 	// error although Deny was not asked.
 	ErrBankRefused = errors.New("the bank refused the authorization request")
 	// ErrUnrecognisedPage: a page without the forms or messages of
-	// mockbank's consent pages, a redirect loop, or an oversized page.
+	// mockbank's consent pages, a redirect loop, an oversized page, or a
+	// redirect away from the bank with neither a code nor an error.
 	ErrUnrecognisedPage = errors.New("unrecognised page")
+	// ErrInvalidAuthURL: the authorization URL given to Approve is not an
+	// absolute http(s) URL. It is returned wrapped, not in a ConsentError.
+	ErrInvalidAuthURL = errors.New("the authorization URL must be an absolute http(s) URL")
 )
 
 // ConsentError is the error Approve returns once the flow has started. It
@@ -136,7 +140,7 @@ const (
 func Approve(ctx context.Context, httpClient *http.Client, authURL string, a Answers) (callback *url.URL, err error) {
 	start, err := url.Parse(authURL)
 	if err != nil || (start.Scheme != "http" && start.Scheme != "https") || start.Host == "" {
-		return nil, fmt.Errorf("mockbank: Approve: the authorization URL must be an absolute http(s) URL")
+		return nil, fmt.Errorf("mockbank: Approve: %w", ErrInvalidAuthURL)
 	}
 	if a.Accounts != nil && len(a.Accounts) == 0 && !a.Deny {
 		return nil, &ConsentError{Err: ErrAccountNotOffered, Message: "no account chosen; choose at least one or set Deny"}
@@ -238,11 +242,17 @@ func (d *consentDriver) run(start *url.URL) (*url.URL, error) {
 	return nil, d.fail(ErrUnrecognisedPage, 0, fmt.Sprintf("no redirect back to the client after %d pages", approveMaxSteps))
 }
 
-// callback judges the redirect that leaves the bank.
+// callback judges the redirect that leaves the bank; the callback is
+// returned with any error, for the caller's client to classify too.
 func (d *consentDriver) callback(cb *url.URL) (*url.URL, error) {
 	q := cb.Query()
-	if code := q.Get("error"); code != "" && !d.a.Deny {
-		return cb, &ConsentError{Err: ErrBankRefused, Step: d.step, OAuthCode: truncateText(code), Message: truncateText(q.Get("error_description"))}
+	switch oerr := q.Get("error"); {
+	case oerr == "access_denied" && d.a.Deny:
+		return cb, nil
+	case oerr != "":
+		return cb, &ConsentError{Err: ErrBankRefused, Step: d.step, OAuthCode: truncateText(oerr), Message: truncateText(q.Get("error_description"))}
+	case !q.Has("code"):
+		return cb, d.fail(ErrUnrecognisedPage, 0, "a redirect away from the bank with neither a code nor an error")
 	}
 	return cb, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -219,6 +220,25 @@ func TestApprove(t *testing.T) {
 		assert.Nil(t, mine.CheckRedirect)
 	})
 
+	t.Run("concurrent links share one client", func(t *testing.T) {
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			authURL, _ := startLink(t, e)
+			wg.Go(func() {
+				cb, err := Approve(ctx, hc, authURL, Answers{Username: []string{"user_good", "user_mfa"}[i%2]})
+				if err == nil && !cb.Query().Has("code") {
+					err = errors.New("no code")
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			assert.NoError(t, err)
+		}
+	})
+
 	t.Run("cancelled context", func(t *testing.T) {
 		authURL, _ := startLink(t, e)
 		cctx, cancel := context.WithCancel(ctx)
@@ -231,7 +251,7 @@ func TestApprove(t *testing.T) {
 func TestApproveBadInput(t *testing.T) {
 	for _, u := range []string{"", "::", "/relative/authorize", "ftp://bank.example/authorize", "http:///no-host"} {
 		_, err := Approve(context.Background(), nil, u, Answers{})
-		assert.Error(t, err, u)
+		assert.ErrorIs(t, err, ErrInvalidAuthURL, u)
 	}
 }
 
@@ -261,6 +281,9 @@ func odd(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop?again=1", http.StatusFound)
 	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://sso.example/login?next=1", http.StatusFound)
+	})
 	mux.HandleFunc("/nolocation", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusFound) })
 	mux.HandleFunc("/offsite", htmlPage(200, `<form id="login-form" action="http://evil.example/steal"><input type="hidden" name="session" value="s"></form>`))
 	mux.HandleFunc("/relogin", htmlPage(200, `<form id="login-form" action="/relogin" method="post"><input type="hidden" name="session" value="s"></form>`))
@@ -281,6 +304,7 @@ func TestApproveNeverPanicsOnOddPages(t *testing.T) {
 		"/huge":       ErrUnrecognisedPage,
 		"/loop":       ErrUnrecognisedPage,
 		"/nolocation": ErrUnrecognisedPage,
+		"/elsewhere":  ErrUnrecognisedPage,
 		"/offsite":    ErrUnrecognisedPage,
 		"/relogin":    ErrWrongCredentials,
 		"/noaccounts": ErrAccountNotOffered,
@@ -288,7 +312,11 @@ func TestApproveNeverPanicsOnOddPages(t *testing.T) {
 	for path, want := range cases {
 		t.Run(path, func(t *testing.T) {
 			cb, err := Approve(context.Background(), srv.Client(), srv.URL+path, Answers{Password: "secret-pw"})
-			assert.Nil(t, cb)
+			if path == "/elsewhere" {
+				assert.NotNil(t, cb, "a redirect that leaves is returned with the error")
+			} else {
+				assert.Nil(t, cb)
+			}
 			require.Error(t, err)
 			if path == "/junk" {
 				// The junk page's mangled form is either posted and shown
