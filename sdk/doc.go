@@ -101,7 +101,8 @@
 // A [Client] is safe for concurrent use and is meant to be shared. Token
 // refresh is serialised per grant: when many goroutines find the access
 // token expired at once, one refreshes, the rotated token is persisted in
-// the [TokenStore] before use, and the others use it. The store is re-read
+// the [TokenStore] before use, and the others use it (each waiting only as
+// long as its own context allows). The store is re-read
 // before each refresh so processes sharing a store follow each other's
 // rotations. Iterators returned by the list methods are not themselves
 // safe for concurrent iteration; create one per goroutine. A *Grant may be

@@ -356,3 +356,54 @@ func TestThrottledRefreshCarriesRetryAfter(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 7*time.Second, d)
 }
+
+// slowTokens holds refresh requests until released.
+type slowTokens struct {
+	next    http.RoundTripper
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowTokens) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/token") && s.armed.CompareAndSwap(true, false) {
+		close(s.entered)
+		<-s.release
+	}
+	return s.next.RoundTrip(req)
+}
+
+// A goroutine waiting for another goroutine's refresh gives up when its own
+// context ends, instead of waiting on someone else's network call.
+func TestWaitForRefreshHonoursContext(t *testing.T) {
+	st := &slowTokens{next: http.DefaultTransport, entered: make(chan struct{}), release: make(chan struct{})}
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.HTTPClient = &http.Client{Transport: st} })
+	bank.SetAccessTTL(time.Second) // within the refresh margin: every call refreshes first
+	g := link(t, c)
+	st.armed.Store(true)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Account(context.Background(), g, "chk-1")
+		first <- err
+	}()
+	<-st.entered // the first call is now inside its refresh
+
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() {
+		_, err := c.Account(ctx, g, "chk-1")
+		second <- err
+	}()
+	// Give the second call time to reach the wait; if it has not, the
+	// test still holds (it is then canceled earlier), it just proves less.
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-second:
+		assert.ErrorIs(t, err, sdk.ErrCanceled)
+	case <-time.After(30 * time.Second): // a deadlock guard, not a timing assertion
+		t.Fatal("the second call waited for the first one's refresh despite its canceled context")
+	}
+	close(st.release)
+	require.NoError(t, <-first)
+}

@@ -131,9 +131,16 @@ func (t *clientTokens) current() string {
 const expiryMargin = 30 * time.Second
 
 // grantTokens is the per-grant token source: at most one refresh at a
-// time (the mutex), rotation persisted before the new token is used, and
-// invalidation when the bank rejects a token it had not told us was
-// expired. It plays the role of oauth2.ReuseTokenSource, with persistence.
+// time (the refreshing semaphore), rotation persisted before the new token
+// is used, and invalidation when the bank rejects a token it had not told
+// us was expired. It plays the role of oauth2.ReuseTokenSource, with
+// persistence.
+//
+// Two locks, so that nothing waits on the network without its context: mu
+// guards the fields and is never held across I/O (the consent check reads
+// scope under it); refreshing is a one-slot channel held for the store
+// read and the refresh, and waiting for it gives up when the caller's
+// context ends.
 type grantTokens struct {
 	c   *Client
 	key string
@@ -144,6 +151,8 @@ type grantTokens struct {
 	// the idle sweep keeps this entry: it is what enforces the narrowing
 	// for stale copies of the grant.
 	narrowed atomic.Bool
+
+	refreshing chan struct{}
 
 	mu  sync.Mutex
 	cur *oauth2.Token
@@ -161,10 +170,12 @@ func (g *grantTokens) scopeNow() bankScope {
 	return g.scope
 }
 
-// learn narrows the grant by a token the bank issued (or another process
-// stored) and reports what that took away from n's grant. Called with
-// g.mu held.
-func (g *grantTokens) learn(tok *oauth2.Token, n need) *GrantChange {
+// use makes tok the current token, learns what it says about the grant
+// and reports what that took away from n's grant.
+func (g *grantTokens) use(tok *oauth2.Token, n need) *GrantChange {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cur = tok
 	before := g.scope
 	g.scope = before.learn(scopeOfToken(tok), n.grant)
 	ch := change(n.grant, before, g.scope)
@@ -197,7 +208,7 @@ func (c *Client) tokensFor(g *Grant) *grantTokens {
 				}
 			}
 		}
-		gt = &grantTokens{c: c, key: k}
+		gt = &grantTokens{c: c, key: k, refreshing: make(chan struct{}, 1)}
 		c.grants[k] = gt
 	}
 	gt.lastUsed.Store(now.UnixNano())
@@ -231,11 +242,24 @@ func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *GrantChange, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	if tok, _ := g.fresh(time.Now()); tok != nil {
+		return tok, nil, nil
+	}
+	select {
+	case g.refreshing <- struct{}{}:
+	case <-ctx.Done():
+		code := Canceled
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			code = DeadlineExceeded
+		}
+		return nil, nil, &Error{Code: code, Op: "sdk.token", Msg: "waiting for another goroutine's token refresh", Err: ctx.Err()}
+	}
+	defer func() { <-g.refreshing }()
 	now := time.Now()
-	if valid(g.cur, now) {
-		return g.cur, nil, nil
+	// Another goroutine may have refreshed while this one waited.
+	tok, rejected := g.fresh(now)
+	if tok != nil {
+		return tok, nil, nil
 	}
 	// Another process sharing the store may have refreshed already.
 	stored, err := g.c.store.Get(ctx, g.key)
@@ -245,11 +269,10 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 		}
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
 	}
-	if valid(stored, now) && stored.AccessToken != g.rejected {
-		g.cur = stored
+	if valid(stored, now) && stored.AccessToken != rejected {
 		// A store that keeps the token response's members (the memory
 		// store does) carries another process's narrowing too.
-		return g.cur, g.learn(stored, n), nil
+		return stored, g.use(stored, n), nil
 	}
 	if stored.RefreshToken == "" {
 		return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
@@ -269,9 +292,19 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 		// after a restart: fail loudly instead.
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
 	}
-	g.cur = fresh
 	g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
-	return g.cur, g.learn(fresh, n), nil
+	return fresh, g.use(fresh, n), nil
+}
+
+// fresh returns the current token if it is still valid, else nil and the
+// access token the bank last rejected.
+func (g *grantTokens) fresh(now time.Time) (*oauth2.Token, string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if valid(g.cur, now) {
+		return g.cur, ""
+	}
+	return nil, g.rejected
 }
 
 // invalidate drops the cached access token if it is still the one that was
