@@ -31,19 +31,19 @@ func callWith[T any](ctx context.Context, c *Client, op string, ts tokenSource, 
 	if ctx == nil {
 		return zero, &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
 	}
-	ctx = withTokens(ctx, ts)
+	// The exact token each attempt sent: with many goroutines refreshing,
+	// the source's current token may already be a newer one, which must not
+	// be dropped for this call's rejection.
+	sent := &sentToken{}
+	ctx = withTokens(context.WithValue(ctx, sentKey{}, sent), ts)
 	refreshed := false
-	used := ts.current()
 	for {
 		v, err := retry(ctx, c, op, idempotent, f)
 		if err == nil {
 			return v, nil
 		}
 		if ErrorCode(err) == Unauthenticated && !refreshed {
-			if used == "" {
-				used = ts.current() // the token this call loaded
-			}
-			if used != "" {
+			if used := sent.get(); used != "" {
 				refreshed = true
 				ts.invalidate(used)
 				continue

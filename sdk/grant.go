@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -108,6 +109,15 @@ func (c *Client) check(op string, g *Grant, cluster Cluster, accountID string) e
 	// including ones loaded from storage before the change was persisted.
 	if gt := c.cachedTokens(g); gt != nil {
 		return gt.scopeNow().permits(op, cluster, accountID)
+	}
+	return nil
+}
+
+// checkContext rejects a nil context up front, so that no method panics
+// deep inside net/http or a TokenStore on a careless caller's nil.
+func checkContext(ctx context.Context, op string) error {
+	if ctx == nil {
+		return &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
 	}
 	return nil
 }

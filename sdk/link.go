@@ -91,6 +91,9 @@ func (p PendingLink) LogValue() slog.Value {
 // for a bad request, Unimplemented for a cluster the bank does not offer.
 func (c *Client) StartLink(ctx context.Context, req LinkRequest) (*PendingLink, error) {
 	const op = "sdk.StartLink"
+	if err := checkContext(ctx, op); err != nil {
+		return nil, err
+	}
 	if len(req.Clusters) == 0 {
 		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "at least one cluster is required"}
 	}
@@ -267,6 +270,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // Unauthenticated when the bank refuses the code.
 func (c *Client) CompleteLink(ctx context.Context, pending *PendingLink, callback url.Values) (*Grant, error) {
 	const op = "sdk.CompleteLink"
+	if err := checkContext(ctx, op); err != nil {
+		return nil, err
+	}
 	if pending == nil || pending.State == "" || pending.Verifier == "" {
 		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "missing pending link"}
 	}

@@ -189,6 +189,9 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 // error, because at banks with account-level revocation the same answer
 // can concern one account only.
 func (c *Client) Forget(ctx context.Context, g *Grant) error {
+	if err := checkContext(ctx, "sdk.Forget"); err != nil {
+		return err
+	}
 	if g == nil || g.Bank != c.bank {
 		return &Error{Code: InvalidArgument, Op: "sdk.Forget", Msg: "grant is nil or for another bank"}
 	}

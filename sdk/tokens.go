@@ -80,8 +80,6 @@ type tokenSource interface {
 	token(ctx context.Context) (*oauth2.Token, error)
 	// invalidate drops the access token if it is still the rejected one.
 	invalidate(rejected string)
-	// current is the access token in use, "" if none yet.
-	current() string
 }
 
 // clientTokens is the client's own client-credentials token (RFC 6749
@@ -115,15 +113,6 @@ func (t *clientTokens) invalidate(rejected string) {
 	if t.cur != nil && t.cur.AccessToken == rejected {
 		t.cur = nil
 	}
-}
-
-func (t *clientTokens) current() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.cur == nil {
-		return ""
-	}
-	return t.cur.AccessToken
 }
 
 // expiryMargin refreshes a little early so a token does not expire in
@@ -242,7 +231,7 @@ func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *GrantChange, error) {
-	if tok, _ := g.fresh(time.Now()); tok != nil {
+	if tok := g.fresh(time.Now()); tok != nil {
 		return tok, nil, nil
 	}
 	select {
@@ -257,8 +246,7 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	defer func() { <-g.refreshing }()
 	now := time.Now()
 	// Another goroutine may have refreshed while this one waited.
-	tok, rejected := g.fresh(now)
-	if tok != nil {
+	if tok := g.fresh(now); tok != nil {
 		return tok, nil, nil
 	}
 	// Another process sharing the store may have refreshed already.
@@ -269,10 +257,8 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 		}
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
 	}
-	if valid(stored, now) && stored.AccessToken != rejected {
-		// A store that keeps the token response's members (the memory
-		// store does) carries another process's narrowing too.
-		return stored, g.use(stored, n), nil
+	if ok, ch := g.adopt(stored, n, now); ok {
+		return stored, ch, nil
 	}
 	if stored.RefreshToken == "" {
 		return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
@@ -296,15 +282,29 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	return fresh, g.use(fresh, n), nil
 }
 
-// fresh returns the current token if it is still valid, else nil and the
-// access token the bank last rejected.
-func (g *grantTokens) fresh(now time.Time) (*oauth2.Token, string) {
+// adopt makes a token read from the store current, unless it has expired
+// or the bank rejected it; the check is under mu because a rejection can
+// arrive while the store is being read.
+func (g *grantTokens) adopt(stored *oauth2.Token, n need, now time.Time) (bool, *GrantChange) {
+	g.mu.Lock()
+	ok := valid(stored, now) && stored.AccessToken != g.rejected
+	g.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	// A store that keeps the token response's members (the memory store
+	// does) carries another process's narrowing too.
+	return true, g.use(stored, n)
+}
+
+// fresh returns the current token if it is still valid, else nil.
+func (g *grantTokens) fresh(now time.Time) *oauth2.Token {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if valid(g.cur, now) {
-		return g.cur, ""
+		return g.cur
 	}
-	return nil, g.rejected
+	return nil
 }
 
 // invalidate drops the cached access token if it is still the one that was
@@ -312,19 +312,12 @@ func (g *grantTokens) fresh(now time.Time) (*oauth2.Token, string) {
 func (g *grantTokens) invalidate(rejected string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.cur != nil && g.cur.AccessToken == rejected {
+	// With no current token the rejected one may be the store's, being
+	// adopted by a refresh in flight: remember it all the same.
+	if g.cur == nil || g.cur.AccessToken == rejected {
 		g.cur = nil
 		g.rejected = rejected
 	}
-}
-
-func (g *grantTokens) current() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.cur == nil {
-		return ""
-	}
-	return g.cur.AccessToken
 }
 
 // classifyOAuth turns an x/oauth2 error into a classified error without

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,6 +60,18 @@ func (t *interactionTransport) RoundTrip(req *http.Request) (*http.Response, err
 	return t.next.RoundTrip(req)
 }
 
+type sentKey struct{}
+
+// sentToken records the access token a call's last attempt sent.
+type sentToken struct {
+	mu sync.Mutex
+	v  string
+}
+
+func (s *sentToken) set(v string) { s.mu.Lock(); s.v = v; s.mu.Unlock() }
+
+func (s *sentToken) get() string { s.mu.Lock(); defer s.mu.Unlock(); return s.v }
+
 type bearerTransport struct{ next http.RoundTripper }
 
 func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -80,6 +93,9 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 		}
+	}
+	if sent, ok := req.Context().Value(sentKey{}).(*sentToken); ok {
+		sent.set(tok.AccessToken)
 	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
