@@ -64,7 +64,8 @@
 //
 // The bank can narrow a grant later: at a token refresh its response may
 // list fewer clusters (scope) or accounts (account_ids) than the grant
-// holds, as U.S. Bank's does after the user withdraws one account. The
+// holds, as U.S. Bank's does after the user withdraws one account, or an
+// earlier consent end (consent_expires_at). The
 // client then enforces the narrower grant before the network for every
 // copy of the *Grant it is given (one loaded from storage before the
 // change too), and tells the integrator through [Config.OnGrantChange]

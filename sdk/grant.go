@@ -108,7 +108,11 @@ func (c *Client) check(op string, g *Grant, cluster Cluster, accountID string) e
 	// What the bank withdrew on a refresh binds every copy of the grant,
 	// including ones loaded from storage before the change was persisted.
 	if gt := c.cachedTokens(g); gt != nil {
-		return gt.scopeNow().permits(op, cluster, accountID)
+		var now time.Time
+		if !g.ExpiresAt.IsZero() { // a grant checked without its expiry (Revoke, Consent) skips the bank's too
+			now = c.now()
+		}
+		return gt.scopeNow().permits(op, cluster, accountID, now)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"slices"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -11,7 +12,8 @@ import (
 
 // GrantChange tells the integrator that the bank narrowed a grant when its
 // tokens were refreshed: the token response listed fewer clusters (scope)
-// or fewer accounts (account_ids) than the grant held, typically because
+// or fewer accounts (account_ids) than the grant held, or an earlier
+// consent end (consent_expires_at), typically because
 // the user withdrew one account at the bank (U.S. Bank's account-level
 // revocation). The SDK already enforces the narrower grant; the integrator
 // should persist Grant in place of the grant they stored, and delete the
@@ -25,6 +27,9 @@ type GrantChange struct {
 	RemovedClusters []Cluster
 	// RemovedAccounts are accounts the bank no longer shares.
 	RemovedAccounts []string
+	// Shortened reports that the bank moved the consent's end earlier
+	// (consent_expires_at); Grant.ExpiresAt has the new end.
+	Shortened bool
 }
 
 // bankScope is what the bank's token responses have said about a grant:
@@ -36,6 +41,8 @@ type bankScope struct {
 	last            tokenScope
 	removedClusters []Cluster
 	removedAccounts []string
+	// expiresAt is the earliest consent end the bank has announced.
+	expiresAt time.Time
 }
 
 // tokenScope is what one token response says the grant covers.
@@ -44,6 +51,7 @@ type tokenScope struct {
 	hasClusters bool
 	accounts    []string
 	hasAccounts bool
+	expiresAt   time.Time // zero: not said
 }
 
 // scopeOfToken reads the narrowing facts of a token response: `scope`
@@ -62,6 +70,11 @@ func scopeOfToken(tok *oauth2.Token) tokenScope {
 	if scope, _ := tok.Extra("scope").(string); scope != "" {
 		if cl := model.ParseClusters(scope); len(cl) > 0 {
 			s.clusters, s.hasClusters = cl, true
+		}
+	}
+	if exp, _ := tok.Extra("consent_expires_at").(string); exp != "" {
+		if t, err := time.Parse(time.RFC3339, exp); err == nil {
+			s.expiresAt = t.UTC()
 		}
 	}
 	if ids, ok := tok.Extra("account_ids").([]any); ok {
@@ -96,6 +109,9 @@ func (s bankScope) learn(next tokenScope, g *Grant) bankScope {
 		out.removedAccounts = withdrawn(s.removedAccounts, base, next.accounts)
 		out.last.accounts, out.last.hasAccounts = next.accounts, true
 	}
+	if !next.expiresAt.IsZero() && (s.expiresAt.IsZero() || next.expiresAt.Before(s.expiresAt)) {
+		out.expiresAt = next.expiresAt
+	}
 	return out
 }
 
@@ -125,12 +141,20 @@ func (s bankScope) apply(g *Grant) *Grant {
 		cp.AccountIDs = slices.DeleteFunc(cp.AccountIDs, func(id string) bool { return slices.Contains(s.removedAccounts, id) })
 	}
 	cp.RevokedAccounts = slices.Clone(g.RevokedAccounts)
+	if !s.expiresAt.IsZero() && (g.ExpiresAt.IsZero() || s.expiresAt.Before(g.ExpiresAt)) {
+		cp.ExpiresAt = s.expiresAt
+	}
 	return &cp
 }
 
 // permits is the consent check's second half: what the bank withdrew since
 // the grant was issued. The first half (Client.check) looks at the *Grant.
-func (s bankScope) permits(op string, cluster Cluster, accountID string) error {
+// A zero now skips the expiry, for calls allowed after it (Revoke,
+// Consent).
+func (s bankScope) permits(op string, cluster Cluster, accountID string, now time.Time) error {
+	if !now.IsZero() && !s.expiresAt.IsZero() && !now.Before(s.expiresAt) {
+		return &Error{Code: ConsentExpired, Op: op, Msg: "the bank ended the consent at " + s.expiresAt.Format(time.RFC3339)}
+	}
 	if cluster != "" && slices.Contains(s.removedClusters, cluster) {
 		return &Error{Code: ScopeNotGranted, Op: op, Msg: "the bank withdrew " + string(cluster) + " from this grant"}
 	}
@@ -147,6 +171,7 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 		return nil
 	}
 	ch := &GrantChange{Grant: after.apply(g)}
+	ch.Shortened = ch.Grant.ExpiresAt.Before(before.apply(g).ExpiresAt)
 	for _, c := range after.removedClusters {
 		if !slices.Contains(before.removedClusters, c) && g.HasCluster(c) {
 			ch.RemovedClusters = append(ch.RemovedClusters, c)
@@ -157,7 +182,7 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 			ch.RemovedAccounts = append(ch.RemovedAccounts, id)
 		}
 	}
-	if len(ch.RemovedClusters) == 0 && len(ch.RemovedAccounts) == 0 {
+	if len(ch.RemovedClusters) == 0 && len(ch.RemovedAccounts) == 0 && !ch.Shortened {
 		return nil
 	}
 	return ch

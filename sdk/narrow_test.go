@@ -33,6 +33,13 @@ type narrowingBank struct {
 	mu       sync.Mutex
 	accounts []string
 	clusters []sdk.Cluster
+	expires  time.Time
+}
+
+func (n *narrowingBank) endAt(t time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.expires = t
 }
 
 func (n *narrowingBank) withdraw(accounts []string, clusters ...sdk.Cluster) {
@@ -62,6 +69,9 @@ func (n *narrowingBank) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	n.mu.Lock()
+	if !n.expires.IsZero() {
+		m["consent_expires_at"] = n.expires.UTC().Format(time.RFC3339)
+	}
 	if ids, ok := m["account_ids"].([]any); ok {
 		m["account_ids"] = slices.DeleteFunc(ids, func(v any) bool { s, _ := v.(string); return slices.Contains(n.accounts, s) })
 	}
@@ -406,4 +416,51 @@ func TestWaitForRefreshHonoursContext(t *testing.T) {
 	}
 	close(st.release)
 	require.NoError(t, <-first)
+}
+
+// The bank can also end the consent earlier than the grant says
+// (consent_expires_at in a refresh response): reported as Shortened and
+// enforced as ConsentExpired once passed; it never moves later.
+func TestRefreshShortensConsent(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	nb := &narrowingBank{next: http.DefaultTransport}
+	ch := &changes{}
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+		cfg.HTTPClient = &http.Client{Transport: nb}
+		cfg.OnGrantChange = ch.record
+		cfg.Now = clock
+	})
+	ctx := context.Background()
+	g := link(t, c)
+	end := now.Add(2 * time.Hour)
+	require.True(t, end.Before(g.ExpiresAt))
+	nb.endAt(end)
+	bank.ExpireAccessTokens()
+	_, err := c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	got := ch.all()
+	require.Len(t, got, 1)
+	assert.True(t, got[0].Shortened)
+	assert.Empty(t, got[0].RemovedAccounts)
+	assert.Equal(t, end, got[0].Grant.ExpiresAt)
+
+	nb.endAt(g.ExpiresAt.Add(time.Hour)) // a later end is not taken
+	bank.ExpireAccessTokens()
+	_, err = c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	assert.Len(t, ch.all(), 1)
+	assert.Equal(t, end, c.CurrentGrant(g).ExpiresAt)
+
+	mu.Lock()
+	now = end.Add(time.Minute)
+	mu.Unlock()
+	before := bank.DataCalls.Load()
+	_, err = c.Account(ctx, g, "chk-1")
+	assert.ErrorIs(t, err, sdk.ErrConsentExpired)
+	assert.Equal(t, before, bank.DataCalls.Load())
+	_, err = c.Consent(ctx, g)
+	assert.NoError(t, err, "the consent can still be read after its end")
+	assert.NoError(t, c.Revoke(ctx, g), "and revoked")
 }

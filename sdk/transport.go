@@ -88,7 +88,7 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// call's consent check passed: check again before the request leaves.
 	if gt, ok := ts.(*grantTokens); ok {
 		if n, ok := needOf(req.Context()); ok {
-			if err := gt.scopeNow().permits(n.op, n.cluster, n.accountID); err != nil {
+			if err := gt.scopeNow().permits(n.op, n.cluster, n.accountID, time.Time{}); err != nil {
 				closeBody(req)
 				return nil, err
 			}
