@@ -1103,7 +1103,9 @@ type DepositTransaction struct {
 
 // Error The FDX error body.
 type Error struct {
-	// Code FDX error code; an integer (FDX 4.x/5.x) or a numeric string (FDX 6).
+	// Code FDX error code. FDX defines it as a string of digits ("701"); some
+	// providers send a JSON integer instead (701), which clients must
+	// also accept.
 	Code fdxtypes.ErrorCode `json:"code"`
 
 	// DebugMessage For troubleshooting only; never used in business logic.
