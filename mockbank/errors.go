@@ -80,11 +80,12 @@ func fdxErr(code int, debug string) *apiError {
 
 func (e *apiError) withStatus(status int) *apiError { e.status = status; return e }
 
-// write sends the error body in the profile's code style.
-func (e *apiError) write(w http.ResponseWriter, stringCodes bool) error {
-	code := fdxtypes.Code(e.code)
-	if stringCodes {
-		code = fdxtypes.CodeString(strconv.Itoa(e.code))
+// write sends the error body in the profile's code style: a string, as
+// FDX's Error schema defines, unless the bank sends integers.
+func (e *apiError) write(w http.ResponseWriter, integerCodes bool) error {
+	code := fdxtypes.CodeString(strconv.Itoa(e.code))
+	if integerCodes {
+		code = fdxtypes.Code(e.code)
 	}
 	body := fdxclient.Error{Code: code, Message: e.message}
 	if e.debug != "" {
@@ -109,10 +110,10 @@ func (e *apiError) write(w http.ResponseWriter, stringCodes bool) error {
 // which only get the ResponseWriter.
 type boundError struct {
 	*apiError
-	stringCodes bool
+	integerCodes bool
 }
 
-func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.stringCodes) }
+func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.integerCodes) }
 
 func (b boundError) VisitSearchForAccountsResponse(w http.ResponseWriter) error   { return b.visit(w) }
 func (b boundError) VisitGetAccountResponse(w http.ResponseWriter) error          { return b.visit(w) }

@@ -366,7 +366,7 @@ limitOverMax: clamp
 rateLimit: {perSecond: 3, burst: 6}
 historyMonths: 6
 accountLevelRevocation: false
-errors: {stringCodes: true}
+errors: {integerCodes: true}
 `)
 	p, err := ParseProfile(context.Background(), yml)
 	require.NoError(t, err)

@@ -81,8 +81,10 @@ type RateLimit struct {
 // ErrorQuirks describe how a bank answers some conditions. A zero status
 // or code means the FDX standard (429/1207, 403/1107, 403/1106).
 type ErrorQuirks struct {
-	// StringCodes sends `code` as a JSON string ("701"), as FDX 6 allows.
-	StringCodes bool `json:"stringCodes"`
+	// IntegerCodes sends `code` as a JSON number (701) instead of the
+	// string ("701") FDX's Error schema defines, as several real providers
+	// do.
+	IntegerCodes bool `json:"integerCodes"`
 	// RateLimitStatus and RateLimitCode answer an exhausted bucket
 	// (always with Retry-After).
 	RateLimitStatus int `json:"rateLimitStatus,omitempty"`

@@ -12,8 +12,8 @@ package mockbank
 //     429 with code 1207 and Retry-After.
 //   - 24 months of transaction history.
 //   - Every cluster supported; revocation is per consent only.
-//   - Error quirk: `code` travels as a JSON string ("701"), as FDX 6
-//     allows.
+//   - Error quirk: `code` travels as a JSON number (701), not the string
+//     ("701") FDX's Error schema defines, as several real providers do.
 func Chase() *Profile {
 	return &Profile{
 		Name:            "chase",
@@ -27,7 +27,7 @@ func Chase() *Profile {
 		LimitOverMax:    LimitClamp,
 		RateLimit:       RateLimit{PerSecond: 10, Burst: 20},
 		HistoryMonths:   24,
-		Errors:          ErrorQuirks{StringCodes: true},
+		Errors:          ErrorQuirks{IntegerCodes: true},
 		Assumptions:     "Representative FDX 6.2 profile; see profile_chase.go.",
 	}
 }

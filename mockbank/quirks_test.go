@@ -14,12 +14,12 @@ import (
 	"github.com/obconnect/obconnect/openapi"
 )
 
-func TestChasePARAndStringCodes(t *testing.T) {
+func TestChasePARAndIntegerCodes(t *testing.T) {
 	e := newEnv(t, Options{Seed: 21})
 	g := e.link("chase", "user_good", "", allClusters, nil)
 	r := e.call("GET", "chase", "/accounts/nope", g.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
-	assert.Contains(t, string(r.body), `"code":"701"`, "chase sends codes as JSON strings")
+	assert.Contains(t, string(r.body), `"code":701`, "chase sends codes as JSON numbers")
 	validate(t, "chase", r)
 
 	// Key-based pagination: pageKey in, page.nextPageKey out; offset refused.
@@ -111,8 +111,8 @@ func TestExpiredConsentQuirks(t *testing.T) {
 		code   string
 		debug  string
 	}{
-		{Chase(), http.StatusForbidden, `"1106"`, "the consent expired"},
-		{USBank(), http.StatusForbidden, "1107", "consent expired"},
+		{Chase(), http.StatusForbidden, `"code":1106`, "the consent expired"},
+		{USBank(), http.StatusForbidden, `"code":"1107"`, "consent expired"},
 	} {
 		srv, err := New(ctx, Options{Seed: 24, Profiles: []*Profile{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
 		require.NoError(t, err)
@@ -182,10 +182,10 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 		bank, code string
 		status     int
 	}{
-		{"chase", `"code":"1107"`, http.StatusForbidden},
-		{"wellsfargo", `"code":602`, http.StatusUnauthorized},
-		{"citi", `"code":1107`, http.StatusForbidden},
-		{"usbank", `"code":1107`, http.StatusForbidden},
+		{"chase", `"code":1107`, http.StatusForbidden},
+		{"wellsfargo", `"code":"602"`, http.StatusUnauthorized},
+		{"citi", `"code":"1107"`, http.StatusForbidden},
+		{"usbank", `"code":"1107"`, http.StatusForbidden},
 	} {
 		t.Run(c.bank, func(t *testing.T) {
 			e := newEnv(t, Options{Seed: 5})

@@ -43,7 +43,7 @@
 // (driver.StandardFDXCode: 701 NotFound, 705 AccountClosed, 1106
 // ConsentExpired, 1107 ConsentRevoked, ...) with two deviations:
 //
-//	code "701" (JSON string, as FDX 6 allows)  same as 701: the generated ErrorCode type reads both forms
+//	code 701 (JSON number, not FDX's string)   same as "701": the generated ErrorCode type reads both forms
 //	HTTP 429 with Retry-After, any code        RateLimited, retried by the sdk after Retry-After
 //
 // Answers without an FDX body classify by HTTP status; undecodable

@@ -16,16 +16,16 @@ import (
 
 var bank = fdxconntest.Bank{Open: Open, Quirks: []fdxconntest.ErrorCase{
 	{Name: "throttled as 503/501 with Retry-After", Status: 503, RetryAfter: "3",
-		Body: `{"code": 501, "message": "Subsystem unavailable"}`, Want: obcerr.RateLimited},
+		Body: `{"code": "501", "message": "Subsystem unavailable"}`, Want: obcerr.RateLimited},
 	{Name: "outage as 503/501 without Retry-After", Status: 503,
-		Body: `{"code": 501, "message": "Subsystem unavailable"}`, Want: obcerr.Unavailable},
+		Body: `{"code": "501", "message": "Subsystem unavailable"}`, Want: obcerr.Unavailable},
 }}
 
 func TestCiti(t *testing.T) { fdxconntest.Run(t, bank) }
 
 func TestThrottleCarriesRetryAfter(t *testing.T) {
 	h := fdxconntest.Open(t, bank)
-	h.Answer(503, `{"code": 501, "message": "Subsystem unavailable"}`, "Retry-After", "3")
+	h.Answer(503, `{"code": "501", "message": "Subsystem unavailable"}`, "Retry-After", "3")
 	_, err := h.Conn.GetAccount(context.Background(), "a")
 	require.Error(t, err)
 	d, ok := obcerr.RetryAfterOf(err)

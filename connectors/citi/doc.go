@@ -35,4 +35,7 @@
 // without it as Unavailable; every other code follows
 // driver.StandardFDXCode (1205 on the statements endpoints would be
 // NotFound, but the connector never calls them).
+//
+// Codes travel as JSON strings ("501"), FDX's form; the generated
+// ErrorCode type reads an integer just as well.
 package citi

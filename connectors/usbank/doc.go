@@ -37,4 +37,7 @@
 // The table turns exactly that into ConsentExpired; 1107 with any other
 // debug message stays ConsentRevoked. The remaining codes follow
 // driver.StandardFDXCode.
+//
+// Codes travel as JSON strings ("1107"), FDX's form; the generated
+// ErrorCode type reads an integer just as well.
 package usbank

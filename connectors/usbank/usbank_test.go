@@ -17,10 +17,10 @@ import (
 
 func usbankSuite() fdxconntest.Bank {
 	expired := fdxconntest.ErrorCase{Name: "expired, told by debugMessage", Status: 403, Want: obcerr.ConsentExpired,
-		Body: `{"code": 1107, "message": "Consent revoked", "debugMessage": "Consent Expired"}`}
+		Body: `{"code": "1107", "message": "Consent revoked", "debugMessage": "Consent Expired"}`}
 	revoked := expired
 	revoked.Name, revoked.Want = "really revoked", obcerr.ConsentRevoked
-	revoked.Body = `{"code": 1107, "message": "Consent revoked", "debugMessage": "revoked by the customer"}`
+	revoked.Body = `{"code": "1107", "message": "Consent revoked", "debugMessage": "revoked by the customer"}`
 	return fdxconntest.Bank{Open: Open, Quirks: []fdxconntest.ErrorCase{expired, revoked}}
 }
 
@@ -44,7 +44,7 @@ func TestRevokeAccounts(t *testing.T) {
 	assert.Equal(t, obcerr.InvalidArgument, h.Conn.ErrorCode(err))
 	assert.Zero(t, h.Mock.GetTotalCallCount(), "an empty list must not turn into a whole-consent revocation")
 
-	h.Answer(404, `{"code": 701, "message": "Account not found"}`)
+	h.Answer(404, `{"code": "701", "message": "Account not found"}`)
 	err = rev.RevokeAccounts(context.Background(), "cns-1", []string{"nope"}, driver.ReasonUserAction)
 	assert.Equal(t, obcerr.NotFound, h.Conn.ErrorCode(err))
 }

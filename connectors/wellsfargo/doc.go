@@ -39,4 +39,7 @@
 // 6750 challenge WWW-Authenticate: Bearer error="invalid_token"; that, and
 // any 401 without code 602, stays Unauthenticated, which makes the sdk
 // refresh the token once before giving up.
+//
+// Codes travel as JSON strings ("602"), FDX's form; the generated
+// ErrorCode type reads an integer just as well.
 package wellsfargo

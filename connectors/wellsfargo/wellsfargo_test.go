@@ -17,10 +17,10 @@ func TestWellsFargo(t *testing.T) {
 		// 602 is Wells Fargo's revoked consent, not an unknown customer.
 		Standard: map[int]obcerr.Code{602: obcerr.ConsentRevoked},
 		Quirks: []fdxconntest.ErrorCase{
-			{Name: "revoked consent", Status: 401, Body: `{"code": 602, "message": "Customer not authorized"}`, Want: obcerr.ConsentRevoked},
+			{Name: "revoked consent", Status: 401, Body: `{"code": "602", "message": "Customer not authorized"}`, Want: obcerr.ConsentRevoked},
 			{Name: "bad token, no code", Status: 401, Want: obcerr.Unauthenticated},
 			{Name: "expired access token", Status: 401, Challenge: `Bearer error="invalid_token"`,
-				Body: `{"code": 602, "message": "Customer not authorized", "debugMessage": "access token expired"}`, Want: obcerr.Unauthenticated},
+				Body: `{"code": "602", "message": "Customer not authorized", "debugMessage": "access token expired"}`, Want: obcerr.Unauthenticated},
 		},
 	})
 }
@@ -29,7 +29,7 @@ func TestWellsFargo(t *testing.T) {
 // refreshes only on Unauthenticated, so the quirk must not classify as that.
 func TestRevokedIsNotRefreshable(t *testing.T) {
 	h := fdxconntest.Open(t, fdxconntest.Bank{Open: Open})
-	h.Answer(401, `{"code": 602, "message": "Customer not authorized", "debugMessage": "consent revoked by user"}`)
+	h.Answer(401, `{"code": "602", "message": "Customer not authorized", "debugMessage": "consent revoked by user"}`)
 	_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{})
 	assert.Equal(t, obcerr.ConsentRevoked, h.Conn.ErrorCode(err))
 	assert.NotEqual(t, obcerr.Unauthenticated, h.Conn.ErrorCode(err))

@@ -28,7 +28,7 @@
 //   - Revokes at the bank for real (mockbank's store), and imitates what
 //     the bank answers for an injected fault, an expired access token or an
 //     expired consent with a middleware on the bank's data API, using the
-//     profile's error conventions (string codes, rate-limit status, revoked
+//     profile's error conventions (code form, rate-limit status, revoked
 //     and expired quirks). Imitating rather than moving the simulated clock
 //     keeps the truth valid for the subtests that follow.
 //

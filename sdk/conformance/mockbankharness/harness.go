@@ -354,9 +354,9 @@ func (h *Harness) middleware(bank string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			var code any = f.code
-			if h.profile.Errors.StringCodes {
-				code = strconv.Itoa(f.code)
+			var code any = strconv.Itoa(f.code)
+			if h.profile.Errors.IntegerCodes {
+				code = f.code
 			}
 			body, _ := json.Marshal(map[string]any{"code": code, "message": http.StatusText(f.status), "debugMessage": f.debug})
 			hd := w.Header()

@@ -50,7 +50,7 @@ func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
 
 func TestFaultsFollowTheProfile(t *testing.T) {
 	h := &Harness{profile: mockbank.Chase()}
-	h.profile.Errors.StringCodes = true
+	h.profile.Errors.IntegerCodes = true
 	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	srv := httptest.NewServer(h.middleware("chase")(next))
 	defer srv.Close()
