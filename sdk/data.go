@@ -169,13 +169,21 @@ func (c *Client) Consent(ctx context.Context, g *Grant) (*Consent, error) {
 	if g != nil && g.ConsentID == "" {
 		return nil, &Error{Code: Unimplemented, Op: op, Msg: "the bank returned no consent id for this grant"}
 	}
+	check := g
 	if g != nil && !g.ExpiresAt.IsZero() {
-		// Allow reading the consent after expiry: check with a copy.
+		// Allow reading the consent after expiry: check with a copy, but
+		// let a grant change be reported on the integrator's grant.
 		cp := *g
 		cp.ExpiresAt = time.Time{}
-		g = &cp
+		check = &cp
 	}
-	return call(ctx, c, op, g, "", "", true, func(ctx context.Context) (*Consent, error) {
+	if err := c.check(op, check, "", ""); err != nil {
+		return nil, err
+	}
+	if ctx != nil {
+		ctx = withNeed(ctx, need{op: op, grant: g})
+	}
+	return callWith(ctx, c, op, c.tokensFor(g), true, func(ctx context.Context) (*Consent, error) {
 		cs, err := c.conn.GetConsent(ctx, g.ConsentID)
 		if err == nil && cs == nil {
 			err = &Error{Code: Internal, Op: op, Msg: "connector returned no consent and no error"}

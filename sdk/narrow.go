@@ -12,12 +12,12 @@ import (
 
 // GrantChange tells the integrator that the bank narrowed a grant when its
 // tokens were refreshed: the token response listed fewer clusters (scope)
-// or fewer accounts (account_ids) than the grant held, or an earlier
-// consent end (consent_expires_at), typically because
-// the user withdrew one account at the bank (U.S. Bank's account-level
-// revocation). The SDK already enforces the narrower grant; the integrator
-// should persist Grant in place of the grant they stored, and delete the
-// data of the removed accounts and clusters.
+// or accounts (account_ids) than the grant held, typically because the
+// user withdrew one account at the bank (U.S. Bank's account-level
+// revocation), or an earlier consent end (consent_expires_at). The SDK
+// already enforces the narrower grant; the integrator should persist Grant
+// in place of the grant they stored, and delete the data of the removed
+// accounts and clusters.
 type GrantChange struct {
 	// Grant is the grant as it now stands: a new value, sharing nothing
 	// with the *Grant the call was made with (which the SDK never modifies
@@ -171,7 +171,8 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 		return nil
 	}
 	ch := &GrantChange{Grant: after.apply(g)}
-	ch.Shortened = ch.Grant.ExpiresAt.Before(before.apply(g).ExpiresAt)
+	was := before.apply(g).ExpiresAt
+	ch.Shortened = !ch.Grant.ExpiresAt.IsZero() && (was.IsZero() || ch.Grant.ExpiresAt.Before(was))
 	for _, c := range after.removedClusters {
 		if !slices.Contains(before.removedClusters, c) && g.HasCluster(c) {
 			ch.RemovedClusters = append(ch.RemovedClusters, c)
@@ -190,7 +191,8 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 
 // CurrentGrant returns the grant as this client now enforces it: a copy of
 // g without the clusters and accounts the bank has withdrawn on a token
-// refresh since g was issued (see [GrantChange]). It does no I/O. Use it
+// refresh since g was issued, and with the earlier end the bank may have
+// announced (see [GrantChange]). It does no I/O. Use it
 // to persist the grant when Config.OnGrantChange is not set, or to show the
 // user what is still shared. A nil g gives nil.
 //
