@@ -81,7 +81,10 @@
 // link again). Where the connector recognises the bank's answer for an
 // ended consent at the token endpoint (the optional
 // driver.TokenErrorClassifier; every FDX connector in this repository
-// does, from its profile), it is ConsentRevoked instead: delete the data.
+// does, from its profile), it is ConsentRevoked (or ConsentExpired)
+// instead: delete the data. The client then answers later calls with the
+// same code before the network, since the bank has killed the grant's
+// tokens and would only say invalid_grant again.
 //
 // Purposes form a closed list with no advertising or marketing purpose;
 // consents last at most 365 days.

@@ -108,6 +108,9 @@ func (c *Client) check(op string, g *Grant, cluster Cluster, accountID string) e
 	// What the bank withdrew on a refresh binds every copy of the grant,
 	// including ones loaded from storage before the change was persisted.
 	if gt := c.cachedTokens(g); gt != nil {
+		if code := gt.endedCode(); code != OK {
+			return endedError(op, code)
+		}
 		var now time.Time
 		if !g.ExpiresAt.IsZero() { // a grant checked without its expiry (Revoke, Consent) skips the bank's too
 			now = c.now()

@@ -96,4 +96,10 @@ func TestMockbankRefusedRefreshOfRevokedConsent(t *testing.T) {
 	_, err := c.Account(ctx, g, g.AccountIDs[0])
 	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
 	assert.Contains(t, err.Error(), "invalid_grant", "the refusal came from the token endpoint")
+	// mockbank has now revoked the token family; a second refresh would be
+	// answered "refresh token was revoked". The SDK keeps saying what the
+	// bank said first.
+	_, err = c.Account(ctx, g, g.AccountIDs[1])
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	require.NoError(t, c.Forget(ctx, g))
 }

@@ -306,6 +306,21 @@ func TestRefusedRefreshClassifiedByConnector(t *testing.T) {
 	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
 	e := <-seen
 	assert.Equal(t, driver.TokenError{GrantType: "refresh_token", HTTPStatus: http.StatusBadRequest, Code: "invalid_grant"}, e)
+
+	// The bank has ended every token of the grant: later calls, with any
+	// copy of it, say the same at once instead of asking the bank again
+	// (whose second answer would only be a bare invalid_grant).
+	stale := *g
+	sent := bank.DataCalls.Load() + bank.TokenCalls.Load()
+	_, err = c.Account(context.Background(), &stale, "cc-1")
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	_, err = collect(t, c.Transactions(context.Background(), g, "chk-1", sdk.TxQuery{}))
+	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
+	assert.Equal(t, sent, bank.DataCalls.Load()+bank.TokenCalls.Load(), "nothing sent")
+
+	// Revoke still cleans up (it is idempotent for an ended consent).
+	require.NoError(t, c.Revoke(context.Background(), g))
+	assert.False(t, g.RevokedAt.IsZero())
 }
 
 func TestRefusedRefreshDefaultsToUnauthenticated(t *testing.T) {

@@ -26,6 +26,9 @@ import (
 // The integrator must then delete the data obtained under the grant.
 func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 	const op = "sdk.Revoke"
+	if err := checkContext(ctx, op); err != nil {
+		return err
+	}
 	if g != nil && !g.RevokedAt.IsZero() && g.Bank == c.bank {
 		return nil
 	}
@@ -38,15 +41,16 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 		cp.ExpiresAt = time.Time{} // an expired consent can still be revoked
 		check = &cp
 	}
-	if err := c.check(op, check, "", ""); err != nil {
-		return err
+	err := c.check(op, check, "", "")
+	if err == nil {
+		if ctx != nil {
+			ctx = withNeed(ctx, need{op: op, grant: g})
+		}
+		_, err = callWith(ctx, c, op, c.tokensFor(g), false, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, c.conn.RevokeConsent(ctx, g.ConsentID, driver.ReasonUserAction)
+		})
 	}
-	if ctx != nil {
-		ctx = withNeed(ctx, need{op: op, grant: g})
-	}
-	_, err := callWith(ctx, c, op, c.tokensFor(g), false, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, c.conn.RevokeConsent(ctx, g.ConsentID, driver.ReasonUserAction)
-	})
+	// Ended already: at the bank, or (from the check) at its token endpoint.
 	if code := ErrorCode(err); err != nil && code != ConsentRevoked && code != ConsentExpired {
 		return err
 	}

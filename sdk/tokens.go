@@ -150,6 +150,23 @@ type grantTokens struct {
 	rejected string
 	// scope is what the bank's token responses said the grant covers.
 	scope bankScope
+	// ended is ConsentRevoked or ConsentExpired once the token endpoint
+	// has refused a refresh for that reason: the bank has revoked every
+	// token of the grant, and its answer to a second attempt ("refresh
+	// token was revoked") would only say Unauthenticated.
+	ended Code
+}
+
+// endedCode is OK while the bank has not ended the grant at its token
+// endpoint.
+func (g *grantTokens) endedCode() Code {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.ended
+}
+
+func endedError(op string, code Code) *Error {
+	return &Error{Code: code, Op: op, Msg: "the bank refused to refresh this grant's tokens because the consent has ended; Forget the grant"}
 }
 
 // scopeNow returns a snapshot of what the bank has said the grant covers.
@@ -234,6 +251,9 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	if tok := g.fresh(time.Now()); tok != nil {
 		return tok, nil, nil
 	}
+	if code := g.endedCode(); code != OK {
+		return nil, nil, endedError("sdk.token", code)
+	}
 	select {
 	case g.refreshing <- struct{}{}:
 	case <-ctx.Done():
@@ -268,7 +288,13 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	src := g.c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, g.c.authHTTP), &oauth2.Token{RefreshToken: stored.RefreshToken})
 	fresh, err := src.Token()
 	if err != nil {
-		return nil, nil, g.c.classifyOAuth(err, "sdk.token.refresh", "refresh_token")
+		err := g.c.classifyOAuth(err, "sdk.token.refresh", "refresh_token")
+		if code := ErrorCode(err); code == ConsentRevoked || code == ConsentExpired {
+			g.mu.Lock()
+			g.ended = code
+			g.mu.Unlock()
+		}
+		return nil, nil, err
 	}
 	if fresh.RefreshToken == "" {
 		fresh.RefreshToken = stored.RefreshToken // no rotation this time

@@ -40,16 +40,19 @@ var tokenCodes = map[string]obcerr.Code{
 // DefaultTokenRules apply to a profile without a tokenErrors member. They
 // are how the FDX sandbox these profiles target (mockbank) refuses a
 // refresh once the consent behind it has ended: invalid_grant with "the
-// consent is no longer active". The wording is specific, so a bank that
-// words things otherwise is not misread (its refusals stay Unauthenticated,
-// the sdk's default); a bank whose wording differs declares its own rows,
-// and "tokenErrors": [] turns the defaults off.
+// consent has expired" when its duration ran out, "the consent is no
+// longer active" when it was revoked. The wording is specific, so a bank
+// that words things otherwise is not misread (its refusals stay
+// Unauthenticated, the sdk's default); a bank whose wording differs
+// declares its own rows, and "tokenErrors": [] turns the defaults off.
 //
-// mockbank gives the same answer for an expired consent, yet the row says
-// ConsentRevoked: the sdk checks the grant's expiry on its own clock before
-// any network call, so a consent that is "no longer active" while the sdk
-// still thinks it unexpired was ended by someone, not by time.
+// mockbank says "no longer active" for a consent its store found expired
+// too, yet the row says ConsentRevoked: the sdk checks the grant's expiry
+// on its own clock before any network call, so a consent that is "no
+// longer active" while the sdk still thinks it unexpired was ended by
+// someone, not by time.
 var DefaultTokenRules = []TokenRule{
+	{GrantType: "refresh_token", Error: "invalid_grant", DescriptionContains: "consent has expired", Code: "ConsentExpired"},
 	{GrantType: "refresh_token", Error: "invalid_grant", DescriptionContains: "consent is no longer active", Code: "ConsentRevoked"},
 }
 

@@ -26,6 +26,8 @@ func TestTokenErrorCodeDefaults(t *testing.T) {
 	require.NoError(t, err)
 	revoked := driver.TokenError{GrantType: "refresh_token", HTTPStatus: 400, Code: "invalid_grant", Description: "The consent is no longer active"}
 	assert.Equal(t, obcerr.ConsentRevoked, c.TokenErrorCode(revoked), "description matched case-insensitively")
+	expired := driver.TokenError{GrantType: "refresh_token", HTTPStatus: 400, Code: "invalid_grant", Description: "the consent has expired"}
+	assert.Equal(t, obcerr.ConsentExpired, c.TokenErrorCode(expired))
 	for name, e := range map[string]driver.TokenError{
 		"other description": {GrantType: "refresh_token", Code: "invalid_grant", Description: "refresh token was revoked"},
 		"no description":    {GrantType: "refresh_token", Code: "invalid_grant"},

@@ -45,19 +45,21 @@ func testTokenErrors(t *testing.T, b Bank) {
 	cfg.TokenStore = store
 	c, err := sdk.Open(context.Background(), name, cfg)
 	require.NoError(t, err)
-	g := &sdk.Grant{Bank: name, ConsentID: "cns-1", Clusters: c.Profile().Clusters, ID: "g-1",
-		ExpiresAt: time.Now().Add(24 * time.Hour)}
 
 	for _, tc := range []struct {
 		name, body string
 		want       obcerr.Code
 	}{
 		{"consent ended", `{"error":"invalid_grant","error_description":"the consent is no longer active"}`, obcerr.ConsentRevoked},
+		{"consent expired", `{"error":"invalid_grant","error_description":"the consent has expired"}`, obcerr.ConsentExpired},
 		{"token reuse", `{"error":"invalid_grant","error_description":"refresh token was already used; every token of this grant is now revoked"}`, obcerr.Unauthenticated},
 		{"bare invalid_grant", `{"error":"invalid_grant"}`, obcerr.Unauthenticated},
 		{"bad client", `{"error":"invalid_client","error_description":"the consent is no longer active"}`, obcerr.Unauthenticated},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// A grant per case: the client remembers a consent the bank ended.
+			g := &sdk.Grant{Bank: name, ConsentID: "cns-" + strings.ReplaceAll(tc.name, " ", "-"), Clusters: c.Profile().Clusters,
+				ID: "g-1", ExpiresAt: time.Now().Add(24 * time.Hour)}
 			require.NoError(t, store.Put(context.Background(), g.TokenKey(),
 				&oauth2.Token{AccessToken: "expired", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Hour)}))
 			var data atomic.Int64
