@@ -192,7 +192,8 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 // CurrentGrant returns the grant as this client now enforces it: a copy of
 // g without the clusters and accounts the bank has withdrawn on a token
 // refresh since g was issued, and with the earlier end the bank may have
-// announced (see [GrantChange]). It does no I/O. Use it
+// announced (see [GrantChange]); RevokedAt is set once the bank's token
+// endpoint has said the consent was revoked. It does no I/O. Use it
 // to persist the grant when Config.OnGrantChange is not set, or to show the
 // user what is still shared. A nil g gives nil.
 //
@@ -210,7 +211,14 @@ func (c *Client) CurrentGrant(g *Grant) *Grant {
 	if gt == nil {
 		return bankScope{}.apply(g)
 	}
-	return gt.scopeNow().apply(g)
+	cp := gt.scopeNow().apply(g)
+	gt.mu.Lock()
+	if gt.ended == ConsentRevoked && cp.RevokedAt.IsZero() {
+		// Persisted, it keeps refusing after a restart too.
+		cp.RevokedAt = gt.endedAt
+	}
+	gt.mu.Unlock()
+	return cp
 }
 
 // cachedTokens returns the grant's token source if the client has one,

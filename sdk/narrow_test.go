@@ -318,6 +318,9 @@ func TestRefusedRefreshClassifiedByConnector(t *testing.T) {
 	require.ErrorIs(t, err, sdk.ErrConsentRevoked)
 	assert.Equal(t, sent, bank.DataCalls.Load()+bank.TokenCalls.Load(), "nothing sent")
 
+	assert.False(t, c.CurrentGrant(g).RevokedAt.IsZero(), "the grant to persist says so too")
+	assert.True(t, g.RevokedAt.IsZero(), "the caller's grant is not written")
+
 	// Revoke still cleans up (it is idempotent for an ended consent).
 	require.NoError(t, c.Revoke(context.Background(), g))
 	assert.False(t, g.RevokedAt.IsZero())

@@ -136,10 +136,10 @@ type grantTokens struct {
 	// lastUsed (unix nanoseconds) lets the client forget idle grants.
 	lastUsed atomic.Int64
 
-	// narrowed is set once the bank has withdrawn part of the grant, so
-	// the idle sweep keeps this entry: it is what enforces the narrowing
-	// for stale copies of the grant.
-	narrowed atomic.Bool
+	// pinned is set once the bank has withdrawn part of the grant or ended
+	// it, so the idle sweep keeps this entry: it is what enforces that for
+	// stale copies of the grant.
+	pinned atomic.Bool
 
 	refreshing chan struct{}
 
@@ -154,7 +154,8 @@ type grantTokens struct {
 	// has refused a refresh for that reason: the bank has revoked every
 	// token of the grant, and its answer to a second attempt ("refresh
 	// token was revoked") would only say Unauthenticated.
-	ended Code
+	ended   Code
+	endedAt time.Time
 }
 
 // endedCode is OK while the bank has not ended the grant at its token
@@ -186,7 +187,7 @@ func (g *grantTokens) use(tok *oauth2.Token, n need) *GrantChange {
 	g.scope = before.learn(scopeOfToken(tok), n.grant)
 	ch := change(n.grant, before, g.scope)
 	if ch != nil {
-		g.narrowed.Store(true)
+		g.pinned.Store(true)
 	}
 	return ch
 }
@@ -209,7 +210,7 @@ func (c *Client) tokensFor(g *Grant) *grantTokens {
 		if len(c.grants) >= grantCacheSweepAbove && now.Sub(c.lastSweep) > time.Minute {
 			c.lastSweep = now
 			for key, v := range c.grants {
-				if !v.narrowed.Load() && now.Sub(time.Unix(0, v.lastUsed.Load())) > grantIdleAfter {
+				if !v.pinned.Load() && now.Sub(time.Unix(0, v.lastUsed.Load())) > grantIdleAfter {
 					delete(c.grants, key)
 				}
 			}
@@ -291,8 +292,9 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 		err := g.c.classifyOAuth(err, "sdk.token.refresh", "refresh_token")
 		if code := ErrorCode(err); code == ConsentRevoked || code == ConsentExpired {
 			g.mu.Lock()
-			g.ended = code
+			g.ended, g.endedAt = code, g.c.now().UTC()
 			g.mu.Unlock()
+			g.pinned.Store(true)
 		}
 		return nil, nil, err
 	}
