@@ -135,7 +135,7 @@ func BenchmarkStartup(b *testing.B) {
 }
 
 // BenchmarkLargeUserFirstRead is the lazy generation of user_large's
-// 100 000 transactions, paid by the first request that reads it.
+// 50 000 transactions, paid by the first request that reads it.
 func BenchmarkLargeUserFirstRead(b *testing.B) {
 	for b.Loop() {
 		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Profiles: []*Profile{Chase()}})

@@ -57,7 +57,7 @@ type Options struct {
 	// Middleware, when set, wraps each bank's handler (OAuth and data
 	// API): the seam where faults are injected.
 	Middleware func(bank string) func(http.Handler) http.Handler
-	// LargeTransactions sizes user_large's history (100 000 by default).
+	// LargeTransactions sizes user_large's history (50 000 by default).
 	LargeTransactions int
 	Logger            *slog.Logger
 }
@@ -451,7 +451,7 @@ func TestUsers() []TestUser {
 		{"user_locked", datagen.Password, "", "its checking account is RESTRICTED: data calls on it answer 706"},
 		{"user_closed", datagen.Password, "", "its savings account is CLOSED: transactions answer 705"},
 		{"user_error_<code>", datagen.Password, "", "every data call fails with that FDX code, e.g. user_error_501"},
-		{"user_large", datagen.Password, "", "about 100 000 transactions, generated on first read"},
+		{"user_large", datagen.Password, "", "about 50 000 transactions, generated on first read"},
 		{"user_live", datagen.Password, "", "pending transactions post and new ones arrive as simulated time advances"},
 	}
 }

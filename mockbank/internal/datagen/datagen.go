@@ -36,7 +36,8 @@ type Config struct {
 	// the simulated clock advances (60 by default).
 	LiveDays int
 	// LargeTransactions is the approximate history size of user_large
-	// (100 000 by default).
+	// (50 000 by default: hundreds of pages even at the largest page size,
+	// while all four banks' large users fit the 150 MB memory target).
 	LargeTransactions int
 	// ErrorCodes lists the FDX codes for which a user_error_<code> user is
 	// created up front; EnsureErrorUser creates others on demand.
@@ -54,7 +55,7 @@ func (c *Config) defaults() {
 		c.LiveDays = 60
 	}
 	if c.LargeTransactions <= 0 {
-		c.LargeTransactions = 100_000
+		c.LargeTransactions = 50_000
 	}
 	if c.DisplayName == "" {
 		c.DisplayName = c.Bank
@@ -217,6 +218,21 @@ type gen struct {
 	until    time.Time
 	accounts []*acctGen
 	byKind   map[store.Kind]*acctGen
+	// joined interns descriptions built from a prefix and a merchant's
+	// text: user_large has tens of thousands of records, and one string per
+	// record would be a tenth of its memory.
+	joined map[[2]string]string
+}
+
+// join returns a+b, sharing one copy per distinct pair.
+func (g *gen) join(a, b string) string {
+	k := [2]string{a, b}
+	if s, ok := g.joined[k]; ok {
+		return s
+	}
+	s := a + b
+	g.joined[k] = s
+	return s
 }
 
 func newGen(cfg Config, sp userSpec, userID string, months int) *gen {
@@ -226,7 +242,7 @@ func newGen(cfg Config, sp userSpec, userID string, months int) *gen {
 	if sp.live {
 		until = cfg.Now.AddDate(0, 0, cfg.LiveDays)
 	}
-	g := &gen{cfg: cfg, sp: sp, r: r, start: start, until: until, byKind: map[store.Kind]*acctGen{}}
+	g := &gen{cfg: cfg, sp: sp, r: r, start: start, until: until, byKind: map[store.Kind]*acctGen{}, joined: map[[2]string]string{}}
 	for _, k := range sp.kinds {
 		a := g.newAccount(userID, k)
 		if k == sp.restricted {
@@ -440,7 +456,7 @@ func (g *gen) run() {
 				if g.sp.large {
 					pay *= 10
 				}
-				chk.post(g.at(day, 9, 0, 600), txSpec{amount: pay, credit: true, desc: employer + " PAYROLL PPD", payee: employer, category: "Income", typ: "DIRECTDEPOSIT"})
+				chk.post(g.at(day, 9, 0, 600), txSpec{amount: pay, credit: true, desc: g.join(employer, " PAYROLL PPD"), payee: employer, category: "Income", typ: "DIRECTDEPOSIT"})
 			}
 			if g.sp.large {
 				// A busy sole trader: card sales settle every day.
@@ -456,14 +472,14 @@ func (g *gen) run() {
 			}
 			if sav != nil && dom == 2 && chk.projected > 200000 && sav.active(day) {
 				amt := store.Money(50000)
-				chk.post(g.at(day, 10, 0, 60), txSpec{amount: amt, desc: "ONLINE TRANSFER TO SAV ..." + sav.acct.Last4, payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
-				sav.post(g.at(day, 10, 1, 0), txSpec{amount: amt, credit: true, desc: "ONLINE TRANSFER FROM CHK ..." + chk.acct.Last4, payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
+				chk.post(g.at(day, 10, 0, 60), txSpec{amount: amt, desc: g.join("ONLINE TRANSFER TO SAV ...", sav.acct.Last4), payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
+				sav.post(g.at(day, 10, 1, 0), txSpec{amount: amt, credit: true, desc: g.join("ONLINE TRANSFER FROM CHK ...", chk.acct.Last4), payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
 			}
 			if ln != nil && dom == 5 {
 				interest := mulRate(ln.projected, 675)
 				ln.post(g.at(day, 0, 5, 0), txSpec{amount: interest, desc: "INTEREST CHARGED", category: "Interest", typ: "INTEREST"})
 				pay := min(ln.acct.MonthlyPayment, ln.projected)
-				chk.post(g.at(day, 11, 0, 600), txSpec{amount: pay, desc: strings.ToUpper(g.cfg.DisplayName) + " LOAN PMT", payee: g.cfg.DisplayName, category: "Loan Payment", typ: "TRANSFER"})
+				chk.post(g.at(day, 11, 0, 600), txSpec{amount: pay, desc: g.join(strings.ToUpper(g.cfg.DisplayName), " LOAN PMT"), payee: g.cfg.DisplayName, category: "Loan Payment", typ: "TRANSFER"})
 				ln.post(g.at(day, 11, 30, 0), txSpec{amount: pay, credit: true, desc: "PAYMENT - THANK YOU", category: "Loan Payment", typ: "PAYMENT", principal: pay - interest, interest: interest})
 			}
 			if cc != nil && dom == 28 {
@@ -480,7 +496,7 @@ func (g *gen) run() {
 				if g.r.IntN(15) == 0 {
 					pay = minimum
 				}
-				chk.post(g.at(day, 12, 0, 600), txSpec{amount: pay, desc: "PAYMENT TO CARD ..." + cc.acct.Last4, payee: g.cfg.DisplayName, category: "Credit Card Payment", typ: "TRANSFER"})
+				chk.post(g.at(day, 12, 0, 600), txSpec{amount: pay, desc: g.join("PAYMENT TO CARD ...", cc.acct.Last4), payee: g.cfg.DisplayName, category: "Credit Card Payment", typ: "TRANSFER"})
 				cc.post(g.at(day, 12, 5, 0), txSpec{amount: pay, credit: true, desc: "AUTOPAY PAYMENT - THANK YOU", category: "Credit Card Payment", typ: "PAYMENT"})
 				if rest := statementBal - pay; rest > 0 {
 					cc.post(g.at(day.AddDate(0, 0, 6), 0, 10, 0), txSpec{amount: mulRate(rest, 2499), desc: "PURCHASE INTEREST CHARGE", category: "Interest", typ: "INTEREST"})
@@ -508,8 +524,8 @@ func (g *gen) run() {
 		// Closing the savings account sweeps it into checking the day before.
 		if sav != nil && chk != nil && day.Equal(sav.end.AddDate(0, 0, -1)) && sav.projected > 0 {
 			amt := sav.projected
-			sav.post(g.at(day, 23, 30, 0), txSpec{amount: amt, desc: "CLOSING TRANSFER TO CHK ..." + chk.acct.Last4, payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
-			chk.post(g.at(day, 23, 31, 0), txSpec{amount: amt, credit: true, desc: "TRANSFER FROM SAV ..." + sav.acct.Last4, payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
+			sav.post(g.at(day, 23, 30, 0), txSpec{amount: amt, desc: g.join("CLOSING TRANSFER TO CHK ...", chk.acct.Last4), payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
+			chk.post(g.at(day, 23, 31, 0), txSpec{amount: amt, credit: true, desc: g.join("TRANSFER FROM SAV ...", sav.acct.Last4), payee: g.cfg.DisplayName, category: "Transfer", typ: "TRANSFER"})
 		}
 		if cc != nil {
 			for _, s := range subscriptions {
@@ -529,14 +545,14 @@ func (g *gen) run() {
 			if useCard {
 				g.authorize(cc, t, txSpec{amount: amt, desc: m.desc, payee: m.name, mcc: m.mcc, category: m.category, typ: "PURCHASE"}, m.tips)
 				if m.category == "Shopping" && g.r.IntN(25) == 0 {
-					cc.refund(g.at(day.AddDate(0, 0, 5+g.r.IntN(15)), 5, 0, 3600), txSpec{amount: amt, credit: true, desc: m.desc + " RETURN", payee: m.name, mcc: m.mcc, category: m.category, typ: "RETURN"})
+					cc.refund(g.at(day.AddDate(0, 0, 5+g.r.IntN(15)), 5, 0, 3600), txSpec{amount: amt, credit: true, desc: g.join(m.desc, " RETURN"), payee: m.name, mcc: m.mcc, category: m.category, typ: "RETURN"})
 				}
 				continue
 			}
 			if chk != nil && chk.projected-amt*2 > 30000 {
-				g.authorize(chk, t, txSpec{amount: amt, desc: "DEBIT CARD PURCHASE " + m.desc, payee: m.name, mcc: m.mcc, category: m.category, typ: "POSDEBIT"}, m.tips)
+				g.authorize(chk, t, txSpec{amount: amt, desc: g.join("DEBIT CARD PURCHASE ", m.desc), payee: m.name, mcc: m.mcc, category: m.category, typ: "POSDEBIT"}, m.tips)
 				if m.category == "Shopping" && g.r.IntN(25) == 0 {
-					chk.refund(g.at(day.AddDate(0, 0, 5+g.r.IntN(15)), 5, 0, 3600), txSpec{amount: amt, credit: true, desc: "REFUND " + m.desc, payee: m.name, mcc: m.mcc, category: m.category, typ: "POSCREDIT"})
+					chk.refund(g.at(day.AddDate(0, 0, 5+g.r.IntN(15)), 5, 0, 3600), txSpec{amount: amt, credit: true, desc: g.join("REFUND ", m.desc), payee: m.name, mcc: m.mcc, category: m.category, typ: "POSCREDIT"})
 				}
 			}
 		}

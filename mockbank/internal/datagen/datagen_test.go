@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -305,4 +306,27 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	require.ErrorIs(t, other.Import(ctx, &bad), store.ErrInvalid)
 	_, err = other.Consent(ctx, "citi", c.ID)
 	require.NoError(t, err)
+}
+
+// TestLargeUserIsCompact pins what keeps four banks' user_large under the
+// memory target: the default size, and one copy of each description
+// however many records carry it.
+func TestLargeUserIsCompact(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(store.Options{Seed: 3})
+	require.NoError(t, datagen.Populate(ctx, st, datagen.Config{Seed: 3, Bank: "usbank"}))
+	large, err := st.UserByUsername(ctx, "usbank", "user_large")
+	require.NoError(t, err)
+	all := allTransactions(t, st, "usbank", large.Accounts[0])
+	assert.InDelta(t, 50_000, len(all), 10_000, "default user_large size")
+	copies := map[string]map[*byte]bool{}
+	for _, tx := range all {
+		if copies[tx.Description] == nil {
+			copies[tx.Description] = map[*byte]bool{}
+		}
+		copies[tx.Description][unsafe.StringData(tx.Description)] = true
+	}
+	for desc, ptrs := range copies {
+		assert.Equal(t, 1, len(ptrs), "%q is stored %d times", desc, len(ptrs))
+	}
 }

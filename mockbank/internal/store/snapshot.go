@@ -49,7 +49,7 @@ func (s *Store) Export(ctx context.Context) (*Snapshot, error) { return s.export
 // ExportCompact is Export without the records of accounts generated from
 // the seed and never extended (they are marked FromSeed): for persistence,
 // where the importing store is populated with the same seed first and
-// rebuilds them. It keeps the seeded histories (user_large's ~100k records
+// rebuilds them. It keeps the seeded histories (user_large's ~50k records
 // per bank among them) out of every save.
 func (s *Store) ExportCompact(ctx context.Context) (*Snapshot, error) { return s.export(ctx, true) }
 
