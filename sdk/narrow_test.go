@@ -482,3 +482,27 @@ func TestRefreshShortensConsent(t *testing.T) {
 	assert.NoError(t, err, "the consent can still be read after its end")
 	assert.NoError(t, c.Revoke(ctx, g), "and revoked")
 }
+
+// Goroutines that were waiting for the refresh that learnt the consent
+// ended get the same answer, not a second refresh with the dead token.
+func TestRefusedRefreshConcurrent(t *testing.T) {
+	bank, c, _ := setupClassifying(t, func(e driver.TokenError) obcerr.Code {
+		if e.Code == "invalid_grant" {
+			return obcerr.ConsentRevoked
+		}
+		return obcerr.Unknown
+	})
+	g := link(t, c)
+	bank.RevokeConsent(g.ConsentID)
+	bank.ExpireAccessTokens()
+	tokenCalls := bank.TokenCalls.Load()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			_, err := c.Account(context.Background(), g, "chk-1")
+			assert.ErrorIs(t, err, sdk.ErrConsentRevoked)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, tokenCalls+1, bank.TokenCalls.Load(), "one refresh asked, one answer shared")
+}

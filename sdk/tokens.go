@@ -266,9 +266,13 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	}
 	defer func() { <-g.refreshing }()
 	now := time.Now()
-	// Another goroutine may have refreshed while this one waited.
+	// Another goroutine may have refreshed, or learnt that the consent
+	// ended, while this one waited.
 	if tok := g.fresh(now); tok != nil {
 		return tok, nil, nil
+	}
+	if code := g.endedCode(); code != OK {
+		return nil, nil, endedError("sdk.token", code)
 	}
 	// Another process sharing the store may have refreshed already.
 	stored, err := g.c.store.Get(ctx, g.key)
