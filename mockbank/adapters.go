@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"slices"
 
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
@@ -101,5 +102,11 @@ func (c *authConsents) ConsentStatus(ctx context.Context, consentID string) (aut
 		return authz.ConsentState{Active: false, Status: "UNKNOWN"}, nil
 	}
 	s := rec.StatusAt(c.st.Now())
-	return authz.ConsentState{Active: s == store.ConsentActive, Status: s}, nil
+	st := authz.ConsentState{Active: s == store.ConsentActive, Status: s}
+	if len(rec.RevokedAccounts) > 0 {
+		// Accounts revoked one by one (usbank) leave the grant on the next
+		// refresh, so the token response's account_ids tells the app.
+		st.AccountIDs = slices.DeleteFunc(slices.Clone(rec.AccountIDs), func(id string) bool { return slices.Contains(rec.RevokedAccounts, id) })
+	}
+	return st, nil
 }
