@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
 
@@ -43,9 +44,17 @@ func benchProfile() *Profile {
 
 // BenchmarkTransactionsPage serves a 100-transaction page through the whole
 // stack (token check, rate limiter, request validation against the spec,
-// consent check, store read, conversion, encoding) next to a plain net/http
-// handler that only encodes the same payload. The target is mockbank/plain
-// ≥ 80% in throughput, i.e. ns/op of "mockbank" ≤ 1.25 × "plain".
+// consent check, store read, conversion, encoding) next to two plain
+// net/http handlers:
+//
+//   - "plain" encodes the same payload with encoding/json, the comparison
+//     issue 3 asks for (target mockbank/plain ≥ 80% in throughput). It
+//     mixes two things: mockbank's dedicated encoder is faster than
+//     encoding/json, which hides what the serving path costs.
+//   - "fast" reads the same page from the store and writes it with
+//     mockbank's own encoder, so "mockbank" minus "fast" is exactly the
+//     serving path: routing, token, rate limiter, validation, consent and
+//     account checks.
 func BenchmarkTransactionsPage(b *testing.B) {
 	e := newEnv(b, Options{Seed: 1, Profiles: []*Profile{benchProfile()}})
 	g := e.link("benchbank", "user_good", "", []string{"ACCOUNT_BASIC", "TRANSACTIONS"}, nil)
@@ -77,31 +86,59 @@ func BenchmarkTransactionsPage(b *testing.B) {
 		_, _ = buf.WriteTo(w)
 	})
 
+	st := e.srv.Store()
+	acct, err := st.Account(context.Background(), "benchbank", g.accounts[0])
+	require.NoError(b, err)
+	fast := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		txs, _, err := st.Transactions(r.Context(), "benchbank", acct.ID, store.TxQuery{Now: st.Now(), Limit: 100})
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		_ = transactionsPage{kind: acct.Kind, txs: txs, page: payload.Page}.VisitSearchForAccountTransactionsResponse(w)
+	})
+	fw := &discardWriter{h: http.Header{}}
+	fast.ServeHTTP(fw, newReq())
+	require.Equal(b, rec.Body.Len(), fw.n, "the fast handler writes the same page")
+
 	// Interleaved: each iteration serves the page once each way, so load
 	// from other processes hits both sides alike; the ratio is the figure
-	// that matters (target ≥ 80%).
-	b.Run("side-by-side", func(b *testing.B) {
-		var plainT, mockT time.Duration
-		for b.Loop() {
-			w.reset()
-			t0 := time.Now()
-			plain.ServeHTTP(w, newReq())
-			t1 := time.Now()
-			w.reset()
-			e.srv.ServeHTTP(w, newReq())
-			mockT += time.Since(t1)
-			plainT += t1.Sub(t0)
-		}
-		n := float64(b.N)
-		b.ReportMetric(float64(plainT.Nanoseconds())/n, "plain-ns/page")
-		b.ReportMetric(float64(mockT.Nanoseconds())/n, "mockbank-ns/page")
-		b.ReportMetric(100*float64(plainT)/float64(mockT), "throughput-%")
-	})
+	// that matters.
+	sideBySide := func(name string, base http.Handler) {
+		b.Run(name, func(b *testing.B) {
+			var baseT, mockT time.Duration
+			for b.Loop() {
+				w.reset()
+				t0 := time.Now()
+				base.ServeHTTP(w, newReq())
+				t1 := time.Now()
+				w.reset()
+				e.srv.ServeHTTP(w, newReq())
+				mockT += time.Since(t1)
+				baseT += t1.Sub(t0)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(baseT.Nanoseconds())/n, "plain-ns/page")
+			b.ReportMetric(float64(mockT.Nanoseconds())/n, "mockbank-ns/page")
+			b.ReportMetric(100*float64(baseT)/float64(mockT), "throughput-%")
+		})
+	}
+	// Against encoding/json (target ≥ 80%).
+	sideBySide("side-by-side", plain)
+	// Against the same encoder: the serving path's own cost.
+	sideBySide("same-encoder", fast)
 	b.Run("plain", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			w.reset()
 			plain.ServeHTTP(w, newReq())
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.reset()
+			fast.ServeHTTP(w, newReq())
 		}
 	})
 	b.Run("mockbank", func(b *testing.B) {
