@@ -46,12 +46,14 @@ func category(k store.Kind) fdxclient.AccountCategory {
 	return "DEPOSIT_ACCOUNT"
 }
 
-func accountType(k store.Kind) fdxclient.AccountType {
-	switch k {
-	case store.KindLoan:
+func accountType(a *store.Account) fdxclient.AccountType {
+	if a.Kind == store.KindLoan {
+		if a.LoanType != "" {
+			return fdxclient.AccountType(a.LoanType)
+		}
 		return "AUTOLOAN"
 	}
-	return fdxclient.AccountType(k)
+	return fdxclient.AccountType(a.Kind)
 }
 
 // descriptor fills the fields every account member shares.
@@ -65,7 +67,7 @@ type descriptor struct {
 
 func describe(a *store.Account) descriptor {
 	return descriptor{
-		cat: category(a.Kind), typ: accountType(a.Kind), display: a.MaskedNumber(),
+		cat: category(a.Kind), typ: accountType(a), display: a.MaskedNumber(),
 		status: fdxclient.AccountStatus(a.Status), cur: fdxclient.Currency{CurrencyCode: ptr(a.Currency)},
 	}
 }
@@ -120,11 +122,17 @@ func accountDetail(a *store.Account, bal *accountBalances, now time.Time) fdxcli
 			ln.OriginalPrincipal = money(a.OriginalPrincipal)
 			ln.InterestRate = rateOf(a.InterestRate)
 			ln.InterestRateType = ptr(fdxclient.LoanAccountInterestRateType("FIXED"))
-			ln.LoanTerm = ptr(a.LoanTermMonths)
-			ln.NextPaymentAmount = money(min(a.MonthlyPayment, bal.now.Current))
-			ln.NextPaymentDate = date(nextDay(now, 5))
 			ln.PayoffAmount = money(bal.now.Current)
-			ln.MaturityDate = date(a.OpenDate.AddDate(0, int(a.LoanTermMonths), 0))
+			if a.Status == store.StatusOpen && bal.now.Current > 0 {
+				ln.NextPaymentAmount = money(min(a.MonthlyPayment, bal.now.Current))
+				ln.NextPaymentDate = date(nextDay(now, 5))
+			}
+			// Without a term there is no maturity to state (an account
+			// made through the admin API need not have one).
+			if a.LoanTermMonths > 0 {
+				ln.LoanTerm = ptr(a.LoanTermMonths)
+				ln.MaturityDate = date(a.OpenDate.AddDate(0, int(a.LoanTermMonths), 0))
+			}
 		}
 		return fdxclient.AccountWithDetails{LoanAccount: ln}
 	}

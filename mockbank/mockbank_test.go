@@ -474,3 +474,43 @@ func TestHostileInputNeverFails500(t *testing.T) {
 		}
 	}
 }
+
+// An open loan's dates follow the simulated now, whatever it is, and its
+// product name agrees with its FDX type, at every bank.
+func TestLoanDetailsAreCoherent(t *testing.T) {
+	now := time.Date(2031, 3, 15, 9, 30, 0, 0, time.UTC)
+	e := newEnv(t, Options{Seed: 8, Clock: func() time.Time { return now }})
+	for _, bank := range []string{"chase", "wellsfargo", "citi", "usbank"} {
+		g := e.link(bank, "user_good", "", allClusters[:2], nil)
+		found := false
+		for _, id := range g.accounts {
+			r := e.call("GET", bank, "/accounts/"+id, g.token, nil)
+			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			validate(t, bank, r)
+			var body struct {
+				LoanAccount *struct {
+					AccountType     string `json:"accountType"`
+					ProductName     string `json:"productName"`
+					Status          string `json:"status"`
+					AccountOpenDate string `json:"accountOpenDate"`
+					NextPaymentDate string `json:"nextPaymentDate"`
+					MaturityDate    string `json:"maturityDate"`
+				} `json:"loanAccount"`
+			}
+			require.NoError(t, json.Unmarshal(r.body, &body))
+			ln := body.LoanAccount
+			if ln == nil {
+				continue
+			}
+			found = true
+			assert.Equal(t, "AUTOLOAN", ln.AccountType, bank)
+			assert.Contains(t, ln.ProductName, "Auto Loan", bank)
+			assert.Equal(t, "OPEN", ln.Status, bank)
+			today := now.Format(time.DateOnly)
+			assert.Less(t, ln.AccountOpenDate, today, bank)
+			assert.Greater(t, ln.NextPaymentDate, today, bank)
+			assert.Greater(t, ln.MaturityDate, ln.NextPaymentDate, "%s: an open loan matures after its next payment", bank)
+		}
+		assert.True(t, found, "%s: user_good has a loan", bank)
+	}
+}

@@ -78,8 +78,12 @@ func (s *Server) apiAccount(ctx context.Context, bank string, a *store.Account) 
 	case store.KindLoan:
 		avail = bal.Current
 	}
+	typ := string(a.Kind)
+	if a.LoanType == "MORTGAGE" {
+		typ = a.LoanType // created as one; the store's kind is LOAN
+	}
 	out := adminapi.Account{
-		AccountId: a.ID, UserId: a.UserID, Bank: bank, Type: string(a.Kind), Status: a.Status,
+		AccountId: a.ID, UserId: a.UserID, Bank: bank, Type: typ, Status: a.Status,
 		Currency: a.Currency, CurrentBalance: money(bal.Current), AvailableBalance: money(avail),
 		AccountNumberDisplay: ptr(a.MaskedNumber()),
 	}
@@ -240,20 +244,22 @@ func (s *Server) GetUser(ctx context.Context, req adminapi.GetUserRequestObject)
 	return adminapi.GetUser200JSONResponse(au), nil
 }
 
-func kindOf(t adminapi.AccountCreateType) (store.Kind, string) {
+// kindOf maps an admin account type to the store's kind, a default
+// product name and, for loans, the FDX accountType the data API shows.
+func kindOf(t adminapi.AccountCreateType) (k store.Kind, product, loanType string) {
 	switch t {
 	case "CHECKING":
-		return store.KindChecking, "QA Checking"
+		return store.KindChecking, "QA Checking", ""
 	case "SAVINGS":
-		return store.KindSavings, "QA Savings"
+		return store.KindSavings, "QA Savings", ""
 	case "CREDITCARD":
-		return store.KindCreditCard, "QA Card"
+		return store.KindCreditCard, "QA Card", ""
 	case "LOAN":
-		return store.KindLoan, "QA Loan"
+		return store.KindLoan, "QA Loan", "LOAN"
 	case "MORTGAGE":
-		return store.KindLoan, "QA Mortgage"
+		return store.KindLoan, "QA Mortgage", "MORTGAGE"
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // accountPlan is a validated account creation (the user id may be filled
@@ -264,12 +270,12 @@ type accountPlan struct {
 }
 
 func (s *Server) planAccount(bank string, in adminapi.AccountCreate) (accountPlan, error) {
-	k, product := kindOf(in.Type)
+	k, product, loanType := kindOf(in.Type)
 	if k == "" {
 		return accountPlan{}, invalid("unknown account type %q", in.Type)
 	}
 	// Opened two years back, so that a suite can add history.
-	a := store.Account{Kind: k, ProductName: product, Status: store.StatusOpen, Currency: "USD", OpenDate: s.deps.Store.Now().AddDate(-2, 0, 0)}
+	a := store.Account{Kind: k, ProductName: product, LoanType: loanType, Status: store.StatusOpen, Currency: "USD", OpenDate: s.deps.Store.Now().AddDate(-2, 0, 0)}
 	if in.ProductName != nil && *in.ProductName != "" {
 		a.ProductName = *in.ProductName
 	}

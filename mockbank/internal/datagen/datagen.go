@@ -260,12 +260,18 @@ func newGen(cfg Config, sp userSpec, userID string, months int) *gen {
 	return g
 }
 
+// products names each bank's accounts. Every generated loan is an auto loan
+// (FDX accountType AUTOLOAN), so the names say so.
 var products = map[string]map[store.Kind]string{
 	"chase":      {store.KindChecking: "Total Checking", store.KindSavings: "Premier Savings", store.KindCreditCard: "Freedom Unlimited Visa", store.KindLoan: "Auto Loan"},
-	"wellsfargo": {store.KindChecking: "Everyday Checking", store.KindSavings: "Way2Save Savings", store.KindCreditCard: "Active Cash Visa", store.KindLoan: "Personal Loan"},
-	"citi":       {store.KindChecking: "Regular Checking", store.KindSavings: "Accelerate Savings", store.KindCreditCard: "Double Cash Mastercard", store.KindLoan: "Personal Loan"},
+	"wellsfargo": {store.KindChecking: "Everyday Checking", store.KindSavings: "Way2Save Savings", store.KindCreditCard: "Active Cash Visa", store.KindLoan: "Auto Loan"},
+	"citi":       {store.KindChecking: "Regular Checking", store.KindSavings: "Accelerate Savings", store.KindCreditCard: "Double Cash Mastercard", store.KindLoan: "Auto Loan"},
 	"usbank":     {store.KindChecking: "Smartly Checking", store.KindSavings: "Standard Savings", store.KindCreditCard: "Altitude Go Visa", store.KindLoan: "Auto Loan"},
 }
+
+// loanAgeMonths is how many payments a generated loan had made when the
+// history starts (see newAccount).
+const loanAgeMonths = 10
 
 var routing = map[string]string{"chase": "021000021", "wellsfargo": "121000248", "citi": "021000089", "usbank": "091000022"}
 
@@ -274,7 +280,7 @@ func (g *gen) newAccount(userID string, k store.Kind) *store.Account {
 	prefix := map[store.Kind]string{store.KindChecking: "chk", store.KindSavings: "sav", store.KindCreditCard: "cc", store.KindLoan: "ln"}[k]
 	name := products[g.cfg.Bank][k]
 	if name == "" {
-		name = map[store.Kind]string{store.KindChecking: "Checking", store.KindSavings: "Savings", store.KindCreditCard: "Rewards Card", store.KindLoan: "Installment Loan"}[k]
+		name = map[store.Kind]string{store.KindChecking: "Checking", store.KindSavings: "Savings", store.KindCreditCard: "Rewards Card", store.KindLoan: "Auto Loan"}[k]
 	}
 	a := &store.Account{
 		ID:          prefix + "-" + hexID(r, 10),
@@ -284,8 +290,9 @@ func (g *gen) newAccount(userID string, k store.Kind) *store.Account {
 		Last4:       fmt.Sprintf("%04d", r.IntN(10000)),
 		Status:      store.StatusOpen,
 		Currency:    "USD",
-		OpenDate:    g.start.AddDate(-1-r.IntN(5), -r.IntN(12), -r.IntN(28)),
 	}
+	years, months, days := 1+r.IntN(5), r.IntN(12), r.IntN(28)
+	a.OpenDate = g.start.AddDate(-years, -months, -days)
 	switch k {
 	case store.KindChecking:
 		a.Nickname = "Bills"
@@ -317,6 +324,11 @@ func (g *gen) newAccount(userID string, k store.Kind) *store.Account {
 		a.LoanTermMonths = 60
 		a.MonthlyPayment = 49208
 		a.OpeningBalance = 2150000
+		// $25,000 over 60 months at 6.75% amortises to $21,500 after ten
+		// payments, so the loan opened ten months before the history starts
+		// and matures 50 months after it: after the simulated now for any
+		// history of up to four years, whatever the start date.
+		a.OpenDate = g.start.AddDate(0, -loanAgeMonths, -days)
 	}
 	return a
 }

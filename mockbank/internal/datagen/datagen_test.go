@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -50,6 +51,51 @@ func reference(a *store.Account, all []*store.Transaction, at time.Time) (cur, h
 		}
 	}
 	return cur, holds
+}
+
+// productWords are what an account's product name must contain for its
+// kind, so that a name never contradicts the FDX accountType the data API
+// shows (every generated loan is an AUTOLOAN).
+var productWords = map[store.Kind][]string{
+	store.KindChecking:   {"Checking"},
+	store.KindSavings:    {"Savings"},
+	store.KindCreditCard: {"Visa", "Mastercard", "Card"},
+	store.KindLoan:       {"Auto Loan"},
+}
+
+// coherentAccount checks an account's descriptors against its history and
+// the simulated now: opened before its first record, named for its kind,
+// and, for an open loan, a maturity after now with a balance its remaining
+// payments can repay.
+func coherentAccount(t *testing.T, a *store.Account, all []*store.Transaction, now time.Time, where string) {
+	t.Helper()
+	named := false
+	for _, w := range productWords[a.Kind] {
+		named = named || strings.Contains(a.ProductName, w)
+	}
+	assert.True(t, named, "%s: %s %q is not named for its kind", where, a.Kind, a.ProductName)
+	for _, tx := range all {
+		assert.False(t, tx.TxTime.Before(a.OpenDate), "%s: %s before the account opened", where, tx.ID)
+	}
+	if a.Kind != store.KindLoan || a.Status != store.StatusOpen {
+		return
+	}
+	assert.Empty(t, a.LoanType, "%s: generated loans are auto loans", where)
+	require.Positive(t, a.LoanTermMonths, where)
+	maturity := a.OpenDate.AddDate(0, int(a.LoanTermMonths), 0)
+	assert.True(t, maturity.After(now), "%s: an open loan matures after now (%s, now %s)", where, maturity, now)
+	assert.True(t, a.OpenDate.Before(now), where)
+	left := 0
+	for m := now; m.Before(maturity); m = m.AddDate(0, 1, 0) {
+		left++
+	}
+	var owed store.Money = a.OpeningBalance
+	for _, tx := range all {
+		if tx.Status == store.TxPosted && !tx.PostedTime.After(now) {
+			owed += tx.Effect(a.Kind)
+		}
+	}
+	assert.LessOrEqual(t, int64(owed), int64(a.MonthlyPayment)*int64(left), "%s: %d left owed cannot be repaid in %d payments", where, owed, left)
 }
 
 func TestBalancesReconcileForEveryAccount(t *testing.T) {
@@ -156,7 +202,16 @@ func TestBalancesReconcileForEveryAccount(t *testing.T) {
 					if i+1 < len(stmts) {
 						assert.Equal(t, stmts[i+1].ClosingBalance, s.OpeningBalance, "%s opens where the previous closed", s.ID)
 					}
+					// A statement's rows are in posting order, inside its period.
+					rows, err := st.StatementTransactions(ctx, bank, id, s)
+					require.NoError(t, err)
+					assert.True(t, sort.SliceIsSorted(rows, func(i, j int) bool { return rows[i].PostedTime.Before(rows[j].PostedTime) }), "%s rows in date order", s.ID)
+					for _, r := range rows {
+						assert.False(t, r.PostedTime.Before(s.PeriodStart) || !r.PostedTime.Before(s.PeriodEnd), "%s: %s outside the period", s.ID, r.ID)
+					}
 				}
+
+				coherentAccount(t, a, all, now, bank+"/"+u.Username)
 			}
 		}
 	}

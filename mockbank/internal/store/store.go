@@ -724,7 +724,14 @@ func (s *Store) StatementTransactions(ctx context.Context, bankName, accountID s
 			out = append(out, t)
 		}
 	}
-	slices.Reverse(out)
+	// A statement lists by posting date; the ledger is in transaction-date
+	// order, which differs for purchases that post days later.
+	slices.SortStableFunc(out, func(a, b *Transaction) int {
+		if c := a.PostedTime.Compare(b.PostedTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 

@@ -105,10 +105,13 @@ type Account struct {
 	// CreditLine is the card's limit.
 	CreditLine  Money  `json:"creditLine,omitempty"`
 	CardNetwork string `json:"cardNetwork,omitempty"`
-	// Loan terms.
-	OriginalPrincipal Money `json:"originalPrincipal,omitempty"`
-	LoanTermMonths    int32 `json:"loanTermMonths,omitempty"`
-	MonthlyPayment    Money `json:"monthlyPayment,omitempty"`
+	// Loan terms. LoanType is the loan's FDX accountType (AUTOLOAN,
+	// MORTGAGE, LOAN, ...); empty means AUTOLOAN, what every generated loan
+	// is.
+	LoanType          string `json:"loanType,omitempty"`
+	OriginalPrincipal Money  `json:"originalPrincipal,omitempty"`
+	LoanTermMonths    int32  `json:"loanTermMonths,omitempty"`
+	MonthlyPayment    Money  `json:"monthlyPayment,omitempty"`
 }
 
 // MaskedNumber is the display form of the account number, e.g. "...6789".
