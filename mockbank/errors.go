@@ -152,9 +152,10 @@ const maxPooled = 1 << 20
 // transactionsPage is the 200 answer of the transactions endpoint, written
 // by the dedicated encoder (fastjson.go) into a pooled buffer.
 type transactionsPage struct {
-	kind store.Kind
-	txs  []*store.Transaction
-	page *fdxclient.PageMetadata
+	shape *fdxShape
+	kind  store.Kind
+	txs   []*store.Transaction
+	page  *fdxclient.PageMetadata
 }
 
 func (p transactionsPage) VisitSearchForAccountTransactionsResponse(w http.ResponseWriter) error {
@@ -162,7 +163,7 @@ func (p transactionsPage) VisitSearchForAccountTransactionsResponse(w http.Respo
 	if bp == nil {
 		bp = new([]byte)
 	}
-	out, err := appendTransactionsPage((*bp)[:0], p.kind, p.txs, p.page)
+	out, err := appendShapedTransactionsPage((*bp)[:0], p.shape, p.kind, p.txs, p.page)
 	if err != nil {
 		pagePool.Put(bp)
 		return err

@@ -20,6 +20,12 @@ import (
 // appendTransactionsPage appends {"page":...,"transactions":[...]} and a
 // newline, as json.Encoder.Encode does.
 func appendTransactionsPage(b []byte, k store.Kind, txs []*store.Transaction, page *fdxclient.PageMetadata) ([]byte, error) {
+	return appendShapedTransactionsPage(b, nil, k, txs, page)
+}
+
+// appendShapedTransactionsPage is appendTransactionsPage with the records
+// shaped to an FDX version (fdxversion.go); nil leaves them as stored.
+func appendShapedTransactionsPage(b []byte, s *fdxShape, k store.Kind, txs []*store.Transaction, page *fdxclient.PageMetadata) ([]byte, error) {
 	b = append(b, '{')
 	if page != nil {
 		pb, err := json.Marshal(page)
@@ -43,7 +49,7 @@ func appendTransactionsPage(b []byte, k store.Kind, txs []*store.Transaction, pa
 			b = append(b, ',')
 		}
 		b = append(b, member...)
-		b = appendTransaction(b, k, t)
+		b = appendTransaction(b, s, k, t)
 		b = append(b, "}}"...)
 	}
 	return append(b, "]}\n"...), nil
@@ -51,7 +57,7 @@ func appendTransactionsPage(b []byte, k store.Kind, txs []*store.Transaction, pa
 
 // appendTransaction writes the fields in the generated struct's order
 // (encoding/json follows field order), omitting what fill leaves unset.
-func appendTransaction(b []byte, k store.Kind, t *store.Transaction) []byte {
+func appendTransaction(b []byte, s *fdxShape, k store.Kind, t *store.Transaction) []byte {
 	b = append(b, `"accountId":`...)
 	b = appendString(b, t.AccountID)
 	b = append(b, `,"amount":`...)
@@ -65,9 +71,9 @@ func appendTransaction(b []byte, k store.Kind, t *store.Transaction) []byte {
 	} else {
 		b = append(b, `,"debitCreditMemo":"DEBIT"`...)
 	}
-	if t.Description != "" {
+	if desc := s.txDescription(t); desc != "" {
 		b = append(b, `,"description":`...)
-		b = appendString(b, t.Description)
+		b = appendString(b, desc)
 	}
 	split := k == store.KindLoan && (t.Principal != 0 || t.Interest != 0)
 	if split {
@@ -100,9 +106,9 @@ func appendTransaction(b []byte, k store.Kind, t *store.Transaction) []byte {
 	b = appendString(b, t.ID)
 	b = append(b, `,"transactionTimestamp":`...)
 	b = appendTime(b, t.TxTime)
-	if t.Type != "" {
+	if typ := s.txType(k, t.Type); typ != "" {
 		b = append(b, `,"transactionType":`...)
-		b = appendString(b, t.Type)
+		b = appendString(b, typ)
 	}
 	return b
 }

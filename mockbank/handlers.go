@@ -145,7 +145,9 @@ func (h *handlers) SearchForAccounts(ctx context.Context, req fdxserver.SearchFo
 		if err != nil {
 			continue
 		}
-		out.Accounts = append(out.Accounts, accountSummary(a))
+		sum := accountSummary(a)
+		shapeFor(h.api.p.FDXVersion).shapeAccount(a, &sum)
+		out.Accounts = append(out.Accounts, sum)
 	}
 	out.Page = h.meta(next, &total)
 	return fdxserver.SearchForAccounts200JSONResponse{Body: out}, nil
@@ -183,7 +185,7 @@ func (h *handlers) GetAccount(ctx context.Context, req fdxserver.GetAccountReque
 	if err != nil {
 		return nil, err
 	}
-	return fdxserver.GetAccount200JSONResponse{Body: accountDetail(a, bal, c.now)}, nil
+	return shapedAccountResponse{body: shapeFor(h.api.p.FDXVersion).accountBody(a, accountDetail(a, bal, c.now))}, nil
 }
 
 // window resolves the transaction filters against the history window and
@@ -270,7 +272,7 @@ func (h *handlers) SearchForAccountTransactions(ctx context.Context, req fdxserv
 	if err != nil {
 		return nil, err
 	}
-	return transactionsPage{kind: a.Kind, txs: txs, page: h.meta(next, nil)}, nil
+	return transactionsPage{shape: shapeFor(h.api.p.FDXVersion), kind: a.Kind, txs: txs, page: h.meta(next, nil)}, nil
 }
 
 func (h *handlers) statementHref(accountID, statementID string) string {

@@ -1,0 +1,295 @@
+package mockbank
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi/fdxclient"
+)
+
+// coreExchangeFacts are what FDX's Core Exchange subset of one version
+// requires of the responses mockbank sends, written down here as facts (a
+// few enumerations and required-field lists), not copied from the
+// published file. nil list = no enumeration in that version.
+type coreExchangeFacts struct {
+	statuses                          []string
+	depositTypes, locTypes, loanTypes []string
+	// loanRequired are the loan detail fields required beyond the
+	// descriptor's; loanDateTimes those of them that are date-times.
+	loanRequired  []string
+	loanDateTimes []string
+	// mortgageAccountNumber: accountNumber is required of a MORTGAGE.
+	mortgageAccountNumber bool
+}
+
+var (
+	// FDX 4.6 AccountStatus: no RESTRICTED.
+	cxStatuses46 = []string{"OPEN", "CLOSED", "PENDINGOPEN", "PENDINGCLOSE", "DELINQUENT", "PAID", "NEGATIVECURRENTBALANCE"}
+	// FDX 5.3 and 6.x AccountStatus.
+	cxStatuses5 = append(slices.Clone(cxStatuses46), "RESTRICTED")
+	// FDX 5.3 and 6.x line-of-credit transaction types (4.6 lacks PURCHASE).
+	cxLocTypes5 = []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "PURCHASE", "WITHDRAWAL"}
+	// FDX 5.3 and 6.x loan transaction types.
+	cxLoanTypes5 = []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT", "LUMP_SUM_PAYMENT", "SKIP_PAYMENT", "DOUBLE_UP_PAYMENT", "PAYOFF"}
+	// FDX 5.3 and 6.x loan details: required beyond the descriptor.
+	cxLoanRequired5 = []string{"principalBalance", "interestRate", "interestRateType"}
+
+	coreExchange = map[string]coreExchangeFacts{
+		"4.6": {
+			statuses: cxStatuses46,
+			// FDX 4.6 DepositTransactionType, LocTransactionType, LoanTransactionType.
+			depositTypes: []string{"ADJUSTMENT", "ATMDEPOSIT", "ATMWITHDRAWAL", "BILLPAYMENT", "CHECK", "DEPOSIT", "DIRECTDEPOSIT",
+				"DIVIDEND", "FEE INTEREST", "FEE", "INTEREST", "POSCREDIT", "POSDEBIT", "TRANSFER", "WITHDRAWAL"},
+			locTypes:  []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "WITHDRAWAL"},
+			loanTypes: []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT"},
+			// FDX 4.6 LoanAccount required fields; originatingDate is a Timestamp.
+			loanRequired:  []string{"accountNumber", "principalBalance", "originatingDate", "interestRate", "interestRateType"},
+			loanDateTimes: []string{"originatingDate"},
+		},
+		"5.3": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
+		"6.0": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
+		"6.2": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
+	}
+
+	maskedNumber = regexp.MustCompile(`^X+[0-9]{4}$`)
+)
+
+func TestShapeForPicksTheVersionOrTheClosestBelow(t *testing.T) {
+	for v, want := range map[string]string{"4.6": "4.6", "5.3": "5.3", "6.0": "6.0", "6.2": "6.2", "6.4": "6.2", "5.0": "4.6", "4.0": "4.6", "7.1": "6.2", "x": "4.6"} {
+		assert.Equal(t, want, shapeFor(v).version, v)
+	}
+}
+
+func TestShapedTransactionTypes(t *testing.T) {
+	cases := []struct {
+		version string
+		kind    store.Kind
+		in, out string
+	}{
+		{"4.6", store.KindCreditCard, "PURCHASE", "WITHDRAWAL"},
+		{"4.6", store.KindCreditCard, "RETURN", "ADJUSTMENT"},
+		{"4.6", store.KindCreditCard, "CASHADVANCE", "WITHDRAWAL"},
+		{"4.6", store.KindCreditCard, "PAYMENT", "PAYMENT"},
+		{"4.6", store.KindLoan, "PAYOFF", "PAYMENT"},
+		{"4.6", store.KindChecking, "POSDEBIT", "POSDEBIT"},
+		{"4.6", store.KindChecking, "SOMETHINGNEW", ""},
+		{"5.3", store.KindCreditCard, "PURCHASE", "PURCHASE"},
+		{"5.3", store.KindCreditCard, "RETURN", "ADJUSTMENT"},
+		{"6.2", store.KindLoan, "PAYOFF", "PAYOFF"},
+		{"6.2", store.KindChecking, "SOMETHINGNEW", "SOMETHINGNEW"},
+		{"6.0", store.KindCreditCard, "", ""},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.out, shapeFor(c.version).txType(c.kind, c.in), "%s %s %s", c.version, c.kind, c.in)
+	}
+	var none *fdxShape
+	assert.Equal(t, "PURCHASE", none.txType(store.KindCreditCard, "PURCHASE"))
+}
+
+// The fast encoder writes, for every version, the bytes encoding/json
+// writes for the generated types shaped the same way.
+func TestShapedFastEncoderMatchesGeneratedTypes(t *testing.T) {
+	ctx := context.Background()
+	srv, err := New(ctx, Options{Seed: 37, BaseURL: "http://127.0.0.1:1", LargeTransactions: 500})
+	require.NoError(t, err)
+	defer srv.Close()
+	st := srv.Store()
+	odd := []*store.Transaction{
+		{ID: "t1", AccountID: "a", Status: store.TxPosted, Amount: 5, Payee: "PG&E", Type: "PURCHASE", TxTime: time.Unix(1, 0).UTC(), PostedTime: time.Unix(2, 0).UTC()},
+		{ID: "t2", AccountID: "a", Status: store.TxPending, Amount: 7, Type: "RETURN", TxTime: time.Unix(1, 0).UTC()},
+		{ID: "t3", AccountID: "a", Status: store.TxPosted, Amount: 9, Description: "x", Type: "PAYOFF", TxTime: time.Unix(1, 0).UTC(), PostedTime: time.Unix(2, 0).UTC(), Principal: 1, Interest: 2},
+		{ID: "t4", AccountID: "a", Status: store.TxPosted, Amount: 9, Description: "y", Type: "NOVEL", TxTime: time.Unix(1, 0).UTC(), PostedTime: time.Unix(2, 0).UTC()},
+	}
+	n := 0
+	for _, s := range fdxShapes {
+		for _, bank := range st.Banks() {
+			users, err := st.Users(ctx, bank)
+			require.NoError(t, err)
+			for _, u := range users {
+				for _, id := range u.Accounts {
+					a, err := st.Account(ctx, bank, id)
+					require.NoError(t, err)
+					recs, err := st.Records(ctx, bank, id)
+					require.NoError(t, err)
+					recs = recs[:min(len(recs), 300)]
+					want := transactions(a.Kind, recs)
+					s.shapeTransactions(a.Kind, recs, want)
+					var buf bytes.Buffer
+					require.NoError(t, json.NewEncoder(&buf).Encode(fdxclient.Transactions{Transactions: want}))
+					got, err := appendShapedTransactionsPage(nil, s, a.Kind, recs, nil)
+					require.NoError(t, err)
+					require.Equal(t, buf.String(), string(got), "%s %s/%s", s.version, bank, id)
+					n += len(recs)
+				}
+			}
+		}
+		for _, k := range []store.Kind{store.KindChecking, store.KindCreditCard, store.KindLoan} {
+			want := transactions(k, odd)
+			s.shapeTransactions(k, odd, want)
+			var buf bytes.Buffer
+			require.NoError(t, json.NewEncoder(&buf).Encode(fdxclient.Transactions{Transactions: want}))
+			got, err := appendShapedTransactionsPage(nil, s, k, odd, nil)
+			require.NoError(t, err)
+			require.Equal(t, buf.String(), string(got), "%s %s", s.version, k)
+		}
+	}
+	require.Greater(t, n, 1000)
+}
+
+// Every bank's responses, as a client gets them, hold the invariants of
+// Core Exchange for the bank's FDX version, and stay valid under our spec.
+// With MOCKBANK_FDX_DUMP set to a directory, the responses are also written
+// there (one JSON line each) for a validation against the published Core
+// Exchange files outside the project.
+func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
+	e := newEnv(t, Options{Seed: 41, LargeTransactions: 300})
+	dump := os.Getenv("MOCKBANK_FDX_DUMP")
+	users := []string{"user_good", "user_locked", "user_closed"}
+	for _, b := range e.srv.Banks() {
+		version := b.Profile.FDXVersion
+		facts, ok := coreExchange[version]
+		require.True(t, ok, "no Core Exchange facts for %s", version)
+		var lines []byte
+		statusesSeen := map[string]bool{}
+		get := func(token, path string) resp {
+			r := e.call("GET", b.Name, path, token, nil)
+			validate(t, b.Name, r)
+			if dump != "" {
+				line, err := json.Marshal(map[string]any{"bank": b.Name, "version": version, "path": path, "status": r.status, "body": json.RawMessage(r.body)})
+				if err != nil || !json.Valid(r.body) {
+					line, _ = json.Marshal(map[string]any{"bank": b.Name, "version": version, "path": path, "status": r.status, "raw": string(r.body)})
+				}
+				lines = append(append(lines, line...), '\n')
+			}
+			return r
+		}
+		clusters := []string{"ACCOUNT_BASIC", "ACCOUNT_DETAILED", "TRANSACTIONS", "CUSTOMER_CONTACT", "PAYMENT_SUPPORT"}
+		for _, user := range users {
+			g := e.link(b.Name, user, "", clusters, nil)
+			get(g.token, "/customers/current")
+			list := get(g.token, "/accounts")
+			require.Equal(t, 200, list.status, "%s", list.body)
+			var accounts fdxclient.Accounts
+			require.NoError(t, json.Unmarshal(list.body, &accounts))
+			for _, raw := range list.json(t)["accounts"].([]any) {
+				for member, v := range raw.(map[string]any) {
+					checkDescriptor(t, b.Name, member, v.(map[string]any), facts)
+					statusesSeen[v.(map[string]any)["status"].(string)] = true
+				}
+			}
+			for _, id := range g.accounts {
+				esc := url.PathEscape(id)
+				detail := get(g.token, "/accounts/"+esc)
+				require.Equal(t, 200, detail.status, "%s", detail.body)
+				for member, v := range detail.json(t) {
+					checkDetail(t, b.Name, member, v.(map[string]any), facts)
+				}
+				get(g.token, "/accounts/"+esc+"/contact")
+				get(g.token, "/accounts/"+esc+"/payment-networks")
+				next := url.Values{"limit": {strconv.Itoa(b.Profile.MaxPageSize)}}
+				for pages := 0; pages < 20; pages++ {
+					r := get(g.token, "/accounts/"+esc+"/transactions?"+next.Encode())
+					if r.status != 200 {
+						break // a restricted or closed account answers an FDX error
+					}
+					body := r.json(t)
+					for _, raw := range body["transactions"].([]any) {
+						for member, v := range raw.(map[string]any) {
+							checkTransaction(t, b.Name, member, v.(map[string]any), facts)
+						}
+					}
+					page, _ := body["page"].(map[string]any)
+					if k, ok := page["nextPageKey"].(string); ok && k != "" {
+						next.Set("pageKey", k)
+					} else if o, ok := page["nextOffset"].(string); ok && o != "" {
+						next.Set("offset", o)
+					} else {
+						break
+					}
+				}
+			}
+		}
+		// user_locked's RESTRICTED checking account is listed as such where
+		// the version knows the status, and as OPEN in 4.6.
+		assert.Equal(t, version != "4.6", statusesSeen["RESTRICTED"], b.Name)
+		assert.True(t, statusesSeen["CLOSED"], b.Name)
+		if dump != "" {
+			require.NoError(t, os.WriteFile(filepath.Join(dump, b.Name+".jsonl"), lines, 0o644))
+		}
+	}
+}
+
+func checkDescriptor(t *testing.T, bank, member string, a map[string]any, f coreExchangeFacts) {
+	t.Helper()
+	where := fmt.Sprintf("%s %s %v", bank, member, a["accountId"])
+	for _, field := range []string{"accountId", "accountType", "productName", "status", "currency", "accountCategory"} {
+		assert.NotEmpty(t, a[field], "%s: %s", where, field)
+	}
+	if cur, ok := a["currency"].(map[string]any); assert.True(t, ok, where) {
+		assert.NotEmpty(t, cur["currencyCode"], where)
+	}
+	assert.Contains(t, f.statuses, a["status"], where)
+}
+
+func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreExchangeFacts) {
+	t.Helper()
+	checkDescriptor(t, bank, member, a, f)
+	where := fmt.Sprintf("%s %s %v", bank, member, a["accountId"])
+	var required []string
+	switch member {
+	case "depositAccount":
+		required = []string{"currentBalance", "availableBalance"}
+	case "locAccount":
+		required = []string{"currentBalance", "availableCredit"}
+	case "loanAccount":
+		required = f.loanRequired
+		if f.mortgageAccountNumber && a["accountType"] == "MORTGAGE" {
+			required = append(slices.Clone(required), "accountNumber")
+		}
+		for _, field := range f.loanDateTimes {
+			_, err := time.Parse(time.RFC3339, fmt.Sprint(a[field]))
+			assert.NoError(t, err, "%s: %s is a date-time", where, field)
+		}
+		if n, ok := a["accountNumber"]; ok {
+			// Never a full number: masked, ending with the displayed digits.
+			assert.Regexp(t, maskedNumber, n, where)
+			assert.Equal(t, fmt.Sprint(a["accountNumberDisplay"])[3:], fmt.Sprint(n)[len(fmt.Sprint(n))-4:], where)
+		}
+	default:
+		t.Errorf("%s: unexpected member", where)
+	}
+	for _, field := range required {
+		assert.Contains(t, a, field, "%s: %s", where, field)
+	}
+}
+
+func checkTransaction(t *testing.T, bank, member string, tx map[string]any, f coreExchangeFacts) {
+	t.Helper()
+	where := fmt.Sprintf("%s %s %v", bank, member, tx["transactionId"])
+	for _, field := range []string{"transactionId", "description", "transactionTimestamp", "status", "amount", "debitCreditMemo"} {
+		assert.Contains(t, tx, field, "%s: %s", where, field)
+	}
+	assert.NotEmpty(t, tx["description"], where)
+	typ, ok := tx["transactionType"]
+	if !ok {
+		return
+	}
+	list := map[string][]string{"depositTransaction": f.depositTypes, "locTransaction": f.locTypes, "loanTransaction": f.loanTypes}[member]
+	if list != nil {
+		assert.Contains(t, list, typ, where)
+	}
+}
