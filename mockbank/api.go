@@ -280,6 +280,19 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // requirement is accepted as met.
 var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
 
+// unknownPath answers any path under /{bank}/fdx/ that is not this bank's
+// data API (another FDX version, a typo), in FDX's error form rather than
+// the authorization server's OAuth one: 404 + 401, as for an unknown
+// endpoint under the right version.
+func (a *bankAPI) unknownPath(w http.ResponseWriter, r *http.Request) {
+	iid := r.Header.Get("x-fapi-interaction-id")
+	if iid == "" || len(iid) > 128 {
+		iid = newInteractionID()
+	}
+	w.Header().Set("x-fapi-interaction-id", iid)
+	a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint; this bank serves FDX "+a.p.FDXVersion+" under "+a.prefix).withStatus(http.StatusNotFound))
+}
+
 // otherMethod reports whether the path exists with another method, to
 // tell 405 from 404 (the router does not).
 func (a *bankAPI) otherMethod(r *http.Request) bool {

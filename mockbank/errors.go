@@ -18,6 +18,7 @@ const (
 	codeInternal       = 500
 	codeUnavailable    = 501
 	codeMaintenance    = 503
+	codeNotFound       = 601
 	codeNotAuthorized  = 602
 	codeAccountMissing = 701
 	codeInvalidDate    = 702
@@ -52,6 +53,16 @@ var standard = map[int]struct {
 	1107: {403, "Consent revoked"},
 	1205: {404, "Statement not found"},
 	1207: {429, "Too many requests"},
+}
+
+// consentNotFound answers a consent id that is not the caller's. FDX has no
+// consent-specific not-found code; 601 is the spec's NotFound code for a
+// resource of the customer that cannot be found (the consent belongs to the
+// customer), so it is 404 + 601 with a message that names the consent.
+func consentNotFound() *apiError {
+	e := fdxErr(codeNotFound, "no consent with this id for this token")
+	e.message = "Consent not found"
+	return e
 }
 
 // apiError is an FDX error response. It implements every operation's

@@ -483,7 +483,7 @@ func (h *handlers) GetConsent(ctx context.Context, req fdxserver.GetConsentReque
 	if req.ConsentId != c.consent.ID {
 		// Another consent, even of the same client, is not this token's
 		// business.
-		return h.api.bind(fdxErr(codeInvalidInput, "no such consent").withStatus(404)), nil
+		return h.api.bind(consentNotFound()), nil
 	}
 	return fdxserver.GetConsent200JSONResponse{Body: h.consentGrant(c.consent, c.now)}, nil
 }
@@ -491,7 +491,7 @@ func (h *handlers) GetConsent(ctx context.Context, req fdxserver.GetConsentReque
 func (h *handlers) RevokeConsent(ctx context.Context, req fdxserver.RevokeConsentRequestObject) (fdxserver.RevokeConsentResponseObject, error) {
 	c := callFrom(ctx)
 	if req.ConsentId != c.consent.ID {
-		return h.api.bind(fdxErr(codeInvalidInput, "no such consent").withStatus(404)), nil
+		return h.api.bind(consentNotFound()), nil
 	}
 	if req.Body == nil {
 		return h.api.bind(fdxErr(codeInvalidInput, "a revocation request body is required")), nil

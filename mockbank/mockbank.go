@@ -236,6 +236,7 @@ func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankE
 	}
 	mux := http.NewServeMux()
 	mux.Handle(api.prefix+"/", api)
+	mux.HandleFunc("/"+p.Name+"/fdx/", api.unknownPath)
 	mux.Handle("/"+p.Name+"/", provider.Handler())
 	var h http.Handler = mux
 	if s.opts.Middleware != nil {

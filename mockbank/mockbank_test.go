@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -209,7 +210,8 @@ func TestInvalidRequestsGetFDXErrors(t *testing.T) {
 		{"revocation with unknown field", "PUT", "/consents/" + g.consentID + "/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL", "extra": 1}, 400, "401"},
 		{"revocation with bad reason", "PUT", "/consents/" + g.consentID + "/revocation", g.token, map[string]any{"reason": "BORED", "initiator": "INDIVIDUAL"}, 400, "401"},
 		{"account-level revocation unsupported", "PUT", "/consents/" + g.consentID + "/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL", "accountIds": []string{chk}}, 501, "501"},
-		{"another consent", "GET", "/consents/cns-other", g.token, nil, 404, "401"},
+		{"another consent", "GET", "/consents/cns-other", g.token, nil, 404, "601"},
+		{"revoking another consent", "PUT", "/consents/cns-other/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"}, 404, "601"},
 		{"subscription to plain http", "POST", "/notification-subscriptions", g.token, map[string]any{"callbackUrl": "http://example.com/hook", "notificationTypes": []string{"BALANCE"}}, 400, "401"},
 		{"subscription with unknown type", "POST", "/notification-subscriptions", g.token, map[string]any{"callbackUrl": "https://example.com/hook", "notificationTypes": []string{"ADS"}}, 400, "401"},
 	}
@@ -231,6 +233,25 @@ func TestInvalidRequestsGetFDXErrors(t *testing.T) {
 	r := e.call("DELETE", "wellsfargo", "/accounts", g.token, nil)
 	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
 	assert.Equal(t, "401", r.code(t))
+
+	// Under /{bank}/fdx/ but not the bank's version (or no version at
+	// all): an FDX body too, not the authorization server's OAuth one.
+	for _, p := range []string{"/wellsfargo/fdx/v6/accounts", "/wellsfargo/fdx/", "/wellsfargo/fdx/v5x/accounts", "/chase/fdx/v5/accounts"} {
+		req, err := http.NewRequest("GET", e.ts.URL+p, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		req.Header.Set("x-fapi-interaction-id", "c0ffee00-0000-4000-8000-000000000001")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, p)
+		assert.Equal(t, "application/json", res.Header.Get("Content-Type"), p)
+		assert.Equal(t, "c0ffee00-0000-4000-8000-000000000001", res.Header.Get("x-fapi-interaction-id"), p)
+		r := resp{status: res.StatusCode, body: body}
+		assert.Equal(t, "401", r.code(t), "%s: %s", p, body)
+		assert.NotContains(t, string(body), `"error"`, p)
+	}
 }
 
 func TestInteractionIDEchoed(t *testing.T) {
