@@ -153,10 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.cert != "" {
 		scheme = "https"
 	}
-	host := ln.Addr().String()
-	if h, p, _ := net.SplitHostPort(c.addr); h != "" && p != "0" {
-		host = c.addr // keep the name the user chose (e.g. localhost)
-	}
+	host := publicHost(c.addr, ln.Addr())
 	start := time.Now()
 	// A fixed admin token comes from the environment (a flag would show in
 	// the process list), so QA scripts and mockbankctl can share it.
@@ -174,7 +171,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.Close()
-	banner(stdout, srv, scheme+"://"+host, time.Since(start))
+	_, port, _ := net.SplitHostPort(host)
+	banner(stdout, srv, scheme+"://"+host, port, time.Since(start))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -205,7 +203,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func banner(w io.Writer, srv *mockbank.Server, base string, took time.Duration) {
+// publicHost is the host:port that mockbank's URLs (issuer, discovery, data
+// API) carry. It keeps the name the user chose (e.g. localhost) and the
+// port actually bound (for port 0). An unspecified address (0.0.0.0, ::, or
+// none, as in ":8080") is where to listen, not an address a client can
+// call, so the URLs use 127.0.0.1 instead: a client on another machine
+// should be given mockbank with -addr bound to the name it uses.
+func publicHost(addr string, bound net.Addr) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return bound.String()
+	}
+	if _, p, err := net.SplitHostPort(bound.String()); err == nil {
+		port = p
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// keyPath is where a private_key_jwt bank's ready-client key is written.
+// The port is in the name so that two instances (on two ports) never
+// overwrite each other's keys, while a script can still predict the path.
+func keyPath(port, bank string) string {
+	return filepath.Join(os.TempDir(), "mockbank-"+port+"-"+bank+"-client.pem")
+}
+
+// writeKey writes a private key readable only by its owner. The name is
+// predictable in a shared directory, so an existing file (perhaps a
+// symlink planted by someone else) is removed and the new one created
+// exclusively, never written through.
+func writeKey(path string, pem []byte) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(pem); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func banner(w io.Writer, srv *mockbank.Server, base, port string, took time.Duration) {
 	fmt.Fprintf(w, "mockbank ready at %s (started in %s)\n\n", base, took.Round(time.Millisecond))
 	for _, b := range srv.Banks() {
 		p := b.Profile
@@ -219,8 +263,10 @@ func banner(w io.Writer, srv *mockbank.Server, base string, took time.Duration) 
 			fmt.Fprintf(w, "  secret: %s", b.Client.Secret)
 		}
 		if b.Client.PrivateKeyPEM != "" {
-			path := filepath.Join(os.TempDir(), "mockbank-"+b.Name+"-client.pem")
-			if err := os.WriteFile(path, []byte(b.Client.PrivateKeyPEM), 0o600); err == nil {
+			path := keyPath(port, b.Name)
+			if err := writeKey(path, []byte(b.Client.PrivateKeyPEM)); err != nil {
+				fmt.Fprintf(w, "  key not written (%v); kid %s", err, b.Client.KeyID)
+			} else {
 				fmt.Fprintf(w, "  key: %s (kid %s)", path, b.Client.KeyID)
 			}
 		}

@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/mockbank"
 )
 
 func TestFlags(t *testing.T) {
@@ -49,4 +54,51 @@ func TestParseStart(t *testing.T) {
 	}
 	_, err := parseStart("", now)
 	assert.Error(t, err)
+}
+
+func TestPublicHost(t *testing.T) {
+	bound := &net.TCPAddr{IP: net.IPv4zero, Port: 41234}
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "127.0.0.1:41234",
+		"localhost:8080": "localhost:41234",
+		"0.0.0.0:8080":   "127.0.0.1:41234",
+		"[::]:8080":      "127.0.0.1:41234",
+		":8080":          "127.0.0.1:41234",
+		"10.1.2.3:0":     "10.1.2.3:41234",
+		"[::1]:9000":     "[::1]:41234",
+	} {
+		assert.Equal(t, want, publicHost(addr, bound), addr)
+	}
+}
+
+// Two instances on two ports write their ready clients' keys to two
+// paths, and the banner names them.
+func TestKeyFilesPerPort(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("TMPDIR", t.TempDir())
+	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1, BaseURL: "http://127.0.0.1:1", LargeTransactions: 10})
+	require.NoError(t, err)
+	defer srv.Close()
+	var a, b bytes.Buffer
+	banner(&a, srv, "http://127.0.0.1:18001", "18001", 0)
+	banner(&b, srv, "http://127.0.0.1:18002", "18002", 0)
+	for port, out := range map[string]string{"18001": a.String(), "18002": b.String()} {
+		for _, bank := range []string{"chase", "usbank"} {
+			path := filepath.Join(os.TempDir(), "mockbank-"+port+"-"+bank+"-client.pem")
+			assert.Contains(t, out, "key: "+path, port)
+			st, err := os.Stat(path)
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+		}
+	}
+
+	// A symlink planted at the predictable path is replaced, not followed.
+	target := filepath.Join(t.TempDir(), "victim")
+	require.NoError(t, os.WriteFile(target, []byte("keep"), 0o644))
+	path := keyPath("18003", "chase")
+	require.NoError(t, os.Symlink(target, path))
+	require.NoError(t, writeKey(path, []byte("key")))
+	got, err := os.ReadFile(target)
+	require.NoError(t, err)
+	assert.Equal(t, "keep", string(got))
 }
