@@ -574,3 +574,32 @@ func TestExampleScenarioFileApplies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "3000.00", card.JSON200.AvailableBalance.String())
 }
+
+// A known path with a method the spec does not serve is 405 with Allow,
+// for paths with parameters too; an unknown path stays 404.
+func TestUnsupportedMethodIs405(t *testing.T) {
+	w := newWorld(t, newKey(t))
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"DELETE", "/admin/clock", 405, "GET"},
+		{"PUT", "/admin/faults", 405, "GET, POST, DELETE"},
+		{"POST", "/admin/accounts/chase-chk", 405, "GET, PATCH"},
+		{"PUT", "/admin/consents/" + w.cns.ID + "/revoke", 405, "POST"},
+		{"GET", "/admin/nope", 404, ""},
+		{"DELETE", "/admin/nope/deeper", 404, ""},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), c.method, w.http.URL+c.path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, c.status, resp.StatusCode, "%s %s: %s", c.method, c.path, b)
+		assert.Equal(t, c.allow, resp.Header.Get("Allow"), "%s %s", c.method, c.path)
+		assert.Contains(t, string(b), `"error"`)
+	}
+}

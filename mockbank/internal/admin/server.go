@@ -224,11 +224,12 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		vr.Body = io.NopCloser(bytes.NewReader(body))
 		route, params, err := s.router.FindRoute(vr)
 		if err != nil {
-			status, code := 404, "not_found"
-			if errors.Is(err, routers.ErrMethodNotAllowed) {
-				status, code = 405, "invalid_request"
+			if allowed := s.allowedMethods(vr); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				writeError(w, &apiError{status: 405, code: "invalid_request", msg: r.Method + " is not allowed here; allowed: " + strings.Join(allowed, ", ")})
+				return
 			}
-			writeError(w, &apiError{status: status, code: code, msg: "no such admin endpoint"})
+			writeError(w, &apiError{status: 404, code: "not_found", msg: "no such admin endpoint"})
 			return
 		}
 		in := &openapi3filter.RequestValidationInput{
@@ -245,6 +246,24 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// allowedMethods lists the methods the spec serves on r's path. The router
+// tells a wrong method from an unknown path only for paths without
+// parameters, so every method is tried instead.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		c := *r
+		c.Method = m
+		if _, _, err := s.router.FindRoute(&c); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func isLoopback(remote string) bool {
