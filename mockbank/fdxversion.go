@@ -43,13 +43,16 @@ import (
 //     so the value is masked (X for every digit but the last four, which
 //     match accountNumberDisplay), and 4.6's required originatingDate, a
 //     date-time there, from the account's open date.
+//   - 4.6 types nextPaymentDate, lastPaymentDate and maturityDate as
+//     date-times where our spec (and the generated client) carry dates: no
+//     value is valid under both, the fields are optional in 4.6, so a 4.6
+//     bank leaves them out (its clients see no next payment due date).
 //
-// Left as they are, and listed in the spec's "Compatibility with FDX Core
-// Exchange" section: 4.6 wants date-times for nextPaymentDate and
-// maturityDate where our spec (and the generated client) carry dates, and
-// Core Exchange 6.x sends an account or a transaction as a flat object
-// discriminated by accountCategory where FDX and our spec wrap it in a
-// member named by category (depositAccount, locTransaction, ...).
+// Left as it is, and listed in the spec's "Compatibility with FDX Core
+// Exchange" section: Core Exchange 6.x describes an account or a
+// transaction as a flat object discriminated by accountCategory, where our
+// spec and its generated client wrap it in a member named by category
+// (depositAccount, locTransaction, ...), the form of FDX 4 and 5.
 
 // fdxShape is what one FDX version allows where the union spec is wider.
 type fdxShape struct {
@@ -65,6 +68,11 @@ type fdxShape struct {
 	loanAccountNumber map[string]bool
 	// loanOriginatingDateTime adds originatingDate as a date-time.
 	loanOriginatingDateTime bool
+	// dateTimeDates: the version types the payment and maturity dates as
+	// date-times, where our spec and its generated client carry dates. No
+	// value is valid under both, and the fields are optional in the
+	// version, so they are left out.
+	dateTimeDates bool
 }
 
 func allow(values ...string) map[string]string {
@@ -106,6 +114,7 @@ var fdxShapes = []*fdxShape{
 		statuses:                map[string]string{store.StatusRestricted: store.StatusOpen},
 		loanAccountNumber:       map[string]bool{"*": true},
 		loanOriginatingDateTime: true,
+		dateTimeDates:           true,
 	},
 	{version: "5.3", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}},
 	{version: "6.0", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}},
@@ -232,8 +241,14 @@ func (s *fdxShape) shapeAccount(a *store.Account, w *fdxclient.AccountWithDetail
 		fix(&w.DepositAccount.Status, &w.DepositAccount.ProductName, &w.DepositAccount.Currency)
 	case w.LocAccount != nil:
 		fix(&w.LocAccount.Status, &w.LocAccount.ProductName, &w.LocAccount.Currency)
+		if s.dateTimeDates {
+			w.LocAccount.NextPaymentDate, w.LocAccount.LastPaymentDate = nil, nil
+		}
 	case w.LoanAccount != nil:
 		fix(&w.LoanAccount.Status, &w.LoanAccount.ProductName, &w.LoanAccount.Currency)
+		if s.dateTimeDates {
+			w.LoanAccount.NextPaymentDate, w.LoanAccount.MaturityDate = nil, nil
+		}
 	}
 }
 

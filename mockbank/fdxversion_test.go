@@ -34,6 +34,9 @@ type coreExchangeFacts struct {
 	loanDateTimes []string
 	// mortgageAccountNumber: accountNumber is required of a MORTGAGE.
 	mortgageAccountNumber bool
+	// dateTimes are account fields typed as date-times in the version,
+	// which our spec types as dates: they must not be sent as dates.
+	dateTimes []string
 }
 
 var (
@@ -59,6 +62,8 @@ var (
 			// FDX 4.6 LoanAccount required fields; originatingDate is a Timestamp.
 			loanRequired:  []string{"accountNumber", "principalBalance", "originatingDate", "interestRate", "interestRateType"},
 			loanDateTimes: []string{"originatingDate"},
+			// FDX 4.6 LocAccount and LoanAccount: Timestamps.
+			dateTimes: []string{"nextPaymentDate", "lastPaymentDate", "maturityDate", "lastStmtDate"},
 		},
 		"5.3": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
 		"6.0": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
@@ -249,6 +254,12 @@ func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreExch
 	t.Helper()
 	checkDescriptor(t, bank, member, a, f)
 	where := fmt.Sprintf("%s %s %v", bank, member, a["accountId"])
+	for _, field := range f.dateTimes {
+		if v, ok := a[field]; ok {
+			_, err := time.Parse(time.RFC3339, fmt.Sprint(v))
+			assert.NoError(t, err, "%s: %s must be a date-time", where, field)
+		}
+	}
 	var required []string
 	switch member {
 	case "depositAccount":
