@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
 )
@@ -203,5 +204,13 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 			assert.Contains(t, string(r.body), c.code)
 			validate(t, c.bank, r)
 		})
+	}
+}
+
+// Injected faults (internal/faults) send the same FDX messages as
+// mockbank's own errors.
+func TestFaultMessagesMatchTheErrorTable(t *testing.T) {
+	for code, s := range standard {
+		assert.Equal(t, s.message, faults.StandardMessage(code), "code %d", code)
 	}
 }

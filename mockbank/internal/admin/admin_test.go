@@ -368,7 +368,7 @@ func TestFaultInjectedThroughAdminIsOnTheWire(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 429, resp.StatusCode)
 	assert.Equal(t, "7", resp.Header.Get("Retry-After"))
-	assert.Contains(t, string(b), `"code":1207`)
+	assert.Contains(t, string(b), `"code":"1207"`)
 
 	resp, err = http.Get(w.http.URL + "/usbank/fdx/v6/accounts/usbank-chk/transactions")
 	require.NoError(t, err)

@@ -56,6 +56,9 @@ type ControlOptions struct {
 	// ready clients.
 	Reset                  func(ctx context.Context) error
 	AccountLevelRevocation func(bank string) bool
+	// IntegerCodes reports whether a bank sends error codes as JSON
+	// numbers, for injected faults (faults.Options.IntegerCodes).
+	IntegerCodes func(bank string) bool
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
@@ -88,7 +91,7 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, IntegerCodes: opts.IntegerCodes})}
 }
 
 // Middleware wraps a bank's handler: faults first, then a note to the

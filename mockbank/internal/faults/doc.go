@@ -26,8 +26,10 @@
 // # Modes
 //
 //   - error: the status (default 500) and an FDX error body whose code is
-//     the one asked for, or the standard code for the status; the code can
-//     travel as a JSON string (FDX 6) with CodeAsString.
+//     the one asked for, or the standard code for the status, with FDX's
+//     message for the code. The code travels in the bank's form: a JSON
+//     string, FDX's, or a number at a bank whose profile sends numbers
+//     (Options.IntegerCodes), where CodeAsString forces a string.
 //   - latency_only: the call is delayed, then served normally.
 //   - malformed_body: the real response with its JSON cut and garbage
 //     appended, so decoding fails.

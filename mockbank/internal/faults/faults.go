@@ -150,6 +150,11 @@ type Options struct {
 	// Sleep waits for a rule's latency; nil waits on a timer and gives up
 	// when the request's context ends. Tests record the delay instead.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// IntegerCodes reports whether a bank sends error codes as JSON numbers
+	// (its profile's quirk); an injected error then does too, unless its
+	// rule asks for a string. Nil means every bank sends strings, FDX's
+	// form.
+	IntegerCodes func(bank string) bool
 }
 
 // Injector holds the fault rules and applies them. It is safe for
@@ -158,6 +163,8 @@ type Injector struct {
 	banks []string
 	key   []byte
 	sleep func(ctx context.Context, d time.Duration) error
+	// integerCodes is Options.IntegerCodes.
+	integerCodes func(bank string) bool
 
 	mu    sync.Mutex
 	rules []*Rule
@@ -176,7 +183,7 @@ func New(opts Options) *Injector {
 	if sl == nil {
 		sl = sleepCtx
 	}
-	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl}
+	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl, integerCodes: opts.IntegerCodes}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -87,7 +87,7 @@ func TestErrorFaultOnTheWire(t *testing.T) {
 		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 		var e map[string]json.RawMessage
 		require.NoError(t, json.Unmarshal(body, &e))
-		assert.Equal(t, "501", string(e["code"]), "integer form")
+		assert.Equal(t, `"501"`, string(e["code"]), "FDX's string form")
 	}
 	resp, _, err := h.get(t, txPath)
 	require.NoError(t, err)
@@ -118,8 +118,51 @@ func TestErrorCodeAsStringAndDefaults(t *testing.T) {
 	resp, body, err = h.get(t, "/chase/accounts")
 	require.NoError(t, err)
 	assert.Equal(t, 429, resp.StatusCode)
-	assert.Contains(t, string(body), `"code":1207`, "standard code for the status")
+	assert.Contains(t, string(body), `"code":"1207"`, "standard code for the status, in FDX's string form")
+	assert.Contains(t, string(body), `"message":"Too many requests"`, "FDX's message for the code")
 	assert.Empty(t, resp.Header.Get("Retry-After"), "no Retry-After unless asked for")
+}
+
+// An injected error reads like the bank's own: FDX's message for the code
+// ("Subsystem unavailable", not HTTP's "Service Unavailable"), and the code
+// in the bank's form, numbers at a bank that sends numbers unless the rule
+// asks for a string.
+func TestErrorFollowsTheBanksForm(t *testing.T) {
+	in := faults.New(faults.Options{Banks: []string{"chase", "citi"}, IntegerCodes: func(bank string) bool { return bank == "chase" }})
+	mux := http.NewServeMux()
+	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
+	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, s := range []faults.Spec{
+		{Bank: "chase", Status: 503, Times: 1},
+		{Bank: "chase", Status: 503, CodeAsString: true, Times: 1},
+		{Bank: "citi", Status: 503, Times: 1},
+		{Bank: "citi", Status: 404, FDXCode: ptr(701), Message: "custom", Times: 1},
+	} {
+		_, err := in.Add(t.Context(), s)
+		require.NoError(t, err)
+	}
+	st, body := get("/chase/accounts")
+	assert.Equal(t, 503, st)
+	assert.Contains(t, body, `"code":501`)
+	assert.Contains(t, body, `"message":"Subsystem unavailable"`)
+	_, body = get("/chase/accounts")
+	assert.Contains(t, body, `"code":"501"`, "CodeAsString forces a string")
+	_, body = get("/citi/accounts")
+	assert.Contains(t, body, `"code":"501"`)
+	assert.Contains(t, body, `"message":"Subsystem unavailable"`)
+	st, body = get("/citi/accounts")
+	assert.Equal(t, 404, st)
+	assert.Contains(t, body, `"code":"701"`)
+	assert.Contains(t, body, `"message":"custom"`)
 }
 
 func TestLatencyIsRequestedExactly(t *testing.T) {

@@ -165,7 +165,7 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 		}
 		next.ServeHTTP(w, r)
 	case ModeError:
-		writeError(w, r, rule)
+		writeError(w, r, rule, in.integerCodes != nil && in.integerCodes(rule.Bank) && !rule.CodeAsString)
 	case ModeConnectionReset:
 		reset(w)
 	case ModeMalformedBody, ModeTruncatedBody, ModeRepeatPageKey:
@@ -222,21 +222,53 @@ func StandardCode(status int) int {
 	return 500
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, rule Rule) {
+// StandardMessage is the end-user message FDX gives a code ("Subsystem
+// unavailable" for 501), as mockbank's own errors send it; empty for a code
+// outside the table.
+func StandardMessage(code int) string { return messages[code] }
+
+// messages mirrors mockbank's error table (a test there keeps the two
+// equal), so an injected error reads like the bank's own.
+var messages = map[int]string{
+	401:  "Invalid input",
+	500:  "Internal server error",
+	501:  "Subsystem unavailable",
+	503:  "Scheduled maintenance",
+	601:  "Customer not found",
+	602:  "Customer not authorized",
+	701:  "Account not found",
+	702:  "Invalid start or end date",
+	703:  "Invalid date range",
+	704:  "Account type not supported",
+	705:  "Account is closed",
+	706:  "Account is restricted",
+	1106: "Consent expired",
+	1107: "Consent revoked",
+	1205: "Statement not found",
+	1207: "Too many requests",
+}
+
+// writeError answers with an FDX error body. Its code is a JSON string, as
+// FDX's Error schema defines it, unless integer says the bank sends
+// numbers; its message is FDX's for the code unless the rule sets one.
+func writeError(w http.ResponseWriter, r *http.Request, rule Rule, integer bool) {
 	code := StandardCode(rule.Status)
 	if rule.FDXCode != nil {
 		code = *rule.FDXCode
 	}
-	ec := fdxtypes.Code(code)
-	if rule.CodeAsString {
-		ec = fdxtypes.CodeString(strconv.Itoa(code))
+	ec := fdxtypes.CodeString(strconv.Itoa(code))
+	if integer {
+		ec = fdxtypes.Code(code)
 	}
 	msg := rule.Message
 	if msg == "" {
+		msg = StandardMessage(code)
+	}
+	if msg == "" {
 		msg = http.StatusText(rule.Status)
-		if msg == "" {
-			msg = "Injected fault"
-		}
+	}
+	if msg == "" {
+		msg = "Injected fault"
 	}
 	debug := "injected by mockbank fault " + rule.ID
 	body, err := json.Marshal(fdxclient.Error{Code: ec, Message: msg, DebugMessage: &debug})
