@@ -23,7 +23,9 @@
 // pagination style, client authentication, PAR, page sizes, rate limit,
 // history window, unsupported clusters, account-level revocation and error
 // quirks. The four built-in ones are in profile_<bank>.go, each stating its
-// assumptions; [LoadProfile] reads more from JSON or YAML.
+// assumptions; [LoadProfile] reads more from JSON or YAML. What a bank
+// sends is shaped to its FDX version (fdxversion.go): enumerations and
+// required fields as FDX's Core Exchange subset of that version has them.
 //
 // # Serving a data request
 //

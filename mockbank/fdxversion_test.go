@@ -183,6 +183,10 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 			return r
 		}
 		clusters := []string{"ACCOUNT_BASIC", "ACCOUNT_DETAILED", "TRANSACTIONS", "CUSTOMER_CONTACT", "PAYMENT_SUPPORT"}
+		statements := !slices.Contains(b.Profile.UnsupportedClusters, "STATEMENTS")
+		if statements {
+			clusters = append(clusters, "STATEMENTS")
+		}
 		for _, user := range users {
 			g := e.link(b.Name, user, "", clusters, nil)
 			get(g.token, "/customers/current")
@@ -205,6 +209,9 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 				}
 				get(g.token, "/accounts/"+esc+"/contact")
 				get(g.token, "/accounts/"+esc+"/payment-networks")
+				if statements {
+					get(g.token, "/accounts/"+esc+"/statements")
+				}
 				next := url.Values{"limit": {strconv.Itoa(b.Profile.MaxPageSize)}}
 				for pages := 0; pages < 20; pages++ {
 					r := get(g.token, "/accounts/"+esc+"/transactions?"+next.Encode())
