@@ -506,7 +506,7 @@ type Fault struct {
 	FaultId  string  `json:"faultId"`
 	FdxCode  *int    `json:"fdxCode,omitempty"`
 
-	// FdxCodeAsString Send the code as a JSON string (FDX 6 style).
+	// FdxCodeAsString Send the code as a JSON string even at a bank whose quirk is integer codes (chase); by default a fault uses the bank's own form.
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
@@ -533,7 +533,7 @@ type FaultCreate struct {
 	Endpoint *string `json:"endpoint,omitempty"`
 	FdxCode  *int    `json:"fdxCode,omitempty"`
 
-	// FdxCodeAsString Send the code as a JSON string (FDX 6 style).
+	// FdxCodeAsString Send the code as a JSON string even at a bank whose quirk is integer codes (chase); by default a fault uses the bank's own form.
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
