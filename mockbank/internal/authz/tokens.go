@@ -592,20 +592,31 @@ func (p *Provider) verifyAccessJWT(token string) (*accessEntry, error) {
 	return e, nil
 }
 
-func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
+// clientTokenRequest reads the form of a revocation or introspection
+// request (RFC 7009, RFC 7662), authenticates the client at endpoint and
+// returns the token it names; on failure it has answered already.
+func (p *Provider) clientTokenRequest(w http.ResponseWriter, r *http.Request, endpoint string) (*client, string, bool) {
 	form, oerr := readForm(w, r)
 	if oerr != nil {
 		writeOAuthError(w, oerr)
-		return
+		return nil, "", false
 	}
-	c, oerr := p.authenticateClient(r, form, p.url("/revoke"))
+	c, oerr := p.authenticateClient(r, form, p.url(endpoint))
 	if oerr != nil {
 		writeOAuthError(w, oerr)
-		return
+		return nil, "", false
 	}
 	tok := form.Get("token")
 	if tok == "" {
 		writeOAuthError(w, oauthErr(codeInvalidRequest, "token is required"))
+		return nil, "", false
+	}
+	return c, tok, true
+}
+
+func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	c, tok, ok := p.clientTokenRequest(w, r, "/revoke")
+	if !ok {
 		return
 	}
 	p.mu.Lock()
@@ -633,19 +644,8 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
-	form, oerr := readForm(w, r)
-	if oerr != nil {
-		writeOAuthError(w, oerr)
-		return
-	}
-	c, oerr := p.authenticateClient(r, form, p.url("/introspect"))
-	if oerr != nil {
-		writeOAuthError(w, oerr)
-		return
-	}
-	tok := form.Get("token")
-	if tok == "" {
-		writeOAuthError(w, oauthErr(codeInvalidRequest, "token is required"))
+	c, tok, valid := p.clientTokenRequest(w, r, "/introspect")
+	if !valid {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
