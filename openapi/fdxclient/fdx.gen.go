@@ -193,6 +193,24 @@ func (e AccountType) Valid() bool {
 	}
 }
 
+// Defines values for AccountWithDetailsInterestRateType.
+const (
+	AccountWithDetailsInterestRateTypeFIXED    AccountWithDetailsInterestRateType = "FIXED"
+	AccountWithDetailsInterestRateTypeVARIABLE AccountWithDetailsInterestRateType = "VARIABLE"
+)
+
+// Valid indicates whether the value is a known member of the AccountWithDetailsInterestRateType enum.
+func (e AccountWithDetailsInterestRateType) Valid() bool {
+	switch e {
+	case AccountWithDetailsInterestRateTypeFIXED:
+		return true
+	case AccountWithDetailsInterestRateTypeVARIABLE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConsentGrantDurationType.
 const (
 	ONETIME    ConsentGrantDurationType = "ONE_TIME"
@@ -468,16 +486,16 @@ func (e HateoasLinkAction) Valid() bool {
 
 // Defines values for LoanAccountInterestRateType.
 const (
-	FIXED    LoanAccountInterestRateType = "FIXED"
-	VARIABLE LoanAccountInterestRateType = "VARIABLE"
+	LoanAccountInterestRateTypeFIXED    LoanAccountInterestRateType = "FIXED"
+	LoanAccountInterestRateTypeVARIABLE LoanAccountInterestRateType = "VARIABLE"
 )
 
 // Valid indicates whether the value is a known member of the LoanAccountInterestRateType enum.
 func (e LoanAccountInterestRateType) Valid() bool {
 	switch e {
-	case FIXED:
+	case LoanAccountInterestRateTypeFIXED:
 		return true
-	case VARIABLE:
+	case LoanAccountInterestRateTypeVARIABLE:
 		return true
 	default:
 		return false
@@ -837,17 +855,98 @@ type AccountStatus string
 // AccountType defines model for AccountType.
 type AccountType string
 
-// AccountWithDetails Exactly one member is set, by account category.
+// AccountWithDetails One account in either of FDX's two layouts. FDX 4 and 5 wrap it in
+// exactly one member named by category (depositAccount, locAccount,
+// loanAccount); Core Exchange 6.x sends it flat, tagged by
+// `accountCategory`, its fields at this level. A provider uses one
+// layout; a member, when present, wins. Every flat field is optional
+// here (which ones a category requires is FDX's, per version) so that
+// one generated type decodes both layouts.
 type AccountWithDetails struct {
+	// AccountCategory Unknown values from a provider must be tolerated by clients.
+	AccountCategory  *AccountCategory `json:"accountCategory,omitempty"`
+	AccountCloseDate *DateString      `json:"accountCloseDate,omitempty"`
+
+	// AccountId An opaque, provider-assigned identifier.
+	AccountId            *Identifier  `json:"accountId,omitempty"`
+	AccountNumberDisplay *string      `json:"accountNumberDisplay,omitempty"`
+	AccountOpenDate      *DateString  `json:"accountOpenDate,omitempty"`
+	AccountType          *AccountType `json:"accountType,omitempty"`
+
+	// AvailableBalance An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	AvailableBalance *Amount `json:"availableBalance,omitempty"`
+
+	// AvailableCredit An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	AvailableCredit *Amount `json:"availableCredit,omitempty"`
+
+	// BalanceAsOf RFC 3339 date-time; providers send UTC.
+	BalanceAsOf *Timestamp `json:"balanceAsOf,omitempty"`
+	CardNetwork *string    `json:"cardNetwork,omitempty"`
+
+	// CreditLine An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	CreditLine *Amount   `json:"creditLine,omitempty"`
+	Currency   *Currency `json:"currency,omitempty"`
+
+	// CurrentBalance An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	CurrentBalance *Amount `json:"currentBalance,omitempty"`
+
 	// DepositAccount Checking, savings, CD or money-market account.
 	DepositAccount *DepositAccount `json:"depositAccount,omitempty"`
+	Description    *string         `json:"description,omitempty"`
+
+	// Error The FDX error body.
+	Error *Error `json:"error,omitempty"`
+
+	// InterestRate A percentage rate, exact (e.g. 4.125).
+	InterestRate     *Rate                               `json:"interestRate,omitempty"`
+	InterestRateType *AccountWithDetailsInterestRateType `json:"interestRateType,omitempty"`
+
+	// InterestYtd An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	InterestYtd *Amount `json:"interestYtd,omitempty"`
+
+	// LastPaymentAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	LastPaymentAmount *Amount     `json:"lastPaymentAmount,omitempty"`
+	LastPaymentDate   *DateString `json:"lastPaymentDate,omitempty"`
 
 	// LoanAccount Installment loan or mortgage. Balances are amounts owed.
 	LoanAccount *LoanAccount `json:"loanAccount,omitempty"`
+	LoanTerm    *int32       `json:"loanTerm,omitempty"`
 
 	// LocAccount Credit card or line of credit. Balances are amounts owed.
-	LocAccount *LocAccount `json:"locAccount,omitempty"`
+	LocAccount   *LocAccount `json:"locAccount,omitempty"`
+	MaturityDate *DateString `json:"maturityDate,omitempty"`
+
+	// MinimumPaymentAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	MinimumPaymentAmount *Amount `json:"minimumPaymentAmount,omitempty"`
+
+	// NextPaymentAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	NextPaymentAmount *Amount     `json:"nextPaymentAmount,omitempty"`
+	NextPaymentDate   *DateString `json:"nextPaymentDate,omitempty"`
+	Nickname          *string     `json:"nickname,omitempty"`
+
+	// OpeningDayBalance An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	OpeningDayBalance *Amount `json:"openingDayBalance,omitempty"`
+
+	// OriginalPrincipal An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	OriginalPrincipal *Amount `json:"originalPrincipal,omitempty"`
+
+	// PastDueAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	PastDueAmount *Amount `json:"pastDueAmount,omitempty"`
+
+	// PayoffAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	PayoffAmount *Amount `json:"payoffAmount,omitempty"`
+
+	// PrincipalBalance An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	PrincipalBalance *Amount `json:"principalBalance,omitempty"`
+	ProductName      *string `json:"productName,omitempty"`
+
+	// PurchasesApr A percentage rate, exact (e.g. 4.125).
+	PurchasesApr *Rate          `json:"purchasesApr,omitempty"`
+	Status       *AccountStatus `json:"status,omitempty"`
 }
+
+// AccountWithDetailsInterestRateType defines model for AccountWithDetails.InterestRateType.
+type AccountWithDetailsInterestRateType string
 
 // Accounts defines model for Accounts.
 type Accounts struct {
@@ -1533,11 +1632,61 @@ type Transaction struct {
 // TransactionStatus defines model for TransactionStatus.
 type TransactionStatus string
 
-// TransactionWithDetails Exactly one member is set, by account category.
+// TransactionWithDetails One transaction in either of FDX's two layouts: wrapped in exactly
+// one member named by category (depositTransaction, locTransaction,
+// loanTransaction; FDX 4 and 5), or flat, tagged by `accountCategory`
+// (Core Exchange 6.x), its fields at this level. A member, when
+// present, wins. The flat fields are optional here so that one
+// generated type decodes both layouts.
 type TransactionWithDetails struct {
+	// AccountCategory Unknown values from a provider must be tolerated by clients.
+	AccountCategory *AccountCategory `json:"accountCategory,omitempty"`
+
+	// AccountId An opaque, provider-assigned identifier.
+	AccountId *Identifier `json:"accountId,omitempty"`
+
+	// Amount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	Amount      *Amount `json:"amount,omitempty"`
+	Category    *string `json:"category,omitempty"`
+	CheckNumber *int32  `json:"checkNumber,omitempty"`
+
+	// DebitCreditMemo Direction of an absolute amount from the account holder's view.
+	DebitCreditMemo    *DebitCreditMemo    `json:"debitCreditMemo,omitempty"`
 	DepositTransaction *DepositTransaction `json:"depositTransaction,omitempty"`
-	LoanTransaction    *LoanTransaction    `json:"loanTransaction,omitempty"`
-	LocTransaction     *LocTransaction     `json:"locTransaction,omitempty"`
+	Description        *string             `json:"description,omitempty"`
+
+	// ForeignAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	ForeignAmount *Amount `json:"foreignAmount,omitempty"`
+
+	// ForeignCurrency ISO 4217 currency code.
+	ForeignCurrency *Iso4217Code `json:"foreignCurrency,omitempty"`
+
+	// InterestAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	InterestAmount       *Amount          `json:"interestAmount,omitempty"`
+	LoanTransaction      *LoanTransaction `json:"loanTransaction,omitempty"`
+	LocTransaction       *LocTransaction  `json:"locTransaction,omitempty"`
+	Memo                 *string          `json:"memo,omitempty"`
+	MerchantCategoryCode *int32           `json:"merchantCategoryCode,omitempty"`
+	Payee                *string          `json:"payee,omitempty"`
+
+	// PostedTimestamp RFC 3339 date-time; providers send UTC.
+	PostedTimestamp *Timestamp `json:"postedTimestamp,omitempty"`
+
+	// PrincipalAmount An exact amount (see the Amounts section). Decoded into fdxtypes.Decimal, never a float.
+	PrincipalAmount *Amount `json:"principalAmount,omitempty"`
+	Reference       *string `json:"reference,omitempty"`
+
+	// ReferenceTransactionId An opaque, provider-assigned identifier.
+	ReferenceTransactionId *Identifier        `json:"referenceTransactionId,omitempty"`
+	Status                 *TransactionStatus `json:"status,omitempty"`
+	SubCategory            *string            `json:"subCategory,omitempty"`
+
+	// TransactionId An opaque, provider-assigned identifier.
+	TransactionId *Identifier `json:"transactionId,omitempty"`
+
+	// TransactionTimestamp RFC 3339 date-time; providers send UTC.
+	TransactionTimestamp *Timestamp `json:"transactionTimestamp,omitempty"`
+	TransactionType      *string    `json:"transactionType,omitempty"`
 }
 
 // Transactions defines model for Transactions.
