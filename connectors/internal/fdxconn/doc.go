@@ -14,7 +14,10 @@
 //     interaction id, rate limit, observers); it never writes HTTP by hand.
 //   - Decodes answers strictly: a 2xx answer must be one complete JSON
 //     document of the expected shape (lists present, ids set, exactly one
-//     account or transaction member set); anything else — empty, truncated,
+//     account or transaction member set, or else Core Exchange 6.x's flat
+//     layout: the fields beside an accountCategory tag, a tag the SDK has
+//     no member for passing through as an unknown category, never
+//     dropped); anything else — empty, truncated,
 //     malformed, wrong content type, an amount that is not exact in the
 //     currency — fails with an *obcerr.Error of code Internal, never with
 //     empty data. Unknown fields and unknown enumeration values pass

@@ -19,6 +19,8 @@ func FuzzDecode(f *testing.F) {
 		`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1.5}}]}`,
 		`{"accounts": [{"locAccount": {"accountId": "a", "currentBalance": 1e3}}], "page": {"nextOffset": "2"}}`,
 		`{"depositAccount": {"accountId": "a", "availableBalance": "12.30"}}`,
+		`{"transactions": [{"accountCategory": "LOC_ACCOUNT", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 2}]}`,
+		`{"accountCategory": "INVESTMENT_ACCOUNT", "accountId": "a", "currentBalance": 3, "nextPaymentDate": "2026-01-02"}`,
 		`{"code": "701", "message": "x"}`, `{"id": "c", "status": "ACTIVE", "resources": [{"dataClusters": [null]}]}`,
 		``, `null`, `[`, `{"transactions": [null, {}]}`, "\x00\xff",
 	} {

@@ -63,8 +63,12 @@ func (m *mapper) account(w fdxclient.AccountWithDetails, withBalances bool) (mod
 			return b, m.amounts(cur, pair{&b.Principal, a.PrincipalBalance}, pair{&b.NextPayment, a.NextPaymentAmount})
 		}
 	}
+	if n == 0 && (w.AccountCategory != nil || w.AccountId != nil) {
+		n++
+		d, bal = m.flatAccount(&w)
+	}
 	if n != 1 {
-		return model.Account{}, fmt.Errorf("account entry has %d of depositAccount/locAccount/loanAccount, want exactly 1", n)
+		return model.Account{}, fmt.Errorf("account entry has %d of depositAccount/locAccount/loanAccount and no flat accountCategory, want exactly 1", n)
 	}
 	if d.id == "" {
 		return model.Account{}, fmt.Errorf("account without accountId")
@@ -102,6 +106,23 @@ func (m *mapper) account(w fdxclient.AccountWithDetails, withBalances bool) (mod
 	}
 	acc.Balances = b
 	return acc, nil
+}
+
+// flatAccount reads Core Exchange 6.x's flat layout, where the account's
+// fields sit beside its accountCategory tag instead of inside a member. A
+// flat object carries only its category's fields, so every amount present
+// is mapped whatever the tag says: an unknown category (an investment
+// account, a digital wallet) keeps the balances it does send rather than
+// being dropped, and its tag passes through as its category.
+func (m *mapper) flatAccount(w *fdxclient.AccountWithDetails) (descriptor, func(string) (*model.Balances, error)) {
+	d := descriptor{w.AccountCategory, deref(w.AccountId), w.AccountType, w.Status, w.AccountNumberDisplay, w.Nickname,
+		w.ProductName, w.Description, w.AccountOpenDate, w.AccountCloseDate, w.Currency, w.BalanceAsOf, ""}
+	return d, func(cur string) (*model.Balances, error) {
+		b := &model.Balances{NextPaymentDue: date(w.NextPaymentDate)}
+		return b, m.amounts(cur, pair{&b.Current, w.CurrentBalance}, pair{&b.Available, w.AvailableBalance},
+			pair{&b.CreditLine, w.CreditLine}, pair{&b.AvailableCredit, w.AvailableCredit},
+			pair{&b.Principal, w.PrincipalBalance}, pair{&b.NextPayment, w.NextPaymentAmount})
+	}
 }
 
 // pair is one optional FDX amount and where its Money goes.
@@ -157,6 +178,14 @@ func fromLoan(t *fdxclient.LoanTransaction) txFields {
 		t.MerchantCategoryCode, t.PostedTimestamp, t.TransactionTimestamp, t.ForeignAmount, t.ForeignCurrency}
 }
 
+// fromFlat reads Core Exchange 6.x's flat transaction, tagged by
+// accountCategory; every category, known or not, has these common fields.
+func fromFlat(t *fdxclient.TransactionWithDetails) txFields {
+	return txFields{deref(t.AccountId), deref(t.TransactionId), deref(t.Amount), deref(t.DebitCreditMemo), deref(t.Status),
+		t.Category, t.SubCategory, t.Description, t.Memo, t.Payee, t.TransactionType, t.Reference, t.ReferenceTransactionId,
+		t.MerchantCategoryCode, t.PostedTimestamp, t.TransactionTimestamp, t.ForeignAmount, t.ForeignCurrency}
+}
+
 func (m *mapper) transaction(w fdxclient.TransactionWithDetails, accountID string) (model.Transaction, error) {
 	var (
 		f txFields
@@ -171,8 +200,14 @@ func (m *mapper) transaction(w fdxclient.TransactionWithDetails, accountID strin
 	if t := w.LoanTransaction; t != nil {
 		f, n = fromLoan(t), n+1
 	}
+	if n == 0 && (w.AccountCategory != nil || w.TransactionId != nil) {
+		if w.Amount == nil {
+			return model.Transaction{}, fmt.Errorf("transaction %q lacks amount", deref(w.TransactionId))
+		}
+		f, n = fromFlat(&w), 1
+	}
 	if n != 1 {
-		return model.Transaction{}, fmt.Errorf("transaction entry has %d of depositTransaction/locTransaction/loanTransaction, want exactly 1", n)
+		return model.Transaction{}, fmt.Errorf("transaction entry has %d of depositTransaction/locTransaction/loanTransaction and no flat accountCategory, want exactly 1", n)
 	}
 	if f.id == "" || f.status == "" || f.dcm == "" {
 		return model.Transaction{}, fmt.Errorf("transaction %q lacks transactionId, status or debitCreditMemo", f.id)

@@ -134,6 +134,7 @@ func Run(t *testing.T, b Bank) {
 	t.Run("Tolerance", func(t *testing.T) { testTolerance(t, b) })
 	t.Run("Amounts", func(t *testing.T) { testAmounts(t, b) })
 	t.Run("Fixtures", func(t *testing.T) { testFixtures(t, b) })
+	t.Run("FlatLayout", func(t *testing.T) { testFlatLayout(t, b) })
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, b) })
 	t.Run("Statements", func(t *testing.T) { testStatements(t, b) })
 	t.Run("Revoke", func(t *testing.T) { testRevoke(t, b) })
@@ -553,6 +554,107 @@ func testFixtures(t *testing.T, b Bank) {
 	assert.NotContains(t, fmt.Sprint(pn.Items[0]), "000123456789")
 	assert.True(t, pn.Items[0].TransferOut)
 	assert.False(t, pn.Items[1].TransferOut)
+}
+
+// testFlatLayout feeds Core Exchange 6.x's flat layout (each account or
+// transaction a flat object tagged by accountCategory): a flat fixture
+// holding the same facts as its member-form twin must map to the same
+// model, and a category the SDK has no member for passes through as an
+// unknown kind, never dropped.
+func testFlatLayout(t *testing.T, b Bank) {
+	h := Open(t, b)
+	ctx := context.Background()
+	for _, c := range []struct{ member, flat, id string }{
+		{"account_deposit.json", "account_deposit_flat.json", "10001-CHK"},
+		{"account_loc.json", "account_loc_flat.json", "20002-CC"},
+		{"account_loan.json", "account_loan_flat.json", "30003-AUTO"},
+	} {
+		t.Run(c.flat, func(t *testing.T) {
+			h.Answer(200, string(Fixture(c.member)))
+			want, err := h.Conn.GetAccount(ctx, c.id)
+			require.NoError(t, err)
+			h.Answer(200, string(Fixture(c.flat)))
+			got, err := h.Conn.GetAccount(ctx, c.id)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
+
+	t.Run("unknown category", func(t *testing.T) {
+		h.Answer(200, string(Fixture("account_investment_flat.json")))
+		a, err := h.Conn.GetAccount(ctx, "40004-BRK")
+		require.NoError(t, err)
+		assert.Equal(t, model.InvestmentAccount, a.Category)
+		assert.Equal(t, model.AccountType("TAXABLE"), a.Type)
+		assert.Equal(t, "...2468", a.NumberDisplay)
+		require.NotNil(t, a.Balances)
+		assert.Nil(t, a.Balances.Current, "no balance of ours is in an investment account's fields")
+
+		h.Answer(200, `{"accountCategory": "SPACE_ACCOUNT", "accountId": "x1", "currentBalance": 1.10}`)
+		a, err = h.Conn.GetAccount(ctx, "x1")
+		require.NoError(t, err)
+		assert.Equal(t, model.AccountCategory("SPACE_ACCOUNT"), a.Category)
+		assert.Equal(t, &model.Money{Minor: 110, Currency: "USD"}, a.Balances.Current)
+	})
+
+	t.Run("list", func(t *testing.T) {
+		h.Answer(200, fmt.Sprintf(`{"accounts": [%s, %s, %s, %s]}`, Fixture("account_deposit_flat.json"),
+			Fixture("account_loc_flat.json"), Fixture("account_loan_flat.json"), Fixture("account_investment_flat.json")))
+		ap, err := h.Conn.ListAccounts(ctx, driver.PageRequest{Limit: 4})
+		require.NoError(t, err)
+		require.Len(t, ap.Items, 4)
+		var cats []model.AccountCategory
+		for _, a := range ap.Items {
+			cats = append(cats, a.Category)
+			assert.Nil(t, a.Balances, "lists carry descriptors only")
+		}
+		assert.Equal(t, []model.AccountCategory{model.DepositAccount, model.LineOfCredit, model.LoanAccount, model.InvestmentAccount}, cats)
+	})
+
+	t.Run("transactions", func(t *testing.T) {
+		q := driver.TransactionQuery{AccountID: "10001-CHK", Page: driver.PageRequest{Limit: 5}}
+		h.Answer(200, string(Fixture("transactions_page.json")))
+		member, err := h.Conn.ListTransactions(ctx, q)
+		require.NoError(t, err)
+		h.Answer(200, string(Fixture("transactions_page_flat.json")))
+		tp, err := h.Conn.ListTransactions(ctx, q)
+		require.NoError(t, err)
+		require.Len(t, tp.Items, 4)
+		assert.Equal(t, member.Items[0], tp.Items[0], "flat and member forms of one transaction map alike")
+		assert.Equal(t, fdxconn.EncodeCursor(h.Conn.Profile().Pagination, "NEXT"), tp.Next)
+		assert.Equal(t, model.Pending, tp.Items[1].Status)
+		assert.Equal(t, model.Money{Minor: 51237, Currency: "USD"}, tp.Items[2].Amount)
+		assert.Equal(t, "TX-3001", tp.Items[3].ID, "an investment transaction is kept")
+		assert.Equal(t, "PURCHASED", tp.Items[3].Type)
+		assert.Equal(t, model.Money{Minor: -189340, Currency: "USD"}, tp.Items[3].Amount)
+		for _, it := range tp.Items {
+			assert.Equal(t, "10001-CHK", it.AccountID)
+		}
+	})
+
+	t.Run("member wins over flat fields", func(t *testing.T) {
+		h.Answer(200, `{"accountCategory": "LOC_ACCOUNT", "accountId": "flat", "depositAccount": {"accountId": "10001-CHK", "currentBalance": 2.00}}`)
+		a, err := h.Conn.GetAccount(ctx, "10001-CHK")
+		require.NoError(t, err)
+		assert.Equal(t, model.DepositAccount, a.Category)
+		assert.Equal(t, int64(200), a.Balances.Current.Minor)
+	})
+
+	for name, body := range map[string]string{
+		"flat without amount":        `{"transactions": [{"accountCategory": "DEPOSIT_ACCOUNT", "transactionId": "t1", "status": "POSTED", "debitCreditMemo": "DEBIT"}]}`,
+		"flat without status":        `{"transactions": [{"accountCategory": "DEPOSIT_ACCOUNT", "transactionId": "t1", "debitCreditMemo": "DEBIT", "amount": 1}]}`,
+		"flat without id":            `{"transactions": [{"accountCategory": "LOC_ACCOUNT", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}]}`,
+		"flat tag of the wrong type": `{"transactions": [{"accountCategory": 7, "transactionId": "t1", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			h.Answer(200, body)
+			_, err := h.Conn.ListTransactions(ctx, driver.TransactionQuery{AccountID: "acc-1"})
+			assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "%v", err)
+		})
+	}
+	h.Answer(200, `{"accountCategory": "DEPOSIT_ACCOUNT"}`)
+	_, err := h.Conn.GetAccount(ctx, "10001-CHK")
+	assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "a flat account without accountId: %v", err)
 }
 
 func testPagination(t *testing.T, b Bank) {
