@@ -37,20 +37,26 @@ func appendShapedTransactionsPage(b []byte, s *fdxShape, k store.Kind, txs []*st
 		b = append(b, ',')
 	}
 	b = append(b, `"transactions":[`...)
-	member := `{"depositTransaction":{`
+	open, end := `{"depositTransaction":{`, "}}"
 	switch k {
 	case store.KindCreditCard:
-		member = `{"locTransaction":{`
+		open = `{"locTransaction":{`
 	case store.KindLoan:
-		member = `{"loanTransaction":{`
+		open = `{"loanTransaction":{`
+	}
+	if s != nil && s.flat {
+		// accountCategory sorts before every member field, as in the
+		// generated TransactionWithDetails, so the flat object is the
+		// member's fields after the tag.
+		open, end = `{"accountCategory":"`+string(category(k))+`",`, "}"
 	}
 	for i, t := range txs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, member...)
+		b = append(b, open...)
 		b = appendTransaction(b, s, k, t)
-		b = append(b, "}}"...)
+		b = append(b, end...)
 	}
 	return append(b, "]}\n"...), nil
 }

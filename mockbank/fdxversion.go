@@ -3,6 +3,7 @@ package mockbank
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,11 +49,11 @@ import (
 //     value is valid under both, the fields are optional in 4.6, so a 4.6
 //     bank leaves them out (its clients see no next payment due date).
 //
-// Left as it is, and listed in the spec's "Compatibility with FDX Core
-// Exchange" section: Core Exchange 6.x describes an account or a
-// transaction as a flat object discriminated by accountCategory, where our
-// spec and its generated client wrap it in a member named by category
-// (depositAccount, locTransaction, ...), the form of FDX 4 and 5.
+//   - layout: Core Exchange 6.x sends each account and transaction as a
+//     flat object tagged by accountCategory, where FDX 4 and 5 wrap it in
+//     a member named by category (depositAccount, locTransaction, ...). A
+//     6.x bank sends the flat layout; our spec accepts both, the
+//     generated types carrying the flat fields beside the members.
 
 // fdxShape is what one FDX version allows where the union spec is wider.
 type fdxShape struct {
@@ -73,6 +74,9 @@ type fdxShape struct {
 	// value is valid under both, and the fields are optional in the
 	// version, so they are left out.
 	dateTimeDates bool
+	// flat sends accounts and transactions in Core Exchange 6.x's flat
+	// layout, tagged by accountCategory, instead of FDX 4/5's members.
+	flat bool
 }
 
 func allow(values ...string) map[string]string {
@@ -117,8 +121,8 @@ var fdxShapes = []*fdxShape{
 		dateTimeDates:           true,
 	},
 	{version: "5.3", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}},
-	{version: "6.0", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}},
-	{version: "6.2", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}},
+	{version: "6.0", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}, flat: true},
+	{version: "6.2", txTypes: map[store.Kind]map[string]string{store.KindCreditCard: locTypes5, store.KindLoan: loanTypes5}, loanAccountNumber: map[string]bool{"MORTGAGE": true}, flat: true},
 }
 
 // shapeFor returns the shape of an FDX version ("6.2").
@@ -195,9 +199,9 @@ func defaultProductName(k store.Kind) string {
 
 // shapeTransactions applies the shape to converted transactions (the
 // reference form the fast encoder is tested against).
-func (s *fdxShape) shapeTransactions(k store.Kind, txs []*store.Transaction, out []fdxclient.TransactionWithDetails) {
+func (s *fdxShape) shapeTransactions(k store.Kind, txs []*store.Transaction, out []fdxclient.TransactionWithDetails) error {
 	if s == nil {
-		return
+		return nil
 	}
 	for i, t := range txs {
 		var typ, desc **string
@@ -213,14 +217,92 @@ func (s *fdxShape) shapeTransactions(k store.Kind, txs []*store.Transaction, out
 		}
 		*typ = optString(s.txType(k, t.Type))
 		*desc = optString(s.txDescription(t))
+		if s.flat {
+			// The reference form only (the fast encoder writes the
+			// page), so the round trip's cost does not matter here.
+			f, err := flatten[fdxclient.TransactionWithDetails](member(out[i]), category(k))
+			if err != nil {
+				return err
+			}
+			out[i] = f
+		}
 	}
+	return nil
 }
 
-// shapeAccount narrows a converted account to the version.
-func (s *fdxShape) shapeAccount(a *store.Account, w *fdxclient.AccountWithDetails) {
-	if s == nil {
-		return
+// member is the one member set in a member-form transaction.
+func member(w fdxclient.TransactionWithDetails) any {
+	switch {
+	case w.DepositTransaction != nil:
+		return w.DepositTransaction
+	case w.LocTransaction != nil:
+		return w.LocTransaction
 	}
+	return w.LoanTransaction
+}
+
+// flatLayout is the subset of the flat layouts flatten writes into.
+type flatLayout interface {
+	fdxclient.AccountWithDetails | fdxclient.TransactionWithDetails
+}
+
+// flatten turns a member (a *fdxclient.DepositAccount, LocTransaction, ...)
+// into Core Exchange 6.x's flat layout tagged with cat. It goes through
+// JSON rather than copying field by field: the spec gives every member
+// field a flat twin of the same schema, and decoding with unknown fields
+// disallowed turns a member field that lacks one into an error instead of
+// a silent drop.
+func flatten[T flatLayout](m any, cat fdxclient.AccountCategory) (T, error) {
+	var out T
+	b, err := json.Marshal(m)
+	if err != nil {
+		return out, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return out, fmt.Errorf("mockbank: flat layout: %w", err)
+	}
+	switch f := any(&out).(type) {
+	case *fdxclient.AccountWithDetails:
+		f.AccountCategory = &cat
+	case *fdxclient.TransactionWithDetails:
+		f.AccountCategory = &cat
+	}
+	return out, nil
+}
+
+// shapeAccount narrows a converted account to the version, in the
+// version's layout.
+func (s *fdxShape) shapeAccount(a *store.Account, w *fdxclient.AccountWithDetails) error {
+	if s == nil {
+		return nil
+	}
+	s.narrowAccount(a, w)
+	if !s.flat {
+		return nil
+	}
+	var m any
+	switch {
+	case w.DepositAccount != nil:
+		m = w.DepositAccount
+	case w.LocAccount != nil:
+		m = w.LocAccount
+	case w.LoanAccount != nil:
+		m = w.LoanAccount
+	default:
+		return nil
+	}
+	f, err := flatten[fdxclient.AccountWithDetails](m, category(a.Kind))
+	if err != nil {
+		return err
+	}
+	*w = f
+	return nil
+}
+
+// narrowAccount fixes the fields a member-form account must carry.
+func (s *fdxShape) narrowAccount(a *store.Account, w *fdxclient.AccountWithDetails) {
 	status := fdxclient.AccountStatus(s.status(a.Status))
 	product := a.ProductName
 	if product == "" {
@@ -294,16 +376,27 @@ type shapedLoanBody struct {
 	LoanAccount shapedLoan `json:"loanAccount"`
 }
 
+// shapedFlatLoan is a flat-layout loan with the version's extra fields.
+type shapedFlatLoan struct {
+	*fdxclient.AccountWithDetails
+	loanExtras
+}
+
 // accountBody is the JSON value sent for one account: the generated type,
 // or, where the version needs fields our spec lacks, a loan with them.
-func (s *fdxShape) accountBody(a *store.Account, w fdxclient.AccountWithDetails) any {
-	s.shapeAccount(a, &w)
-	if w.LoanAccount != nil {
-		if x, ok := s.loanExtras(a); ok {
-			return shapedLoanBody{LoanAccount: shapedLoan{LoanAccount: w.LoanAccount, loanExtras: x}}
-		}
+func (s *fdxShape) accountBody(a *store.Account, w fdxclient.AccountWithDetails) (any, error) {
+	if err := s.shapeAccount(a, &w); err != nil {
+		return nil, err
 	}
-	return w
+	x, ok := s.loanExtras(a)
+	switch {
+	case !ok:
+	case w.LoanAccount != nil:
+		return shapedLoanBody{LoanAccount: shapedLoan{LoanAccount: w.LoanAccount, loanExtras: x}}, nil
+	case s.flat:
+		return shapedFlatLoan{AccountWithDetails: &w, loanExtras: x}, nil
+	}
+	return w, nil
 }
 
 // shapedAccountResponse is the 200 answer of GET /accounts/{accountId}.

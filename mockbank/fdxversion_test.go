@@ -132,7 +132,7 @@ func TestShapedFastEncoderMatchesGeneratedTypes(t *testing.T) {
 					require.NoError(t, err)
 					recs = recs[:min(len(recs), 300)]
 					want := transactions(a.Kind, recs)
-					s.shapeTransactions(a.Kind, recs, want)
+					require.NoError(t, s.shapeTransactions(a.Kind, recs, want))
 					var buf bytes.Buffer
 					require.NoError(t, json.NewEncoder(&buf).Encode(fdxclient.Transactions{Transactions: want}))
 					got, err := appendShapedTransactionsPage(nil, s, a.Kind, recs, nil)
@@ -144,15 +144,66 @@ func TestShapedFastEncoderMatchesGeneratedTypes(t *testing.T) {
 		}
 		for _, k := range []store.Kind{store.KindChecking, store.KindCreditCard, store.KindLoan} {
 			want := transactions(k, odd)
-			s.shapeTransactions(k, odd, want)
+			require.NoError(t, s.shapeTransactions(k, odd, want))
 			var buf bytes.Buffer
 			require.NoError(t, json.NewEncoder(&buf).Encode(fdxclient.Transactions{Transactions: want}))
 			got, err := appendShapedTransactionsPage(nil, s, k, odd, nil)
 			require.NoError(t, err)
 			require.Equal(t, buf.String(), string(got), "%s %s", s.version, k)
+			// The layout is the version's: flat from 6.0 on, members before.
+			assert.Equal(t, s.flat, !bytes.Contains(got, []byte(`Transaction":{`)), "%s %s", s.version, k)
+			assert.Equal(t, s.flat, bytes.Contains(got, []byte(`{"accountCategory":"`+string(category(k))+`",`)), "%s %s", s.version, k)
 		}
 	}
 	require.Greater(t, n, 1000)
+}
+
+// The flat layout carries every field of the member it replaces, the tag
+// beside them, and nothing else.
+func TestFlattenKeepsEveryMemberField(t *testing.T) {
+	ctx := context.Background()
+	srv, err := New(ctx, Options{Seed: 43, BaseURL: "http://127.0.0.1:1"})
+	require.NoError(t, err)
+	defer srv.Close()
+	st := srv.Store()
+	keys := func(v any) map[string]any {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		return m
+	}
+	flat := shapeFor("6.2")
+	require.True(t, flat.flat)
+	n := 0
+	for _, bank := range st.Banks() {
+		users, err := st.Users(ctx, bank)
+		require.NoError(t, err)
+		for _, u := range users {
+			for _, id := range u.Accounts {
+				a, err := st.Account(ctx, bank, id)
+				require.NoError(t, err)
+				bal := &accountBalances{now: store.Balances{Current: 1234, Holds: 34}, openingDay: 1200, statement: 900}
+				w := accountDetail(a, bal, time.Unix(1e9, 0).UTC())
+				flat.narrowAccount(a, &w)
+				var m map[string]any
+				for _, v := range keys(w) {
+					m = v.(map[string]any)
+				}
+				f := w
+				require.NoError(t, flat.shapeAccount(a, &f))
+				got := keys(f)
+				assert.Equal(t, string(category(a.Kind)), got["accountCategory"])
+				m["accountCategory"] = got["accountCategory"]
+				assert.Equal(t, m, got, "%s/%s", bank, id)
+				n++
+			}
+		}
+	}
+	require.Positive(t, n)
+
+	_, err = flatten[fdxclient.AccountWithDetails](map[string]any{"accountId": "a", "noTwin": 1}, "DEPOSIT_ACCOUNT")
+	require.Error(t, err, "a member field without a flat twin is an error, not a silent drop")
 }
 
 // Every bank's responses, as a client gets them, hold the invariants of
@@ -195,17 +246,17 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 			var accounts fdxclient.Accounts
 			require.NoError(t, json.Unmarshal(list.body, &accounts))
 			for _, raw := range list.json(t)["accounts"].([]any) {
-				for member, v := range raw.(map[string]any) {
-					checkDescriptor(t, b.Name, member, v.(map[string]any), facts)
-					statusesSeen[v.(map[string]any)["status"].(string)] = true
+				for member, v := range entries(t, b.Name, version, raw, accountMembers) {
+					checkDescriptor(t, b.Name, member, v, facts)
+					statusesSeen[v["status"].(string)] = true
 				}
 			}
 			for _, id := range g.accounts {
 				esc := url.PathEscape(id)
 				detail := get(g.token, "/accounts/"+esc)
 				require.Equal(t, 200, detail.status, "%s", detail.body)
-				for member, v := range detail.json(t) {
-					checkDetail(t, b.Name, member, v.(map[string]any), facts)
+				for member, v := range entries(t, b.Name, version, map[string]any(detail.json(t)), accountMembers) {
+					checkDetail(t, b.Name, member, v, facts)
 				}
 				get(g.token, "/accounts/"+esc+"/contact")
 				get(g.token, "/accounts/"+esc+"/payment-networks")
@@ -220,8 +271,8 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 					}
 					body := r.json(t)
 					for _, raw := range body["transactions"].([]any) {
-						for member, v := range raw.(map[string]any) {
-							checkTransaction(t, b.Name, member, v.(map[string]any), facts)
+						for member, v := range entries(t, b.Name, version, raw, transactionMembers) {
+							checkTransaction(t, b.Name, member, v, facts)
 						}
 					}
 					page, _ := body["page"].(map[string]any)
@@ -243,6 +294,41 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dump, b.Name+".jsonl"), lines, 0o644))
 		}
 	}
+}
+
+// The member FDX 4/5 wraps each account category's entry in.
+var (
+	accountMembers     = map[string]string{"DEPOSIT_ACCOUNT": "depositAccount", "LOC_ACCOUNT": "locAccount", "LOAN_ACCOUNT": "loanAccount"}
+	transactionMembers = map[string]string{"DEPOSIT_ACCOUNT": "depositTransaction", "LOC_ACCOUNT": "locTransaction", "LOAN_ACCOUNT": "loanTransaction"}
+)
+
+// entries reads one account or transaction entry as member name -> fields,
+// checking it is in the version's layout: Core Exchange 6.x's flat object
+// tagged by accountCategory from 6.0 on, FDX 4/5's single member before.
+func entries(t *testing.T, bank, version string, raw any, members map[string]string) map[string]map[string]any {
+	t.Helper()
+	obj, ok := raw.(map[string]any)
+	require.True(t, ok, "%s: entry is not an object", bank)
+	cat, tagged := obj["accountCategory"].(string)
+	flat := versionKey(version) >= 6000
+	if !assert.Equal(t, flat, tagged, "%s (FDX %s): flat layout tagged by accountCategory from 6.0 on, members before: %v", bank, version, obj) {
+		return nil
+	}
+	if flat {
+		for _, m := range members {
+			assert.NotContains(t, obj, m, "%s: a flat entry has no member", bank)
+		}
+		require.Contains(t, members, cat, bank)
+		return map[string]map[string]any{members[cat]: obj}
+	}
+	out := map[string]map[string]any{}
+	for m, v := range obj {
+		fields, ok := v.(map[string]any)
+		require.True(t, ok, "%s: member %s is not an object", bank, m)
+		out[m] = fields
+	}
+	require.Len(t, out, 1, "%s: exactly one member", bank)
+	return out
 }
 
 func checkDescriptor(t *testing.T, bank, member string, a map[string]any, f coreExchangeFacts) {

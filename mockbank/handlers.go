@@ -146,7 +146,9 @@ func (h *handlers) SearchForAccounts(ctx context.Context, req fdxserver.SearchFo
 			continue
 		}
 		sum := accountSummary(a)
-		shapeFor(h.api.p.FDXVersion).shapeAccount(a, &sum)
+		if err := shapeFor(h.api.p.FDXVersion).shapeAccount(a, &sum); err != nil {
+			return nil, err
+		}
 		out.Accounts = append(out.Accounts, sum)
 	}
 	out.Page = h.meta(next, &total)
@@ -185,7 +187,11 @@ func (h *handlers) GetAccount(ctx context.Context, req fdxserver.GetAccountReque
 	if err != nil {
 		return nil, err
 	}
-	return shapedAccountResponse{body: shapeFor(h.api.p.FDXVersion).accountBody(a, accountDetail(a, bal, c.now))}, nil
+	body, err := shapeFor(h.api.p.FDXVersion).accountBody(a, accountDetail(a, bal, c.now))
+	if err != nil {
+		return nil, err
+	}
+	return shapedAccountResponse{body: body}, nil
 }
 
 // window resolves the transaction filters against the history window and

@@ -326,7 +326,10 @@ func TestLiveUserActivityAsTheClockAdvances(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		var out []map[string]any
 		for _, x := range r.json(t)["transactions"].([]any) {
-			out = append(out, x.(map[string]any)["locTransaction"].(map[string]any))
+			// usbank speaks FDX 6.0: flat transactions tagged by category.
+			tx := x.(map[string]any)
+			require.Equal(t, "LOC_ACCOUNT", tx["accountCategory"])
+			out = append(out, tx)
 		}
 		return out
 	}
@@ -508,18 +511,26 @@ func TestLoanDetailsAreCoherent(t *testing.T) {
 			r := e.call("GET", bank, "/accounts/"+id, g.token, nil)
 			require.Equal(t, http.StatusOK, r.status, string(r.body))
 			validate(t, bank, r)
+			type loanFields struct {
+				AccountType     string `json:"accountType"`
+				ProductName     string `json:"productName"`
+				Status          string `json:"status"`
+				AccountOpenDate string `json:"accountOpenDate"`
+				NextPaymentDate string `json:"nextPaymentDate"`
+				MaturityDate    string `json:"maturityDate"`
+			}
+			// Either layout: the loanAccount member (FDX 4/5) or the
+			// flat object tagged LOAN_ACCOUNT (Core Exchange 6.x).
 			var body struct {
-				LoanAccount *struct {
-					AccountType     string `json:"accountType"`
-					ProductName     string `json:"productName"`
-					Status          string `json:"status"`
-					AccountOpenDate string `json:"accountOpenDate"`
-					NextPaymentDate string `json:"nextPaymentDate"`
-					MaturityDate    string `json:"maturityDate"`
-				} `json:"loanAccount"`
+				loanFields
+				AccountCategory string      `json:"accountCategory"`
+				LoanAccount     *loanFields `json:"loanAccount"`
 			}
 			require.NoError(t, json.Unmarshal(r.body, &body))
 			ln := body.LoanAccount
+			if ln == nil && body.AccountCategory == "LOAN_ACCOUNT" {
+				ln = &body.loanFields
+			}
 			if ln == nil {
 				continue
 			}
