@@ -147,12 +147,12 @@ func newBankAPI(ctx context.Context, p *Profile, st *store.Store, auth Authentic
 
 // fail writes err in the bank's style.
 func (a *bankAPI) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
-	_ = err.write(w, a.p.Errors.IntegerCodes)
+	_ = err.write(w, a.p.Errors)
 }
 
 // bind makes an apiError usable as any operation's response.
 func (a *bankAPI) bind(err *apiError) boundError {
-	return boundError{apiError: err, integerCodes: a.p.Errors.IntegerCodes}
+	return boundError{apiError: err, quirks: a.p.Errors}
 }
 
 // revokedErr, expiredErr and rateErr apply the profile's quirks.

@@ -58,6 +58,7 @@ func NewWithControl(ctx context.Context, opts Options, c ControlOptions) (*Serve
 		Banks: names, Seed: opts.Seed, AllowRemote: c.AllowRemoteAdmin, DataFile: c.DataFile, ScenarioFile: c.ScenarioFile,
 		AccountLevelRevocation: func(bank string) bool { p := byName[bank]; return p != nil && p.AccountLevelRevocation },
 		IntegerCodes:           func(bank string) bool { p := byName[bank]; return p != nil && p.Errors.IntegerCodes },
+		RetryAfterDate:         func(bank string) bool { p := byName[bank]; return p != nil && p.Errors.RetryAfterDate },
 		BankList:               func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(srv), nil },
 		Notify:                 notify.Options{BaseDelay: c.NotificationRetryBase, MaxAttempts: c.NotificationMaxAttempts, ExpiringDays: c.ConsentExpiringDays},
 		Logger:                 opts.Logger,

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
@@ -91,11 +93,12 @@ func fdxErr(code int, debug string) *apiError {
 
 func (e *apiError) withStatus(status int) *apiError { e.status = status; return e }
 
-// write sends the error body in the profile's code style: a string, as
-// FDX's Error schema defines, unless the bank sends integers.
-func (e *apiError) write(w http.ResponseWriter, integerCodes bool) error {
+// write sends the error in the profile's style: the code a string, as
+// FDX's Error schema defines, unless the bank sends integers; Retry-After
+// in seconds unless the bank sends an HTTP-date.
+func (e *apiError) write(w http.ResponseWriter, q ErrorQuirks) error {
 	code := fdxtypes.CodeString(strconv.Itoa(e.code))
-	if integerCodes {
+	if q.IntegerCodes {
 		code = fdxtypes.Code(e.code)
 	}
 	body := fdxclient.Error{Code: code, Message: e.message}
@@ -110,21 +113,21 @@ func (e *apiError) write(w http.ResponseWriter, integerCodes bool) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	if e.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(e.retryAfter))
+		h.Set("Retry-After", faults.RetryAfter(e.retryAfter, q.RetryAfterDate, time.Now()))
 	}
 	w.WriteHeader(e.status)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-// boundError carries the profile's code style into the generated visitors,
-// which only get the ResponseWriter.
+// boundError carries the profile's error style into the generated
+// visitors, which only get the ResponseWriter.
 type boundError struct {
 	*apiError
-	integerCodes bool
+	quirks ErrorQuirks
 }
 
-func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.integerCodes) }
+func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.quirks) }
 
 func (b boundError) VisitSearchForAccountsResponse(w http.ResponseWriter) error   { return b.visit(w) }
 func (b boundError) VisitGetAccountResponse(w http.ResponseWriter) error          { return b.visit(w) }

@@ -390,11 +390,12 @@ limitOverMax: clamp
 rateLimit: {perSecond: 3, burst: 6}
 historyMonths: 6
 accountLevelRevocation: false
-errors: {integerCodes: true}
+errors: {integerCodes: true, retryAfterDate: true}
 `)
 	p, err := ParseProfile(context.Background(), yml)
 	require.NoError(t, err)
 	assert.Equal(t, "mybank", p.Name)
+	assert.Equal(t, ErrorQuirks{IntegerCodes: true, RetryAfterDate: true}, p.Errors)
 
 	_, err = ParseProfile(context.Background(), []byte(`{"name":"x","pagination":"cursor","colour":"red"}`))
 	require.ErrorIs(t, err, ErrInvalidProfile)

@@ -84,7 +84,14 @@ type ErrorQuirks struct {
 	// IntegerCodes sends `code` as a JSON number (701) instead of the
 	// string ("701") FDX's Error schema defines, as several real providers
 	// do.
+	// No built-in bank does it (FDX Core Exchange 6.2 rejects such
+	// bodies); it stays available for a partner's bank that does.
 	IntegerCodes bool `json:"integerCodes"`
+	// RetryAfterDate sends Retry-After as an HTTP-date ("Wed, 21 Oct 2026
+	// 07:28:00 GMT", RFC 9110 §10.2.3) instead of delta-seconds, on the
+	// rate limiter's answers and on injected faults alike. Both forms are
+	// standard; clients that read only seconds retry at once.
+	RetryAfterDate bool `json:"retryAfterDate,omitempty"`
 	// RateLimitStatus and RateLimitCode answer an exhausted bucket
 	// (always with Retry-After).
 	RateLimitStatus int `json:"rateLimitStatus,omitempty"`

@@ -12,8 +12,11 @@ package mockbank
 //     429 with code 1207 and Retry-After.
 //   - 24 months of transaction history.
 //   - Every cluster supported; revocation is per consent only.
-//   - Error quirk: `code` travels as a JSON number (701), not the string
-//     ("701") FDX's Error schema defines, as several real providers do.
+//   - Error quirk: Retry-After travels as an HTTP-date ("Wed, 21 Oct 2026
+//     07:28:00 GMT", RFC 9110 §10.2.3), not delta-seconds, on 429/1207
+//     and on every other answer that carries it, as CDN-fronted APIs
+//     often do. Error bodies stay FDX Core Exchange 6.2 valid (`code` is
+//     a string).
 func Chase() *Profile {
 	return &Profile{
 		Name:            "chase",
@@ -27,7 +30,7 @@ func Chase() *Profile {
 		LimitOverMax:    LimitClamp,
 		RateLimit:       RateLimit{PerSecond: 10, Burst: 20},
 		HistoryMonths:   24,
-		Errors:          ErrorQuirks{IntegerCodes: true},
+		Errors:          ErrorQuirks{RetryAfterDate: true},
 		Assumptions:     "Representative FDX 6.2 profile; see profile_chase.go.",
 	}
 }

@@ -15,12 +15,12 @@ import (
 	"github.com/obconnect/obconnect/openapi"
 )
 
-func TestChasePARAndIntegerCodes(t *testing.T) {
+func TestChasePARAndStringCodes(t *testing.T) {
 	e := newEnv(t, Options{Seed: 21})
 	g := e.link("chase", "user_good", "", allClusters, nil)
 	r := e.call("GET", "chase", "/accounts/nope", g.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
-	assert.Contains(t, string(r.body), `"code":701`, "chase sends codes as JSON numbers")
+	assert.Contains(t, string(r.body), `"code":"701"`, "chase's bodies stay Core Exchange valid")
 	validate(t, "chase", r)
 
 	// Key-based pagination: pageKey in, page.nextPageKey out; offset refused.
@@ -79,6 +79,7 @@ func TestRateLimitQuirks(t *testing.T) {
 	}{
 		{"citi", 8, http.StatusServiceUnavailable, "501"},
 		{"wellsfargo", 10, http.StatusTooManyRequests, "1207"},
+		{"chase", 20, http.StatusTooManyRequests, "1207"},
 	} {
 		g := e.link(c.bank, "user_good", "", allClusters[:1], nil)
 		var last resp
@@ -90,9 +91,37 @@ func TestRateLimitQuirks(t *testing.T) {
 		}
 		assert.Equal(t, c.status, last.status, c.bank)
 		assert.Equal(t, c.code, last.code(t), c.bank)
-		assert.NotEmpty(t, last.header.Get("Retry-After"), c.bank)
+		ra := last.header.Get("Retry-After")
+		if c.bank == "chase" {
+			// chase's quirk: an HTTP-date, which must name about the wait
+			// the limiter computed (1 s at these rates, rounded up to the
+			// next whole second).
+			at, err := http.ParseTime(ra)
+			require.NoError(t, err, "chase's Retry-After %q is an HTTP-date", ra)
+			wait := time.Until(at)
+			assert.Greater(t, wait, -time.Second, "not in the past: %q", ra)
+			assert.LessOrEqual(t, wait, 3*time.Second, "about a second ahead: %q", ra)
+			assert.Equal(t, "GMT", ra[len(ra)-3:], "IMF-fixdate")
+		} else {
+			assert.Regexp(t, `^[1-9][0-9]*$`, ra, "%s sends delta-seconds", c.bank)
+		}
 		validate(t, c.bank, last)
 	}
+}
+
+// IntegerCodes stays a profile option for a partner's bank that sends
+// numeric codes, though no built-in bank does any more.
+func TestIntegerCodesProfileOption(t *testing.T) {
+	for _, p := range Profiles() {
+		assert.False(t, p.Errors.IntegerCodes, "%s: built-in bodies stay Core Exchange valid", p.Name)
+	}
+	p := USBank()
+	p.Errors.IntegerCodes = true
+	e := newEnv(t, Options{Seed: 26, Profiles: relaxed([]*Profile{p})})
+	g := e.link("usbank", "user_good", "", allClusters, nil)
+	r := e.call("GET", "usbank", "/accounts/nope", g.token, nil)
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Contains(t, string(r.body), `"code":701`)
 }
 
 // fakeAuth accepts any token as the given access, so the consent's expiry
@@ -112,7 +141,7 @@ func TestExpiredConsentQuirks(t *testing.T) {
 		code   string
 		debug  string
 	}{
-		{Chase(), http.StatusForbidden, `"code":1106`, "the consent expired"},
+		{Chase(), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
 		{USBank(), http.StatusForbidden, `"code":"1107"`, "consent expired"},
 	} {
 		srv, err := New(ctx, Options{Seed: 24, Profiles: []*Profile{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
@@ -183,7 +212,7 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 		bank, code string
 		status     int
 	}{
-		{"chase", `"code":1107`, http.StatusForbidden},
+		{"chase", `"code":"1107"`, http.StatusForbidden},
 		{"wellsfargo", `"code":"602"`, http.StatusUnauthorized},
 		{"citi", `"code":"1107"`, http.StatusForbidden},
 		{"usbank", `"code":"1107"`, http.StatusForbidden},

@@ -3516,7 +3516,7 @@ type SearchForAccountsResponse403Headers struct {
 
 // SearchForAccountsResponse429Headers the declared response headers of an HTTP 429 response for SearchForAccounts
 type SearchForAccountsResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3527,7 +3527,7 @@ type SearchForAccountsResponse500Headers struct {
 
 // SearchForAccountsResponse503Headers the declared response headers of an HTTP 503 response for SearchForAccounts
 type SearchForAccountsResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3660,7 +3660,7 @@ type GetAccountResponse409Headers struct {
 
 // GetAccountResponse429Headers the declared response headers of an HTTP 429 response for GetAccount
 type GetAccountResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3671,7 +3671,7 @@ type GetAccountResponse500Headers struct {
 
 // GetAccountResponse503Headers the declared response headers of an HTTP 503 response for GetAccount
 type GetAccountResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3822,7 +3822,7 @@ type GetAccountContactResponse409Headers struct {
 
 // GetAccountContactResponse429Headers the declared response headers of an HTTP 429 response for GetAccountContact
 type GetAccountContactResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3833,7 +3833,7 @@ type GetAccountContactResponse500Headers struct {
 
 // GetAccountContactResponse503Headers the declared response headers of an HTTP 503 response for GetAccountContact
 type GetAccountContactResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3984,7 +3984,7 @@ type GetAccountPaymentNetworksResponse409Headers struct {
 
 // GetAccountPaymentNetworksResponse429Headers the declared response headers of an HTTP 429 response for GetAccountPaymentNetworks
 type GetAccountPaymentNetworksResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -3995,7 +3995,7 @@ type GetAccountPaymentNetworksResponse500Headers struct {
 
 // GetAccountPaymentNetworksResponse503Headers the declared response headers of an HTTP 503 response for GetAccountPaymentNetworks
 type GetAccountPaymentNetworksResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4146,7 +4146,7 @@ type SearchForAccountStatementsResponse409Headers struct {
 
 // SearchForAccountStatementsResponse429Headers the declared response headers of an HTTP 429 response for SearchForAccountStatements
 type SearchForAccountStatementsResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4162,7 +4162,7 @@ type SearchForAccountStatementsResponse501Headers struct {
 
 // SearchForAccountStatementsResponse503Headers the declared response headers of an HTTP 503 response for SearchForAccountStatements
 type SearchForAccountStatementsResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4322,7 +4322,7 @@ type GetAccountStatementResponse409Headers struct {
 
 // GetAccountStatementResponse429Headers the declared response headers of an HTTP 429 response for GetAccountStatement
 type GetAccountStatementResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4338,7 +4338,7 @@ type GetAccountStatementResponse501Headers struct {
 
 // GetAccountStatementResponse503Headers the declared response headers of an HTTP 503 response for GetAccountStatement
 type GetAccountStatementResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4491,7 +4491,7 @@ type SearchForAccountTransactionsResponse409Headers struct {
 
 // SearchForAccountTransactionsResponse429Headers the declared response headers of an HTTP 429 response for SearchForAccountTransactions
 type SearchForAccountTransactionsResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4502,7 +4502,7 @@ type SearchForAccountTransactionsResponse500Headers struct {
 
 // SearchForAccountTransactionsResponse503Headers the declared response headers of an HTTP 503 response for SearchForAccountTransactions
 type SearchForAccountTransactionsResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4648,7 +4648,7 @@ type GetConsentResponse404Headers struct {
 
 // GetConsentResponse429Headers the declared response headers of an HTTP 429 response for GetConsent
 type GetConsentResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4659,7 +4659,7 @@ type GetConsentResponse500Headers struct {
 
 // GetConsentResponse503Headers the declared response headers of an HTTP 503 response for GetConsent
 type GetConsentResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4801,7 +4801,7 @@ type RevokeConsentResponse409Headers struct {
 
 // RevokeConsentResponse429Headers the declared response headers of an HTTP 429 response for RevokeConsent
 type RevokeConsentResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4817,7 +4817,7 @@ type RevokeConsentResponse501Headers struct {
 
 // RevokeConsentResponse503Headers the declared response headers of an HTTP 503 response for RevokeConsent
 type RevokeConsentResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4960,7 +4960,7 @@ type GetCurrentCustomerResponse404Headers struct {
 
 // GetCurrentCustomerResponse429Headers the declared response headers of an HTTP 429 response for GetCurrentCustomer
 type GetCurrentCustomerResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -4971,7 +4971,7 @@ type GetCurrentCustomerResponse500Headers struct {
 
 // GetCurrentCustomerResponse503Headers the declared response headers of an HTTP 503 response for GetCurrentCustomer
 type GetCurrentCustomerResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5084,7 +5084,7 @@ type ListNotificationSubscriptionsResponse403Headers struct {
 
 // ListNotificationSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListNotificationSubscriptions
 type ListNotificationSubscriptionsResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5192,7 +5192,7 @@ type CreateNotificationSubscriptionResponse403Headers struct {
 
 // CreateNotificationSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for CreateNotificationSubscription
 type CreateNotificationSubscriptionResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5203,7 +5203,7 @@ type CreateNotificationSubscriptionResponse500Headers struct {
 
 // CreateNotificationSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CreateNotificationSubscription
 type CreateNotificationSubscriptionResponse503Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5321,7 +5321,7 @@ type DeleteNotificationSubscriptionResponse404Headers struct {
 
 // DeleteNotificationSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for DeleteNotificationSubscription
 type DeleteNotificationSubscriptionResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5426,7 +5426,7 @@ type GetNotificationSubscriptionResponse404Headers struct {
 
 // GetNotificationSubscriptionResponse429Headers the declared response headers of an HTTP 429 response for GetNotificationSubscription
 type GetNotificationSubscriptionResponse429Headers struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 
@@ -5854,8 +5854,8 @@ func ParseSearchForAccountsResponse(rsp *http.Response) (*SearchForAccountsRespo
 	case rsp.StatusCode == 429:
 		var headers SearchForAccountsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -5881,8 +5881,8 @@ func ParseSearchForAccountsResponse(rsp *http.Response) (*SearchForAccountsRespo
 	case rsp.StatusCode == 503:
 		var headers SearchForAccountsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6043,8 +6043,8 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 	case rsp.StatusCode == 429:
 		var headers GetAccountResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6070,8 +6070,8 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 	case rsp.StatusCode == 503:
 		var headers GetAccountResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6232,8 +6232,8 @@ func ParseGetAccountContactResponse(rsp *http.Response) (*GetAccountContactRespo
 	case rsp.StatusCode == 429:
 		var headers GetAccountContactResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6259,8 +6259,8 @@ func ParseGetAccountContactResponse(rsp *http.Response) (*GetAccountContactRespo
 	case rsp.StatusCode == 503:
 		var headers GetAccountContactResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6421,8 +6421,8 @@ func ParseGetAccountPaymentNetworksResponse(rsp *http.Response) (*GetAccountPaym
 	case rsp.StatusCode == 429:
 		var headers GetAccountPaymentNetworksResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6448,8 +6448,8 @@ func ParseGetAccountPaymentNetworksResponse(rsp *http.Response) (*GetAccountPaym
 	case rsp.StatusCode == 503:
 		var headers GetAccountPaymentNetworksResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6617,8 +6617,8 @@ func ParseSearchForAccountStatementsResponse(rsp *http.Response) (*SearchForAcco
 	case rsp.StatusCode == 429:
 		var headers SearchForAccountStatementsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6654,8 +6654,8 @@ func ParseSearchForAccountStatementsResponse(rsp *http.Response) (*SearchForAcco
 	case rsp.StatusCode == 503:
 		var headers SearchForAccountStatementsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6816,8 +6816,8 @@ func ParseGetAccountStatementResponse(rsp *http.Response) (*GetAccountStatementR
 	case rsp.StatusCode == 429:
 		var headers GetAccountStatementResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -6853,8 +6853,8 @@ func ParseGetAccountStatementResponse(rsp *http.Response) (*GetAccountStatementR
 	case rsp.StatusCode == 503:
 		var headers GetAccountStatementResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7015,8 +7015,8 @@ func ParseSearchForAccountTransactionsResponse(rsp *http.Response) (*SearchForAc
 	case rsp.StatusCode == 429:
 		var headers SearchForAccountTransactionsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7042,8 +7042,8 @@ func ParseSearchForAccountTransactionsResponse(rsp *http.Response) (*SearchForAc
 	case rsp.StatusCode == 503:
 		var headers SearchForAccountTransactionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7187,8 +7187,8 @@ func ParseGetConsentResponse(rsp *http.Response) (*GetConsentResponse, error) {
 	case rsp.StatusCode == 429:
 		var headers GetConsentResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7214,8 +7214,8 @@ func ParseGetConsentResponse(rsp *http.Response) (*GetConsentResponse, error) {
 	case rsp.StatusCode == 503:
 		var headers GetConsentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7379,8 +7379,8 @@ func ParseRevokeConsentResponse(rsp *http.Response) (*RevokeConsentResponse, err
 	case rsp.StatusCode == 429:
 		var headers RevokeConsentResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7416,8 +7416,8 @@ func ParseRevokeConsentResponse(rsp *http.Response) (*RevokeConsentResponse, err
 	case rsp.StatusCode == 503:
 		var headers RevokeConsentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7544,8 +7544,8 @@ func ParseGetCurrentCustomerResponse(rsp *http.Response) (*GetCurrentCustomerRes
 	case rsp.StatusCode == 429:
 		var headers GetCurrentCustomerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7571,8 +7571,8 @@ func ParseGetCurrentCustomerResponse(rsp *http.Response) (*GetCurrentCustomerRes
 	case rsp.StatusCode == 503:
 		var headers GetCurrentCustomerResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7665,8 +7665,8 @@ func ParseListNotificationSubscriptionsResponse(rsp *http.Response) (*ListNotifi
 	case rsp.StatusCode == 429:
 		var headers ListNotificationSubscriptionsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7803,8 +7803,8 @@ func ParseCreateNotificationSubscriptionResponse(rsp *http.Response) (*CreateNot
 	case rsp.StatusCode == 429:
 		var headers CreateNotificationSubscriptionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7830,8 +7830,8 @@ func ParseCreateNotificationSubscriptionResponse(rsp *http.Response) (*CreateNot
 	case rsp.StatusCode == 503:
 		var headers CreateNotificationSubscriptionResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -7937,8 +7937,8 @@ func ParseDeleteNotificationSubscriptionResponse(rsp *http.Response) (*DeleteNot
 	case rsp.StatusCode == 429:
 		var headers DeleteNotificationSubscriptionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
@@ -8058,8 +8058,8 @@ func ParseGetNotificationSubscriptionResponse(rsp *http.Response) (*GetNotificat
 	case rsp.StatusCode == 429:
 		var headers GetNotificationSubscriptionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value

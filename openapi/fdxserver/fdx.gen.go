@@ -1249,7 +1249,7 @@ type NotImplementedJSONResponse struct {
 }
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 type TooManyRequestsJSONResponse struct {
@@ -1268,7 +1268,7 @@ type UnauthorizedJSONResponse struct {
 }
 
 type UnavailableResponseHeaders struct {
-	RetryAfter         *int
+	RetryAfter         *string
 	XFapiInteractionId *string
 }
 type UnavailableJSONResponse struct {

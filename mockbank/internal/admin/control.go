@@ -59,6 +59,9 @@ type ControlOptions struct {
 	// IntegerCodes reports whether a bank sends error codes as JSON
 	// numbers, for injected faults (faults.Options.IntegerCodes).
 	IntegerCodes func(bank string) bool
+	// RetryAfterDate reports whether a bank sends Retry-After as an
+	// HTTP-date, for injected faults (faults.Options.RetryAfterDate).
+	RetryAfterDate func(bank string) bool
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
@@ -91,7 +94,8 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, IntegerCodes: opts.IntegerCodes})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, IntegerCodes: opts.IntegerCodes,
+		RetryAfterDate: opts.RetryAfterDate})}
 }
 
 // Middleware wraps a bank's handler: faults first, then a note to the

@@ -43,7 +43,11 @@
 //     counted as a hit.
 //
 // Latency applies before any mode. Retry-After is added to every faulted
-// response that has headers.
+// response that has headers, in the bank's form: delta-seconds, or at a
+// bank whose profile sends HTTP-dates (Options.RetryAfterDate) the date
+// that many seconds ahead, rounded up to a whole second so that a client
+// never waits less than asked. Dates come from the wall clock, not
+// mockbank's simulated time, because the client compares them with its own.
 //
 // The truncated and reset modes need an HTTP/1 connection (http.Hijacker);
 // on HTTP/2 they fall back to aborting the stream with http.ErrAbortHandler.

@@ -66,7 +66,9 @@ type Spec struct {
 	Message      string `json:"message,omitempty"`
 	// Latency delays the call before anything else.
 	Latency time.Duration `json:"latency,omitempty"`
-	// RetryAfter, when set, is sent as a Retry-After header in seconds.
+	// RetryAfter, when set, is sent as a Retry-After header: in seconds,
+	// or as the HTTP-date that many seconds ahead at a bank whose profile
+	// sends dates (Options.RetryAfterDate).
 	RetryAfter *int `json:"retryAfterSeconds,omitempty"`
 	// Times limits the rule to the next N matching calls; 0 means no limit.
 	Times int `json:"times,omitempty"`
@@ -155,6 +157,14 @@ type Options struct {
 	// rule asks for a string. Nil means every bank sends strings, FDX's
 	// form.
 	IntegerCodes func(bank string) bool
+	// RetryAfterDate reports whether a bank sends Retry-After as an
+	// HTTP-date (its profile's quirk); a rule's RetryAfter then goes out
+	// as the date that many seconds from now. Nil means delta-seconds.
+	RetryAfterDate func(bank string) bool
+	// Now is the wall clock HTTP-dates are computed from; nil means
+	// time.Now. The client compares the date with its own clock, so this
+	// is never mockbank's simulated time.
+	Now func() time.Time
 }
 
 // Injector holds the fault rules and applies them. It is safe for
@@ -163,8 +173,10 @@ type Injector struct {
 	banks []string
 	key   []byte
 	sleep func(ctx context.Context, d time.Duration) error
-	// integerCodes is Options.IntegerCodes.
-	integerCodes func(bank string) bool
+	// integerCodes and retryAfterDate are the Options of the same names.
+	integerCodes   func(bank string) bool
+	retryAfterDate func(bank string) bool
+	now            func() time.Time
 
 	mu    sync.Mutex
 	rules []*Rule
@@ -183,7 +195,12 @@ func New(opts Options) *Injector {
 	if sl == nil {
 		sl = sleepCtx
 	}
-	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl, integerCodes: opts.IntegerCodes}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl, integerCodes: opts.IntegerCodes,
+		retryAfterDate: opts.RetryAfterDate, now: now}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

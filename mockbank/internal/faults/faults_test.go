@@ -341,3 +341,49 @@ func BenchmarkMiddlewareOtherBankRule(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
+
+// At a bank that sends HTTP-dates, every faulted answer carrying
+// Retry-After (an error, a latency-only pass-through, a body fault) names
+// the date that many seconds ahead of the injector's clock; elsewhere it is
+// delta-seconds.
+func TestRetryAfterFollowsTheBanksForm(t *testing.T) {
+	now := time.Date(2026, 10, 21, 7, 27, 57, 400_000_000, time.UTC)
+	in := faults.New(faults.Options{Banks: []string{"chase", "citi"},
+		RetryAfterDate: func(bank string) bool { return bank == "chase" },
+		Now:            func() time.Time { return now },
+		Sleep:          func(context.Context, time.Duration) error { return nil }})
+	mux := http.NewServeMux()
+	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
+	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, s := range []faults.Spec{
+		{Bank: "chase", Status: 429, RetryAfter: ptr(2), Times: 1},
+		{Bank: "chase", Mode: faults.ModeLatencyOnly, RetryAfter: ptr(2), Times: 1},
+		{Bank: "chase", Mode: faults.ModeMalformedBody, RetryAfter: ptr(2), Times: 1},
+		{Bank: "citi", Status: 503, RetryAfter: ptr(2), Times: 1},
+	} {
+		_, err := in.Add(t.Context(), s)
+		require.NoError(t, err)
+	}
+	for range 3 {
+		resp, err := http.Get(srv.URL + "/chase/accounts")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		// 07:27:59.4 rounded up: the client waits at least the 2 s asked.
+		assert.Equal(t, "Wed, 21 Oct 2026 07:28:00 GMT", resp.Header.Get("Retry-After"))
+	}
+	resp, err := http.Get(srv.URL + "/citi/accounts")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
+}
+
+func TestRetryAfterFormat(t *testing.T) {
+	whole := time.Date(2026, 10, 21, 7, 28, 0, 0, time.FixedZone("CEST", 2*3600))
+	assert.Equal(t, "5", faults.RetryAfter(5, false, whole))
+	assert.Equal(t, "Wed, 21 Oct 2026 05:28:05 GMT", faults.RetryAfter(5, true, whole), "UTC, no rounding on a whole second")
+	at, err := http.ParseTime(faults.RetryAfter(1, true, whole.Add(time.Nanosecond)))
+	require.NoError(t, err)
+	assert.Equal(t, whole.Add(2*time.Second).UTC(), at, "a fraction rounds up")
+}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
@@ -160,11 +161,10 @@ func requestPageKey(r *http.Request) string {
 func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	switch rule.Mode {
 	case ModeLatencyOnly:
-		if rule.RetryAfter != nil {
-			w.Header().Set("Retry-After", strconv.Itoa(*rule.RetryAfter))
-		}
+		in.setRetryAfter(w.Header(), rule)
 		next.ServeHTTP(w, r)
 	case ModeError:
+		in.setRetryAfter(w.Header(), rule)
 		writeError(w, r, rule, in.integerCodes != nil && in.integerCodes(rule.Bank) && !rule.CodeAsString)
 	case ModeConnectionReset:
 		reset(w)
@@ -180,9 +180,7 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 		for k, v := range rec.Header() {
 			h[k] = v
 		}
-		if rule.RetryAfter != nil {
-			h.Set("Retry-After", strconv.Itoa(*rule.RetryAfter))
-		}
+		in.setRetryAfter(h, rule)
 		switch rule.Mode {
 		case ModeMalformedBody:
 			body = malform(body)
@@ -198,6 +196,16 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 			truncate(w, status, body)
 		}
 	}
+}
+
+// setRetryAfter sets the rule's Retry-After, if any, in the form the bank
+// sends it.
+func (in *Injector) setRetryAfter(h http.Header, rule Rule) {
+	if rule.RetryAfter == nil {
+		return
+	}
+	date := in.retryAfterDate != nil && in.retryAfterDate(rule.Bank)
+	h.Set("Retry-After", RetryAfter(*rule.RetryAfter, date, in.now()))
 }
 
 // StandardCode is the FDX code this project uses for an HTTP status when a
@@ -283,9 +291,6 @@ func writeError(w http.ResponseWriter, r *http.Request, rule Rule, integer bool)
 		iid = newInteractionID()
 	}
 	h.Set("x-fapi-interaction-id", iid)
-	if rule.RetryAfter != nil {
-		h.Set("Retry-After", strconv.Itoa(*rule.RetryAfter))
-	}
 	w.WriteHeader(rule.Status)
 	_, _ = w.Write(body)
 }
@@ -380,4 +385,20 @@ func hijack(w http.ResponseWriter) (net.Conn, bool) {
 		return nil, false
 	}
 	return conn, true
+}
+
+// RetryAfter formats a wait of seconds for the Retry-After header:
+// delta-seconds, or with httpDate the IMF-fixdate (RFC 9110 §5.6.7) that
+// many seconds after now. The date is rounded up to the next whole second,
+// since the format has no fractions: a client reading it waits at least the
+// wait asked for, and at most a second more.
+func RetryAfter(seconds int, httpDate bool, now time.Time) string {
+	if !httpDate {
+		return strconv.Itoa(seconds)
+	}
+	at := now.Add(time.Duration(seconds) * time.Second)
+	if t := at.Truncate(time.Second); !t.Equal(at) {
+		at = t.Add(time.Second)
+	}
+	return at.UTC().Format(http.TimeFormat)
 }
