@@ -1,23 +1,47 @@
 package chase
 
 import (
+	"context"
+	"net/http"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/connectors/internal/fdxconn/fdxconntest"
+	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// chaseBank is Chase under the shared suite: its only deviations are the
-// integer-form code (covered by every standard row in both forms) and 429
-// without code 1207.
+// chaseBank is Chase under the shared suite: its deviations are
+// Retry-After as an HTTP-date (the suite checks the wait it yields for
+// every bank) and 429 without code 1207.
 var chaseBank = fdxconntest.Bank{
 	Open: Open,
 	Quirks: []fdxconntest.ErrorCase{
-		{Name: "integer code 701", Status: 404, Body: `{"code": 701, "message": "Account not found"}`, Want: obcerr.NotFound},
-		{Name: "integer code 1106", Status: 403, Body: `{"code": 1106, "message": "Consent expired"}`, Want: obcerr.ConsentExpired},
-		{Name: "429 without a code", Status: 429, Body: `{"message": "Too many requests"}`, RetryAfter: "2", Want: obcerr.RateLimited},
+		{Name: "429 1207 with an HTTP-date", Status: 429, Body: `{"code": "1207", "message": "Too many requests"}`, RetryAfter: "Wed, 21 Oct 2026 07:28:00 GMT", Want: obcerr.RateLimited},
+		{Name: "429 without a code", Status: 429, Body: `{"message": "Too many requests"}`, RetryAfter: "Wed, 21 Oct 2026 07:28:00 GMT", Want: obcerr.RateLimited},
 		{Name: "429 html", Status: 429, Body: "<html>slow down</html>", RetryAfter: "2", Want: obcerr.RateLimited},
+		{Name: "429 with an unreadable date", Status: 429, Body: `{"code": "1207", "message": "Too many requests"}`, RetryAfter: "Wed, 21 Oct 2026", Want: obcerr.RateLimited},
 	},
 }
 
 func TestChase(t *testing.T) { fdxconntest.Run(t, chaseBank) }
+
+// Chase's 429 carries its wait as an HTTP-date; the connector turns it into
+// the duration the sdk's retry loop honours.
+func TestChaseHTTPDateRetryAfter(t *testing.T) {
+	h := fdxconntest.Open(t, chaseBank)
+	at := time.Now().Add(12 * time.Second).UTC().Truncate(time.Second)
+	h.Answer(http.StatusTooManyRequests, `{"code": "1207", "message": "Too many requests"}`, "Retry-After", at.Format(http.TimeFormat))
+	_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
+	require.Error(t, err)
+	assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
+	d, ok := obcerr.RetryAfterOf(err)
+	require.True(t, ok)
+	assert.InDelta(t, 12*time.Second, d, float64(5*time.Second), "about the 12 s the date names")
+	var be *obcerr.BankError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, "1207", be.RawCode)
+}

@@ -41,10 +41,18 @@
 //
 // errors.go holds the table. Chase follows the FDX error table
 // (driver.StandardFDXCode: 701 NotFound, 705 AccountClosed, 1106
-// ConsentExpired, 1107 ConsentRevoked, ...) with two deviations:
+// ConsentExpired, 1107 ConsentRevoked, ...); its error bodies are FDX's
+// (`code` a string of digits, valid under Core Exchange 6.2). It deviates in
+// how it says when to come back:
 //
-//	code 701 (JSON number, not FDX's string)   same as "701": the generated ErrorCode type reads both forms
+//	Retry-After as an HTTP-date, not seconds   read as the wait until that date (RFC 9110 §10.2.3); a date already past means retry now, an unreadable one no hint
 //	HTTP 429 with Retry-After, any code        RateLimited, retried by the sdk after Retry-After
+//
+// Both Retry-After forms are read for every bank by fdxconn through
+// obcerr.ParseRetryAfter, so nothing here is Chase-only code; the date is
+// compared with the local clock, so a client whose clock runs ahead of
+// Chase's waits less than asked (the sdk's backoff still applies when the
+// date has passed).
 //
 // Answers without an FDX body classify by HTTP status; undecodable
 // successful answers classify as Internal.

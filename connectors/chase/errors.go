@@ -8,12 +8,13 @@ import (
 )
 
 // errorTable is Chase's whole deviation from the FDX error table. Chase's
-// other quirk, the code sent as a JSON number (701) where FDX's Error
-// schema has a string ("701"), needs no row: the generated client's
-// ErrorCode type reads both forms.
+// quirk, Retry-After sent as an HTTP-date ("Wed, 21 Oct 2026 07:28:00
+// GMT") instead of delta-seconds, needs no row: fdxconn reads both of
+// RFC 9110's forms for every bank (obcerr.ParseRetryAfter), so the wait
+// reaches the sdk's retry loop either way.
 var errorTable = fdxconn.ErrorTable{Quirks: []fdxconn.Rule{
 	{HTTPStatus: http.StatusTooManyRequests, Code: obcerr.RateLimited,
-		Why: "rate limiting is HTTP 429 with Retry-After, with or without code 1207"},
+		Why: "rate limiting is HTTP 429 with Retry-After (an HTTP-date), with or without code 1207"},
 }}
 
 // ErrorCode implements driver.Connector with Chase's table.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -280,27 +281,48 @@ func truncate(s string) string {
 	return s
 }
 
-// ParseRetryAfter reads an HTTP Retry-After value (delay-seconds or an
-// HTTP-date, RFC 9110 section 10.2.3) relative to now. Invalid or past
-// values give 0.
+// ParseRetryAfter reads an HTTP Retry-After value relative to now, in
+// either form RFC 9110 §10.2.3 allows: delay-seconds ("120") or an
+// HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT", or the obsolete RFC 850 and
+// asctime forms recipients must accept, through net/http's ParseTime).
+// A date already past means the wait is over: 0, retry now. Anything
+// unreadable, negative, or further off than a day is no hint: also 0, so a
+// hostile or broken header can neither panic nor park a client; see
+// ParseRetryAfterHint to tell the two apart.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
+	d, _ := ParseRetryAfterHint(v, now)
+	return d
+}
+
+// maxRetryAfter bounds a bank's Retry-After; beyond it the value is
+// treated as a mistake rather than a wait.
+const maxRetryAfter = 24 * time.Hour
+
+// ParseRetryAfterHint is ParseRetryAfter that also reports whether v was a
+// usable Retry-After at all: ok with d == 0 is "retry now" (a past date, or
+// "0"); !ok is no hint (empty, garbage, out of range).
+func ParseRetryAfterHint(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 || n > 24*3600 {
-			return 0
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > int64(maxRetryAfter/time.Second) {
+			return 0, false
 		}
-		return time.Duration(n) * time.Second
+		return time.Duration(n) * time.Second, true
 	}
-	for _, layout := range []string{time.RFC1123, time.RFC850, time.ANSIC} {
-		if t, err := time.Parse(layout, v); err == nil {
-			if d := t.Sub(now); d > 0 {
-				return d
-			}
-			return 0
-		}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
 	}
-	return 0
+	d = t.Sub(now)
+	switch {
+	case d <= 0:
+		return 0, true
+	case d > maxRetryAfter:
+		return 0, false
+	}
+	return d, true
 }

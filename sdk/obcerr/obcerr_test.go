@@ -44,10 +44,53 @@ func TestCodeOf(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	assert.Equal(t, 7*time.Second, obcerr.ParseRetryAfter("7", now))
-	assert.Equal(t, 10*time.Second, obcerr.ParseRetryAfter(now.Add(10*time.Second).Format(time.RFC1123), now))
-	assert.Zero(t, obcerr.ParseRetryAfter("soon", now))
-	assert.Zero(t, obcerr.ParseRetryAfter("-3", now))
-	assert.Zero(t, obcerr.ParseRetryAfter(now.Add(-time.Minute).Format(time.RFC1123), now))
+	now := time.Date(2026, 10, 21, 7, 27, 50, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"7", 7 * time.Second, true},
+		{" 120 ", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"86400", 24 * time.Hour, true},
+		// HTTP-dates: IMF-fixdate, and the obsolete forms RFC 9110 says
+		// recipients must accept.
+		{"Wed, 21 Oct 2026 07:28:00 GMT", 10 * time.Second, true},
+		{"Wednesday, 21-Oct-26 07:28:00 GMT", 10 * time.Second, true},
+		{"Wed Oct 21 07:28:00 2026", 10 * time.Second, true},
+		// A past date: retry now.
+		{"Wed, 21 Oct 2026 07:27:00 GMT", 0, true},
+		{"Wed, 21 Oct 2026 07:27:50 GMT", 0, true},
+		// No hint.
+		{"", 0, false},
+		{"soon", 0, false},
+		{"-3", 0, false},
+		{"+3", 0, false},
+		{"1.5", 0, false},
+		{"86401", 0, false},
+		{"99999999999999999999999", 0, false},
+		{"Thu, 22 Oct 2026 07:28:00 GMT", 0, false}, // over a day off
+		{"Wed, 21 Oct 2026 07:28:00 EST", 0, false}, // HTTP-dates are GMT
+		{"Wed, 32 Oct 2026 07:28:00 GMT", 0, false},
+		{"Wed, 21 Oct 2026", 0, false},
+	} {
+		d, ok := obcerr.ParseRetryAfterHint(c.in, now)
+		assert.Equal(t, c.want, d, "%q", c.in)
+		assert.Equal(t, c.ok, ok, "%q", c.in)
+		assert.Equal(t, c.want, obcerr.ParseRetryAfter(c.in, now), "%q", c.in)
+	}
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"7", "Wed, 21 Oct 2026 07:28:00 GMT", "Wed Oct 21 07:28:00 2026", "", "x"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 10, 21, 7, 27, 50, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := obcerr.ParseRetryAfterHint(v, now)
+		if d < 0 || d > 24*time.Hour || (!ok && d != 0) {
+			t.Fatalf("%q: %v %v", v, d, ok)
+		}
+	})
 }

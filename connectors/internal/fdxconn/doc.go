@@ -23,7 +23,8 @@
 //     empty data. Unknown fields and unknown enumeration values pass
 //     through.
 //   - Turns non-2xx answers into *obcerr.BankError (HTTP status, FDX code
-//     in either JSON form, messages, interaction id, Retry-After), reading
+//     in either JSON form, messages, interaction id, Retry-After in seconds
+//     or as an HTTP-date, both read by obcerr.ParseRetryAfter), reading
 //     the body leniently so a gateway's HTML page still classifies by status.
 //   - Maps FDX types to sdk/model: amounts through model.ParseMoney from the
 //     exact decimal text (no float anywhere), signed with model.SignedAmount

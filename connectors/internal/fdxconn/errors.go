@@ -22,7 +22,9 @@ type Rule struct {
 	// DebugContains matches a case-insensitive substring of the error's
 	// debugMessage (or message), for banks that overload one code.
 	DebugContains string
-	// NeedRetryAfter matches only answers carrying a Retry-After header.
+	// NeedRetryAfter matches only answers carrying a usable Retry-After
+	// header, in seconds or as an HTTP-date; a date already past counts
+	// (the bank did ask, and the wait is over), garbage does not.
 	NeedRetryAfter bool
 	// Unchallenged matches only answers without an RFC 6750 Bearer error
 	// challenge (WWW-Authenticate: Bearer error="invalid_token"), i.e.
@@ -35,17 +37,17 @@ type Rule struct {
 	Why string
 }
 
-func (r Rule) matches(e *obcerr.BankError, bearerError string) bool {
+func (r Rule) matches(e *obcerr.BankError, a answerFacts) bool {
 	if r.HTTPStatus != 0 && r.HTTPStatus != e.HTTPStatus {
 		return false
 	}
 	if r.FDXCode != 0 && r.FDXCode != e.Code {
 		return false
 	}
-	if r.NeedRetryAfter && e.RetryAfter <= 0 {
+	if r.NeedRetryAfter && e.RetryAfter <= 0 && !a.retryAfter {
 		return false
 	}
-	if r.Unchallenged && bearerError != "" {
+	if r.Unchallenged && a.bearerError != "" {
 		return false
 	}
 	if r.DebugContains != "" {
@@ -76,12 +78,12 @@ func (t ErrorTable) Classify(err error) obcerr.Code {
 	}
 	var be *obcerr.BankError
 	if errors.As(err, &be) {
-		var challenge string
+		var facts answerFacts
 		if ae := (*answerError)(nil); errors.As(err, &ae) {
-			challenge = ae.bearerError
+			facts = ae.answerFacts
 		}
 		for _, r := range t.Quirks {
-			if r.matches(be, challenge) {
+			if r.matches(be, facts) {
 				return r.Code
 			}
 		}
@@ -98,9 +100,17 @@ const maxErrorBody = 64 << 10
 // reach with errors.As, plus facts only error tables need.
 type answerError struct {
 	*obcerr.BankError
+	answerFacts
+}
+
+// answerFacts are what an answer said that BankError does not keep.
+type answerFacts struct {
 	// bearerError is the error parameter of a Bearer WWW-Authenticate
 	// challenge ("invalid_token"), "" when there was none.
 	bearerError string
+	// retryAfter is whether a usable Retry-After came, even one asking for
+	// no wait (BankError.RetryAfter 0: a date already past).
+	retryAfter bool
 }
 
 func (e *answerError) Unwrap() error { return e.BankError }
@@ -127,10 +137,11 @@ func bearerError(h string) string {
 // from a gateway, nothing at all) still yields the HTTP facts, which the
 // table then classifies by status.
 func bankError(resp *http.Response, now time.Time) error {
+	wait, hinted := obcerr.ParseRetryAfterHint(resp.Header.Get("Retry-After"), now)
 	be := &obcerr.BankError{
 		HTTPStatus:    resp.StatusCode,
 		InteractionID: resp.Header.Get("x-fapi-interaction-id"),
-		RetryAfter:    obcerr.ParseRetryAfter(resp.Header.Get("Retry-After"), now),
+		RetryAfter:    wait,
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var fe fdxclient.Error
@@ -142,5 +153,6 @@ func bankError(resp *http.Response, now time.Time) error {
 			be.DebugMessage = *fe.DebugMessage
 		}
 	}
-	return &answerError{BankError: be, bearerError: bearerError(resp.Header.Get("WWW-Authenticate"))}
+	return &answerError{BankError: be, answerFacts: answerFacts{
+		bearerError: bearerError(resp.Header.Get("WWW-Authenticate")), retryAfter: hinted}}
 }

@@ -3,6 +3,9 @@ package fdxconn
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +108,35 @@ func TestErrorTable(t *testing.T) {
 	}
 }
 
+// bankError reads Retry-After in both RFC 9110 forms, once, for every
+// bank; a date already past still counts as the header NeedRetryAfter
+// looks for (citi's 503 + 501 is rate limiting then), garbage does not.
+func TestBankErrorRetryAfter(t *testing.T) {
+	now := time.Date(2026, 10, 21, 7, 27, 50, 0, time.UTC)
+	table := ErrorTable{Quirks: []Rule{{HTTPStatus: 503, FDXCode: 501, NeedRetryAfter: true, Code: obcerr.RateLimited}}}
+	for _, c := range []struct {
+		header string
+		wait   time.Duration
+		want   obcerr.Code
+	}{
+		{"7", 7 * time.Second, obcerr.RateLimited},
+		{"Wed, 21 Oct 2026 07:28:00 GMT", 10 * time.Second, obcerr.RateLimited},
+		{"Wed, 21 Oct 2026 07:00:00 GMT", 0, obcerr.RateLimited},
+		{"later", 0, obcerr.Unavailable},
+		{"", 0, obcerr.Unavailable},
+	} {
+		resp := &http.Response{StatusCode: 503, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"code":"501","message":"Subsystem unavailable"}`))}
+		if c.header != "" {
+			resp.Header.Set("Retry-After", c.header)
+		}
+		err := bankError(resp, now)
+		var be *obcerr.BankError
+		require.ErrorAs(t, err, &be)
+		assert.Equal(t, c.wait, be.RetryAfter, "%q", c.header)
+		assert.Equal(t, c.want, table.Classify(err), "%q", c.header)
+	}
+}
+
 func TestBearerError(t *testing.T) {
 	for h, want := range map[string]string{
 		`Bearer error="invalid_token"`:                 "invalid_token",
@@ -119,7 +151,7 @@ func TestBearerError(t *testing.T) {
 	table := ErrorTable{Quirks: []Rule{{HTTPStatus: 401, FDXCode: 602, Unchallenged: true, Code: obcerr.ConsentRevoked}}}
 	be := &obcerr.BankError{HTTPStatus: 401, Code: 602}
 	assert.Equal(t, obcerr.ConsentRevoked, table.Classify(&answerError{BankError: be}))
-	assert.Equal(t, obcerr.Unauthenticated, table.Classify(fmt.Errorf("x: %w", &answerError{BankError: be, bearerError: "invalid_token"})))
+	assert.Equal(t, obcerr.Unauthenticated, table.Classify(fmt.Errorf("x: %w", &answerError{BankError: be, answerFacts: answerFacts{bearerError: "invalid_token"}})))
 }
 
 func TestCursor(t *testing.T) {

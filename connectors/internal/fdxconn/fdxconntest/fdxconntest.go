@@ -204,6 +204,33 @@ func testStandardErrors(t *testing.T, b Bank) {
 		assert.True(t, ok)
 		assert.Equal(t, 7*time.Second, d)
 	})
+	// RFC 9110 allows an HTTP-date too (chase's profile sends one); the
+	// connector reads it against the wall clock, so the check allows for
+	// the time the test itself takes.
+	t.Run("RetryAfterHTTPDate", func(t *testing.T) {
+		at := time.Now().Add(30 * time.Second).UTC().Truncate(time.Second)
+		h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", at.Format(http.TimeFormat))
+		_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
+		assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
+		d, ok := obcerr.RetryAfterOf(err)
+		require.True(t, ok)
+		assert.InDelta(t, 30*time.Second, d, float64(5*time.Second))
+	})
+	// A date already past asks for no wait, and garbage is no hint: both
+	// stay RateLimited, with the sdk's own backoff deciding the wait.
+	for name, v := range map[string]string{
+		"RetryAfterPastDate": "Wed, 21 Oct 2015 07:28:00 GMT",
+		"RetryAfterGarbage":  "in a little while",
+		"RetryAfterBadDate":  "Wed, 32 Oct 2026 25:61:00 GMT",
+	} {
+		t.Run(name, func(t *testing.T) {
+			h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", v)
+			_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
+			assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
+			_, ok := obcerr.RetryAfterOf(err)
+			assert.False(t, ok)
+		})
+	}
 	// Answers without a usable FDX body classify by HTTP status.
 	bare := []ErrorCase{
 		{Name: "502 html", Status: 502, Body: "<html>bad gateway</html>", Want: obcerr.Unavailable},
