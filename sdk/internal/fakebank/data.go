@@ -42,7 +42,10 @@ func (b *Bank) data(w http.ResponseWriter, r *http.Request) {
 			b.faults = b.faults[1:]
 		}
 		b.mu.Unlock()
-		if fault.RetryAfter > 0 {
+		switch {
+		case fault.RetryAfterHeader != "":
+			w.Header().Set("Retry-After", fault.RetryAfterHeader)
+		case fault.RetryAfter > 0:
 			w.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
 		}
 		fdxError(w, fault.Status, fault.Code, "injected fault")

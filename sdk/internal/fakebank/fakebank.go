@@ -22,7 +22,10 @@ type Fault struct {
 	Status     int
 	Code       int
 	RetryAfter int // seconds
-	Count      int
+	// RetryAfterHeader, when set, is sent as Retry-After verbatim instead
+	// (an HTTP-date, or garbage), for tests of the header's other forms.
+	RetryAfterHeader string
+	Count            int
 }
 
 // Bank is the fake bank's state and its HTTP server.
