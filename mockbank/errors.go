@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
@@ -113,7 +112,7 @@ func (e *apiError) write(w http.ResponseWriter, q ErrorQuirks) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	if e.retryAfter > 0 {
-		h.Set("Retry-After", faults.RetryAfter(e.retryAfter, q.RetryAfterDate, time.Now()))
+		h.Set("Retry-After", q.RetryAfter(e.retryAfter, time.Now()))
 	}
 	w.WriteHeader(e.status)
 	_, err := buf.WriteTo(w)

@@ -10,8 +10,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
 )
 
 // ErrInvalidProfile is wrapped by every profile validation error.
@@ -104,6 +107,14 @@ type ErrorQuirks struct {
 	ExpiredStatus       int    `json:"expiredStatus,omitempty"`
 	ExpiredCode         int    `json:"expiredCode,omitempty"`
 	ExpiredDebugMessage string `json:"expiredDebugMessage,omitempty"`
+}
+
+// RetryAfter is the Retry-After value the bank sends for a wait of seconds
+// at now: delta-seconds, or with RetryAfterDate the HTTP-date that many
+// seconds ahead, rounded up to a whole second so that a client never waits
+// less than asked. Harnesses that imitate the bank use it to stay in step.
+func (q ErrorQuirks) RetryAfter(seconds int, now time.Time) string {
+	return faults.RetryAfter(seconds, q.RetryAfterDate, now)
 }
 
 // VersionPath is the data API's path segment for the profile, e.g. "v6".

@@ -365,7 +365,7 @@ func (h *Harness) middleware(bank string) func(http.Handler) http.Handler {
 				hd.Set("x-fapi-interaction-id", id)
 			}
 			if f.retryAfter > 0 {
-				hd.Set("Retry-After", strconv.Itoa(f.retryAfter))
+				hd.Set("Retry-After", h.profile.Errors.RetryAfter(f.retryAfter, time.Now()))
 			}
 			if f.challenge != "" {
 				hd.Set("WWW-Authenticate", f.challenge)

@@ -2,6 +2,7 @@ package mockbankharness
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -49,8 +50,22 @@ func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
 }
 
 func TestFaultsFollowTheProfile(t *testing.T) {
+	// A partner's profile may send integer codes and delta-seconds.
+	partner := mockbank.Chase()
+	partner.Errors = mockbank.ErrorQuirks{IntegerCodes: true}
+	ph := &Harness{profile: partner}
+	psrv := httptest.NewServer(ph.middleware("chase")(http.NotFoundHandler()))
+	defer psrv.Close()
+	require.NoError(t, ph.InjectFault(context.Background(), nil, conformance.Fault{Code: sdk.RateLimited, RetryAfter: 1500 * time.Millisecond}))
+	resp, err := http.Get(psrv.URL + "/chase/fdx/v6/accounts")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, "2", resp.Header.Get("Retry-After"), "rounded up to whole seconds")
+	assert.Contains(t, string(body), `"code":1207`)
+
+	// chase itself: FDX's string codes, Retry-After as an HTTP-date.
 	h := &Harness{profile: mockbank.Chase()}
-	h.profile.Errors.IntegerCodes = true
 	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	srv := httptest.NewServer(h.middleware("chase")(next))
 	defer srv.Close()
@@ -59,11 +74,15 @@ func TestFaultsFollowTheProfile(t *testing.T) {
 	for range 2 {
 		resp, err := http.Get(srv.URL + "/chase/fdx/v6/accounts")
 		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
 		assert.Equal(t, 429, resp.StatusCode)
-		assert.Equal(t, "2", resp.Header.Get("Retry-After"), "rounded up to whole seconds")
+		assert.Contains(t, string(body), `"code":"1207"`)
+		at, err := http.ParseTime(resp.Header.Get("Retry-After"))
+		require.NoError(t, err, "an HTTP-date: %q", resp.Header.Get("Retry-After"))
+		assert.InDelta(t, 2*time.Second, time.Until(at), float64(time.Second), "two whole seconds ahead")
 	}
-	resp, err := http.Get(srv.URL + "/chase/fdx/v6/accounts")
+	resp, err = http.Get(srv.URL + "/chase/fdx/v6/accounts")
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusTeapot, resp.StatusCode, "the fault is spent")
