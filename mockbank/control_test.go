@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,4 +99,28 @@ func TestNewWithControlDataFileAndScenario(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, u.ID, u2.ID)
 	assert.True(t, srv2.Store().Now().Equal(now))
+}
+
+// Faults injected through the admin API send Retry-After in the bank's
+// form: an HTTP-date at chase (its profile's quirk), seconds elsewhere.
+func TestInjectedFaultRetryAfterFollowsTheProfile(t *testing.T) {
+	_, ts := startControlled(t, mockbank.ControlOptions{})
+	for _, bank := range []string{"chase", "wellsfargo"} {
+		code, body := adminCall(t, ts, "POST", "/faults", `{"bank":"`+bank+`","status":429,"retryAfterSeconds":3,"times":1}`)
+		require.Equal(t, 201, code, body)
+	}
+	get := func(path string) *http.Response {
+		resp, err := http.Get(ts.URL + path)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp
+	}
+	chase := get("/chase/fdx/v6/accounts")
+	assert.Equal(t, 429, chase.StatusCode)
+	at, err := http.ParseTime(chase.Header.Get("Retry-After"))
+	require.NoError(t, err, "an HTTP-date: %q", chase.Header.Get("Retry-After"))
+	assert.InDelta(t, 3*time.Second, time.Until(at), float64(time.Second+time.Second/2), "about the 3 s asked")
+	wf := get("/wellsfargo/fdx/v5/accounts")
+	assert.Equal(t, 429, wf.StatusCode)
+	assert.Equal(t, "3", wf.Header.Get("Retry-After"))
 }
