@@ -103,8 +103,10 @@ type Exchange struct {
 // RateLimited, Unavailable and Internal failures (HTTP 429, 5xx, connection
 // resets); calls that change state (revocation, subscriptions) only for
 // RateLimited, because a bank that refuses for rate reasons has not acted.
-// Waits use full-jitter exponential backoff; a bank's Retry-After wins over
-// the backoff when present.
+// Waits use full-jitter exponential backoff; a bank's Retry-After (seconds
+// or an HTTP-date, read by obcerr.ParseRetryAfter) wins over the backoff
+// when present. A date already past asks for no wait, so the backoff
+// applies, as it does to an unreadable value.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 0 means 4, 1 disables retries.
 	MaxAttempts int

@@ -93,7 +93,8 @@
 //
 // Idempotent reads are retried on RateLimited, Unavailable and Internal
 // (HTTP 429, 5xx, connection resets) with full-jitter exponential backoff,
-// honouring Retry-After. Revocations and subscriptions are retried only
+// honouring Retry-After in either of RFC 9110's forms (delta-seconds, or an
+// HTTP-date, as chase sends it). Revocations and subscriptions are retried only
 // after a rate-limit refusal, which means the bank did not act on them. A
 // client-side token bucket, configured from the bank's profile, keeps the
 // client under the bank's rate limit. Every request carries a fresh
