@@ -2,8 +2,6 @@ package mockbank
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
@@ -190,22 +189,13 @@ func (a *bankAPI) rateErr(retryAfter int) *apiError {
 	return e
 }
 
-func newInteractionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
 // ServeHTTP runs, in order: interaction id, routing, authentication, the
 // per-client rate limit, request validation against the spec, the consent
 // checks common to every operation, then the generated strict handler.
 func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
-		iid = newInteractionID()
+		iid = uuid.NewString()
 	}
 	w.Header().Set("x-fapi-interaction-id", iid)
 
@@ -287,7 +277,7 @@ var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter
 func (a *bankAPI) unknownPath(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
-		iid = newInteractionID()
+		iid = uuid.NewString()
 	}
 	w.Header().Set("x-fapi-interaction-id", iid)
 	a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint; this bank serves FDX "+a.p.FDXVersion+" under "+a.prefix).withStatus(http.StatusNotFound))

@@ -3,8 +3,6 @@ package faults
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -13,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
@@ -288,20 +288,11 @@ func writeError(w http.ResponseWriter, r *http.Request, rule Rule, integer bool)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" {
-		iid = newInteractionID()
+		iid = uuid.NewString()
 	}
 	h.Set("x-fapi-interaction-id", iid)
 	w.WriteHeader(rule.Status)
 	_, _ = w.Write(body)
-}
-
-func newInteractionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
 // malform keeps the first half of the body and appends bytes no JSON

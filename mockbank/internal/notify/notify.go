@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/binary"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
 
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
@@ -606,7 +606,7 @@ func (d *Dispatcher) post(ctx context.Context, bank, url string, body []byte) (i
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "mockbank/1")
 	req.Header.Set("x-jws-signature", sig)
-	req.Header.Set("x-fapi-interaction-id", newUUID())
+	req.Header.Set("x-fapi-interaction-id", uuid.NewString())
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return 0, err
@@ -652,15 +652,6 @@ func SignDetached(k Key, body []byte) (string, error) {
 		return "", fmt.Errorf("notify: sign: %w", err)
 	}
 	return jws.DetachedCompactSerialize()
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
 // trimLocked forgets the oldest finished deliveries beyond MaxDeliveries.
