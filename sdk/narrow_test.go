@@ -257,7 +257,7 @@ func TestCurrentGrantWithoutNarrowing(t *testing.T) {
 }
 
 // tokenClassifying adds a driver.TokenErrorClassifier to the fake
-// connector, as fdxconn does for the real banks.
+// connector, as fdx does for the real banks.
 type tokenClassifying struct {
 	driver.Connector
 	classify func(driver.TokenError) obcerr.Code

@@ -3,7 +3,7 @@ package chase
 import (
 	_ "embed"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
 )
@@ -17,8 +17,8 @@ var profileJSON []byte
 // connector is Chase's driver: the shared FDX behaviour, Chase's error
 // table (errors.go) and FDX notification subscriptions.
 type connector struct {
-	*fdxconn.Connector
-	fdxconn.Subscriptions
+	*fdx.Connector
+	fdx.Subscriptions
 }
 
 var (
@@ -27,6 +27,6 @@ var (
 )
 
 // Open is Chase's driver.Opener; integrators call sdk.Open instead.
-var Open = fdxconn.Opener(profileJSON, func(c *fdxconn.Connector) driver.Connector { return &connector{c, c.Subscriptions()} })
+var Open = fdx.Opener(profileJSON, func(c *fdx.Connector) driver.Connector { return &connector{c, c.Subscriptions()} })
 
 func init() { sdk.Register(Name, Open) }

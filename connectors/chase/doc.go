@@ -48,7 +48,7 @@
 //	Retry-After as an HTTP-date, not seconds   read as the wait until that date (RFC 9110 §10.2.3); a date already past means retry now, an unreadable one no hint
 //	HTTP 429 with Retry-After, any code        RateLimited, retried by the sdk after Retry-After
 //
-// Both Retry-After forms are read for every bank by fdxconn through
+// Both Retry-After forms are read for every bank by fdx through
 // obcerr.ParseRetryAfter, so nothing here is Chase-only code; the date is
 // compared with the local clock, so a client whose clock runs ahead of
 // Chase's waits less than asked (the sdk's backoff still applies when the

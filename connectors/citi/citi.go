@@ -7,7 +7,7 @@ package citi
 import (
 	_ "embed"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
 )
@@ -18,17 +18,17 @@ var citiProfile []byte
 // Name is Citi's registry name.
 const Name = "citi"
 
-// citi embeds fdxconn.Subscriptions: Citi offers FDX notification
+// citi embeds fdx.Subscriptions: Citi offers FDX notification
 // subscriptions.
 type citi struct {
-	fdxconn.Subscriptions
-	*fdxconn.Connector
+	fdx.Subscriptions
+	*fdx.Connector
 }
 
 // Open opens a Citi connector (sdk.Open does this for integrators).
-var Open = fdxconn.Opener(citiProfile, wrap)
+var Open = fdx.Opener(citiProfile, wrap)
 
-func wrap(c *fdxconn.Connector) driver.Connector {
+func wrap(c *fdx.Connector) driver.Connector {
 	x := &citi{Connector: c}
 	x.Subscriptions = c.Subscriptions()
 	return x

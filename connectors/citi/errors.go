@@ -3,7 +3,7 @@ package citi
 import (
 	"net/http"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -11,8 +11,8 @@ import (
 // subsystem outage (HTTP 503, code 501) and tells them apart only by the
 // Retry-After header. With the header it is RateLimited (the sdk waits as
 // told); without it, a real outage, Unavailable as in the standard table.
-var citiErrors = fdxconn.ErrorTable{
-	Quirks: []fdxconn.Rule{
+var citiErrors = fdx.ErrorTable{
+	Quirks: []fdx.Rule{
 		{HTTPStatus: http.StatusServiceUnavailable, FDXCode: 501, NeedRetryAfter: true, Code: obcerr.RateLimited,
 			Why: "rate limiting answered as subsystem unavailable with Retry-After"},
 	},

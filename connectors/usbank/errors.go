@@ -1,7 +1,7 @@
 package usbank
 
 import (
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -11,7 +11,7 @@ import (
 // ConsentRevoked (the standard row) otherwise. The difference matters: an
 // expired consent can be renewed by linking again, a revoked one means the
 // data must be deleted.
-var mapping = fdxconn.ErrorTable{Quirks: []fdxconn.Rule{
+var mapping = fdx.ErrorTable{Quirks: []fdx.Rule{
 	{HTTPStatus: 403, FDXCode: 1107, DebugContains: "consent expired", Code: obcerr.ConsentExpired,
 		Why: "expired consent answered as revoked, told apart by debugMessage"},
 }}

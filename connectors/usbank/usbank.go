@@ -4,7 +4,7 @@ import (
 	"context"
 	_ "embed"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
@@ -14,8 +14,8 @@ import (
 // table and notification subscriptions, it is a driver.AccountRevoker, the
 // one bank of the four that revokes single accounts of a consent.
 type usb struct {
-	fdxconn.Subscriptions
-	*fdxconn.Connector
+	fdx.Subscriptions
+	*fdx.Connector
 }
 
 // The capabilities the sdk will find by type assertion.
@@ -31,7 +31,7 @@ func init() { sdk.Register(Name, Open) }
 const Name = "usbank"
 
 // Open is U.S. Bank's driver.Opener.
-var Open = fdxconn.Opener(profileData, func(shared *fdxconn.Connector) driver.Connector {
+var Open = fdx.Opener(profileData, func(shared *fdx.Connector) driver.Connector {
 	return &usb{Connector: shared, Subscriptions: shared.Subscriptions()}
 })
 

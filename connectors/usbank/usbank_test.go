@@ -10,24 +10,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn/fdxconntest"
+	"github.com/obconnect/obconnect/connectors/fdx/fdxtest"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-func usbankSuite() fdxconntest.Bank {
-	expired := fdxconntest.ErrorCase{Name: "expired, told by debugMessage", Status: 403, Want: obcerr.ConsentExpired,
+func usbankSuite() fdxtest.Bank {
+	expired := fdxtest.ErrorCase{Name: "expired, told by debugMessage", Status: 403, Want: obcerr.ConsentExpired,
 		Body: `{"code": "1107", "message": "Consent revoked", "debugMessage": "Consent Expired"}`}
 	revoked := expired
 	revoked.Name, revoked.Want = "really revoked", obcerr.ConsentRevoked
 	revoked.Body = `{"code": "1107", "message": "Consent revoked", "debugMessage": "revoked by the customer"}`
-	return fdxconntest.Bank{Open: Open, Quirks: []fdxconntest.ErrorCase{expired, revoked}}
+	return fdxtest.Bank{Open: Open, Quirks: []fdxtest.ErrorCase{expired, revoked}}
 }
 
-func TestUSBank(t *testing.T) { fdxconntest.Run(t, usbankSuite()) }
+func TestUSBank(t *testing.T) { fdxtest.Run(t, usbankSuite()) }
 
 func TestRevokeAccounts(t *testing.T) {
-	h := fdxconntest.Open(t, usbankSuite())
+	h := fdxtest.Open(t, usbankSuite())
 	var sent map[string]any
 	h.Mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		require.NoError(t, json.NewDecoder(r.Body).Decode(&sent))

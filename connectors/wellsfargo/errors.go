@@ -1,7 +1,7 @@
 package wellsfargo
 
 import (
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -12,7 +12,7 @@ import (
 // A rejected access token is answered 401/602 too, but with an RFC 6750
 // challenge (WWW-Authenticate: Bearer error="invalid_token"): that stays
 // Unauthenticated, which the sdk cures by refreshing the token.
-var table = fdxconn.ErrorTable{Quirks: []fdxconn.Rule{{
+var table = fdx.ErrorTable{Quirks: []fdx.Rule{{
 	HTTPStatus:   401,
 	FDXCode:      602,
 	Unchallenged: true,

@@ -3,7 +3,7 @@ package wellsfargo
 import (
 	_ "embed"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
 )
@@ -16,18 +16,18 @@ const Name = "wellsfargo"
 // Open is the driver.Opener sdk.Open calls for "wellsfargo". Everything but
 // the error table (errors.go) is the shared FDX behaviour driven by the
 // embedded profile.
-var Open driver.Opener = fdxconn.Opener(profile, newWF)
+var Open driver.Opener = fdx.Opener(profile, newWF)
 
 //go:embed profile.json
 var profile []byte
 
 // wf also subscribes to FDX notifications, which Wells Fargo offers.
 type wf struct {
-	*fdxconn.Connector
-	fdxconn.Subscriptions
+	*fdx.Connector
+	fdx.Subscriptions
 }
 
-func newWF(base *fdxconn.Connector) driver.Connector {
+func newWF(base *fdx.Connector) driver.Connector {
 	return &wf{Connector: base, Subscriptions: base.Subscriptions()}
 }
 

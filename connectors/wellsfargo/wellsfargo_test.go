@@ -6,17 +6,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn/fdxconntest"
+	"github.com/obconnect/obconnect/connectors/fdx/fdxtest"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 func TestWellsFargo(t *testing.T) {
-	fdxconntest.Run(t, fdxconntest.Bank{
+	fdxtest.Run(t, fdxtest.Bank{
 		Open: Open,
 		// 602 is Wells Fargo's revoked consent, not an unknown customer.
 		Standard: map[int]obcerr.Code{602: obcerr.ConsentRevoked},
-		Quirks: []fdxconntest.ErrorCase{
+		Quirks: []fdxtest.ErrorCase{
 			{Name: "revoked consent", Status: 401, Body: `{"code": "602", "message": "Customer not authorized"}`, Want: obcerr.ConsentRevoked},
 			{Name: "bad token, no code", Status: 401, Want: obcerr.Unauthenticated},
 			{Name: "expired access token", Status: 401, Challenge: `Bearer error="invalid_token"`,
@@ -28,7 +28,7 @@ func TestWellsFargo(t *testing.T) {
 // A revoked consent is not something a token refresh can fix: the sdk
 // refreshes only on Unauthenticated, so the quirk must not classify as that.
 func TestRevokedIsNotRefreshable(t *testing.T) {
-	h := fdxconntest.Open(t, fdxconntest.Bank{Open: Open})
+	h := fdxtest.Open(t, fdxtest.Bank{Open: Open})
 	h.Answer(401, `{"code": "602", "message": "Customer not authorized", "debugMessage": "consent revoked by user"}`)
 	_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{})
 	assert.Equal(t, obcerr.ConsentRevoked, h.Conn.ErrorCode(err))

@@ -1,4 +1,4 @@
-package fdxconn
+package fdx
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ type Connector struct {
 func New(cfg driver.OpenConfig, profileJSON []byte) (*Connector, error) {
 	pf, err := ParseProfile(profileJSON)
 	if err != nil {
-		return nil, obcerr.Wrap(err, obcerr.Internal, "fdxconn.New")
+		return nil, obcerr.Wrap(err, obcerr.Internal, "fdx.New")
 	}
 	prof, dataURL, err := pf.Resolve(cfg.BaseURL)
 	if err != nil {

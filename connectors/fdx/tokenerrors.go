@@ -1,4 +1,4 @@
-package fdxconn
+package fdx
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package fdxconn
+package fdx
 
 import (
 	"bytes"
@@ -77,10 +77,10 @@ func ParseProfile(data []byte) (*ProfileFile, error) {
 	dec.DisallowUnknownFields()
 	var p ProfileFile
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("fdxconn: profile: %w", err)
+		return nil, fmt.Errorf("fdx: profile: %w", err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("fdxconn: profile: trailing data after the JSON object")
+		return nil, fmt.Errorf("fdx: profile: trailing data after the JSON object")
 	}
 	if err := p.validate(); err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (p *ProfileFile) validate() error {
 		bad = append(bad, "sandboxURL: "+err.Error())
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("fdxconn: profile %q: %s", p.Name, strings.Join(bad, "; "))
+		return fmt.Errorf("fdx: profile %q: %s", p.Name, strings.Join(bad, "; "))
 	}
 	return nil
 }

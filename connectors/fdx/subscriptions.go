@@ -1,4 +1,4 @@
-package fdxconn
+package fdx
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // Subscriptions implements driver.NotificationSubscriber over FDX
 // /notification-subscriptions. It is a separate type, not methods of
 // Connector, so that a bank package declares the capability by embedding
-// it (type connector struct{ *fdxconn.Connector; fdxconn.Subscriptions })
+// it (type connector struct{ *fdx.Connector; fdx.Subscriptions })
 // only when its bank offers subscriptions: the sdk detects optional
 // capabilities by type assertion, and a method that always answers
 // "unsupported" would be a lie to it.

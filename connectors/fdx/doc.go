@@ -1,4 +1,4 @@
-// Package fdxconn is everything the bank connectors have in common, so that
+// Package fdx is everything the bank connectors have in common, so that
 // each package under connectors/ holds only what is specific to its bank:
 // a profile file, an error table, documentation and any optional
 // capability.
@@ -55,7 +55,7 @@
 // BenchmarkListTransactions decodes and maps one real-world-shaped page of
 // 100 FDX deposit transactions: about 1.4 ms a page (73 000 transactions/s,
 // 30 MB/s), 21 allocations and 1.9 KB per transaction, on a shared 2-core
-// AMD EPYC (go test -bench ListTransactions ./connectors/internal/fdxconn).
+// AMD EPYC (go test -bench ListTransactions ./connectors/fdx).
 // Most of it is encoding/json reflecting into the generated types and
 // RFC 3339 parsing; one page is held at a time, whatever the history.
 //
@@ -64,4 +64,4 @@
 // The request side is the generated client (oapi-codegen); decoding is
 // encoding/json into the generated types, whose amounts are
 // fdxtypes.Decimal. Nothing else here is standard enough to borrow.
-package fdxconn
+package fdx

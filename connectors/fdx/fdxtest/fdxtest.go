@@ -1,4 +1,4 @@
-// Package fdxconntest holds the httpmock test suite every bank connector
+// Package fdxtest holds the httpmock test suite every bank connector
 // runs on itself, so that the shared behaviour (error body decoding, strict
 // decoding, tolerance of unknown values, exact amounts, pagination,
 // real-world-shaped FDX payloads) is tested per bank without its tables
@@ -6,7 +6,7 @@
 //
 // It is imported only by tests (it depends on testing, httpmock and
 // testify).
-package fdxconntest
+package fdxtest
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/connectors/internal/fdxconn"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
@@ -93,7 +93,7 @@ var StandardRows = []StandardRow{
 type Harness struct {
 	Conn    driver.Connector
 	Mock    *httpmock.MockTransport
-	File    fdxconn.ProfileFile
+	File    fdx.ProfileFile
 	DataURL string
 }
 
@@ -103,8 +103,8 @@ func Open(t testing.TB, b Bank) *Harness {
 	mt := httpmock.NewMockTransport()
 	conn, err := b.Open(context.Background(), driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}, BaseURL: Base, ClientID: "client-1"})
 	require.NoError(t, err)
-	f, ok := conn.(interface{ File() fdxconn.ProfileFile })
-	require.True(t, ok, "bank connector must embed *fdxconn.Connector")
+	f, ok := conn.(interface{ File() fdx.ProfileFile })
+	require.True(t, ok, "bank connector must embed *fdx.Connector")
 	return &Harness{Conn: conn, Mock: mt, File: f.File(), DataURL: Base + f.File().DataPath}
 }
 
@@ -533,7 +533,7 @@ func testFixtures(t *testing.T, b Bank) {
 	tp, err := h.Conn.ListTransactions(ctx, driver.TransactionQuery{AccountID: "10001-CHK", Page: driver.PageRequest{Limit: 5}})
 	require.NoError(t, err)
 	require.Len(t, tp.Items, 5)
-	assert.Equal(t, fdxconn.EncodeCursor(h.Conn.Profile().Pagination, "NEXT"), tp.Next)
+	assert.Equal(t, fdx.EncodeCursor(h.Conn.Profile().Pagination, "NEXT"), tp.Next)
 	assert.Equal(t, model.Transaction{
 		ID: "TX-1001", AccountID: "10001-CHK", Amount: model.Money{Minor: -8643, Currency: "USD"}, Direction: model.Debit,
 		Status: model.Posted, TransactionTime: time.Date(2026, 5, 29, 23, 45, 0, 0, time.UTC),
@@ -648,7 +648,7 @@ func testFlatLayout(t *testing.T, b Bank) {
 		require.NoError(t, err)
 		require.Len(t, tp.Items, 4)
 		assert.Equal(t, member.Items[0], tp.Items[0], "flat and member forms of one transaction map alike")
-		assert.Equal(t, fdxconn.EncodeCursor(h.Conn.Profile().Pagination, "NEXT"), tp.Next)
+		assert.Equal(t, fdx.EncodeCursor(h.Conn.Profile().Pagination, "NEXT"), tp.Next)
 		assert.Equal(t, model.Pending, tp.Items[1].Status)
 		assert.Equal(t, model.Money{Minor: 51237, Currency: "USD"}, tp.Items[2].Amount)
 		assert.Equal(t, "TX-3001", tp.Items[3].ID, "an investment transaction is kept")
@@ -724,7 +724,7 @@ func testPagination(t *testing.T, b Bank) {
 
 	t.Run("repeated page key stops", func(t *testing.T) {
 		h.Answer(200, `{"transactions": [], "page": {"nextPageKey": "same", "nextOffset": "same"}}`)
-		q := driver.TransactionQuery{AccountID: "a", Page: driver.PageRequest{Cursor: fdxconn.EncodeCursor(style, "same")}}
+		q := driver.TransactionQuery{AccountID: "a", Page: driver.PageRequest{Cursor: fdx.EncodeCursor(style, "same")}}
 		_, err := h.Conn.ListTransactions(context.Background(), q)
 		assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "%v", err)
 	})
@@ -740,7 +740,7 @@ func testPagination(t *testing.T, b Bank) {
 		if style == driver.PaginationOffset {
 			wrong = driver.PaginationPageKey
 		}
-		for _, cur := range []string{fdxconn.EncodeCursor(wrong, "x"), "garbage", pageKeyOrOffset(style, strings.Repeat("x", 300))} {
+		for _, cur := range []string{fdx.EncodeCursor(wrong, "x"), "garbage", pageKeyOrOffset(style, strings.Repeat("x", 300))} {
 			_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Cursor: cur})
 			assert.Equal(t, obcerr.InvalidArgument, h.Conn.ErrorCode(err), cur)
 		}
@@ -749,7 +749,7 @@ func testPagination(t *testing.T, b Bank) {
 }
 
 func pageKeyOrOffset(style driver.Pagination, tok string) string {
-	return fdxconn.EncodeCursor(style, tok)
+	return fdx.EncodeCursor(style, tok)
 }
 
 func testStatements(t *testing.T, b Bank) {

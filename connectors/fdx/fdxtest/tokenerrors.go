@@ -1,4 +1,4 @@
-package fdxconntest
+package fdxtest
 
 import (
 	"context"
@@ -31,9 +31,9 @@ var registered atomic.Int64
 func testTokenErrors(t *testing.T, b Bank) {
 	h := Open(t, b)
 	_, ok := h.Conn.(driver.TokenErrorClassifier)
-	require.True(t, ok, "every fdxconn bank classifies token-endpoint refusals")
+	require.True(t, ok, "every fdx bank classifies token-endpoint refusals")
 
-	name := fmt.Sprintf("fdxconntest-%s-%d", h.File.Name, registered.Add(1))
+	name := fmt.Sprintf("fdxtest-%s-%d", h.File.Name, registered.Add(1))
 	sdk.Register(name, b.Open)
 	mt := httpmock.NewMockTransport()
 	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", KeyID: "kid-1", BaseURL: Base,
