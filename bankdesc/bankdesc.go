@@ -102,9 +102,13 @@ type Description struct {
 	// AccountRevocation: the bank revokes single accounts of a consent
 	// (PUT /consents/{id}/revocation with accountIds), not only whole
 	// consents.
-	AccountRevocation bool   `json:"accountRevocation"`
-	Auth              Auth   `json:"auth"`
-	Errors            Errors `json:"errors"`
+	AccountRevocation bool `json:"accountRevocation"`
+	// NotificationSubscriptions: the bank offers FDX
+	// /notification-subscriptions, so clients can ask for signed event
+	// notifications.
+	NotificationSubscriptions bool   `json:"notificationSubscriptions"`
+	Auth                      Auth   `json:"auth"`
+	Errors                    Errors `json:"errors"`
 	// Assumptions say, for people, where the values come from and what a
 	// partner should check.
 	Assumptions []string `json:"assumptions"`

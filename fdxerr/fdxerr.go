@@ -115,37 +115,11 @@ func Standard(means obcerr.Code) (Entry, bool) {
 // All returns a copy of the catalogue, ordered by code.
 func All() []Entry { return slices.Clone(entries[:]) }
 
-// ByStatus classifies an answer by its HTTP status alone, for errors that
-// carry no FDX code the catalogue knows (a gateway's HTML page, an empty
-// body). It returns obcerr.Unknown for a status that says nothing
-// (including 2xx and 3xx).
-func ByStatus(status int) obcerr.Code {
-	switch {
-	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
-		return obcerr.InvalidArgument
-	case status == http.StatusUnauthorized:
-		return obcerr.Unauthenticated
-	case status == http.StatusForbidden:
-		return obcerr.PermissionDenied
-	case status == http.StatusNotFound:
-		return obcerr.NotFound
-	case status == http.StatusTooManyRequests:
-		return obcerr.RateLimited
-	case status == http.StatusNotImplemented:
-		return obcerr.Unimplemented
-	case status == http.StatusServiceUnavailable, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
-		return obcerr.Unavailable
-	case status >= 500 && status <= 599:
-		return obcerr.Internal
-	}
-	return obcerr.Unknown
-}
-
 // Classify gives the standard meaning of an FDX error answer: its code if
 // the catalogue knows it, else its HTTP status.
 func Classify(status, code int) obcerr.Code {
 	if e, ok := Lookup(code); ok {
 		return e.Means
 	}
-	return ByStatus(status)
+	return obcerr.FromHTTPStatus(status)
 }

@@ -5,28 +5,19 @@ import (
 
 	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 )
 
-// Name is the registry name: sdk.Open(ctx, chase.Name, cfg).
+// Name is the registry name: sdk.Open(ctx, chase.Name, ...).
 const Name = "chase"
 
-//go:embed profile.json
-var profileJSON []byte
+// description is bank.json, the one file that holds Chase's facts and
+// error quirks; mockbank serves the same file.
+//
+//go:embed bank.json
+var description []byte
 
-// connector is Chase's driver: the shared FDX behaviour, Chase's error
-// table (errors.go) and FDX notification subscriptions.
-type connector struct {
-	*fdx.Connector
-	fdx.Subscriptions
-}
-
-var (
-	_ driver.Connector              = (*connector)(nil)
-	_ driver.NotificationSubscriber = (*connector)(nil)
-)
-
-// Open is Chase's driver.Opener; integrators call sdk.Open instead.
-var Open = fdx.Opener(profileJSON, func(c *fdx.Connector) driver.Connector { return &connector{c, c.Subscriptions()} })
+// Open is Chase's driver.Opener, for sdk.OpenWith or tests; integrators
+// usually open the bank by name.
+var Open = fdx.MustOpener(description)
 
 func init() { sdk.Register(Name, Open) }

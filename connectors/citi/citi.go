@@ -1,7 +1,3 @@
-// This file wires Citi's profile into the shared FDX connector. Citi's
-// missing STATEMENTS cluster needs no code: the shared connector answers
-// Unimplemented for any cluster a profile does not list.
-
 package citi
 
 import (
@@ -9,34 +5,19 @@ import (
 
 	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 )
 
-//go:embed profile.json
-var citiProfile []byte
-
-// Name is Citi's registry name.
+// Name is the registry name: sdk.Open(ctx, citi.Name, ...).
 const Name = "citi"
 
-// citi embeds fdx.Subscriptions: Citi offers FDX notification
-// subscriptions.
-type citi struct {
-	fdx.Subscriptions
-	*fdx.Connector
-}
+// description is bank.json, the one file that holds Citi's facts and
+// error quirks; mockbank serves the same file.
+//
+//go:embed bank.json
+var description []byte
 
-// Open opens a Citi connector (sdk.Open does this for integrators).
-var Open = fdx.Opener(citiProfile, wrap)
-
-func wrap(c *fdx.Connector) driver.Connector {
-	x := &citi{Connector: c}
-	x.Subscriptions = c.Subscriptions()
-	return x
-}
-
-var (
-	_ driver.NotificationSubscriber = (*citi)(nil)
-	_ driver.Connector              = (*citi)(nil)
-)
+// Open is Citi's driver.Opener, for sdk.OpenWith or tests; integrators
+// usually open the bank by name.
+var Open = fdx.MustOpener(description)
 
 func init() { sdk.Register(Name, Open) }

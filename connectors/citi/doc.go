@@ -1,41 +1,35 @@
-// Package citi is Citi's connector. Register it by importing it for its
-// side effect, then open "citi" with sdk.Open.
+// Package citi is the obconnect connector for Citi. Enable it with a
+// blank import and open it by name:
 //
-// # Profile
+//	import _ "github.com/obconnect/obconnect/connectors/citi"
 //
-// The embedded profile.json states these assumptions about Citi's FDX
-// service; they come from public FDX facts, not from Citi's partner
-// specification, so a Citi partner should verify each one and correct the
-// file where it is wrong:
+//	client, err := sdk.Open(ctx, citi.Name, opts)
 //
-//	FDX version        4.6, data API at {base}/fdx/v4
-//	pagination         offset / page.nextOffset, 25 items a page (also the maximum)
-//	rate limit         4 requests/s, burst 8, per client
-//	history            12 months of transactions
-//	clusters           ACCOUNT_BASIC, ACCOUNT_DETAILED, TRANSACTIONS, CUSTOMER_CONTACT, PAYMENT_SUPPORT
-//	not offered        STATEMENTS: the sdk refuses it at link time and the connector answers Unimplemented without calling Citi
-//	revocation         whole consent only
-//	notifications      FDX notification subscriptions (driver.NotificationSubscriber)
+// # Description
 //
-// The base URL defaults to the sandbox (mockbank, http://127.0.0.1:8080/citi);
-// production URLs are handed out by Citi's developer programme and go in
-// sdk.Config.BaseURL.
+// Everything this package knows about Citi is in bank.json, embedded at
+// build time: FDX version, endpoints, pagination, page sizes, rate limit,
+// history window, clusters offered, client authentication and PAR, and the
+// bank's error quirks as two-sided rules. mockbank serves the same file,
+// so the connector and the sandbox cannot disagree. The file describes a
+// representative FDX profile, not Citi's private partner
+// specification; its "assumptions" say what to check. A partner corrects a
+// fact by editing bank.json and running the package's tests and the
+// conformance kit again; docs/bank-description.md documents every member.
 //
-// # Auth
-//
-// OAuth 2.0 authorization code with PKCE at {base}/authorize, tokens at
-// {base}/token with client_secret_basic (sdk.Config.ClientSecret). PAR at
-// {base}/par is optional and not used by default.
+// The default base URL is the description's sandboxURL, mockbank's /citi
+// prefix on 127.0.0.1:8080; the production base URL comes from Citi's
+// developer programme and is passed in the sdk's options.
 //
 // # Errors
 //
-// errors.go maps Citi's answers. Citi throttles with HTTP 503 and code 501
-// (FDX's "subsystem unavailable") plus a Retry-After header, where FDX says
-// 429/1207. The table reads 503/501 *with* Retry-After as RateLimited and
-// without it as Unavailable; every other code follows
-// driver.StandardFDXCode (1205 on the statements endpoints would be
-// NotFound, but the connector never calls them).
+// Answers are classified by the description's quirks first, then the FDX
+// error catalogue (package fdxerr) by code, then the HTTP status; the
+// bank's own error stays reachable with errors.As(err, **obcerr.BankError).
 //
-// Codes travel as JSON strings ("501"), FDX's form; the generated
-// ErrorCode type reads an integer just as well.
+// # Stability
+//
+// v0.x, as the rest of the module. The Go API (Name, Open) is stable in
+// spirit; the description changes as its assumptions are corrected, noted
+// in CHANGELOG.md.
 package citi

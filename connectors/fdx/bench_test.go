@@ -35,7 +35,7 @@ func BenchmarkListTransactions(b *testing.B) {
 		r.Header.Set("Content-Type", "application/json")
 		return r, nil
 	})
-	c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, []byte(goodProfile))
+	c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, mustAcme())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
@@ -25,14 +26,16 @@ type mapper struct {
 	currency string
 }
 
-// Connector implements every driver.Connector method except ErrorCode over
-// the generated FDX client. A bank package embeds it in its own connector
-// type and adds ErrorCode (its mapping table) and whatever optional
-// capability its bank has; it is safe for concurrent use because it holds
-// no mutable state.
+// Connector implements driver.Connector for a described bank over the
+// generated FDX client, classifying errors by the description's quirks and
+// the FDX catalogue. It is safe for concurrent use because it holds no
+// mutable state. Most banks need only [Opener]; a bank whose behaviour the
+// description cannot express embeds *Connector in its own type, overrides
+// what differs, and declares its optional capabilities by embedding
+// [Subscriptions] or [AccountRevocation].
 type Connector struct {
 	mapper
-	file    *ProfileFile
+	desc    *bankdesc.Description
 	profile driver.Profile
 	api     *fdxclient.Client
 	style   driver.Pagination
@@ -40,16 +43,18 @@ type Connector struct {
 	Now func() time.Time
 }
 
-// New makes the shared connector for a bank from its embedded profile file
-// and the sdk's open configuration. It does no network I/O. A nil
-// HTTPClient means http.DefaultClient (useful only in tests: the sdk always
-// supplies one).
-func New(cfg driver.OpenConfig, profileJSON []byte) (*Connector, error) {
-	pf, err := ParseProfile(profileJSON)
-	if err != nil {
-		return nil, obcerr.Wrap(err, obcerr.Internal, "fdx.New")
+// New makes the connector for a described bank and the sdk's open
+// configuration. It does no network I/O. A nil HTTPClient means
+// http.DefaultClient (useful only in tests: the sdk always supplies one).
+func New(cfg driver.OpenConfig, d *bankdesc.Description) (*Connector, error) {
+	if d == nil {
+		return nil, obcerr.New(obcerr.InvalidArgument, "fdx.New: nil bank description")
 	}
-	prof, dataURL, err := pf.Resolve(cfg.BaseURL)
+	if err := d.Validate(); err != nil {
+		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, "fdx.New")
+	}
+	d = d.Clone()
+	prof, dataURL, err := Resolve(d, cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +64,11 @@ func New(cfg driver.OpenConfig, profileJSON []byte) (*Connector, error) {
 	}
 	api, err := fdxclient.NewClient(dataURL, fdxclient.WithHTTPClient(hc))
 	if err != nil {
-		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, pf.Name+".Open")
+		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, d.Name+".Open")
 	}
 	return &Connector{
-		mapper:  mapper{currency: pf.Currency},
-		file:    pf,
+		mapper:  mapper{currency: d.Currency},
+		desc:    d,
 		profile: prof,
 		api:     api,
 		style:   prof.Pagination,
@@ -78,10 +83,9 @@ func (c *Connector) Profile() driver.Profile {
 	return p
 }
 
-// File returns the parsed profile file, for documentation tests and tools.
-func (c *Connector) File() ProfileFile { return *c.file }
+// Description returns a copy of the bank's description.
+func (c *Connector) Description() *bankdesc.Description { return c.desc.Clone() }
 
-// offers reports whether the bank offers a cluster at all.
 func (c *Connector) offers(cl model.Cluster) bool { return slices.Contains(c.profile.Clusters, cl) }
 
 func (c *Connector) op(name string) string { return c.profile.Name + "." + name }
@@ -359,17 +363,4 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
-}
-
-// Opener returns a bank's driver.Opener: it builds the shared connector
-// from the bank's profile file and lets wrap dress it in the bank's own
-// type (which adds ErrorCode and any optional capability).
-func Opener(profileJSON []byte, wrap func(*Connector) driver.Connector) driver.Opener {
-	return func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
-		c, err := New(cfg, profileJSON)
-		if err != nil {
-			return nil, err
-		}
-		return wrap(c), nil
-	}
 }

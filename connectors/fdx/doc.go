@@ -1,14 +1,26 @@
-// Package fdx is everything the bank connectors have in common, so that
-// each package under connectors/ holds only what is specific to its bank:
-// a profile file, an error table, documentation and any optional
-// capability.
+// Package fdx is the shared FDX connector: everything the bank connectors
+// have in common, public so that a bank partner builds a connector for
+// their bank in their own module. A bank is a description file (package
+// bankdesc) plus a few lines of Go:
+//
+//	//go:embed bank.json
+//	var description []byte
+//
+//	var Open = fdx.MustOpener(description)
+//
+//	func init() { sdk.Register("acme", Open) }
+//
+// and its tests run the shared suite in package fdxtest. See
+// docs/adding-a-connector.md for the in-tree and out-of-tree layouts.
 //
 // # What it does
 //
-//   - Reads a bank's profile.json ([ParseProfile], strict: unknown keys are
-//     errors) and resolves its endpoints against the base URL the
-//     integrator chose ([ProfileFile.Resolve]); "" means the sandbox
-//     (mockbank).
+//   - Reads the bank's description ([Opener], [New]) and resolves its
+//     endpoints against the base URL the integrator chose ([Resolve]); ""
+//     means the sandbox (mockbank).
+//   - Offers exactly the optional capabilities the description names
+//     ([Connector.Dress]): driver.AccountRevoker ([AccountRevocation]) and
+//     driver.NotificationSubscriber ([Subscriptions]).
 //   - Sends every data request through the generated client in
 //     openapi/fdxclient with the *http.Client the sdk built (token,
 //     interaction id, rate limit, observers); it never writes HTTP by hand.
@@ -32,32 +44,35 @@
 //   - Encodes cursors for both pagination styles ([EncodeCursor]) and stops
 //     a bank that answers the page key it was sent or pages in the other
 //     style.
-//   - Classifies errors with a bank's [ErrorTable]: its quirks first, then
-//     driver.StandardFDXCode, then the HTTP status.
+//   - Classifies errors with the description's two-sided quirks first
+//     (bankdesc.Description.Classify), then the FDX catalogue (fdxerr) by
+//     code, then the HTTP status ([Connector.ErrorCode]; [Connector.Explain]
+//     also names the quirk that decided).
 //   - Classifies refusals at the bank's token endpoint
 //     ([Connector.TokenErrorCode], driver.TokenErrorClassifier) from the
-//     profile's tokenErrors rows, or [DefaultTokenRules] when it has none,
-//     so a refresh of a revoked consent reaches the integrator as
-//     ConsentRevoked rather than Unauthenticated. It is data in the
-//     profile, written once here, because the four banks differ only in
-//     wording.
+//     description's auth.tokenErrors, or bankdesc.DefaultTokenErrors, so a
+//     refresh of a revoked consent reaches the integrator as
+//     ConsentRevoked rather than Unauthenticated.
 //
-// # What a bank package adds
+// # When the description is not enough
 //
-// A type embedding *[Connector], an ErrorCode method over its [ErrorTable]
-// (in errors.go), registration in init, and methods for optional
-// capabilities: driver.AccountRevoker through [Connector.Revoke], and
-// driver.NotificationSubscriber by embedding [Subscriptions]. See
-// docs/adding-a-connector.md.
+// A bank whose behaviour the description cannot express embeds
+// *[Connector] in its own type, overrides the methods that differ, and
+// declares its capabilities by embedding [Subscriptions] or
+// [AccountRevocation]; the shared suite in fdxtest still applies.
 //
 // # Performance
 //
-// BenchmarkListTransactions decodes and maps one real-world-shaped page of
-// 100 FDX deposit transactions: about 1.4 ms a page (73 000 transactions/s,
-// 30 MB/s), 21 allocations and 1.9 KB per transaction, on a shared 2-core
-// AMD EPYC (go test -bench ListTransactions ./connectors/fdx).
-// Most of it is encoding/json reflecting into the generated types and
-// RFC 3339 parsing; one page is held at a time, whatever the history.
+// BenchmarkListTransactions measures decoding and mapping one page of 100
+// real-world-shaped FDX deposit transactions; figures and the command that
+// produced them are in docs/sdk.md ("Performance"). One page is held at a time,
+// whatever the history.
+//
+// # Stability
+//
+// v0.x. The names documented here are what out-of-tree connectors build
+// on: they change only with a CHANGELOG.md entry and a release note on how
+// to move. Unexported behaviour may change freely.
 //
 // # Why no library
 //

@@ -8,87 +8,47 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Rule is one row of a bank's error-mapping table: a bank error matching
-// every set field classifies as Code. Zero fields match anything.
-type Rule struct {
-	// HTTPStatus and FDXCode select the answer; 0 matches any.
-	HTTPStatus int
-	FDXCode    int
-	// DebugContains matches a case-insensitive substring of the error's
-	// debugMessage (or message), for banks that overload one code.
-	DebugContains string
-	// NeedRetryAfter matches only answers carrying a usable Retry-After
-	// header, in seconds or as an HTTP-date; a date already past counts
-	// (the bank did ask, and the wait is over), garbage does not.
-	NeedRetryAfter bool
-	// Unchallenged matches only answers without an RFC 6750 Bearer error
-	// challenge (WWW-Authenticate: Bearer error="invalid_token"), i.e.
-	// answers that are not about the access token itself.
-	Unchallenged bool
-	// Code is the classification.
-	Code obcerr.Code
-	// Why says, for the package documentation and test names, what the
-	// bank means by it.
-	Why string
+// ErrorCode implements driver.Connector: the first of the description's
+// quirks the answer matches, else the FDX catalogue by code, else the HTTP
+// status; errors that are not the bank's answers classify as transport,
+// context or decoding failures. It is total and never panics.
+func (c *Connector) ErrorCode(err error) obcerr.Code {
+	code, _ := c.Explain(err)
+	return code
 }
 
-func (r Rule) matches(e *obcerr.BankError, a answerFacts) bool {
-	if r.HTTPStatus != 0 && r.HTTPStatus != e.HTTPStatus {
-		return false
-	}
-	if r.FDXCode != 0 && r.FDXCode != e.Code {
-		return false
-	}
-	if r.NeedRetryAfter && e.RetryAfter <= 0 && !a.retryAfter {
-		return false
-	}
-	if r.Unchallenged && a.bearerError != "" {
-		return false
-	}
-	if r.DebugContains != "" {
-		needle := strings.ToLower(r.DebugContains)
-		if !strings.Contains(strings.ToLower(e.DebugMessage), needle) && !strings.Contains(strings.ToLower(e.Message), needle) {
-			return false
-		}
-	}
-	return true
-}
-
-// ErrorTable is a bank's error mapping: its quirks, checked first and in
-// order, then the FDX standard table (driver.StandardFDXCode), then the
-// HTTP status alone.
-type ErrorTable struct {
-	Quirks []Rule
-}
-
-// Classify implements driver.Connector.ErrorCode for a bank with this
-// table. It is total and never panics.
-func (t ErrorTable) Classify(err error) obcerr.Code {
+// Explain is ErrorCode with the quirk that decided, nil when the
+// catalogue or the error's kind did: the conformance kit uses it to say
+// which rule a bank's answer met.
+func (c *Connector) Explain(err error) (obcerr.Code, *bankdesc.Quirk) {
 	if err == nil {
-		return obcerr.OK
+		return obcerr.OK, nil
 	}
 	var oe *obcerr.Error
 	if errors.As(err, &oe) {
-		return oe.Code
+		return oe.Code, nil
 	}
 	var be *obcerr.BankError
 	if errors.As(err, &be) {
-		var facts answerFacts
+		r := bankdesc.Received{Status: be.HTTPStatus, Code: be.Code, Message: be.Message,
+			DebugMessage: be.DebugMessage, RetryAfter: be.RetryAfter > 0}
 		if ae := (*answerError)(nil); errors.As(err, &ae) {
-			facts = ae.answerFacts
+			r.RetryAfter = r.RetryAfter || ae.retryAfter
+			r.BearerChallenge = ae.bearerError != ""
 		}
-		for _, r := range t.Quirks {
-			if r.matches(be, facts) {
-				return r.Code
-			}
+		code, q := c.desc.Classify(r)
+		if q == nil && code == obcerr.Unknown {
+			return driver.DefaultErrorCode(err), nil
 		}
+		return code, q
 	}
-	return driver.DefaultErrorCode(err)
+	return driver.DefaultErrorCode(err), nil
 }
 
 // maxErrorBody bounds what is read of an error answer: an FDX error body is

@@ -1,7 +1,6 @@
 package fdx
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,22 +11,47 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-const goodProfile = `{
-  "name": "acme", "displayName": "Acme", "fdxVersion": "5.0", "pagination": "offset",
-  "sandboxURL": "http://127.0.0.1:8080/acme", "dataPath": "/fdx/v5",
-  "pageSize": {"max": 40, "default": 20}, "rateLimit": {"requestsPerSecond": 2.5, "burst": 5},
-  "historyMonths": 12, "clusters": ["TRANSACTIONS", "ACCOUNT_BASIC"], "currency": "USD",
-  "auth": {"clientAuth": "client_secret_basic", "authorization": "/authorize", "token": "https://login.acme.example/token", "par": "/par"}
+const goodDescription = `{
+  "name": "acme", "displayName": "Acme", "fdxVersion": "5.0",
+  "sandboxURL": "http://127.0.0.1:8080/acme", "dataPath": "/fdx/v5", "currency": "USD",
+  "clusters": ["TRANSACTIONS", "ACCOUNT_BASIC"], "historyMonths": 12,
+  "paging": {"style": "offset", "max": 40, "default": 20, "overMax": "reject"},
+  "rateLimit": {"requestsPerSecond": 3, "burst": 5},
+  "accountRevocation": false, "notificationSubscriptions": false,
+  "auth": {"clientAuth": "client_secret_basic", "parRequired": false, "authorization": "/authorize",
+           "token": "https://login.acme.example/token", "par": "/par"},
+  "errors": {"codeForm": "string", "retryAfter": "seconds", "quirks": [
+    {"means": "ConsentRevoked", "status": 401, "code": 602, "unchallenged": true, "why": "revoked as unauthorised"},
+    {"means": "RateLimited", "status": 503, "code": 501, "retryAfter": true, "why": "throttled as unavailable"},
+    {"means": "ConsentExpired", "status": 403, "code": 1107, "debugMessage": "Consent Expired", "why": "expired as revoked"}
+  ]},
+  "assumptions": ["made up for tests"]
 }`
 
-func TestParseProfile(t *testing.T) {
-	p, err := ParseProfile([]byte(goodProfile))
+func acme(t *testing.T) *bankdesc.Description {
+	t.Helper()
+	d, err := bankdesc.Parse([]byte(goodDescription))
 	require.NoError(t, err)
-	prof, data, err := p.Resolve("https://api.acme.example/v1/")
+	return d
+}
+
+// mustAcme is acme for benchmarks and fuzz targets.
+func mustAcme() *bankdesc.Description {
+	d, err := bankdesc.Parse([]byte(goodDescription))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func TestResolve(t *testing.T) {
+	d := acme(t)
+	prof, data, err := Resolve(d, "https://api.acme.example/v1/")
 	require.NoError(t, err)
 	assert.Equal(t, "https://api.acme.example/v1/fdx/v5", data)
 	assert.Equal(t, "https://api.acme.example/v1/authorize", prof.Auth.AuthorizationURL)
@@ -36,76 +60,82 @@ func TestParseProfile(t *testing.T) {
 	assert.Equal(t, driver.PaginationOffset, prof.Pagination)
 	assert.Equal(t, driver.ClientSecretBasic, prof.Auth.ClientAuth)
 	assert.Equal(t, 365*24*time.Hour, prof.HistoryWindow)
-	assert.Equal(t, driver.RateLimit{RequestsPerSecond: 2.5, Burst: 5}, prof.RateLimit)
+	assert.Equal(t, driver.RateLimit{RequestsPerSecond: 3, Burst: 5}, prof.RateLimit)
 	assert.Equal(t, "ACCOUNT_BASIC", string(prof.Clusters[0]), "clusters in the model's order")
 
-	prof, data, err = p.Resolve("")
+	prof, data, err = Resolve(d, "")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8080/acme/fdx/v5", data)
 	assert.Equal(t, "http://127.0.0.1:8080/acme", prof.Auth.Issuer)
 
-	_, _, err = p.Resolve("https://user:secret@api.acme.example")
+	_, _, err = Resolve(d, "https://user:secret@api.acme.example")
 	require.Error(t, err)
 	assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err))
 	assert.NotContains(t, err.Error(), "secret")
 }
 
-func TestParseProfileRejects(t *testing.T) {
-	cases := map[string]func(m map[string]any){
-		"unknown key":     func(m map[string]any) { m["pageSizes"] = 1 },
-		"upper name":      func(m map[string]any) { m["name"] = "Acme" },
-		"pagination":      func(m map[string]any) { m["pagination"] = "cursor" },
-		"client auth":     func(m map[string]any) { m["auth"].(map[string]any)["clientAuth"] = "tls_client_auth" },
-		"page sizes":      func(m map[string]any) { m["pageSize"] = map[string]any{"max": 10, "default": 20} },
-		"cluster":         func(m map[string]any) { m["clusters"] = []string{"ADVERTISING"} },
-		"no clusters":     func(m map[string]any) { m["clusters"] = []string{} },
-		"currency":        func(m map[string]any) { m["currency"] = "usd" },
-		"par without url": func(m map[string]any) { a := m["auth"].(map[string]any); a["parRequired"] = true; delete(a, "par") },
-		"no token url":    func(m map[string]any) { delete(m["auth"].(map[string]any), "token") },
-		"data path":       func(m map[string]any) { m["dataPath"] = "fdx" },
-		"sandbox":         func(m map[string]any) { m["sandboxURL"] = "ftp://x" },
-		"negative":        func(m map[string]any) { m["historyMonths"] = -1 },
-	}
-	for name, mutate := range cases {
-		t.Run(name, func(t *testing.T) {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal([]byte(goodProfile), &m))
-			mutate(m)
-			doc, err := json.Marshal(m)
-			require.NoError(t, err)
-			_, err = ParseProfile(doc)
-			assert.Error(t, err)
-		})
-	}
-	_, err := ParseProfile([]byte(goodProfile + " {}"))
-	assert.Error(t, err, "trailing data")
-	_, err = ParseProfile([]byte("{"))
-	assert.Error(t, err)
+func TestOpenerRejectsABrokenDescription(t *testing.T) {
+	_, err := Opener([]byte(strings.Replace(goodDescription, `"paging"`, `"pageing"`, 1)))
+	require.ErrorIs(t, err, bankdesc.ErrInvalid)
+	assert.ErrorContains(t, err, "pageing")
+	assert.Panics(t, func() { MustOpener([]byte("{")) })
+	_, err = New(driver.OpenConfig{}, nil)
+	assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err))
 }
 
-func TestErrorTable(t *testing.T) {
-	table := ErrorTable{Quirks: []Rule{
-		{HTTPStatus: 401, FDXCode: 602, Code: obcerr.ConsentRevoked},
-		{HTTPStatus: 503, FDXCode: 501, NeedRetryAfter: true, Code: obcerr.RateLimited},
-		{HTTPStatus: 403, FDXCode: 1107, DebugContains: "Consent Expired", Code: obcerr.ConsentExpired},
-	}}
+// The connector offers exactly the optional capabilities its description
+// names, because the sdk finds them by type assertion.
+func TestDressFollowsTheDescription(t *testing.T) {
+	for _, tc := range []struct{ revoke, subs bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		d := acme(t)
+		d.AccountRevocation, d.NotificationSubscriptions = tc.revoke, tc.subs
+		c, err := New(driver.OpenConfig{}, d)
+		require.NoError(t, err)
+		conn := c.Dress()
+		_, isRevoker := conn.(driver.AccountRevoker)
+		_, isSubscriber := conn.(driver.NotificationSubscriber)
+		assert.Equal(t, tc.revoke, isRevoker)
+		assert.Equal(t, tc.subs, isSubscriber)
+		assert.Equal(t, "acme", conn.Profile().Name)
+	}
+}
+
+func TestConnectorKeepsItsOwnDescription(t *testing.T) {
+	d := acme(t)
+	c, err := New(driver.OpenConfig{}, d)
+	require.NoError(t, err)
+	d.Clusters[0] = "CHANGED"
+	c.Description().Clusters[0] = "CHANGED"
+	assert.Equal(t, "TRANSACTIONS", c.Description().Clusters[0])
+}
+
+func TestErrorCodeFollowsTheQuirks(t *testing.T) {
+	c, err := New(driver.OpenConfig{}, acme(t))
+	require.NoError(t, err)
+	challenged := &answerError{BankError: &obcerr.BankError{HTTPStatus: 401, Code: 602}, answerFacts: answerFacts{bearerError: "invalid_token"}}
 	cases := []struct {
 		err  error
 		want obcerr.Code
 	}{
 		{&obcerr.BankError{HTTPStatus: 401, Code: 602}, obcerr.ConsentRevoked},
+		{challenged, obcerr.Unauthenticated},
 		{&obcerr.BankError{HTTPStatus: 401}, obcerr.Unauthenticated},
 		{&obcerr.BankError{HTTPStatus: 503, Code: 501, RetryAfter: time.Second}, obcerr.RateLimited},
 		{&obcerr.BankError{HTTPStatus: 503, Code: 501}, obcerr.Unavailable},
 		{fmt.Errorf("wrapped: %w", &obcerr.BankError{HTTPStatus: 403, Code: 1107, DebugMessage: "the consent expired yesterday"}), obcerr.ConsentExpired},
 		{&obcerr.BankError{HTTPStatus: 403, Code: 1107, Message: "consent expired"}, obcerr.ConsentExpired},
 		{&obcerr.BankError{HTTPStatus: 403, Code: 1107, DebugMessage: "revoked by user"}, obcerr.ConsentRevoked},
+		{&obcerr.BankError{HTTPStatus: 418}, obcerr.Unknown},
 		{obcerr.New(obcerr.Internal, "x"), obcerr.Internal},
+		{io.ErrUnexpectedEOF, obcerr.Internal},
 		{nil, obcerr.OK},
 	}
-	for _, c := range cases {
-		assert.Equal(t, c.want, table.Classify(c.err), "%v", c.err)
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, c.ErrorCode(tc.err), "%v", tc.err)
 	}
+	_, q := c.Explain(&obcerr.BankError{HTTPStatus: 401, Code: 602})
+	require.NotNil(t, q)
+	assert.Equal(t, "revoked as unauthorised", q.Why)
 }
 
 // bankError reads Retry-After in both RFC 9110 forms, once, for every
@@ -113,7 +143,8 @@ func TestErrorTable(t *testing.T) {
 // looks for (citi's 503 + 501 is rate limiting then), garbage does not.
 func TestBankErrorRetryAfter(t *testing.T) {
 	now := time.Date(2026, 10, 21, 7, 27, 50, 0, time.UTC)
-	table := ErrorTable{Quirks: []Rule{{HTTPStatus: 503, FDXCode: 501, NeedRetryAfter: true, Code: obcerr.RateLimited}}}
+	conn, err := New(driver.OpenConfig{}, acme(t))
+	require.NoError(t, err)
 	for _, c := range []struct {
 		header string
 		wait   time.Duration
@@ -133,7 +164,7 @@ func TestBankErrorRetryAfter(t *testing.T) {
 		var be *obcerr.BankError
 		require.ErrorAs(t, err, &be)
 		assert.Equal(t, c.wait, be.RetryAfter, "%q", c.header)
-		assert.Equal(t, c.want, table.Classify(err), "%q", c.header)
+		assert.Equal(t, c.want, conn.ErrorCode(err), "%q", c.header)
 	}
 }
 
@@ -148,10 +179,11 @@ func TestBearerError(t *testing.T) {
 	} {
 		assert.Equal(t, want, bearerError(h), h)
 	}
-	table := ErrorTable{Quirks: []Rule{{HTTPStatus: 401, FDXCode: 602, Unchallenged: true, Code: obcerr.ConsentRevoked}}}
+	c, err := New(driver.OpenConfig{}, acme(t))
+	require.NoError(t, err)
 	be := &obcerr.BankError{HTTPStatus: 401, Code: 602}
-	assert.Equal(t, obcerr.ConsentRevoked, table.Classify(&answerError{BankError: be}))
-	assert.Equal(t, obcerr.Unauthenticated, table.Classify(fmt.Errorf("x: %w", &answerError{BankError: be, answerFacts: answerFacts{bearerError: "invalid_token"}})))
+	assert.Equal(t, obcerr.ConsentRevoked, c.ErrorCode(&answerError{BankError: be}))
+	assert.Equal(t, obcerr.Unauthenticated, c.ErrorCode(fmt.Errorf("x: %w", &answerError{BankError: be, answerFacts: answerFacts{bearerError: "invalid_token"}})))
 }
 
 func TestCursor(t *testing.T) {

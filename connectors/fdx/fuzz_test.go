@@ -28,11 +28,10 @@ func FuzzDecode(f *testing.F) {
 		f.Add(404, seed)
 	}
 	mt := httpmock.NewMockTransport()
-	c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, []byte(goodProfile))
+	c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, mustAcme())
 	if err != nil {
 		f.Fatal(err)
 	}
-	table := ErrorTable{}
 	f.Fuzz(func(t *testing.T, status int, body string) {
 		if status < 200 || status > 599 {
 			return
@@ -50,7 +49,7 @@ func FuzzDecode(f *testing.F) {
 				}
 				return
 			}
-			if code := table.Classify(err); code == obcerr.Unknown && status < 300 {
+			if code := c.ErrorCode(err); code == obcerr.Unknown && status < 300 {
 				t.Fatalf("unclassified failure of a 2xx answer: %v", err)
 			}
 		}

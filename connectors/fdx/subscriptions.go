@@ -68,3 +68,24 @@ func (s Subscriptions) Unsubscribe(ctx context.Context, subscriptionID string) e
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	return nil
 }
+
+// AccountRevocation implements driver.AccountRevoker over FDX's PUT
+// /consents/{id}/revocation with accountIds, for banks that revoke single
+// accounts of a consent. Like Subscriptions, it is embedded only by the
+// connectors of banks that offer it.
+type AccountRevocation struct{ c *Connector }
+
+// AccountRevocation returns the account-revocation capability for
+// embedding.
+func (c *Connector) AccountRevocation() AccountRevocation { return AccountRevocation{c: c} }
+
+// RevokeAccounts implements driver.AccountRevoker.
+func (a AccountRevocation) RevokeAccounts(ctx context.Context, consentID string, accountIDs []string, reason driver.RevocationReason) error {
+	op := a.c.op("RevokeAccounts")
+	if len(accountIDs) == 0 {
+		// An empty list would revoke the whole consent: never do that by
+		// accident.
+		return &obcerr.Error{Code: obcerr.InvalidArgument, Op: op, Msg: "no account ids to revoke"}
+	}
+	return a.c.Revoke(ctx, op, consentID, accountIDs, reason)
+}

@@ -1,43 +1,35 @@
-// Package usbank is the U.S. Bank connector for obconnect, registered as
-// "usbank" when imported.
+// Package usbank is the obconnect connector for U.S. Bank. Enable it with a
+// blank import and open it by name:
 //
-// # Profile
+//	import _ "github.com/obconnect/obconnect/connectors/usbank"
 //
-// Facts are data: see profile.json next to this file. It models an FDX 6.0
-// service — an assumption, like the rest, to be checked against U.S.
-// Bank's partner documentation and corrected in that file:
+//	client, err := sdk.Open(ctx, usbank.Name, opts)
 //
-//   - data API under {base}/fdx/v6;
-//   - pageKey pagination (`pageKey` sent, `page.nextPageKey` read), pages of
-//     up to 200 items, 100 by default;
-//   - at most 8 requests per second per client, bursts of 16;
-//   - 24 months of transactions;
-//   - the six data clusters obconnect serves, and FDX notification
-//     subscriptions (driver.NotificationSubscriber);
-//   - revocation of single accounts inside a consent, which this connector
-//     exposes as driver.AccountRevoker (sdk: revoke some accounts, keep the
-//     consent for the rest).
+// # Description
 //
-// The default base URL is the sandbox at http://127.0.0.1:8080/usbank
-// (mockbank). The production base URL comes from U.S. Bank's developer
-// programme; set it in sdk.Config.BaseURL.
+// Everything this package knows about U.S. Bank is in bank.json, embedded at
+// build time: FDX version, endpoints, pagination, page sizes, rate limit,
+// history window, clusters offered, client authentication and PAR, and the
+// bank's error quirks as two-sided rules. mockbank serves the same file,
+// so the connector and the sandbox cannot disagree. The file describes a
+// representative FDX profile, not U.S. Bank's private partner
+// specification; its "assumptions" say what to check. A partner corrects a
+// fact by editing bank.json and running the package's tests and the
+// conformance kit again; docs/bank-description.md documents every member.
 //
-// # Auth
-//
-// PKCE authorization code flow; PAR ({base}/par) is available and optional.
-// Clients prove their identity with private_key_jwt: sdk.Config.PrivateKey
-// signs the assertion, sdk.Config.KeyID names the key registered with the
-// bank. Token endpoint {base}/token, revocation {base}/revoke, keys
-// {base}/jwks.json.
+// The default base URL is the description's sandboxURL, mockbank's /usbank
+// prefix on 127.0.0.1:8080; the production base URL comes from U.S. Bank's
+// developer programme and is passed in the sdk's options.
 //
 // # Errors
 //
-// U.S. Bank's single deviation, in errors.go: an expired consent arrives as
-// HTTP 403 with code 1107 (revoked) and the debugMessage "consent expired".
-// The table turns exactly that into ConsentExpired; 1107 with any other
-// debug message stays ConsentRevoked. The remaining codes follow
-// driver.StandardFDXCode.
+// Answers are classified by the description's quirks first, then the FDX
+// error catalogue (package fdxerr) by code, then the HTTP status; the
+// bank's own error stays reachable with errors.As(err, **obcerr.BankError).
 //
-// Codes travel as JSON strings ("1107"), FDX's form; the generated
-// ErrorCode type reads an integer just as well.
+// # Stability
+//
+// v0.x, as the rest of the module. The Go API (Name, Open) is stable in
+// spirit; the description changes as its assumptions are corrected, noted
+// in CHANGELOG.md.
 package usbank

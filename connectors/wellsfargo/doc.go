@@ -1,45 +1,35 @@
-// Package wellsfargo connects obconnect to Wells Fargo's FDX API. A blank
-// import registers it under "wellsfargo":
+// Package wellsfargo is the obconnect connector for Wells Fargo. Enable it with a
+// blank import and open it by name:
 //
 //	import _ "github.com/obconnect/obconnect/connectors/wellsfargo"
 //
-// # Profile
+//	client, err := sdk.Open(ctx, wellsfargo.Name, opts)
 //
-// profile.json (embedded) is a representative FDX 5.3 profile written from
-// public facts, not Wells Fargo's partner documentation. What it assumes,
-// each correctable by editing that file and re-running the conformance kit:
-// the data API sits at {base}/fdx/v5; lists page by offset (`offset` sent,
-// `page.nextOffset` read back) with at most 50 items a page and 25 by
-// default; the client keeps under 5 requests a second with bursts of 10;
-// transactions reach back 18 months; all six served data clusters are
-// offered; a consent is only ever revoked as a whole; notification
-// subscriptions (/notification-subscriptions) are available, so the
-// connector is a driver.NotificationSubscriber.
+// # Description
 //
-// Without sdk.Config.BaseURL the connector talks to the sandbox, mockbank's
-// /wellsfargo prefix on 127.0.0.1:8080. For production, use the base URL
-// Wells Fargo's developer programme gives a registered partner.
+// Everything this package knows about Wells Fargo is in bank.json, embedded at
+// build time: FDX version, endpoints, pagination, page sizes, rate limit,
+// history window, clusters offered, client authentication and PAR, and the
+// bank's error quirks as two-sided rules. mockbank serves the same file,
+// so the connector and the sandbox cannot disagree. The file describes a
+// representative FDX profile, not Wells Fargo's private partner
+// specification; its "assumptions" say what to check. A partner corrects a
+// fact by editing bank.json and running the package's tests and the
+// conformance kit again; docs/bank-description.md documents every member.
 //
-// # Auth
-//
-// Authorization code with PKCE; pushed authorization requests ({base}/par)
-// are accepted but not required, so the sdk redirects straight to
-// {base}/authorize. The client authenticates with client_secret_basic: put
-// the secret in sdk.Config.ClientSecret (it is sent only to {base}/token and
-// {base}/revoke, in the Authorization header).
+// The default base URL is the description's sandboxURL, mockbank's /wellsfargo
+// prefix on 127.0.0.1:8080; the production base URL comes from Wells Fargo's
+// developer programme and is passed in the sdk's options.
 //
 // # Errors
 //
-// The table is in errors.go. Everything follows the FDX standard table
-// (driver.StandardFDXCode) except one row:
+// Answers are classified by the description's quirks first, then the FDX
+// error catalogue (package fdxerr) by code, then the HTTP status; the
+// bank's own error stays reachable with errors.As(err, **obcerr.BankError).
 //
-//	HTTP 401 + code 602, no Bearer challenge   ConsentRevoked   (FDX: Unauthenticated; Wells Fargo's way of saying the consent was revoked)
+// # Stability
 //
-// A rejected access token is also answered 401/602, but carries the RFC
-// 6750 challenge WWW-Authenticate: Bearer error="invalid_token"; that, and
-// any 401 without code 602, stays Unauthenticated, which makes the sdk
-// refresh the token once before giving up.
-//
-// Codes travel as JSON strings ("602"), FDX's form; the generated
-// ErrorCode type reads an integer just as well.
+// v0.x, as the rest of the module. The Go API (Name, Open) is stable in
+// spirit; the description changes as its assumptions are corrected, noted
+// in CHANGELOG.md.
 package wellsfargo

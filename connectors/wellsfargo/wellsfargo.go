@@ -5,31 +5,19 @@ import (
 
 	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 )
 
-func init() { sdk.Register(Name, Open) }
-
-// Name registers the connector: sdk.Open(ctx, wellsfargo.Name, cfg).
+// Name is the registry name: sdk.Open(ctx, wellsfargo.Name, ...).
 const Name = "wellsfargo"
 
-// Open is the driver.Opener sdk.Open calls for "wellsfargo". Everything but
-// the error table (errors.go) is the shared FDX behaviour driven by the
-// embedded profile.
-var Open driver.Opener = fdx.Opener(profile, newWF)
+// description is bank.json, the one file that holds Wells Fargo's facts and
+// error quirks; mockbank serves the same file.
+//
+//go:embed bank.json
+var description []byte
 
-//go:embed profile.json
-var profile []byte
+// Open is Wells Fargo's driver.Opener, for sdk.OpenWith or tests; integrators
+// usually open the bank by name.
+var Open = fdx.MustOpener(description)
 
-// wf also subscribes to FDX notifications, which Wells Fargo offers.
-type wf struct {
-	*fdx.Connector
-	fdx.Subscriptions
-}
-
-func newWF(base *fdx.Connector) driver.Connector {
-	return &wf{Connector: base, Subscriptions: base.Subscriptions()}
-}
-
-var _ driver.Connector = (*wf)(nil)
-var _ driver.NotificationSubscriber = (*wf)(nil)
+func init() { sdk.Register(Name, Open) }

@@ -12,62 +12,9 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// StandardFDXCode maps an FDX error code to the obconnect code as the FDX
-// specification defines it. Connectors call it from ErrorCode after handling
-// their bank's quirks, so the standard table exists once. The second result
-// is false for a code the table does not know.
-func StandardFDXCode(fdxCode int) (obcerr.Code, bool) {
-	switch fdxCode {
-	case 500:
-		return obcerr.Internal, true
-	case 501, 503:
-		return obcerr.Unavailable, true
-	case 401, 702, 703, 704:
-		return obcerr.InvalidArgument, true
-	case 601, 701, 1205:
-		return obcerr.NotFound, true
-	case 602:
-		return obcerr.Unauthenticated, true
-	case 705:
-		return obcerr.AccountClosed, true
-	case 706:
-		return obcerr.AccountLocked, true
-	case 1106:
-		return obcerr.ConsentExpired, true
-	case 1107:
-		return obcerr.ConsentRevoked, true
-	case 1207:
-		return obcerr.RateLimited, true
-	}
-	return obcerr.Unknown, false
-}
-
-// HTTPStatusCode maps an HTTP status alone, for bank errors without a
-// usable FDX code.
-func HTTPStatusCode(status int) obcerr.Code {
-	switch {
-	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
-		return obcerr.InvalidArgument
-	case status == http.StatusUnauthorized:
-		return obcerr.Unauthenticated
-	case status == http.StatusForbidden:
-		return obcerr.PermissionDenied
-	case status == http.StatusNotFound:
-		return obcerr.NotFound
-	case status == http.StatusTooManyRequests:
-		return obcerr.RateLimited
-	case status == http.StatusNotImplemented:
-		return obcerr.Unimplemented
-	case status == http.StatusServiceUnavailable, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
-		return obcerr.Unavailable
-	case status >= 500:
-		return obcerr.Internal
-	}
-	return obcerr.Unknown
-}
-
-// DefaultErrorCode classifies errors by the FDX standard: a *BankError by
-// its FDX code, then its HTTP status; context errors; network failures
+// DefaultErrorCode classifies errors whatever the bank's protocol: a
+// *BankError by its HTTP status (a connector reads its bank's codes
+// before falling back to this); context errors; network failures
 // (refused, reset, timeouts) as Unavailable; JSON decode failures and
 // empty or truncated bodies as Internal; an *obcerr.Error by its code. Connectors handle
 // their quirks first and fall back to it.
@@ -81,10 +28,7 @@ func DefaultErrorCode(err error) obcerr.Code {
 	}
 	var be *obcerr.BankError
 	if errors.As(err, &be) {
-		if c, ok := StandardFDXCode(be.Code); ok {
-			return c
-		}
-		return HTTPStatusCode(be.HTTPStatus)
+		return obcerr.FromHTTPStatus(be.HTTPStatus)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -26,13 +26,11 @@ func TestDefaultErrorCode(t *testing.T) {
 		want obcerr.Code
 	}{
 		{nil, obcerr.OK},
+		// The driver layer knows no bank protocol: a bank's own code is
+		// the connector's to read; here only the status counts.
 		{&obcerr.BankError{HTTPStatus: 404, Code: 701}, obcerr.NotFound},
-		{fmt.Errorf("x: %w", &obcerr.BankError{HTTPStatus: 403, Code: 1107}), obcerr.ConsentRevoked},
-		{&obcerr.BankError{HTTPStatus: 403, Code: 1106}, obcerr.ConsentExpired},
-		{&obcerr.BankError{HTTPStatus: 429, Code: 1207}, obcerr.RateLimited},
+		{fmt.Errorf("x: %w", &obcerr.BankError{HTTPStatus: 403, Code: 1107}), obcerr.PermissionDenied},
 		{&obcerr.BankError{HTTPStatus: 429}, obcerr.RateLimited},
-		{&obcerr.BankError{HTTPStatus: 409, Code: 705}, obcerr.AccountClosed},
-		{&obcerr.BankError{HTTPStatus: 409, Code: 706}, obcerr.AccountLocked},
 		{&obcerr.BankError{HTTPStatus: 502}, obcerr.Unavailable},
 		{&obcerr.BankError{HTTPStatus: 500, Code: 500}, obcerr.Internal},
 		{&obcerr.BankError{HTTPStatus: 418}, obcerr.Unknown},
@@ -49,19 +47,12 @@ func TestDefaultErrorCode(t *testing.T) {
 	}
 }
 
-func TestHTTPStatusCode(t *testing.T) {
+func TestFromHTTPStatus(t *testing.T) {
 	for status, want := range map[int]obcerr.Code{400: obcerr.InvalidArgument, 422: obcerr.InvalidArgument, 401: obcerr.Unauthenticated,
 		403: obcerr.PermissionDenied, 404: obcerr.NotFound, 429: obcerr.RateLimited, 501: obcerr.Unimplemented, 502: obcerr.Unavailable,
-		503: obcerr.Unavailable, 504: obcerr.Unavailable, 500: obcerr.Internal, 418: obcerr.Unknown} {
-		assert.Equal(t, want, driver.HTTPStatusCode(status), "%d", status)
+		503: obcerr.Unavailable, 504: obcerr.Unavailable, 500: obcerr.Internal, 418: obcerr.Unknown, 200: obcerr.Unknown} {
+		assert.Equal(t, want, obcerr.FromHTTPStatus(status), "%d", status)
 	}
-	for fdx, want := range map[int]obcerr.Code{601: obcerr.NotFound, 602: obcerr.Unauthenticated, 702: obcerr.InvalidArgument, 1205: obcerr.NotFound} {
-		got, ok := driver.StandardFDXCode(fdx)
-		assert.True(t, ok)
-		assert.Equal(t, want, got, "%d", fdx)
-	}
-	_, ok := driver.StandardFDXCode(12345)
-	assert.False(t, ok)
 	assert.Equal(t, "offset", driver.PaginationOffset.String())
 	assert.Equal(t, "pageKey", driver.PaginationPageKey.String())
 	assert.Equal(t, "private_key_jwt", driver.PrivateKeyJWT.String())

@@ -1,11 +1,22 @@
-// Package fdxtest holds the httpmock test suite every bank connector
-// runs on itself, so that the shared behaviour (error body decoding, strict
-// decoding, tolerance of unknown values, exact amounts, pagination,
-// real-world-shaped FDX payloads) is tested per bank without its tables
-// being copied four times. A bank's own test file adds its quirks.
+// Package fdxtest is the httpmock test suite every connector built on
+// connectors/fdx runs on itself: the shared behaviour (error body decoding,
+// strict decoding, tolerance of unknown values, exact amounts, pagination,
+// real-world-shaped FDX payloads, optional capabilities) and every quirk of
+// the bank's description, checked from the reading side with its near
+// misses. A bank's test is one line:
+//
+//	func TestAcme(t *testing.T) { fdxtest.Run(t, fdxtest.Bank{Open: Open}) }
 //
 // It is imported only by tests (it depends on testing, httpmock and
-// testify).
+// testify). It complements the conformance kit (sdk/conformance), which
+// runs the connector through the sdk against a live bank or mockbank.
+//
+// # Stability
+//
+// v0.x: new checks are added as the shared connector grows, so a
+// connector that passes today may meet a new failing check after an
+// upgrade; that is the point of the suite. Names change only with a
+// CHANGELOG.md entry.
 package fdxtest
 
 import (
@@ -16,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,8 +37,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/connectors/fdx"
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 	"github.com/obconnect/obconnect/sdk/obcerr"
@@ -54,10 +65,9 @@ const Base = "https://api.bank.example/partner"
 type Bank struct {
 	// Open is the bank package's driver.Opener.
 	Open driver.Opener
-	// Standard overrides the expected code of standard FDX rows (by FDX
-	// code) where the bank's table deliberately differs.
-	Standard map[int]obcerr.Code
-	// Quirks are the bank's own error answers and what they must classify as.
+	// Quirks are extra error answers and what they must classify as, for
+	// a bank whose connector adds behaviour its description cannot say.
+	// The description's own quirks are checked without being listed here.
 	Quirks []ErrorCase
 }
 
@@ -73,27 +83,11 @@ type ErrorCase struct {
 	Want      obcerr.Code
 }
 
-// StandardRow is one row of the FDX error table as this project reads it.
-type StandardRow struct {
-	Code, Status int
-	Want         obcerr.Code
-}
-
-// StandardRows is the FDX error table (openapi/fdx.yaml, "Errors").
-var StandardRows = []StandardRow{
-	{401, 400, obcerr.InvalidArgument}, {500, 500, obcerr.Internal}, {501, 503, obcerr.Unavailable},
-	{503, 503, obcerr.Unavailable}, {601, 404, obcerr.NotFound}, {602, 401, obcerr.Unauthenticated},
-	{701, 404, obcerr.NotFound}, {702, 400, obcerr.InvalidArgument}, {703, 400, obcerr.InvalidArgument},
-	{704, 400, obcerr.InvalidArgument}, {705, 409, obcerr.AccountClosed}, {706, 409, obcerr.AccountLocked},
-	{1106, 403, obcerr.ConsentExpired}, {1107, 403, obcerr.ConsentRevoked}, {1205, 404, obcerr.NotFound},
-	{1207, 429, obcerr.RateLimited},
-}
-
 // Harness is a connector wired to an httpmock transport.
 type Harness struct {
 	Conn    driver.Connector
 	Mock    *httpmock.MockTransport
-	File    fdx.ProfileFile
+	Desc    *bankdesc.Description
 	DataURL string
 }
 
@@ -103,9 +97,10 @@ func Open(t testing.TB, b Bank) *Harness {
 	mt := httpmock.NewMockTransport()
 	conn, err := b.Open(context.Background(), driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}, BaseURL: Base, ClientID: "client-1"})
 	require.NoError(t, err)
-	f, ok := conn.(interface{ File() fdx.ProfileFile })
+	f, ok := conn.(interface{ Description() *bankdesc.Description })
 	require.True(t, ok, "bank connector must embed *fdx.Connector")
-	return &Harness{Conn: conn, Mock: mt, File: f.File(), DataURL: Base + f.File().DataPath}
+	d := f.Description()
+	return &Harness{Conn: conn, Mock: mt, Desc: d, DataURL: Base + d.DataPath}
 }
 
 // Answer makes every request get status and body (JSON) with headers.
@@ -126,7 +121,6 @@ func (h *Harness) Answer(status int, body string, header ...string) {
 // Run runs the whole shared suite on a bank.
 func Run(t *testing.T, b Bank) {
 	t.Run("Profile", func(t *testing.T) { testProfile(t, b) })
-	t.Run("AgreesWithMockbank", func(t *testing.T) { testAgreesWithMockbank(t, b) })
 	t.Run("StandardErrors", func(t *testing.T) { testStandardErrors(t, b) })
 	t.Run("Quirks", func(t *testing.T) { testQuirks(t, b) })
 	t.Run("TransportErrors", func(t *testing.T) { testTransport(t, b) })
@@ -145,7 +139,7 @@ func Run(t *testing.T, b Bank) {
 func testProfile(t *testing.T, b Bank) {
 	h := Open(t, b)
 	p := h.Conn.Profile()
-	assert.Equal(t, h.File.Name, p.Name)
+	assert.Equal(t, h.Desc.Name, p.Name)
 	assert.NotEmpty(t, p.FDXVersion)
 	assert.Equal(t, Base, p.Auth.Issuer)
 	assert.True(t, strings.HasPrefix(p.Auth.TokenURL, Base+"/"), p.Auth.TokenURL)
@@ -155,7 +149,7 @@ func testProfile(t *testing.T, b Bank) {
 	// The sandbox default and a bad base URL.
 	def, err := b.Open(context.Background(), driver.OpenConfig{})
 	require.NoError(t, err)
-	assert.Equal(t, h.File.SandboxURL, def.Profile().Auth.Issuer)
+	assert.Equal(t, h.Desc.SandboxURL, def.Profile().Auth.Issuer)
 	for _, bad := range []string{"ftp://x", "not a url", "http://", "https://u:p@bank.example", "https://bank.example?x=1"} {
 		_, err := b.Open(context.Background(), driver.OpenConfig{BaseURL: bad})
 		require.Error(t, err, bad)
@@ -174,20 +168,25 @@ func errorBody(code any, msg, debug string) string {
 
 func testStandardErrors(t *testing.T, b Bank) {
 	h := Open(t, b)
-	for _, row := range StandardRows {
-		want := row.Want
-		if w, ok := b.Standard[row.Code]; ok {
-			want = w
+	for _, row := range fdxerr.All() {
+		// The catalogue's meaning, unless the row is one the bank words
+		// its own way (Wells Fargo's 401/602 means a revoked consent).
+		want := row.Means
+		for _, q := range h.Desc.Errors.Quirks {
+			if q.Matches(bankdesc.Received{Status: row.HTTPStatus, Code: row.Code, Message: "standard error", DebugMessage: "row test"}) {
+				want, _ = bankdesc.ParseCode(q.Means)
+				break
+			}
 		}
 		for _, form := range []any{row.Code, fmt.Sprint(row.Code)} {
 			t.Run(fmt.Sprintf("%v/%T", row.Code, form), func(t *testing.T) {
-				h.Answer(row.Status, errorBody(form, "standard error", "row test"), "x-fapi-interaction-id", "ia-1")
+				h.Answer(row.HTTPStatus, errorBody(form, "standard error", "row test"), "x-fapi-interaction-id", "ia-1")
 				_, err := h.Conn.GetAccount(context.Background(), "acc-1")
 				require.Error(t, err)
 				assert.Equal(t, want, h.Conn.ErrorCode(err), "%v", err)
 				var be *obcerr.BankError
 				require.ErrorAs(t, err, &be)
-				assert.Equal(t, row.Status, be.HTTPStatus)
+				assert.Equal(t, row.HTTPStatus, be.HTTPStatus)
 				assert.Equal(t, row.Code, be.Code)
 				assert.Equal(t, fmt.Sprint(row.Code), be.RawCode)
 				assert.Equal(t, "standard error", be.Message)
@@ -263,8 +262,48 @@ func checkCase(t *testing.T, h *Harness, c ErrorCase) {
 	assert.ErrorAs(t, err, &be)
 }
 
+// testQuirks checks every quirk of the description from the reading side:
+// the answer the bank sends for the quirk's meaning (built as mockbank
+// builds it) classifies as that meaning, and the near misses a rule
+// excludes (no Retry-After, a Bearer challenge, other debug wording)
+// fall back to the catalogue.
 func testQuirks(t *testing.T, b Bank) {
 	h := Open(t, b)
+	for i, q := range h.Desc.Errors.Quirks {
+		means, ok := bankdesc.ParseCode(q.Means)
+		require.True(t, ok, q.Means)
+		a, ok := h.Desc.Answer(means, "quirk test")
+		require.True(t, ok)
+		body := errorBody(json.RawMessage(h.Desc.CodeJSON(a.Code)), a.Message, a.DebugMessage)
+		ra := ""
+		if a.RetryAfter {
+			ra = h.Desc.RetryAfterValue(3*time.Second, time.Now())
+		}
+		name := fmt.Sprintf("%d %s %d-%d", i, q.Means, a.Status, a.Code)
+		t.Run(name, func(t *testing.T) {
+			checkCase(t, h, ErrorCase{Status: a.Status, Body: body, RetryAfter: ra, Want: means})
+		})
+		std := fdxerr.Classify(a.Status, a.Code)
+		if std == means {
+			continue
+		}
+		if q.RetryAfter {
+			t.Run(name+" without Retry-After", func(t *testing.T) {
+				checkCase(t, h, ErrorCase{Status: a.Status, Body: body, Want: std})
+			})
+		}
+		if q.Unchallenged {
+			t.Run(name+" with a Bearer challenge", func(t *testing.T) {
+				checkCase(t, h, ErrorCase{Status: a.Status, Body: body, RetryAfter: ra, Challenge: `Bearer error="invalid_token"`, Want: std})
+			})
+		}
+		if q.DebugMessage != "" {
+			other := errorBody(json.RawMessage(h.Desc.CodeJSON(a.Code)), "other", "something else")
+			t.Run(name+" with other wording", func(t *testing.T) {
+				checkCase(t, h, ErrorCase{Status: a.Status, Body: other, RetryAfter: ra, Want: std})
+			})
+		}
+	}
 	for _, c := range b.Quirks {
 		t.Run(c.Name, func(t *testing.T) { checkCase(t, h, c) })
 	}
@@ -825,8 +864,30 @@ func testRevoke(t *testing.T, b Bank) {
 	h.Answer(404, errorBody(601, "no such consent", ""))
 	err = h.Conn.RevokeConsent(context.Background(), "nope", driver.ReasonUserAction)
 	assert.Equal(t, obcerr.NotFound, h.Conn.ErrorCode(err))
-	_, isRevoker := h.Conn.(driver.AccountRevoker)
-	assert.Equal(t, h.File.AccountRevocation, isRevoker, "AccountRevoker exactly when the profile says the bank revokes accounts")
+	rev, isRevoker := h.Conn.(driver.AccountRevoker)
+	require.Equal(t, h.Desc.AccountRevocation, isRevoker, "AccountRevoker exactly when the description says the bank revokes accounts")
+	if !isRevoker {
+		return
+	}
+	h.Mock.Reset()
+	h.Mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		method, path = r.Method, r.URL.Path
+		body = nil
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		return httpmock.NewStringResponse(http.StatusNoContent, ""), nil
+	})
+	require.NoError(t, rev.RevokeAccounts(context.Background(), "cns-1", []string{"acc-2", "acc-3"}, driver.ReasonSuspectedFraud))
+	assert.Equal(t, http.MethodPut, method)
+	assert.True(t, strings.HasSuffix(path, "/consents/cns-1/revocation"), path)
+	assert.Equal(t, []any{"acc-2", "acc-3"}, body["accountIds"])
+	assert.Equal(t, "BUSINESS_RULE", body["reason"])
+	h.Mock.ZeroCallCounters()
+	err = rev.RevokeAccounts(context.Background(), "cns-1", nil, driver.ReasonUserAction)
+	assert.Equal(t, obcerr.InvalidArgument, h.Conn.ErrorCode(err))
+	assert.Zero(t, h.Mock.GetTotalCallCount(), "an empty list must not turn into a whole-consent revocation")
+	h.Answer(404, errorBody("701", "Account not found", ""))
+	err = rev.RevokeAccounts(context.Background(), "cns-1", []string{"nope"}, driver.ReasonUserAction)
+	assert.Equal(t, obcerr.NotFound, h.Conn.ErrorCode(err))
 }
 
 func testSubscriptions(t *testing.T, b Bank) {
@@ -876,45 +937,4 @@ func testSubscriptions(t *testing.T, b Bank) {
 	h.Answer(201, `{"callbackUrl": "https://app.example/hook"}`)
 	_, err = ns.Subscribe(ctx, "https://app.example/hook", nil)
 	assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "a subscription without id is malformed")
-}
-
-// testAgreesWithMockbank compares the connector's profile with the one
-// mockbank plays for the same bank, so the two tables cannot drift apart
-// unnoticed. Banks mockbank does not know are skipped.
-func testAgreesWithMockbank(t *testing.T, b Bank) {
-	h := Open(t, b)
-	var mp *mockbank.Profile
-	for _, p := range mockbank.Profiles() {
-		if p.Name == h.File.Name {
-			mp = p
-		}
-	}
-	if mp == nil {
-		t.Skipf("mockbank has no built-in profile %q", h.File.Name)
-	}
-	f := h.File
-	assert.Equal(t, mp.FDXVersion, f.FDXVersion, "fdxVersion")
-	assert.Equal(t, "/fdx/"+mp.VersionPath(), f.DataPath, "dataPath")
-	assert.Equal(t, mp.Pagination, f.Pagination, "pagination")
-	assert.Equal(t, mp.ClientAuth, f.Auth.ClientAuth, "clientAuth")
-	assert.Equal(t, mp.RequirePAR, f.Auth.PARRequired, "PAR")
-	assert.Equal(t, mp.MaxPageSize, f.PageSize.Max, "max page size")
-	assert.Equal(t, mp.DefaultPageSize, f.PageSize.Default, "default page size")
-	assert.Equal(t, float64(mp.RateLimit.PerSecond), f.RateLimit.RequestsPerSecond, "rate")
-	assert.Equal(t, mp.RateLimit.Burst, f.RateLimit.Burst, "burst")
-	assert.Equal(t, mp.HistoryMonths, f.HistoryMonths, "history")
-	assert.Equal(t, mp.AccountLevelRevocation, f.AccountRevocation, "account-level revocation")
-	var served []string
-	for _, c := range model.AllClusters {
-		if slices.Contains(f.Clusters, string(c)) {
-			served = append(served, string(c))
-		}
-	}
-	var want []string
-	for _, c := range mp.SupportedClusters() {
-		if c != "INVESTMENTS" && c != "CUSTOMER_PERSONAL" { // offered at consent, but no data served
-			want = append(want, c)
-		}
-	}
-	assert.Equal(t, want, served, "clusters")
 }

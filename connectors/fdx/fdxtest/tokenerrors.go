@@ -33,7 +33,7 @@ func testTokenErrors(t *testing.T, b Bank) {
 	_, ok := h.Conn.(driver.TokenErrorClassifier)
 	require.True(t, ok, "every fdx bank classifies token-endpoint refusals")
 
-	name := fmt.Sprintf("fdxtest-%s-%d", h.File.Name, registered.Add(1))
+	name := fmt.Sprintf("fdxtest-%s-%d", h.Desc.Name, registered.Add(1))
 	sdk.Register(name, b.Open)
 	mt := httpmock.NewMockTransport()
 	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", KeyID: "kid-1", BaseURL: Base,

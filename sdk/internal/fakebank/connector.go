@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 	"github.com/obconnect/obconnect/sdk/obcerr"
@@ -290,9 +292,13 @@ func (c *Connector) RevokeAccounts(ctx context.Context, id string, accountIDs []
 	return resp.Body.Close()
 }
 
-// ErrorCode implements driver.Connector with the standard FDX table.
+// ErrorCode implements driver.Connector with the FDX catalogue.
 func (c *Connector) ErrorCode(err error) obcerr.Code {
 	code := driver.DefaultErrorCode(err)
+	var be *obcerr.BankError
+	if errors.As(err, &be) {
+		code = fdxerr.Classify(be.HTTPStatus, be.Code)
+	}
 	if c.o.MisclassifyRevoked && code == obcerr.ConsentRevoked {
 		return obcerr.Unknown
 	}
