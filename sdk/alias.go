@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"time"
+
 	"github.com/obconnect/obconnect/sdk/model"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
@@ -120,10 +122,10 @@ var (
 )
 
 // ErrorCode returns the code of any error the SDK returned (OK for nil).
-func ErrorCode(err error) Code { return obcerr.CodeOf(err) }
+func ErrorCode(err error) Code { return obcerr.ErrorCode(err) }
 
 // RetryAfter returns how long the bank asked to wait, if it said.
-var RetryAfter = obcerr.RetryAfterOf
+func RetryAfter(err error) (time.Duration, bool) { return obcerr.RetryAfter(err) }
 
 // NewError builds a classified error, for integrators' tests.
 func NewError(code Code, msg string) error { return obcerr.New(code, msg) }

@@ -38,7 +38,7 @@ func TestChaseHTTPDateRetryAfter(t *testing.T) {
 	_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 	require.Error(t, err)
 	assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-	d, ok := obcerr.RetryAfterOf(err)
+	d, ok := obcerr.RetryAfter(err)
 	require.True(t, ok)
 	assert.InDelta(t, 12*time.Second, d, float64(5*time.Second), "about the 12 s the date names")
 	var be *obcerr.BankError

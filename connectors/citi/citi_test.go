@@ -28,7 +28,7 @@ func TestThrottleCarriesRetryAfter(t *testing.T) {
 	h.Answer(503, `{"code": "501", "message": "Subsystem unavailable"}`, "Retry-After", "3")
 	_, err := h.Conn.GetAccount(context.Background(), "a")
 	require.Error(t, err)
-	d, ok := obcerr.RetryAfterOf(err)
+	d, ok := obcerr.RetryAfter(err)
 	require.True(t, ok)
 	assert.Equal(t, 3*time.Second, d)
 }

@@ -46,7 +46,7 @@ func TestParseProfile(t *testing.T) {
 
 	_, _, err = p.Resolve("https://user:secret@api.acme.example")
 	require.Error(t, err)
-	assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err))
+	assert.Equal(t, obcerr.InvalidArgument, obcerr.ErrorCode(err))
 	assert.NotContains(t, err.Error(), "secret")
 }
 

@@ -48,7 +48,7 @@ func (b *bank) Profile() driver.Profile {
 		Auth:     driver.AuthProfile{AuthorizationURL: "https://fake.invalid/a", TokenURL: "https://fake.invalid/t", ClientAuth: driver.ClientSecretBasic}}
 }
 
-func (b *bank) ErrorCode(err error) obcerr.Code { return obcerr.CodeOf(err) }
+func (b *bank) ErrorCode(err error) obcerr.Code { return obcerr.ErrorCode(err) }
 
 func (b *bank) state() error {
 	b.calls.Add(1)

@@ -339,7 +339,7 @@ func (b *fakeBank) keysetPage(q driver.TransactionQuery) (*model.Page[model.Tran
 	return p, nil
 }
 
-func (b *fakeBank) ErrorCode(err error) obcerr.Code { return obcerr.CodeOf(err) }
+func (b *fakeBank) ErrorCode(err error) obcerr.Code { return obcerr.ErrorCode(err) }
 
 func (b *fakeBank) ListAccounts(context.Context, driver.PageRequest) (*model.Page[model.Account], error) {
 	return &model.Page[model.Account]{}, nil

@@ -159,7 +159,7 @@ func testProfile(t *testing.T, b Bank) {
 	for _, bad := range []string{"ftp://x", "not a url", "http://", "https://u:p@bank.example", "https://bank.example?x=1"} {
 		_, err := b.Open(context.Background(), driver.OpenConfig{BaseURL: bad})
 		require.Error(t, err, bad)
-		assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err), bad)
+		assert.Equal(t, obcerr.InvalidArgument, obcerr.ErrorCode(err), bad)
 		assert.NotContains(t, err.Error(), ":p@", "credentials in a base URL must not be echoed")
 	}
 	// Profile must be a copy.
@@ -200,7 +200,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 		h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", "7")
 		_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 		assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-		d, ok := obcerr.RetryAfterOf(err)
+		d, ok := obcerr.RetryAfter(err)
 		assert.True(t, ok)
 		assert.Equal(t, 7*time.Second, d)
 	})
@@ -212,7 +212,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 		h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", at.Format(http.TimeFormat))
 		_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 		assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-		d, ok := obcerr.RetryAfterOf(err)
+		d, ok := obcerr.RetryAfter(err)
 		require.True(t, ok)
 		assert.InDelta(t, 30*time.Second, d, float64(5*time.Second))
 	})
@@ -227,7 +227,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 			h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", v)
 			_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 			assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-			_, ok := obcerr.RetryAfterOf(err)
+			_, ok := obcerr.RetryAfter(err)
 			assert.False(t, ok)
 		})
 	}
