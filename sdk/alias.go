@@ -56,7 +56,7 @@ const (
 )
 
 // Purposes, re-exported. The set is closed; see model.Purpose.
-var (
+const (
 	PurposeAccountAggregation          = model.PurposeAccountAggregation
 	PurposePersonalFinancialManagement = model.PurposePersonalFinancialManagement
 	PurposeFraudDetection              = model.PurposeFraudDetection

@@ -98,7 +98,7 @@ func TestStartLinkValidation(t *testing.T) {
 		"no clusters":     {func(r *sdk.LinkRequest) { r.Clusters = nil }, sdk.InvalidArgument},
 		"unknown cluster": {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{"ADS"} }, sdk.InvalidArgument},
 		"unsupported":     {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{sdk.Statements} }, sdk.Unimplemented},
-		"no purpose":      {func(r *sdk.LinkRequest) { r.Purpose = sdk.Purpose{} }, sdk.InvalidArgument},
+		"no purpose":      {func(r *sdk.LinkRequest) { r.Purpose = "" }, sdk.InvalidArgument},
 		"zero duration":   {func(r *sdk.LinkRequest) { r.Duration = 0 }, sdk.InvalidArgument},
 		"366 days":        {func(r *sdk.LinkRequest) { r.Duration = 366 * 24 * time.Hour }, sdk.InvalidArgument},
 		"bad redirect":    {func(r *sdk.LinkRequest) { r.RedirectURL = "/relative" }, sdk.InvalidArgument},

@@ -205,7 +205,7 @@ func (p *ProfileFile) Resolve(base string) (driver.Profile, string, error) {
 	pg, _ := pagination(p.Pagination)
 	ca, _ := clientAuth(p.Auth.ClientAuth)
 	clusters := make([]model.Cluster, 0, len(p.Clusters))
-	for _, c := range model.AllClusters {
+	for _, c := range model.Clusters() {
 		if slices.Contains(p.Clusters, string(c)) {
 			clusters = append(clusters, c)
 		}

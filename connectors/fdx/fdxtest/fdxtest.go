@@ -905,7 +905,7 @@ func testAgreesWithMockbank(t *testing.T, b Bank) {
 	assert.Equal(t, mp.HistoryMonths, f.HistoryMonths, "history")
 	assert.Equal(t, mp.AccountLevelRevocation, f.AccountRevocation, "account-level revocation")
 	var served []string
-	for _, c := range model.AllClusters {
+	for _, c := range model.Clusters() {
 		if slices.Contains(f.Clusters, string(c)) {
 			served = append(served, string(c))
 		}
