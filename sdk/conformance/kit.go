@@ -222,7 +222,7 @@ func (k *kit) testAccountDetail(t T) {
 	e := k.newEnv(t, nil, nil)
 	for _, tr := range k.truth.Accounts {
 		a, err := e.c.Account(context.Background(), e.g, tr.ID)
-		if tr.Status == model.AccountClosed || tr.Status == model.AccountRestricted {
+		if tr.Status == model.AccountStatusClosed || tr.Status == model.AccountStatusRestricted {
 			if err != nil {
 				assert.Contains(t, []sdk.Code{sdk.AccountClosed, sdk.AccountLocked}, sdk.ErrorCode(err), "%s", tr.ID)
 				continue
@@ -469,7 +469,7 @@ func (k *kit) testConsent(t T) {
 	cs, err := e.c.Consent(context.Background(), e.g)
 	require.NoError(t, err)
 	assert.Equal(t, e.g.ConsentID, cs.ID)
-	assert.Equal(t, model.ConsentActive, cs.Status)
+	assert.Equal(t, model.ConsentStatusActive, cs.Status)
 	_, err = e.c.Consent(context.Background(), &sdk.Grant{Bank: e.g.Bank, ConsentID: "no-such-consent-0000", ID: e.g.ID, Clusters: e.g.Clusters})
 	assert.Error(t, err, "unknown consent")
 }

@@ -144,12 +144,12 @@ func (f *Forgetter) onlyAccount(ctx context.Context, g *sdk.Grant, accountID str
 		return false
 	}
 	cs, err := f.Client.Consent(ctx, g)
-	if err != nil || cs.Status != model.ConsentActive {
+	if err != nil || cs.Status != model.ConsentStatusActive {
 		return false
 	}
 	for _, a := range cs.Accounts {
 		if a.AccountID == accountID {
-			return a.Status == model.ConsentRevoked
+			return a.Status == model.ConsentStatusRevoked
 		}
 	}
 	return true

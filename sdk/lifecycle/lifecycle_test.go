@@ -85,9 +85,9 @@ func (b *bank) GetConsent(_ context.Context, id string) (*model.Consent, error) 
 	if b.unreachable {
 		return nil, obcerr.New(obcerr.Unavailable, "connection refused")
 	}
-	st := model.ConsentActive
+	st := model.ConsentStatusActive
 	if b.revoked {
-		st = model.ConsentRevoked
+		st = model.ConsentStatusRevoked
 	}
 	return &model.Consent{ID: id, Status: st, Accounts: b.consentAccounts}, nil
 }
@@ -230,7 +230,7 @@ func TestErrorOneAccount(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
 	e.b.revokedAccts = []string{"a2"}
-	e.b.consentAccounts = []model.ConsentAccount{{AccountID: "a1", Status: model.ConsentActive}, {AccountID: "a2", Status: model.ConsentRevoked}}
+	e.b.consentAccounts = []model.ConsentAccount{{AccountID: "a1", Status: model.ConsentStatusActive}, {AccountID: "a2", Status: model.ConsentStatusRevoked}}
 	var callErr error
 	for _, err := range e.c.Transactions(ctx, e.g, "a2", sdk.TxQuery{}) {
 		callErr = err

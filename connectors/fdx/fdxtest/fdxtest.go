@@ -490,7 +490,7 @@ func testFixtures(t *testing.T, b Bank) {
 	a, err := h.Conn.GetAccount(ctx, "10001-CHK")
 	require.NoError(t, err)
 	assert.Equal(t, model.Account{
-		ID: "10001-CHK", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountOpen,
+		ID: "10001-CHK", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountStatusOpen,
 		NumberDisplay: "...6789", Nickname: "Bills", ProductName: "Total Checking", Description: "Personal checking",
 		Currency: "USD", OpenedOn: time.Date(2019, 3, 14, 0, 0, 0, 0, time.UTC),
 		Balances: &model.Balances{
@@ -553,7 +553,7 @@ func testFixtures(t *testing.T, b Bank) {
 	c, err := h.Conn.GetConsent(ctx, "cns-7f3a")
 	require.NoError(t, err)
 	assert.Equal(t, "cns-7f3a", c.ID)
-	assert.Equal(t, model.ConsentActive, c.Status)
+	assert.Equal(t, model.ConsentStatusActive, c.Status)
 	assert.Equal(t, "PERSONAL_FINANCIAL_MANAGEMENT", c.Purpose)
 	assert.Equal(t, []model.Cluster{model.AccountBasic, model.AccountDetailed, model.Transactions, "REWARDS"}, c.Clusters)
 	assert.Equal(t, time.Date(2026, 5, 1, 15, 0, 0, 0, time.UTC), c.Created)
@@ -561,7 +561,7 @@ func testFixtures(t *testing.T, b Bank) {
 	assert.Equal(t, 90, c.DurationDays)
 	assert.Equal(t, 365, c.LookbackDays)
 	require.Len(t, c.Accounts, 2)
-	assert.Equal(t, model.ConsentRevoked, c.Accounts[1].Status)
+	assert.Equal(t, model.ConsentStatusRevoked, c.Accounts[1].Status)
 
 	h.Answer(200, string(Fixture("contact.json")))
 	ct, err := h.Conn.GetContact(ctx, "10001-CHK")
