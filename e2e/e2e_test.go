@@ -25,7 +25,6 @@ import (
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/lifecycle"
 	"github.com/obconnect/obconnect/sdk/txsync"
 	"github.com/obconnect/obconnect/sdk/webhook"
@@ -246,7 +245,7 @@ func setup(t *testing.T) *world {
 		cfg := sdk.Config{
 			BaseURL: info.Issuer, ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID,
 			RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
-			PageSize: 1 << 20, RateLimit: driver.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
+			PageSize: 1 << 20, RateLimit: sdk.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
 			// No retries in the sdk: injected faults must reach txsync.
 			Retry:         sdk.RetryPolicy{MaxAttempts: 1},
 			HTTPClient:    &http.Client{Transport: w.ts.Client().Transport, Timeout: 30 * time.Second},

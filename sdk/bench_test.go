@@ -131,7 +131,7 @@ func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 	})
 	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "bench", ClientSecret: "bench-secret", RedirectURL: "https://app.example/cb",
 		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, pages: pages, next: http.DefaultTransport}},
-		RateLimit: driver.RateLimit{RequestsPerSecond: -1}})
+		RateLimit: sdk.RateLimit{RequestsPerSecond: -1}})
 	require.NoError(tb, err)
 	return c, link(tb, c)
 }

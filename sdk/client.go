@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +57,7 @@ type Config struct {
 	PageSize int
 	// RateLimit overrides the profile's client-side limit; zero keeps the
 	// profile's. RequestsPerSecond < 0 disables client-side limiting.
-	RateLimit driver.RateLimit
+	RateLimit RateLimit
 	// Limiter, if set, is used instead of a limiter of the Client's own.
 	// Banks count requests per client id, so Clients that share credentials
 	// (several processes' worth in one, or differently configured Clients
@@ -213,12 +214,15 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: "connector " + bank + " opened nil"}
 	}
 	c.conn = conn
+	// The client's own copy: a connector that reuses the slice it
+	// returned cannot change what the client enforces.
 	c.profile = conn.Profile()
+	c.profile.Clusters = slices.Clone(c.profile.Clusters)
 	if err := c.checkProfile(); err != nil {
 		return nil, err
 	}
 	c.authHTTP = &http.Client{Timeout: timeout, Transport: &interactionTransport{next: &assertionTransport{c: c, next: observed}}}
-	rl := c.profile.RateLimit
+	rl := RateLimit{RequestsPerSecond: c.profile.RateLimit.RequestsPerSecond, Burst: c.profile.RateLimit.Burst}
 	if cfg.RateLimit.RequestsPerSecond != 0 {
 		rl = cfg.RateLimit
 	}
@@ -292,8 +296,10 @@ func (c *Client) checkProfile() error {
 // Bank returns the registry name of the client's bank.
 func (c *Client) Bank() string { return c.bank }
 
-// Profile returns the bank's profile as its connector declares it.
-func (c *Client) Profile() driver.Profile { return c.profile }
+// Profile returns the bank's profile as its connector declares it. Each
+// call returns a new copy, slices included, so a caller may change it
+// without changing what the client enforces.
+func (c *Client) Profile() Profile { return publicProfile(c.profile) }
 
 // Connector returns the underlying driver, for optional capabilities a
 // future SDK version does not wrap yet. Calls made through it bypass

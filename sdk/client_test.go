@@ -615,7 +615,7 @@ func TestPrivateKeyTypes(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, bankName, c.Bank())
-			assert.Equal(t, driver.PrivateKeyJWT, c.Profile().Auth.ClientAuth)
+			assert.Equal(t, sdk.PrivateKeyJWT, c.Profile().Auth.ClientAuth)
 			g := link(t, c)
 			assert.NotEmpty(t, g.ConsentID)
 		})

@@ -34,7 +34,7 @@ const (
 type kit struct {
 	h       Harness
 	truth   *Truth
-	profile driver.Profile
+	profile sdk.Profile
 	// pageSize is used for whole-history reads.
 	pageSize int
 	// limiter is shared by every client the kit opens: the bank counts
@@ -154,7 +154,7 @@ func (k *kit) testProfile(t T) {
 	p := k.profile
 	assert.NotEmpty(t, p.Name, "Name")
 	assert.NotEmpty(t, p.FDXVersion, "FDXVersion")
-	assert.Contains(t, []driver.Pagination{driver.PaginationOffset, driver.PaginationPageKey}, p.Pagination, "Pagination")
+	assert.Contains(t, []sdk.Pagination{sdk.PaginationOffset, sdk.PaginationPageKey}, p.Pagination, "Pagination")
 	assert.Positive(t, p.MaxPageSize, "MaxPageSize")
 	assert.True(t, p.DefaultPageSize > 0 && p.DefaultPageSize <= p.MaxPageSize, "DefaultPageSize within 1..MaxPageSize")
 	assert.Positive(t, p.RateLimit.RequestsPerSecond, "RateLimit.RequestsPerSecond")
@@ -171,7 +171,7 @@ func (k *kit) testProfile(t T) {
 	if p.Auth.PARRequired {
 		assert.NotEmpty(t, p.Auth.PARURL, "PARURL when PAR is required")
 	}
-	assert.Contains(t, []driver.ClientAuth{driver.ClientSecretBasic, driver.PrivateKeyJWT}, p.Auth.ClientAuth)
+	assert.Contains(t, []sdk.ClientAuth{sdk.ClientSecretBasic, sdk.PrivateKeyJWT}, p.Auth.ClientAuth)
 }
 
 func (k *kit) testLink(t T) {
