@@ -296,12 +296,31 @@ func (c *Client) checkProfile() error {
 // Bank returns the registry name of the client's bank.
 func (c *Client) Bank() string { return c.bank }
 
-// Profile returns the bank's profile as its connector declares it. Each
-// call returns a new copy, slices included, so a caller may change it
-// without changing what the client enforces.
-func (c *Client) Profile() Profile { return publicProfile(c.profile) }
+// Profile returns the bank's profile as its connector declares it, with
+// the optional capabilities the connector implements. Each call returns a
+// new copy, slices included, so a caller may change it without changing
+// what the client enforces.
+func (c *Client) Profile() Profile {
+	p := publicProfile(c.profile)
+	_, p.AccountRevocation = c.conn.(driver.AccountRevoker)
+	_, p.Subscriptions = c.conn.(driver.NotificationSubscriber)
+	return p
+}
 
-// Connector returns the underlying driver, for optional capabilities a
-// future SDK version does not wrap yet. Calls made through it bypass
-// retries and consent checks.
-func (c *Client) Connector() driver.Connector { return c.conn }
+// As is the escape hatch to bank-specific types, for a need the portable
+// API does not cover. target must be a non-nil pointer to one of the types
+// the bank's connector package documents under "# As"; As sets it and
+// reports true. It reports false, leaving target alone, for any other
+// target and for connectors that expose nothing.
+//
+// What As exposes works outside the client: the consent checks, retries,
+// rate limiting and error classification of the Client's own methods do
+// not apply to it, and code that uses it is tied to one bank. Prefer the
+// portable API wherever it suffices. The design is gocloud.dev's "As".
+func (c *Client) As(target any) bool {
+	if target == nil {
+		return false
+	}
+	a, ok := c.conn.(driver.Aser)
+	return ok && a.As(target)
+}

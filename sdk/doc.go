@@ -117,6 +117,17 @@
 // other calls on the same *Grant. Config.OnGrantChange runs on the
 // goroutine whose call triggered the refresh, outside the client's locks.
 //
+// # Capabilities and the escape hatch
+//
+// [Client.Profile] says what the bank offers: its clusters, limits, OAuth
+// endpoints, and whether it supports account-level revocation and
+// notification subscriptions (the methods for them are Unimplemented
+// otherwise). The client never hands out its connector, whose calls would
+// skip the consent checks and retries. For a bank-specific need the
+// portable API does not cover, [Client.As] sets a pointer to one of the
+// types the connector's package documents under "# As" and reports
+// whether it could, as gocloud.dev's As does.
+//
 // # Observability
 //
 // [Config.Logger] receives debug logs of each exchange (silent by default),

@@ -88,6 +88,13 @@ type Profile struct {
 	Clusters []Cluster
 	// Auth holds the OAuth endpoints and the client authentication method.
 	Auth AuthProfile
+	// AccountRevocation reports that the bank revokes single accounts of
+	// a consent; without it Client.RevokeAccounts is Unimplemented.
+	AccountRevocation bool
+	// Subscriptions reports that the connector manages notification
+	// subscriptions; without it Client.Subscribe and Unsubscribe are
+	// Unimplemented.
+	Subscriptions bool
 }
 
 // publicProfile converts the connector's profile into the sdk's, with its

@@ -32,3 +32,30 @@ func TestProfileIsACopy(t *testing.T) {
 	require.NoError(t, err, "the client still offers TRANSACTIONS")
 	assert.NotEmpty(t, txs)
 }
+
+func TestProfileCapabilities(t *testing.T) {
+	_, c := setup(t, fakebank.Options{}, nil)
+	assert.True(t, c.Profile().AccountRevocation)
+	assert.True(t, c.Profile().Subscriptions)
+	_, basic := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
+	assert.False(t, basic.Profile().AccountRevocation)
+	assert.False(t, basic.Profile().Subscriptions)
+}
+
+func TestAs(t *testing.T) {
+	bank, c := setup(t, fakebank.Options{}, nil)
+	var info fakebank.Info
+	require.True(t, c.As(&info), "the connector exposes *fakebank.Info")
+	assert.Equal(t, bank.URL(), info.BaseURL)
+
+	var other string
+	assert.False(t, c.As(&other), "a type the connector does not document")
+	assert.False(t, c.As(nil))
+	assert.False(t, c.As((*fakebank.Info)(nil)), "a nil pointer")
+	assert.False(t, c.As(info), "not a pointer")
+
+	_, basic := setup(t, fakebank.Options{NoAccountRevocation: true}, nil)
+	info = fakebank.Info{}
+	assert.False(t, basic.As(&info), "a connector without driver.Aser")
+	assert.Empty(t, info.BaseURL, "target left alone")
+}

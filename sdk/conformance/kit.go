@@ -16,7 +16,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 )
 
@@ -654,8 +653,7 @@ func (k *kit) testRevoke(t T) {
 func (k *kit) testOptional(t T) {
 	probe, err := k.h.NewClient(context.Background(), nil)
 	require.NoError(t, err)
-	_, canRevokeAccounts := probe.Connector().(driver.AccountRevoker)
-	_, canSubscribe := probe.Connector().(driver.NotificationSubscriber)
+	canRevokeAccounts, canSubscribe := probe.Profile().AccountRevocation, probe.Profile().Subscriptions
 	t.Run("NotificationSubscriber", func(t T) {
 		e := k.newEnv(t, nil, nil)
 		sub, err := e.c.Subscribe(context.Background(), nil, "https://kit.example/notifications", "CONSENT_REVOKED")
