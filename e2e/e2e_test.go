@@ -242,9 +242,9 @@ func setup(t *testing.T) *world {
 	for _, info := range srv.Banks() {
 		b := &bank{name: info.Name, info: info, tokens: sdk.NewMemoryTokenStore(), in: &inbox{}, ledgers: map[string]ledger{}, cursors: map[string]string{}}
 		b.count = &counter{}
-		cfg := sdk.Config{
-			BaseURL: info.Issuer, ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID,
-			RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
+		creds := sdk.Credentials{ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID}
+		cfg := &sdk.Options{
+			BaseURL: info.Issuer, RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
 			PageSize: 1 << 20, RateLimit: sdk.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
 			// No retries in the sdk: injected faults must reach txsync.
 			Retry:         sdk.RetryPolicy{MaxAttempts: 1},
@@ -252,9 +252,9 @@ func setup(t *testing.T) *world {
 			WrapTransport: func(rt http.RoundTripper) http.RoundTripper { b.count.next = rt; return b.count },
 		}
 		if info.Client.PrivateKeyPEM != "" {
-			cfg.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
+			creds.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
 		}
-		b.client, err = sdk.Open(ctx, info.Name, cfg)
+		b.client, err = sdk.Open(ctx, info.Name, creds, cfg)
 		require.NoError(t, err, info.Name)
 		b.forget = &lifecycle.Forgetter{Client: b.client, Tokens: b.tokens, SyncState: w.store}
 

@@ -129,7 +129,7 @@ func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 		}
 		return &fdxBenchConnector{Connector: inner, fdx: fdx}, nil
 	})
-	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "bench", ClientSecret: "bench-secret", RedirectURL: "https://app.example/cb",
+	c, err := sdk.Open(context.Background(), name, sdk.Credentials{ClientID: "bench", ClientSecret: "bench-secret"}, &sdk.Options{RedirectURL: "https://app.example/cb",
 		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, pages: pages, next: http.DefaultTransport}},
 		RateLimit: sdk.RateLimit{RequestsPerSecond: -1}})
 	require.NoError(tb, err)

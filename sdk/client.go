@@ -18,20 +18,39 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Config configures a Client. Every option is a field; the zero value of a
-// field means its documented default. Credentials are fields too, never a
-// string to parse.
-type Config struct {
-	// ClientID is the integrator's OAuth client id at the bank. Required.
+// Credentials are the integrator's credentials at one bank, as issued when
+// the app was registered there. They are fields, never a string to parse.
+// ClientID is always required; the bank's client authentication method
+// (Profile.Auth.ClientAuth) decides which of the others are: ClientSecret
+// for client_secret_basic, PrivateKey and KeyID for private_key_jwt. Open
+// says which is missing. String, GoString and LogValue show the client id
+// only.
+type Credentials struct {
+	// ClientID is the integrator's OAuth client id at the bank.
 	ClientID string
-	// ClientSecret is used by banks whose profile says client_secret_basic.
+	// ClientSecret is the client secret, for client_secret_basic banks.
 	ClientSecret string
-	// PrivateKey and KeyID are used by banks whose profile says
-	// private_key_jwt: the key signs client assertions (RSA keys sign PS256,
-	// P-256 ECDSA keys ES256, Ed25519 keys EdDSA) and KeyID is its `kid` in
-	// the JWKS registered with the bank.
+	// PrivateKey signs client assertions at private_key_jwt banks (RSA
+	// keys sign PS256, P-256 ECDSA keys ES256, Ed25519 keys EdDSA), and
+	// KeyID is its `kid` in the JWKS registered with the bank.
 	PrivateKey crypto.Signer
 	KeyID      string
+}
+
+// String shows the client id and hides the secrets.
+func (c Credentials) String() string { return "sdk.Credentials{ClientID: " + c.ClientID + "}" }
+
+// GoString is String, so that %#v hides the secrets too.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue logs the client id only.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.ClientID))
+}
+
+// Options configures a Client. A nil *Options, like the zero value of
+// each field, means the documented default.
+type Options struct {
 	// RedirectURL is the default OAuth redirect URI (a LinkRequest may
 	// override it). It must be registered with the bank.
 	RedirectURL string
@@ -141,7 +160,8 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // any number of grants (users); create one per bank at start-up and share it.
 type Client struct {
 	bank    string
-	cfg     Config
+	creds   Credentials
+	opts    Options
 	conn    driver.Connector
 	profile driver.Profile
 	log     *slog.Logger
@@ -162,20 +182,26 @@ type Client struct {
 	lastSweep time.Time
 }
 
-// Open returns a Client for the bank registered under name. It does no
-// network I/O. Errors: InvalidArgument for an unknown bank (the message
-// lists the registered ones), missing credentials or an invalid profile.
-func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
+// Open returns a Client for the bank registered under name, with the
+// integrator's credentials there; opts may be nil. It does no network I/O.
+// Errors: InvalidArgument for an unknown bank (the message lists the
+// registered ones), missing credentials or an invalid profile.
+func Open(ctx context.Context, bank string, creds Credentials, opts *Options) (*Client, error) {
 	opener, err := lookup(bank)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.ClientID == "" {
-		return nil, &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: "Config.ClientID is required"}
+	var cfg Options
+	if opts != nil {
+		cfg = *opts
+	}
+	if creds.ClientID == "" {
+		return nil, &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: "Credentials.ClientID is required"}
 	}
 	c := &Client{
 		bank:   bank,
-		cfg:    cfg,
+		creds:  creds,
+		opts:   cfg,
 		log:    cfg.Logger,
 		retry:  cfg.Retry.withDefaults(),
 		now:    cfg.Now,
@@ -206,7 +232,7 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 	observed := &observeTransport{c: c, next: base}
 	c.dataHTTP = &http.Client{Timeout: timeout, Transport: &limitTransport{c: c, next: &interactionTransport{next: &bearerTransport{next: observed}}}}
 
-	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: cfg.ClientID})
+	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: creds.ClientID})
 	if err != nil {
 		return nil, obcerr.Wrap(err, InvalidArgument, "sdk.Open")
 	}
@@ -242,8 +268,8 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 		style = oauth2.AuthStyleInParams
 	}
 	c.oauth = &oauth2.Config{
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientID:     creds.ClientID,
+		ClientSecret: creds.ClientSecret,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   c.profile.Auth.AuthorizationURL,
 			TokenURL:  c.profile.Auth.TokenURL,
@@ -274,14 +300,14 @@ func (c *Client) checkProfile() error {
 	}
 	switch p.Auth.ClientAuth {
 	case driver.ClientSecretBasic:
-		if c.cfg.ClientSecret == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses client_secret_basic: Config.ClientSecret is required"}
+		if c.creds.ClientSecret == "" {
+			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses client_secret_basic: Credentials.ClientSecret is required"}
 		}
 	case driver.PrivateKeyJWT:
-		if c.cfg.PrivateKey == nil || c.cfg.KeyID == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses private_key_jwt: Config.PrivateKey and Config.KeyID are required"}
+		if c.creds.PrivateKey == nil || c.creds.KeyID == "" {
+			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses private_key_jwt: Credentials.PrivateKey and Credentials.KeyID are required"}
 		}
-		if _, err := signingAlg(c.cfg.PrivateKey); err != nil {
+		if _, err := signingAlg(c.creds.PrivateKey); err != nil {
 			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: err.Error()}
 		}
 	default:

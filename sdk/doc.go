@@ -12,7 +12,8 @@
 //		_ "github.com/obconnect/obconnect/connectors/chase"
 //	)
 //
-//	client, err := sdk.Open(ctx, "chase", sdk.Config{ClientID: id, PrivateKey: key, KeyID: kid, RedirectURL: cb})
+//	client, err := sdk.Open(ctx, "chase", sdk.Credentials{ClientID: id, PrivateKey: key, KeyID: kid},
+//		&sdk.Options{RedirectURL: cb, TokenStore: store})
 //	pending, err := client.StartLink(ctx, sdk.LinkRequest{
 //		Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions},
 //		Purpose:  sdk.PurposePersonalFinancialManagement,
@@ -68,7 +69,7 @@
 // earlier consent end (consent_expires_at). The
 // client then enforces the narrower grant before the network for every
 // copy of the *Grant it is given (one loaded from storage before the
-// change too), and tells the integrator through [Config.OnGrantChange]
+// change too), and tells the integrator through [Options.OnGrantChange]
 // with a [GrantChange]: the new grant to persist and what was removed.
 // [Client.CurrentGrant] returns the narrowed grant on demand. The SDK never
 // writes the *Grant passed to a data call, so a grant shared by many
@@ -114,7 +115,7 @@
 // shared by many goroutines: data calls only read it (a narrowing learnt
 // at a refresh lives in the client, see # Consent). Revoke,
 // RevokeAccounts and Forget do update it: do not run them concurrently with
-// other calls on the same *Grant. Config.OnGrantChange runs on the
+// other calls on the same *Grant. Options.OnGrantChange runs on the
 // goroutine whose call triggered the refresh, outside the client's locks.
 //
 // # Capabilities and the escape hatch
@@ -130,8 +131,8 @@
 //
 // # Observability
 //
-// [Config.Logger] receives debug logs of each exchange (silent by default),
-// [Config.Observer] is called after each exchange with facts safe for
-// metrics, and [Config.WrapTransport] wraps the transport that sends each
+// [Options.Logger] receives debug logs of each exchange (silent by default),
+// [Options.Observer] is called after each exchange with facts safe for
+// metrics, and [Options.WrapTransport] wraps the transport that sends each
 // attempt, for tracing.
 package sdk

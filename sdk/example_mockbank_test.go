@@ -39,14 +39,14 @@ func Example_mockbank() {
 	}
 
 	// mockbank registers a ready client at every bank.
-	client, err := sdk.Open(ctx, "wellsfargo", sdk.Config{
-		BaseURL:      bank.Issuer,
-		ClientID:     bank.Client.ID,
-		ClientSecret: bank.Client.Secret,
-		RedirectURL:  bank.Client.RedirectURIs[0],
-		HTTPClient:   ts.Client(),
-		Now:          srv.Store().Now, // consents expire on the bank's simulated clock
-	})
+	client, err := sdk.Open(ctx, "wellsfargo",
+		sdk.Credentials{ClientID: bank.Client.ID, ClientSecret: bank.Client.Secret},
+		&sdk.Options{
+			BaseURL:     bank.Issuer,
+			RedirectURL: bank.Client.RedirectURIs[0],
+			HTTPClient:  ts.Client(),
+			Now:         srv.Store().Now, // consents expire on the bank's simulated clock
+		})
 	if err != nil {
 		log.Fatal(err)
 	}

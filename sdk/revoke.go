@@ -177,7 +177,7 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 	}
 	form := url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}
 	if c.profile.Auth.ClientAuth == driver.PrivateKeyJWT {
-		form.Set("client_id", c.cfg.ClientID)
+		form.Set("client_id", c.creds.ClientID)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.profile.Auth.RevocationURL, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -3,7 +3,7 @@
 //
 //	import _ "github.com/obconnect/obconnect/connectors/chase"
 //
-//	client, err := sdk.Open(ctx, chase.Name, sdk.Config{ClientID: id, PrivateKey: key, KeyID: kid})
+//	client, err := sdk.Open(ctx, chase.Name, sdk.Credentials{ClientID: id, PrivateKey: key, KeyID: kid}, opts)
 //
 // # Profile
 //
@@ -23,7 +23,7 @@
 //
 // The default base URL is the sandbox, mockbank's /chase prefix on
 // 127.0.0.1:8080. The production base URL is issued by Chase's developer
-// programme to registered partners; pass it as sdk.Config.BaseURL. Every
+// programme to registered partners; pass it as sdk.Options.BaseURL. Every
 // endpoint below resolves against that base.
 //
 // # Auth
@@ -32,7 +32,7 @@
 // authorization requests: the sdk sends every link through {base}/par
 // (RFC 9126) before redirecting to {base}/authorize. The client
 // authenticates with private_key_jwt (RFC 7523): give the sdk the private
-// key in sdk.Config.PrivateKey and its key id in sdk.Config.KeyID; the
+// key in sdk.Credentials.PrivateKey and its key id in sdk.Credentials.KeyID; the
 // matching public key is the one registered with Chase. Tokens come from
 // {base}/token, are revoked at {base}/revoke, and ID tokens verify against
 // {base}/jwks.json.

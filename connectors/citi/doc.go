@@ -19,12 +19,12 @@
 //
 // The base URL defaults to the sandbox (mockbank, http://127.0.0.1:8080/citi);
 // production URLs are handed out by Citi's developer programme and go in
-// sdk.Config.BaseURL.
+// sdk.Options.BaseURL.
 //
 // # Auth
 //
 // OAuth 2.0 authorization code with PKCE at {base}/authorize, tokens at
-// {base}/token with client_secret_basic (sdk.Config.ClientSecret). PAR at
+// {base}/token with client_secret_basic (sdk.Credentials.ClientSecret). PAR at
 // {base}/par is optional and not used by default.
 //
 // # Errors

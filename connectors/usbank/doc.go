@@ -20,13 +20,13 @@
 //
 // The default base URL is the sandbox at http://127.0.0.1:8080/usbank
 // (mockbank). The production base URL comes from U.S. Bank's developer
-// programme; set it in sdk.Config.BaseURL.
+// programme; set it in sdk.Options.BaseURL.
 //
 // # Auth
 //
 // PKCE authorization code flow; PAR ({base}/par) is available and optional.
-// Clients prove their identity with private_key_jwt: sdk.Config.PrivateKey
-// signs the assertion, sdk.Config.KeyID names the key registered with the
+// Clients prove their identity with private_key_jwt: sdk.Credentials.PrivateKey
+// signs the assertion, sdk.Credentials.KeyID names the key registered with the
 // bank. Token endpoint {base}/token, revocation {base}/revoke, keys
 // {base}/jwks.json.
 //

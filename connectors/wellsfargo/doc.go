@@ -16,7 +16,7 @@
 // subscriptions (/notification-subscriptions) are available, so the
 // connector is a driver.NotificationSubscriber.
 //
-// Without sdk.Config.BaseURL the connector talks to the sandbox, mockbank's
+// Without sdk.Options.BaseURL the connector talks to the sandbox, mockbank's
 // /wellsfargo prefix on 127.0.0.1:8080. For production, use the base URL
 // Wells Fargo's developer programme gives a registered partner.
 //
@@ -25,7 +25,7 @@
 // Authorization code with PKCE; pushed authorization requests ({base}/par)
 // are accepted but not required, so the sdk redirects straight to
 // {base}/authorize. The client authenticates with client_secret_basic: put
-// the secret in sdk.Config.ClientSecret (it is sent only to {base}/token and
+// the secret in sdk.Credentials.ClientSecret (it is sent only to {base}/token and
 // {base}/revoke, in the Authorization header).
 //
 // # Errors

@@ -60,11 +60,11 @@ func (k *kit) clusters() []sdk.Cluster {
 
 // newEnv opens a client (no retries unless asked, small pages, no client
 // side rate limit) and links the test user for the given clusters.
-func (k *kit) newEnv(t T, clusters []sdk.Cluster, mutate func(*sdk.Config)) *env {
+func (k *kit) newEnv(t T, clusters []sdk.Cluster, mutate func(*sdk.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	n := &atomic.Int64{}
-	c, err := k.h.NewClient(ctx, func(cfg *sdk.Config) {
+	c, err := k.h.NewClient(ctx, func(cfg *sdk.Options) {
 		cfg.PageSize = k.pageSize
 		cfg.Limiter = k.limiter
 		// The profile's client-side limiter stays on: the kit should not
@@ -190,7 +190,7 @@ func (k *kit) testLink(t T) {
 }
 
 func (k *kit) testAccounts(t T) {
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = 1 }) // one account per page
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = 1 }) // one account per page
 	got, err := all(e.c.Accounts(context.Background(), e.g))
 	require.NoError(t, err)
 	ids := map[string]int{}
@@ -379,7 +379,7 @@ func (k *kit) testDateFilter(t T) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
 	w := k.window(t)
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	got, err := all(e.c.Transactions(context.Background(), e.g, w.account, w.query()))
 	require.NoError(t, err)
 	for _, p := range w.check(got) {
@@ -501,7 +501,7 @@ func (k *kit) testErrors(t T) {
 	})
 	for _, code := range []sdk.Code{sdk.NotFound, sdk.InvalidArgument, sdk.Unavailable, sdk.Internal, sdk.AccountClosed, sdk.AccountLocked, sdk.ConsentRevoked, sdk.ConsentExpired} {
 		t.Run("Injected"+code.String(), func(t T) {
-			e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 1 })
+			e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 1 })
 			skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: code}), "inject "+code.String())
 			_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 			assert.Equal(t, code, sdk.ErrorCode(err), "%v", err)
@@ -510,7 +510,7 @@ func (k *kit) testErrors(t T) {
 		})
 	}
 	t.Run("RateLimited", func(t T) {
-		e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 1 })
+		e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 1 })
 		skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: sdk.RateLimited, RetryAfter: time.Second}), "inject RateLimited")
 		_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 		assert.ErrorIs(t, err, sdk.ErrRateLimited)
@@ -521,7 +521,7 @@ func (k *kit) testErrors(t T) {
 		assert.True(t, ok && d >= time.Second/2 && d <= 2*time.Second, "Retry-After carried: %v", d)
 	})
 	t.Run("TransientFaultRetried", func(t T) {
-		e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 3 })
+		e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 3 })
 		skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: sdk.Unavailable, Count: 2}), "inject Unavailable")
 		_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 		assert.NoError(t, err, "two transient faults are retried away")
@@ -554,7 +554,7 @@ func (k *kit) testTokenRefresh(t T) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
 	w := k.window(t)
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	var got []sdk.Transaction
 	for tx, err := range e.c.Transactions(context.Background(), e.g, w.account, w.query()) {
 		require.NoError(t, err, "iteration across a token refresh")
@@ -569,7 +569,7 @@ func (k *kit) testTokenRefresh(t T) {
 }
 
 func (k *kit) testCancellation(t T) {
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := all(e.c.Accounts(ctx, e.g))

@@ -32,12 +32,12 @@ func newFakeHarness(t *testing.T, o fakebank.Options) *fakeHarness {
 	return &fakeHarness{bank: b, name: o.Name}
 }
 
-func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Config)) (*sdk.Client, error) {
-	cfg := sdk.Config{ClientID: "kit-client", ClientSecret: "kit-secret", RedirectURL: "https://app.example/cb", BaseURL: h.bank.URL()}
+func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error) {
+	opts := sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: h.bank.URL()}
 	if mutate != nil {
-		mutate(&cfg)
+		mutate(&opts)
 	}
-	return sdk.Open(ctx, h.name, cfg)
+	return sdk.Open(ctx, h.name, sdk.Credentials{ClientID: "kit-client", ClientSecret: "kit-secret"}, &opts)
 }
 
 func (h *fakeHarness) Link(ctx context.Context, c *sdk.Client, req sdk.LinkRequest) (*sdk.Grant, error) {
@@ -132,7 +132,8 @@ func TestKitFailsWhenCursorRepeats(t *testing.T) {
 // manipulation subtests skipped.
 func TestRemoteHarnessAgainstFakeBank(t *testing.T) {
 	fh := newFakeHarness(t, fakebank.Options{})
-	h := &conformance.RemoteHarness{Bank: fh.name, Config: sdk.Config{ClientID: "p", ClientSecret: "s", RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
+	h := &conformance.RemoteHarness{Bank: fh.name, Credentials: sdk.Credentials{ClientID: "p", ClientSecret: "s"},
+		Options: sdk.Options{RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
 	rec := &conformance.Recorder{}
 	conformance.RunT(rec, h)
 	assert.False(t, rec.Failed(), "failures: %v", rec.Failures)
@@ -150,5 +151,5 @@ func TestRemoteFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, "x", h.Bank)
-	assert.Equal(t, "cid", h.Config.ClientID)
+	assert.Equal(t, "cid", h.Credentials.ClientID)
 }

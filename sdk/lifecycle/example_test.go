@@ -21,7 +21,7 @@ func ExampleForgetter_OnNotification() {
 	banks.Store("fake://example", &bank{})
 	defer banks.Delete("fake://example")
 	tokens := sdk.NewMemoryTokenStore()
-	client, _ := sdk.Open(ctx, fakeName, sdk.Config{ClientID: "app", ClientSecret: "s", BaseURL: "fake://example", TokenStore: tokens})
+	client, _ := sdk.Open(ctx, fakeName, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &sdk.Options{BaseURL: "fake://example", TokenStore: tokens})
 	grant := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	_ = tokens.Put(ctx, grant.TokenKey(), &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
 

@@ -56,7 +56,7 @@ type Outcome struct {
 type Forgetter struct {
 	// Client is the bank's client the grant belongs to.
 	Client *sdk.Client
-	// Tokens is the TokenStore given to the Client (sdk.Config.TokenStore),
+	// Tokens is the TokenStore given to the Client (sdk.Options.TokenStore),
 	// used to delete the grant's tokens when the bank cannot be reached to
 	// revoke them; nil skips that fallback.
 	Tokens sdk.TokenStore

@@ -129,7 +129,7 @@ func setup(t *testing.T) *env {
 	banks.Store(base, b)
 	t.Cleanup(func() { banks.Delete(base) })
 	tokens := sdk.NewMemoryTokenStore()
-	c, err := sdk.Open(ctx, fakeName, sdk.Config{ClientID: "app", ClientSecret: "s", BaseURL: base, TokenStore: tokens, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
+	c, err := sdk.Open(ctx, fakeName, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &sdk.Options{BaseURL: base, TokenStore: tokens, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))

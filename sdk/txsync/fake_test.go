@@ -77,8 +77,8 @@ func newFakeBank(t testing.TB) (*fakeBank, *sdk.Client, *sdk.Grant) {
 func openFake(base string, pageSize int) (*fakeBank, *sdk.Client, *sdk.Grant, error) {
 	b := &fakeBank{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), txs: map[string]model.Transaction{}}
 	banks.Store(base, b)
-	c, err := sdk.Open(context.Background(), fakeName, sdk.Config{
-		ClientID: "app", ClientSecret: "secret", BaseURL: base, PageSize: pageSize,
+	c, err := sdk.Open(context.Background(), fakeName, sdk.Credentials{ClientID: "app", ClientSecret: "secret"}, &sdk.Options{
+		BaseURL: base, PageSize: pageSize,
 		Retry: sdk.RetryPolicy{MaxAttempts: 1}, Now: b.clock,
 	})
 	if err != nil {

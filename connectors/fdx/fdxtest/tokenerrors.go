@@ -36,14 +36,12 @@ func testTokenErrors(t *testing.T, b Bank) {
 	name := fmt.Sprintf("fdxtest-%s-%d", h.File.Name, registered.Add(1))
 	sdk.Register(name, b.Open)
 	mt := httpmock.NewMockTransport()
-	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", KeyID: "kid-1", BaseURL: Base,
-		HTTPClient: &http.Client{Transport: mt}, Retry: sdk.RetryPolicy{MaxAttempts: 1}}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	cfg.PrivateKey = key
 	store := sdk.NewMemoryTokenStore()
-	cfg.TokenStore = store
-	c, err := sdk.Open(context.Background(), name, cfg)
+	c, err := sdk.Open(context.Background(), name,
+		sdk.Credentials{ClientID: "client-1", ClientSecret: "s3cret-value", PrivateKey: key, KeyID: "kid-1"},
+		&sdk.Options{BaseURL: Base, HTTPClient: &http.Client{Transport: mt}, Retry: sdk.RetryPolicy{MaxAttempts: 1}, TokenStore: store})
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
