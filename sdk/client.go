@@ -182,24 +182,51 @@ type Client struct {
 	lastSweep time.Time
 }
 
-// Open returns a Client for the bank registered under name, with the
-// integrator's credentials there; opts may be nil. It does no network I/O.
-// Errors: InvalidArgument for an unknown bank (the message lists the
-// registered ones), missing credentials or an invalid profile.
+// Open returns a Client for the bank registered under name (see
+// [Register]), with the integrator's credentials there; opts may be nil. It
+// does no network I/O. Errors: InvalidArgument for an unknown bank (the
+// message lists the registered ones) or missing credentials; Internal for
+// a connector with an invalid profile, or whose profile names another bank.
 func Open(ctx context.Context, bank string, creds Credentials, opts *Options) (*Client, error) {
 	opener, err := lookup(bank)
 	if err != nil {
 		return nil, err
+	}
+	c, err := open(ctx, "sdk.Open", opener, creds, opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.bank != bank {
+		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: fmt.Sprintf("the connector registered as %q names itself %q in its profile", bank, c.bank)}
+	}
+	return c, nil
+}
+
+// OpenWith returns a Client for the connector that opener makes, without
+// the registry, as sql.OpenDB opens a driver.Connector: for tests, for a
+// connector built in the integrator's own code, or for several
+// configurations of one bank. The client's bank name (Bank, Grant.Bank)
+// is the connector's Profile.Name. Otherwise it is Open: opts may be nil,
+// no network I/O, the same errors.
+func OpenWith(ctx context.Context, opener driver.Opener, creds Credentials, opts *Options) (*Client, error) {
+	if opener == nil {
+		return nil, &Error{Code: InvalidArgument, Op: "sdk.OpenWith", Msg: "nil opener"}
+	}
+	return open(ctx, "sdk.OpenWith", opener, creds, opts)
+}
+
+func open(ctx context.Context, op string, opener driver.Opener, creds Credentials, opts *Options) (*Client, error) {
+	if ctx == nil {
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
 	}
 	var cfg Options
 	if opts != nil {
 		cfg = *opts
 	}
 	if creds.ClientID == "" {
-		return nil, &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: "Credentials.ClientID is required"}
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "Credentials.ClientID is required"}
 	}
 	c := &Client{
-		bank:   bank,
 		creds:  creds,
 		opts:   cfg,
 		log:    cfg.Logger,
@@ -234,17 +261,18 @@ func Open(ctx context.Context, bank string, creds Credentials, opts *Options) (*
 
 	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: creds.ClientID})
 	if err != nil {
-		return nil, obcerr.Wrap(err, InvalidArgument, "sdk.Open")
+		return nil, obcerr.Wrap(err, InvalidArgument, op)
 	}
 	if conn == nil {
-		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: "connector " + bank + " opened nil"}
+		return nil, &Error{Code: Internal, Op: op, Msg: "the opener returned no connector and no error"}
 	}
 	c.conn = conn
 	// The client's own copy: a connector that reuses the slice it
 	// returned cannot change what the client enforces.
 	c.profile = conn.Profile()
 	c.profile.Clusters = slices.Clone(c.profile.Clusters)
-	if err := c.checkProfile(); err != nil {
+	c.bank = c.profile.Name
+	if err := c.checkProfile(op); err != nil {
 		return nil, err
 	}
 	c.authHTTP = &http.Client{Timeout: timeout, Transport: &interactionTransport{next: &assertionTransport{c: c, next: observed}}}
@@ -283,9 +311,12 @@ func Open(ctx context.Context, bank string, creds Credentials, opts *Options) (*
 	return c, nil
 }
 
-func (c *Client) checkProfile() error {
+func (c *Client) checkProfile(op string) error {
 	p := c.profile
 	var bad []string
+	if p.Name == "" {
+		bad = append(bad, "Name")
+	}
 	if p.MaxPageSize <= 0 {
 		bad = append(bad, "MaxPageSize")
 	}
@@ -301,25 +332,26 @@ func (c *Client) checkProfile() error {
 	switch p.Auth.ClientAuth {
 	case driver.ClientSecretBasic:
 		if c.creds.ClientSecret == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses client_secret_basic: Credentials.ClientSecret is required"}
+			return &Error{Code: InvalidArgument, Op: op, Msg: c.bank + " uses client_secret_basic: Credentials.ClientSecret is required"}
 		}
 	case driver.PrivateKeyJWT:
 		if c.creds.PrivateKey == nil || c.creds.KeyID == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses private_key_jwt: Credentials.PrivateKey and Credentials.KeyID are required"}
+			return &Error{Code: InvalidArgument, Op: op, Msg: c.bank + " uses private_key_jwt: Credentials.PrivateKey and Credentials.KeyID are required"}
 		}
 		if _, err := signingAlg(c.creds.PrivateKey); err != nil {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: err.Error()}
+			return &Error{Code: InvalidArgument, Op: op, Msg: err.Error()}
 		}
 	default:
 		bad = append(bad, "Auth.ClientAuth")
 	}
 	if len(bad) > 0 {
-		return &Error{Code: Internal, Op: "sdk.Open", Msg: fmt.Sprintf("connector %s has an invalid profile: %s", c.bank, strings.Join(bad, ", "))}
+		return &Error{Code: Internal, Op: op, Msg: fmt.Sprintf("connector %q has an invalid profile: %s", c.bank, strings.Join(bad, ", "))}
 	}
 	return nil
 }
 
-// Bank returns the registry name of the client's bank.
+// Bank returns the name of the client's bank, its Profile.Name (the name
+// it is registered under).
 func (c *Client) Bank() string { return c.bank }
 
 // Profile returns the bank's profile as its connector declares it, with

@@ -32,33 +32,84 @@ import (
 	"github.com/obconnect/obconnect/sdk/internal/fakebank"
 )
 
-func TestOpenUnknownBankListsRegistered(t *testing.T) {
-	setup(t, fakebank.Options{}, nil)
-	_, err := sdk.Open(context.Background(), "nosuchbank", sdk.Credentials{ClientID: "x"}, nil)
+// register registers opener under name for the test's duration.
+func register(t *testing.T, name string, opener driver.Opener) {
+	t.Helper()
+	sdk.Register(name, opener)
+	t.Cleanup(func() { sdk.Unregister(name) })
+}
+
+func TestOpenByName(t *testing.T) {
+	bank := fakebank.New()
+	defer bank.Close()
+	register(t, "registry-test", fakebank.Opener(fakebank.Options{Name: "registry-test"}))
+	assert.Contains(t, sdk.Banks(), "registry-test")
+	c, err := sdk.Open(context.Background(), "registry-test", testCreds, &sdk.Options{BaseURL: bank.URL()})
+	require.NoError(t, err)
+	assert.Equal(t, "registry-test", c.Bank())
+
+	_, err = sdk.Open(context.Background(), "nosuchbank", sdk.Credentials{ClientID: "x"}, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "nosuchbank")
-	assert.Contains(t, err.Error(), "fake")
+	assert.Contains(t, err.Error(), "registry-test", "the message lists the registered banks")
+
+	register(t, "alias-test", fakebank.Opener(fakebank.Options{Name: "registry-test"}))
+	_, err = sdk.Open(context.Background(), "alias-test", testCreds, &sdk.Options{BaseURL: bank.URL()})
+	require.ErrorIs(t, err, sdk.ErrInternal, "a connector must be registered under its profile's name")
 }
 
 func TestRegisterDuplicatePanics(t *testing.T) {
-	sdk.Register("dup-test", fakebank.Opener(fakebank.Options{}))
+	register(t, "dup-test", fakebank.Opener(fakebank.Options{}))
 	assert.Panics(t, func() { sdk.Register("dup-test", fakebank.Opener(fakebank.Options{})) })
 	assert.Panics(t, func() { sdk.Register("", fakebank.Opener(fakebank.Options{})) })
 	assert.Panics(t, func() { sdk.Register("nil-opener", nil) })
 }
 
+func TestOpenWith(t *testing.T) {
+	bank := fakebank.New()
+	defer bank.Close()
+	c, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{Name: "unregistered"}), testCreds,
+		&sdk.Options{BaseURL: bank.URL(), RedirectURL: "https://app.example/cb"})
+	require.NoError(t, err)
+	assert.Equal(t, "unregistered", c.Bank(), "the profile's name")
+	assert.NotContains(t, sdk.Banks(), "unregistered", "nothing global")
+	g := link(t, c)
+	assert.Equal(t, "unregistered", g.Bank)
+
+	_, err = sdk.OpenWith(context.Background(), nil, testCreds, nil)
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	var nilCtx context.Context // a nil context, as a careless caller passes it
+	_, err = sdk.OpenWith(nilCtx, fakebank.Opener(fakebank.Options{}), testCreds, &sdk.Options{BaseURL: bank.URL()})
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	noName := func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		conn, err := fakebank.Opener(fakebank.Options{})(ctx, cfg)
+		return &renamed{Connector: conn}, err
+	}
+	_, err = sdk.OpenWith(context.Background(), noName, testCreds, &sdk.Options{BaseURL: bank.URL()})
+	assert.ErrorIs(t, err, sdk.ErrInternal, "a profile without a name is invalid")
+}
+
+// renamed is a connector whose profile has no name.
+type renamed struct{ driver.Connector }
+
+func (r *renamed) Profile() driver.Profile {
+	p := r.Connector.Profile()
+	p.Name = ""
+	return p
+}
+
 func TestOpenRequiresCredentialsForProfile(t *testing.T) {
 	bank := fakebank.New()
 	defer bank.Close()
-	sdk.Register("cred-basic", fakebank.Opener(fakebank.Options{Name: "cred-basic"}))
-	_, err := sdk.Open(context.Background(), "cred-basic", sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
+	basic := fakebank.Opener(fakebank.Options{Name: "cred-basic"})
+	_, err := sdk.OpenWith(context.Background(), basic, sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "ClientSecret")
-	sdk.Register("cred-jwt", fakebank.Opener(fakebank.Options{Name: "cred-jwt", ClientAuth: driver.PrivateKeyJWT}))
-	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
+	jwt := fakebank.Opener(fakebank.Options{Name: "cred-jwt", ClientAuth: driver.PrivateKeyJWT})
+	_, err = sdk.OpenWith(context.Background(), jwt, sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "PrivateKey")
-	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Credentials{}, &sdk.Options{BaseURL: bank.URL()})
+	_, err = sdk.OpenWith(context.Background(), jwt, sdk.Credentials{}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 }
 
@@ -606,8 +657,7 @@ func TestPrivateKeyTypes(t *testing.T) {
 			bank := fakebank.New()
 			defer bank.Close()
 			bankName := fmt.Sprintf("keys%d", nameSeq.Add(1))
-			sdk.Register(bankName, fakebank.Opener(fakebank.Options{Name: bankName, ClientAuth: driver.PrivateKeyJWT}))
-			c, err := sdk.Open(context.Background(), bankName, sdk.Credentials{ClientID: "k", PrivateKey: tc.key, KeyID: "kid"}, &sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+			c, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{Name: bankName, ClientAuth: driver.PrivateKeyJWT}), sdk.Credentials{ClientID: "k", PrivateKey: tc.key, KeyID: "kid"}, &sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
 			if !tc.ok {
 				assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
 				return
@@ -651,7 +701,6 @@ func TestCredentialsHideSecrets(t *testing.T) {
 }
 
 func TestOpenNilOptions(t *testing.T) {
-	sdk.Register("nil-options", fakebank.Opener(fakebank.Options{Name: "nil-options"}))
-	_, err := sdk.Open(context.Background(), "nil-options", testCreds, nil)
+	_, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{}), testCreds, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "nil options are the defaults; the fake bank has no default BaseURL")
 }

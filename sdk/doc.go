@@ -27,9 +27,10 @@
 // type that owns everything common (validation, consent checks, retries,
 // rate limiting, pagination, error classification, logging); a bank's
 // connector implements the small interface in package sdk/driver and
-// registers itself with [Register]. The data model lives in sdk/model and
-// the error codes in sdk/obcerr; both are re-exported here as aliases, so
-// integrators need no other import.
+// registers itself with [Register], for [Open] by name; [OpenWith] opens
+// one directly, without the registry, as sql.OpenDB does. The data model
+// lives in sdk/model and the error codes in sdk/obcerr; both are
+// re-exported here as aliases, so integrators need no other import.
 //
 // Libraries: golang.org/x/oauth2 for the OAuth flows (PKCE, code exchange,
 // refresh), github.com/go-jose/go-jose/v4 to sign private_key_jwt client

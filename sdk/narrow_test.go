@@ -279,14 +279,14 @@ func setupClassifying(t *testing.T, classify func(driver.TokenError) obcerr.Code
 	name := "fakeclass" + strconv.FormatInt(nameSeq.Add(1), 10)
 	inner := fakebank.Opener(fakebank.Options{Name: name})
 	seen := make(chan driver.TokenError, 8)
-	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+	opener := func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
 		conn, err := inner(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		return &tokenClassifying{Connector: conn, classify: classify, seen: seen}, nil
-	})
-	c, err := sdk.Open(context.Background(), name, testCreds,
+	}
+	c, err := sdk.OpenWith(context.Background(), opener, testCreds,
 		&sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
 	require.NoError(t, err)
 	return bank, c, seen

@@ -18,10 +18,8 @@ import (
 // Outcome lists.
 func ExampleForgetter_OnNotification() {
 	ctx := context.Background()
-	banks.Store("fake://example", &bank{})
-	defer banks.Delete("fake://example")
 	tokens := sdk.NewMemoryTokenStore()
-	client, _ := sdk.Open(ctx, fakeName, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &sdk.Options{BaseURL: "fake://example", TokenStore: tokens})
+	client, _ := open(&bank{}, tokens, nil) // a scripted bank standing in for sdk.Open
 	grant := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	_ = tokens.Put(ctx, grant.TokenKey(), &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
 

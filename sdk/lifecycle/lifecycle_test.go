@@ -22,13 +22,15 @@ import (
 
 const fakeName = "lifecyclefake"
 
-var banks sync.Map
-
-func init() {
-	sdk.Register(fakeName, func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
-		b, _ := banks.Load(cfg.BaseURL)
-		return b.(*bank), nil
-	})
+// open opens a client for b, with tokens as its TokenStore.
+func open(b *bank, tokens sdk.TokenStore, opts *sdk.Options) (*sdk.Client, error) {
+	opener := func(context.Context, driver.OpenConfig) (driver.Connector, error) { return b, nil }
+	o := sdk.Options{TokenStore: tokens}
+	if opts != nil {
+		o = *opts
+		o.TokenStore = tokens
+	}
+	return sdk.OpenWith(context.Background(), opener, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &o)
 }
 
 // bank answers as a bank whose consent state the test sets.
@@ -125,11 +127,8 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	b := &bank{}
-	base := "fake://" + t.Name()
-	banks.Store(base, b)
-	t.Cleanup(func() { banks.Delete(base) })
 	tokens := sdk.NewMemoryTokenStore()
-	c, err := sdk.Open(ctx, fakeName, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &sdk.Options{BaseURL: base, TokenStore: tokens, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
+	c, err := open(b, tokens, &sdk.Options{Retry: sdk.RetryPolicy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
