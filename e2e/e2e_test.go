@@ -256,7 +256,8 @@ func setup(t *testing.T) *world {
 		}
 		b.client, err = sdk.Open(ctx, info.Name, creds, cfg)
 		require.NoError(t, err, info.Name)
-		b.forget = &lifecycle.Forgetter{Client: b.client, Tokens: b.tokens, SyncState: w.store}
+		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
+		require.NoError(t, err, info.Name)
 
 		keys, err := webhook.DiscoverJWKS(ctx, info.DiscoveryURL, nil)
 		require.NoError(t, err, info.Name)
@@ -275,8 +276,9 @@ func (w *world) openSyncer() {
 	require.NoError(w.t, err)
 	w.syncer, err = txsync.New(w.store, &txsync.Options{Now: w.srv.Store().Now})
 	require.NoError(w.t, err)
-	for _, b := range w.banks {
-		b.forget.SyncState = w.store
+	for _, b := range w.banks { // as a restarted process would make them
+		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
+		require.NoError(w.t, err)
 	}
 }
 

@@ -23,7 +23,7 @@ func ExampleForgetter_OnNotification() {
 	grant := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	_ = tokens.Put(ctx, grant.TokenKey(), &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
 
-	f := &lifecycle.Forgetter{Client: client, Tokens: tokens, SyncState: txsync.NewMemoryStore()}
+	f, _ := lifecycle.New(client, &lifecycle.Options{Tokens: tokens, SyncState: txsync.NewMemoryStore()})
 	for _, ev := range []*webhook.ConsentRevoked{
 		{ConsentID: "cns-1", AccountID: "a2", Reason: "USER_ACTION"},
 		{ConsentID: "cns-1", Reason: "USER_ACTION"},

@@ -140,7 +140,9 @@ func setup(t *testing.T) *env {
 		require.NoError(t, err)
 	}
 	require.Equal(t, 2, store.Len())
-	return &env{b: b, c: c, g: g, tokens: tokens, sync: store, f: &lifecycle.Forgetter{Client: c, Tokens: tokens, SyncState: store}}
+	f, err := lifecycle.New(c, &lifecycle.Options{Tokens: tokens, SyncState: store})
+	require.NoError(t, err)
+	return &env{b: b, c: c, g: g, tokens: tokens, sync: store, f: f}
 }
 
 // noMoreTraffic checks that every data call with the grant fails before
@@ -204,7 +206,14 @@ func TestNotificationForAnotherConsent(t *testing.T) {
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.True(t, e.g.RevokedAt.IsZero())
 	_, err = (&lifecycle.Forgetter{}).OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "a Forgetter not made by New")
+	_, err = lifecycle.New(nil, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	f, err := lifecycle.New(e.c, nil)
+	require.NoError(t, err, "nil options: no token or sync store")
+	_, err = f.OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+	assert.False(t, e.g.RevokedAt.IsZero())
 }
 
 func TestErrorWholeConsent(t *testing.T) {
