@@ -30,7 +30,8 @@
 // registers itself with [Register], for [Open] by name; [OpenWith] opens
 // one directly, without the registry, as sql.OpenDB does. The data model
 // lives in sdk/model and the error codes in sdk/obcerr; both are
-// re-exported here as aliases, so integrators need no other import.
+// re-exported here (see # Re-exports), so integrators need no other
+// import.
 //
 // Libraries: golang.org/x/oauth2 for the OAuth flows (PKCE, code exchange,
 // refresh), github.com/go-jose/go-jose/v4 to sign private_key_jwt client
@@ -38,6 +39,46 @@
 // bank's JWKS, golang.org/x/time/rate for the client-side token bucket and
 // github.com/google/uuid for interaction ids. Each is the maintained
 // reference implementation of its standard; none is re-implemented here.
+//
+// # Options
+//
+// One style holds in sdk and its subpackages (sdk/webhook, sdk/txsync,
+// sdk/lifecycle), gocloud.dev's: required arguments are positional, and
+// the optional ones come last as opts *XOptions, where a nil pointer, like
+// the zero value of any of its fields, means the documented default. A
+// package's main constructor takes *Options ([Open], [OpenWith],
+// webhook.NewVerifier, txsync.New, lifecycle.New); any other constructor
+// takes *<Thing>Options (webhook.JWKSOptions, webhook.MemoryReplayStoreOptions,
+// txsync.BoltOptions). There are no functional options and no setters, and
+// a configured value has no exported fields to change after construction.
+// Credentials are required, so they are positional too: a [Credentials]
+// struct of fields, never a string the SDK parses. Request values
+// ([LinkRequest], [TxQuery]) and nested settings ([RetryPolicy]) follow the
+// same zero-means-default rule.
+//
+// # Re-exports
+//
+// Package sdk re-exports, as aliases of the same types, everything of
+// sdk/model and sdk/obcerr that an integrator passes to a [Client] or
+// reads from one: every model type, every constant of its enumerations
+// (clusters, purposes, account types, categories and statuses, consent,
+// transaction and statement statuses, directions, payment networks), the
+// Money constructors, every error code and sentinel, and the error
+// constructors. The set is complete rather than dropped because every call
+// returns model values and every failure is tested against a code: one
+// import is what integrators write against, and sdk/model and sdk/obcerr
+// exist as separate packages only so that sdk/driver and the connectors
+// can share them without an import cycle. Helpers only connectors need
+// (model.Page, model.SignedAmount, model.ParseClusters, obcerr.ParseRetryAfter,
+// ...) are not re-exported. Names are chosen so that both families fit
+// in one namespace: the error code AccountClosed (a refused call) and the
+// status AccountStatusClosed (what the bank reports of an account), the
+// codes ConsentRevoked and ConsentExpired and the statuses
+// ConsentStatusRevoked and ConsentStatusExpired.
+//
+// Apart from the connector registry, the package has no global state: its
+// only exported variables are sentinel errors, and sets such as
+// [Clusters] and [Purposes] are constants returned as new slices.
 //
 // # Errors
 //
@@ -48,7 +89,8 @@
 // with errors.As. Banks disagree on how to say "consent revoked" or "slow
 // down"; connectors map each bank's quirks so the codes mean the same
 // everywhere. Integrators can build every error type in their own tests
-// ([NewError], &sdk.Error{...}, &sdk.BankError{...}).
+// ([NewError], [NewErrorf], [WrapError], &sdk.Error{...},
+// &sdk.BankError{...}).
 //
 // Error strings, log lines and the String/LogValue of every type never
 // contain access or refresh tokens, client secrets, the PKCE verifier or
