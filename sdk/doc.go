@@ -172,6 +172,11 @@
 // types the connector's package documents under "# As" and reports
 // whether it could, as gocloud.dev's As does.
 //
+// The only sdk/driver types in this package's API are the openers that
+// [Register] and [OpenWith] take, through which a connector is plugged in
+// (as database/sql's Register and OpenDB take driver types); nothing the
+// package returns or accepts as an option is a driver type.
+//
 // # Observability
 //
 // [Options.Logger] receives debug logs of each exchange (silent by default),

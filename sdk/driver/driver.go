@@ -327,8 +327,9 @@ type OpenConfig struct {
 	ClientID string
 }
 
-// Opener makes a Connector. It is registered under the bank's name with
-// sdk.Register and called by sdk.Open. It must not do network I/O (opening
+// Opener makes a Connector. It is registered under the bank's name (the
+// Profile's Name) with sdk.Register and called by sdk.Open, or handed to
+// sdk.OpenWith directly. It must not do network I/O (opening
 // is cheap and offline); an invalid configuration (bad BaseURL) is an error
 // classified InvalidArgument.
 type Opener func(ctx context.Context, cfg OpenConfig) (Connector, error)
