@@ -14,9 +14,9 @@ import (
 )
 
 // The integrator's journey against a real connector and an in-process
-// mockbank: the same code runs against the bank, with the bank's URL and
-// credentials in the Config and a real user at the consent page instead of
-// mockbank.Approve. A fixed seed and a stopped clock make every run print
+// mockbank: the same code runs against the bank, with the bank's
+// credentials and URL in Credentials and Options and a real user at the
+// consent page instead of mockbank.Approve. A fixed seed and a stopped clock make every run print
 // the same thing.
 func Example_mockbank() {
 	ctx := context.Background()
