@@ -1,5 +1,5 @@
-// Package e2e holds the end-to-end test of obconnect's real-time side
-// (issue 7): an in-process mockbank with its control side, the four
+// Package e2e holds the end-to-end test of obconnect's real-time side: an
+// in-process mockbank with its control side, the four
 // connectors, a real HTTP webhook receiver verifying notifications with
 // sdk/webhook, incremental sync with sdk/txsync checked against mockbank's
 // ground truth, and the consent lifecycle with sdk/lifecycle. Every link

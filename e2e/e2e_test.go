@@ -25,7 +25,6 @@ import (
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/lifecycle"
 	"github.com/obconnect/obconnect/sdk/txsync"
 	"github.com/obconnect/obconnect/sdk/webhook"
@@ -243,21 +242,22 @@ func setup(t *testing.T) *world {
 	for _, info := range srv.Banks() {
 		b := &bank{name: info.Name, info: info, tokens: sdk.NewMemoryTokenStore(), in: &inbox{}, ledgers: map[string]ledger{}, cursors: map[string]string{}}
 		b.count = &counter{}
-		cfg := sdk.Config{
-			BaseURL: info.Issuer, ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID,
-			RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
-			PageSize: 1 << 20, RateLimit: driver.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
+		creds := sdk.Credentials{ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID}
+		cfg := &sdk.Options{
+			BaseURL: info.Issuer, RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
+			PageSize: 1 << 20, RateLimit: sdk.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
 			// No retries in the sdk: injected faults must reach txsync.
 			Retry:         sdk.RetryPolicy{MaxAttempts: 1},
 			HTTPClient:    &http.Client{Transport: w.ts.Client().Transport, Timeout: 30 * time.Second},
 			WrapTransport: func(rt http.RoundTripper) http.RoundTripper { b.count.next = rt; return b.count },
 		}
 		if info.Client.PrivateKeyPEM != "" {
-			cfg.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
+			creds.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
 		}
-		b.client, err = sdk.Open(ctx, info.Name, cfg)
+		b.client, err = sdk.Open(ctx, info.Name, creds, cfg)
 		require.NoError(t, err, info.Name)
-		b.forget = &lifecycle.Forgetter{Client: b.client, Tokens: b.tokens, SyncState: w.store}
+		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
+		require.NoError(t, err, info.Name)
 
 		keys, err := webhook.DiscoverJWKS(ctx, info.DiscoveryURL, nil)
 		require.NoError(t, err, info.Name)
@@ -276,8 +276,9 @@ func (w *world) openSyncer() {
 	require.NoError(w.t, err)
 	w.syncer, err = txsync.New(w.store, &txsync.Options{Now: w.srv.Store().Now})
 	require.NoError(w.t, err)
-	for _, b := range w.banks {
-		b.forget.SyncState = w.store
+	for _, b := range w.banks { // as a restarted process would make them
+		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
+		require.NoError(w.t, err)
 	}
 }
 

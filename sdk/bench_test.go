@@ -118,7 +118,7 @@ func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 	bank := fakebank.New()
 	tb.Cleanup(bank.Close)
 	name := fmt.Sprintf("fdxbench%d", nameSeq.Add(1))
-	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+	opener := func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
 		inner, err := fakebank.Opener(fakebank.Options{Name: name, MaxPageSize: 100, DefaultPageSize: 100})(ctx, cfg)
 		if err != nil {
 			return nil, err
@@ -128,10 +128,10 @@ func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 			return nil, err
 		}
 		return &fdxBenchConnector{Connector: inner, fdx: fdx}, nil
-	})
-	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "bench", ClientSecret: "bench-secret", RedirectURL: "https://app.example/cb",
+	}
+	c, err := sdk.OpenWith(context.Background(), opener, sdk.Credentials{ClientID: "bench", ClientSecret: "bench-secret"}, &sdk.Options{RedirectURL: "https://app.example/cb",
 		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, pages: pages, next: http.DefaultTransport}},
-		RateLimit: driver.RateLimit{RequestsPerSecond: -1}})
+		RateLimit: sdk.RateLimit{RequestsPerSecond: -1}})
 	require.NoError(tb, err)
 	return c, link(tb, c)
 }

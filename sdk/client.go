@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,20 +18,39 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Config configures a Client. Every option is a field; the zero value of a
-// field means its documented default. Credentials are fields too, never a
-// string to parse.
-type Config struct {
-	// ClientID is the integrator's OAuth client id at the bank. Required.
+// Credentials are the integrator's credentials at one bank, as issued when
+// the app was registered there. They are fields, never a string to parse.
+// ClientID is always required; the bank's client authentication method
+// (Profile.Auth.ClientAuth) decides which of the others are: ClientSecret
+// for client_secret_basic, PrivateKey and KeyID for private_key_jwt. Open
+// says which is missing. String, GoString and LogValue show the client id
+// only.
+type Credentials struct {
+	// ClientID is the integrator's OAuth client id at the bank.
 	ClientID string
-	// ClientSecret is used by banks whose profile says client_secret_basic.
+	// ClientSecret is the client secret, for client_secret_basic banks.
 	ClientSecret string
-	// PrivateKey and KeyID are used by banks whose profile says
-	// private_key_jwt: the key signs client assertions (RSA keys sign PS256,
-	// P-256 ECDSA keys ES256, Ed25519 keys EdDSA) and KeyID is its `kid` in
-	// the JWKS registered with the bank.
+	// PrivateKey signs client assertions at private_key_jwt banks (RSA
+	// keys sign PS256, P-256 ECDSA keys ES256, Ed25519 keys EdDSA), and
+	// KeyID is its `kid` in the JWKS registered with the bank.
 	PrivateKey crypto.Signer
 	KeyID      string
+}
+
+// String shows the client id and hides the secrets.
+func (c Credentials) String() string { return "sdk.Credentials{ClientID: " + c.ClientID + "}" }
+
+// GoString is String, so that %#v hides the secrets too.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue logs the client id only.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.ClientID))
+}
+
+// Options configures a Client. A nil *Options, like the zero value of
+// each field, means the documented default.
+type Options struct {
 	// RedirectURL is the default OAuth redirect URI (a LinkRequest may
 	// override it). It must be registered with the bank.
 	RedirectURL string
@@ -56,7 +76,7 @@ type Config struct {
 	PageSize int
 	// RateLimit overrides the profile's client-side limit; zero keeps the
 	// profile's. RequestsPerSecond < 0 disables client-side limiting.
-	RateLimit driver.RateLimit
+	RateLimit RateLimit
 	// Limiter, if set, is used instead of a limiter of the Client's own.
 	// Banks count requests per client id, so Clients that share credentials
 	// (several processes' worth in one, or differently configured Clients
@@ -140,7 +160,8 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // any number of grants (users); create one per bank at start-up and share it.
 type Client struct {
 	bank    string
-	cfg     Config
+	creds   Credentials
+	opts    Options
 	conn    driver.Connector
 	profile driver.Profile
 	log     *slog.Logger
@@ -161,20 +182,53 @@ type Client struct {
 	lastSweep time.Time
 }
 
-// Open returns a Client for the bank registered under name. It does no
-// network I/O. Errors: InvalidArgument for an unknown bank (the message
-// lists the registered ones), missing credentials or an invalid profile.
-func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
+// Open returns a Client for the bank registered under name (see
+// [Register]), with the integrator's credentials there; opts may be nil. It
+// does no network I/O. Errors: InvalidArgument for an unknown bank (the
+// message lists the registered ones) or missing credentials; Internal for
+// a connector with an invalid profile, or whose profile names another bank.
+func Open(ctx context.Context, bank string, creds Credentials, opts *Options) (*Client, error) {
 	opener, err := lookup(bank)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.ClientID == "" {
-		return nil, &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: "Config.ClientID is required"}
+	c, err := open(ctx, "sdk.Open", opener, creds, opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.bank != bank {
+		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: fmt.Sprintf("the connector registered as %q names itself %q in its profile", bank, c.bank)}
+	}
+	return c, nil
+}
+
+// OpenWith returns a Client for the connector that opener makes, without
+// the registry, as sql.OpenDB opens a driver.Connector: for tests, for a
+// connector built in the integrator's own code, or for several
+// configurations of one bank. The client's bank name (Bank, Grant.Bank)
+// is the connector's Profile.Name. Otherwise it is Open: opts may be nil,
+// no network I/O, the same errors.
+func OpenWith(ctx context.Context, opener driver.Opener, creds Credentials, opts *Options) (*Client, error) {
+	if opener == nil {
+		return nil, &Error{Code: InvalidArgument, Op: "sdk.OpenWith", Msg: "nil opener"}
+	}
+	return open(ctx, "sdk.OpenWith", opener, creds, opts)
+}
+
+func open(ctx context.Context, op string, opener driver.Opener, creds Credentials, opts *Options) (*Client, error) {
+	if ctx == nil {
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
+	}
+	var cfg Options
+	if opts != nil {
+		cfg = *opts
+	}
+	if creds.ClientID == "" {
+		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "Credentials.ClientID is required"}
 	}
 	c := &Client{
-		bank:   bank,
-		cfg:    cfg,
+		creds:  creds,
+		opts:   cfg,
 		log:    cfg.Logger,
 		retry:  cfg.Retry.withDefaults(),
 		now:    cfg.Now,
@@ -205,20 +259,24 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 	observed := &observeTransport{c: c, next: base}
 	c.dataHTTP = &http.Client{Timeout: timeout, Transport: &limitTransport{c: c, next: &interactionTransport{next: &bearerTransport{next: observed}}}}
 
-	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: cfg.ClientID})
+	conn, err := opener(ctx, driver.OpenConfig{HTTPClient: c.dataHTTP, BaseURL: cfg.BaseURL, ClientID: creds.ClientID})
 	if err != nil {
-		return nil, obcerr.Wrap(err, InvalidArgument, "sdk.Open")
+		return nil, obcerr.Wrap(err, InvalidArgument, op)
 	}
 	if conn == nil {
-		return nil, &Error{Code: Internal, Op: "sdk.Open", Msg: "connector " + bank + " opened nil"}
+		return nil, &Error{Code: Internal, Op: op, Msg: "the opener returned no connector and no error"}
 	}
 	c.conn = conn
+	// The client's own copy: a connector that reuses the slice it
+	// returned cannot change what the client enforces.
 	c.profile = conn.Profile()
-	if err := c.checkProfile(); err != nil {
+	c.profile.Clusters = slices.Clone(c.profile.Clusters)
+	c.bank = c.profile.Name
+	if err := c.checkProfile(op); err != nil {
 		return nil, err
 	}
 	c.authHTTP = &http.Client{Timeout: timeout, Transport: &interactionTransport{next: &assertionTransport{c: c, next: observed}}}
-	rl := c.profile.RateLimit
+	rl := RateLimit{RequestsPerSecond: c.profile.RateLimit.RequestsPerSecond, Burst: c.profile.RateLimit.Burst}
 	if cfg.RateLimit.RequestsPerSecond != 0 {
 		rl = cfg.RateLimit
 	}
@@ -238,8 +296,8 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 		style = oauth2.AuthStyleInParams
 	}
 	c.oauth = &oauth2.Config{
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientID:     creds.ClientID,
+		ClientSecret: creds.ClientSecret,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   c.profile.Auth.AuthorizationURL,
 			TokenURL:  c.profile.Auth.TokenURL,
@@ -253,9 +311,12 @@ func Open(ctx context.Context, bank string, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func (c *Client) checkProfile() error {
+func (c *Client) checkProfile(op string) error {
 	p := c.profile
 	var bad []string
+	if p.Name == "" {
+		bad = append(bad, "Name")
+	}
 	if p.MaxPageSize <= 0 {
 		bad = append(bad, "MaxPageSize")
 	}
@@ -270,32 +331,54 @@ func (c *Client) checkProfile() error {
 	}
 	switch p.Auth.ClientAuth {
 	case driver.ClientSecretBasic:
-		if c.cfg.ClientSecret == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses client_secret_basic: Config.ClientSecret is required"}
+		if c.creds.ClientSecret == "" {
+			return &Error{Code: InvalidArgument, Op: op, Msg: c.bank + " uses client_secret_basic: Credentials.ClientSecret is required"}
 		}
 	case driver.PrivateKeyJWT:
-		if c.cfg.PrivateKey == nil || c.cfg.KeyID == "" {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: c.bank + " uses private_key_jwt: Config.PrivateKey and Config.KeyID are required"}
+		if c.creds.PrivateKey == nil || c.creds.KeyID == "" {
+			return &Error{Code: InvalidArgument, Op: op, Msg: c.bank + " uses private_key_jwt: Credentials.PrivateKey and Credentials.KeyID are required"}
 		}
-		if _, err := signingAlg(c.cfg.PrivateKey); err != nil {
-			return &Error{Code: InvalidArgument, Op: "sdk.Open", Msg: err.Error()}
+		if _, err := signingAlg(c.creds.PrivateKey); err != nil {
+			return &Error{Code: InvalidArgument, Op: op, Msg: err.Error()}
 		}
 	default:
 		bad = append(bad, "Auth.ClientAuth")
 	}
 	if len(bad) > 0 {
-		return &Error{Code: Internal, Op: "sdk.Open", Msg: fmt.Sprintf("connector %s has an invalid profile: %s", c.bank, strings.Join(bad, ", "))}
+		return &Error{Code: Internal, Op: op, Msg: fmt.Sprintf("connector %q has an invalid profile: %s", c.bank, strings.Join(bad, ", "))}
 	}
 	return nil
 }
 
-// Bank returns the registry name of the client's bank.
+// Bank returns the name of the client's bank, its Profile.Name (the name
+// it is registered under).
 func (c *Client) Bank() string { return c.bank }
 
-// Profile returns the bank's profile as its connector declares it.
-func (c *Client) Profile() driver.Profile { return c.profile }
+// Profile returns the bank's profile as its connector declares it, with
+// the optional capabilities the connector implements. Each call returns a
+// new copy, slices included, so a caller may change it without changing
+// what the client enforces.
+func (c *Client) Profile() Profile {
+	p := publicProfile(c.profile)
+	_, p.AccountRevocation = c.conn.(driver.AccountRevoker)
+	_, p.Subscriptions = c.conn.(driver.NotificationSubscriber)
+	return p
+}
 
-// Connector returns the underlying driver, for optional capabilities a
-// future SDK version does not wrap yet. Calls made through it bypass
-// retries and consent checks.
-func (c *Client) Connector() driver.Connector { return c.conn }
+// As is the escape hatch to bank-specific types, for a need the portable
+// API does not cover. target must be a non-nil pointer to one of the types
+// the bank's connector package documents under "# As"; As sets it and
+// reports true. It reports false, leaving target alone, for any other
+// target and for connectors that expose nothing.
+//
+// What As exposes works outside the client: the consent checks, retries,
+// rate limiting and error classification of the Client's own methods do
+// not apply to it, and code that uses it is tied to one bank. Prefer the
+// portable API wherever it suffices. The design is gocloud.dev's "As".
+func (c *Client) As(target any) bool {
+	if target == nil {
+		return false
+	}
+	a, ok := c.conn.(driver.Aser)
+	return ok && a.As(target)
+}

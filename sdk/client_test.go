@@ -32,33 +32,84 @@ import (
 	"github.com/obconnect/obconnect/sdk/internal/fakebank"
 )
 
-func TestOpenUnknownBankListsRegistered(t *testing.T) {
-	setup(t, fakebank.Options{}, nil)
-	_, err := sdk.Open(context.Background(), "nosuchbank", sdk.Config{ClientID: "x"})
+// register registers opener under name for the test's duration.
+func register(t *testing.T, name string, opener driver.Opener) {
+	t.Helper()
+	sdk.Register(name, opener)
+	t.Cleanup(func() { sdk.Unregister(name) })
+}
+
+func TestOpenByName(t *testing.T) {
+	bank := fakebank.New()
+	defer bank.Close()
+	register(t, "registry-test", fakebank.Opener(fakebank.Options{Name: "registry-test"}))
+	assert.Contains(t, sdk.Banks(), "registry-test")
+	c, err := sdk.Open(context.Background(), "registry-test", testCreds, &sdk.Options{BaseURL: bank.URL()})
+	require.NoError(t, err)
+	assert.Equal(t, "registry-test", c.Bank())
+
+	_, err = sdk.Open(context.Background(), "nosuchbank", sdk.Credentials{ClientID: "x"}, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "nosuchbank")
-	assert.Contains(t, err.Error(), "fake")
+	assert.Contains(t, err.Error(), "registry-test", "the message lists the registered banks")
+
+	register(t, "alias-test", fakebank.Opener(fakebank.Options{Name: "registry-test"}))
+	_, err = sdk.Open(context.Background(), "alias-test", testCreds, &sdk.Options{BaseURL: bank.URL()})
+	require.ErrorIs(t, err, sdk.ErrInternal, "a connector must be registered under its profile's name")
 }
 
 func TestRegisterDuplicatePanics(t *testing.T) {
-	sdk.Register("dup-test", fakebank.Opener(fakebank.Options{}))
+	register(t, "dup-test", fakebank.Opener(fakebank.Options{}))
 	assert.Panics(t, func() { sdk.Register("dup-test", fakebank.Opener(fakebank.Options{})) })
 	assert.Panics(t, func() { sdk.Register("", fakebank.Opener(fakebank.Options{})) })
 	assert.Panics(t, func() { sdk.Register("nil-opener", nil) })
 }
 
+func TestOpenWith(t *testing.T) {
+	bank := fakebank.New()
+	defer bank.Close()
+	c, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{Name: "unregistered"}), testCreds,
+		&sdk.Options{BaseURL: bank.URL(), RedirectURL: "https://app.example/cb"})
+	require.NoError(t, err)
+	assert.Equal(t, "unregistered", c.Bank(), "the profile's name")
+	assert.NotContains(t, sdk.Banks(), "unregistered", "nothing global")
+	g := link(t, c)
+	assert.Equal(t, "unregistered", g.Bank)
+
+	_, err = sdk.OpenWith(context.Background(), nil, testCreds, nil)
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	var nilCtx context.Context // a nil context, as a careless caller passes it
+	_, err = sdk.OpenWith(nilCtx, fakebank.Opener(fakebank.Options{}), testCreds, &sdk.Options{BaseURL: bank.URL()})
+	assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	noName := func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+		conn, err := fakebank.Opener(fakebank.Options{})(ctx, cfg)
+		return &renamed{Connector: conn}, err
+	}
+	_, err = sdk.OpenWith(context.Background(), noName, testCreds, &sdk.Options{BaseURL: bank.URL()})
+	assert.ErrorIs(t, err, sdk.ErrInternal, "a profile without a name is invalid")
+}
+
+// renamed is a connector whose profile has no name.
+type renamed struct{ driver.Connector }
+
+func (r *renamed) Profile() driver.Profile {
+	p := r.Connector.Profile()
+	p.Name = ""
+	return p
+}
+
 func TestOpenRequiresCredentialsForProfile(t *testing.T) {
 	bank := fakebank.New()
 	defer bank.Close()
-	sdk.Register("cred-basic", fakebank.Opener(fakebank.Options{Name: "cred-basic"}))
-	_, err := sdk.Open(context.Background(), "cred-basic", sdk.Config{ClientID: "x", BaseURL: bank.URL()})
+	basic := fakebank.Opener(fakebank.Options{Name: "cred-basic"})
+	_, err := sdk.OpenWith(context.Background(), basic, sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "ClientSecret")
-	sdk.Register("cred-jwt", fakebank.Opener(fakebank.Options{Name: "cred-jwt", ClientAuth: driver.PrivateKeyJWT}))
-	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Config{ClientID: "x", BaseURL: bank.URL()})
+	jwt := fakebank.Opener(fakebank.Options{Name: "cred-jwt", ClientAuth: driver.PrivateKeyJWT})
+	_, err = sdk.OpenWith(context.Background(), jwt, sdk.Credentials{ClientID: "x"}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "PrivateKey")
-	_, err = sdk.Open(context.Background(), "cred-jwt", sdk.Config{BaseURL: bank.URL()})
+	_, err = sdk.OpenWith(context.Background(), jwt, sdk.Credentials{}, &sdk.Options{BaseURL: bank.URL()})
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 }
 
@@ -98,7 +149,7 @@ func TestStartLinkValidation(t *testing.T) {
 		"no clusters":     {func(r *sdk.LinkRequest) { r.Clusters = nil }, sdk.InvalidArgument},
 		"unknown cluster": {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{"ADS"} }, sdk.InvalidArgument},
 		"unsupported":     {func(r *sdk.LinkRequest) { r.Clusters = []sdk.Cluster{sdk.Statements} }, sdk.Unimplemented},
-		"no purpose":      {func(r *sdk.LinkRequest) { r.Purpose = sdk.Purpose{} }, sdk.InvalidArgument},
+		"no purpose":      {func(r *sdk.LinkRequest) { r.Purpose = "" }, sdk.InvalidArgument},
 		"zero duration":   {func(r *sdk.LinkRequest) { r.Duration = 0 }, sdk.InvalidArgument},
 		"366 days":        {func(r *sdk.LinkRequest) { r.Duration = 366 * 24 * time.Hour }, sdk.InvalidArgument},
 		"bad redirect":    {func(r *sdk.LinkRequest) { r.RedirectURL = "/relative" }, sdk.InvalidArgument},
@@ -135,9 +186,8 @@ func TestLinkAndGrant(t *testing.T) {
 func TestLinkPARWithPrivateKeyJWT(t *testing.T) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	bank, c := setup(t, fakebank.Options{ClientAuth: driver.PrivateKeyJWT, PARRequired: true}, func(cfg *sdk.Config) {
-		cfg.ClientSecret, cfg.PrivateKey, cfg.KeyID = "", key, "kid-1"
-	})
+	bank, c := setupCreds(t, fakebank.Options{ClientAuth: driver.PrivateKeyJWT, PARRequired: true},
+		sdk.Credentials{ClientID: testCreds.ClientID, PrivateKey: key, KeyID: "kid-1"}, nil)
 	p, err := c.StartLink(context.Background(), sdk.LinkRequest{Clusters: allClusters, Purpose: sdk.PurposeAccountAggregation, Duration: time.Hour})
 	require.NoError(t, err)
 	u, _ := url.Parse(p.AuthURL)
@@ -272,7 +322,7 @@ func TestConsentEnforcedBeforeNetwork(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	bank, c := setup(t, fakebank.Options{Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions, sdk.CustomerContact, sdk.PaymentSupport}},
-		func(cfg *sdk.Config) { cfg.Now = func() time.Time { return clock() } })
+		func(cfg *sdk.Options) { cfg.Now = func() time.Time { return clock() } })
 	g := link(t, c, sdk.AccountBasic, sdk.Transactions)
 	ctx := context.Background()
 	before := bank.DataCalls.Load()
@@ -376,7 +426,7 @@ func TestTokenRefreshMidIterationConcurrent(t *testing.T) {
 
 func TestExpiredAccessTokenRefreshesAndPersists(t *testing.T) {
 	store := sdk.NewMemoryTokenStore()
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.TokenStore = store })
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) { cfg.TokenStore = store })
 	bank.SetAccessTTL(time.Second) // within the SDK's refresh margin: always refreshed
 	g := link(t, c)
 	first, err := store.Get(context.Background(), g.TokenKey())
@@ -457,7 +507,7 @@ func TestTokensNeverLogged(t *testing.T) {
 	var mu sync.Mutex
 	var exchanges []sdk.Exchange
 	store := sdk.NewMemoryTokenStore()
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
 		cfg.Logger = logger
 		cfg.TokenStore = store
 		cfg.Observer = func(e sdk.Exchange) { mu.Lock(); exchanges = append(exchanges, e); mu.Unlock() }
@@ -540,7 +590,7 @@ func TestRevokeIsIdempotent(t *testing.T) {
 
 	// An expired grant can still be revoked.
 	now := time.Now()
-	bank2, c2 := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.Now = func() time.Time { return now } })
+	bank2, c2 := setup(t, fakebank.Options{}, func(cfg *sdk.Options) { cfg.Now = func() time.Time { return now } })
 	g2 := link(t, c2)
 	now = g2.ExpiresAt.Add(time.Hour)
 	require.NoError(t, c2.Revoke(ctx, g2))
@@ -556,7 +606,7 @@ func TestRevokeRetriedOnlyAfterRateLimit(t *testing.T) {
 
 func TestSharedLimiter(t *testing.T) {
 	lim := rate.NewLimiter(rate.Limit(0.001), 1)
-	_, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.Limiter = lim })
+	_, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) { cfg.Limiter = lim })
 	g := link(t, c)
 	_, err := c.Account(context.Background(), g, "chk-1")
 	require.NoError(t, err)
@@ -607,15 +657,14 @@ func TestPrivateKeyTypes(t *testing.T) {
 			bank := fakebank.New()
 			defer bank.Close()
 			bankName := fmt.Sprintf("keys%d", nameSeq.Add(1))
-			sdk.Register(bankName, fakebank.Opener(fakebank.Options{Name: bankName, ClientAuth: driver.PrivateKeyJWT}))
-			c, err := sdk.Open(context.Background(), bankName, sdk.Config{ClientID: "k", PrivateKey: tc.key, KeyID: "kid", RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+			c, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{Name: bankName, ClientAuth: driver.PrivateKeyJWT}), sdk.Credentials{ClientID: "k", PrivateKey: tc.key, KeyID: "kid"}, &sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
 			if !tc.ok {
 				assert.ErrorIs(t, err, sdk.ErrInvalidArgument)
 				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, bankName, c.Bank())
-			assert.Equal(t, driver.PrivateKeyJWT, c.Profile().Auth.ClientAuth)
+			assert.Equal(t, sdk.PrivateKeyJWT, c.Profile().Auth.ClientAuth)
 			g := link(t, c)
 			assert.NotEmpty(t, g.ConsentID)
 		})
@@ -624,7 +673,7 @@ func TestPrivateKeyTypes(t *testing.T) {
 
 func TestForget(t *testing.T) {
 	store := sdk.NewMemoryTokenStore()
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.TokenStore = store })
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) { cfg.TokenStore = store })
 	g := link(t, c)
 	ctx := context.Background()
 	bank.RevokeConsent(g.ConsentID)
@@ -637,4 +686,21 @@ func TestForget(t *testing.T) {
 	_, err = c.Account(ctx, g, "chk-1")
 	assert.ErrorIs(t, err, sdk.ErrConsentRevoked)
 	assert.Equal(t, calls, bank.DataCalls.Load(), "no call to the bank")
+}
+
+func TestCredentialsHideSecrets(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	creds := sdk.Credentials{ClientID: "client-1", ClientSecret: "s3cret-value", PrivateKey: key, KeyID: "kid-1"}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("opening", "creds", creds)
+	out := fmt.Sprintf("%v %+v %#v %s", creds, creds, creds, creds) + buf.String()
+	assert.Contains(t, out, "client-1")
+	assert.NotContains(t, out, "s3cret-value")
+	assert.NotContains(t, out, key.D.String())
+}
+
+func TestOpenNilOptions(t *testing.T) {
+	_, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{}), testCreds, nil)
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "nil options are the defaults; the fake bank has no default BaseURL")
 }

@@ -12,7 +12,8 @@
 //		_ "github.com/obconnect/obconnect/connectors/chase"
 //	)
 //
-//	client, err := sdk.Open(ctx, "chase", sdk.Config{ClientID: id, PrivateKey: key, KeyID: kid, RedirectURL: cb})
+//	client, err := sdk.Open(ctx, "chase", sdk.Credentials{ClientID: id, PrivateKey: key, KeyID: kid},
+//		&sdk.Options{RedirectURL: cb, TokenStore: store})
 //	pending, err := client.StartLink(ctx, sdk.LinkRequest{
 //		Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Transactions},
 //		Purpose:  sdk.PurposePersonalFinancialManagement,
@@ -26,9 +27,11 @@
 // type that owns everything common (validation, consent checks, retries,
 // rate limiting, pagination, error classification, logging); a bank's
 // connector implements the small interface in package sdk/driver and
-// registers itself with [Register]. The data model lives in sdk/model and
-// the error codes in sdk/obcerr; both are re-exported here as aliases, so
-// integrators need no other import.
+// registers itself with [Register], for [Open] by name; [OpenWith] opens
+// one directly, without the registry, as sql.OpenDB does. The data model
+// lives in sdk/model and the error codes in sdk/obcerr; both are
+// re-exported here (see # Re-exports), so integrators need no other
+// import.
 //
 // Libraries: golang.org/x/oauth2 for the OAuth flows (PKCE, code exchange,
 // refresh), github.com/go-jose/go-jose/v4 to sign private_key_jwt client
@@ -36,6 +39,46 @@
 // bank's JWKS, golang.org/x/time/rate for the client-side token bucket and
 // github.com/google/uuid for interaction ids. Each is the maintained
 // reference implementation of its standard; none is re-implemented here.
+//
+// # Options
+//
+// One style holds in sdk and its subpackages (sdk/webhook, sdk/txsync,
+// sdk/lifecycle), gocloud.dev's: required arguments are positional, and
+// the optional ones come last as opts *XOptions, where a nil pointer, like
+// the zero value of any of its fields, means the documented default. A
+// package's main constructor takes *Options ([Open], [OpenWith],
+// webhook.NewVerifier, txsync.New, lifecycle.New); any other constructor
+// takes *<Thing>Options (webhook.JWKSOptions, webhook.MemoryReplayStoreOptions,
+// txsync.BoltOptions). There are no functional options and no setters, and
+// a configured value has no exported fields to change after construction.
+// Credentials are required, so they are positional too: a [Credentials]
+// struct of fields, never a string the SDK parses. Request values
+// ([LinkRequest], [TxQuery]) and nested settings ([RetryPolicy]) follow the
+// same zero-means-default rule.
+//
+// # Re-exports
+//
+// Package sdk re-exports, as aliases of the same types, everything of
+// sdk/model and sdk/obcerr that an integrator passes to a [Client] or
+// reads from one: every model type, every constant of its enumerations
+// (clusters, purposes, account types, categories and statuses, consent,
+// transaction and statement statuses, directions, payment networks), the
+// Money constructors, every error code and sentinel, and the error
+// constructors. The set is complete rather than dropped because every call
+// returns model values and every failure is tested against a code: one
+// import is what integrators write against, and sdk/model and sdk/obcerr
+// exist as separate packages only so that sdk/driver and the connectors
+// can share them without an import cycle. Helpers only connectors need
+// (model.Page, model.SignedAmount, model.ParseClusters, obcerr.ParseRetryAfter,
+// ...) are not re-exported. Names are chosen so that both families fit
+// in one namespace: the error code AccountClosed (a refused call) and the
+// status AccountStatusClosed (what the bank reports of an account), the
+// codes ConsentRevoked and ConsentExpired and the statuses
+// ConsentStatusRevoked and ConsentStatusExpired.
+//
+// Apart from the connector registry, the package has no global state: its
+// only exported variables are sentinel errors, and sets such as
+// [Clusters] and [Purposes] are constants returned as new slices.
 //
 // # Errors
 //
@@ -46,7 +89,8 @@
 // with errors.As. Banks disagree on how to say "consent revoked" or "slow
 // down"; connectors map each bank's quirks so the codes mean the same
 // everywhere. Integrators can build every error type in their own tests
-// ([NewError], &sdk.Error{...}, &sdk.BankError{...}).
+// ([NewError], [NewErrorf], [WrapError], &sdk.Error{...},
+// &sdk.BankError{...}).
 //
 // Error strings, log lines and the String/LogValue of every type never
 // contain access or refresh tokens, client secrets, the PKCE verifier or
@@ -68,7 +112,7 @@
 // earlier consent end (consent_expires_at). The
 // client then enforces the narrower grant before the network for every
 // copy of the *Grant it is given (one loaded from storage before the
-// change too), and tells the integrator through [Config.OnGrantChange]
+// change too), and tells the integrator through [Options.OnGrantChange]
 // with a [GrantChange]: the new grant to persist and what was removed.
 // [Client.CurrentGrant] returns the narrowed grant on demand. The SDK never
 // writes the *Grant passed to a data call, so a grant shared by many
@@ -114,13 +158,29 @@
 // shared by many goroutines: data calls only read it (a narrowing learnt
 // at a refresh lives in the client, see # Consent). Revoke,
 // RevokeAccounts and Forget do update it: do not run them concurrently with
-// other calls on the same *Grant. Config.OnGrantChange runs on the
+// other calls on the same *Grant. Options.OnGrantChange runs on the
 // goroutine whose call triggered the refresh, outside the client's locks.
+//
+// # Capabilities and the escape hatch
+//
+// [Client.Profile] says what the bank offers: its clusters, limits, OAuth
+// endpoints, and whether it supports account-level revocation and
+// notification subscriptions (the methods for them are Unimplemented
+// otherwise). The client never hands out its connector, whose calls would
+// skip the consent checks and retries. For a bank-specific need the
+// portable API does not cover, [Client.As] sets a pointer to one of the
+// types the connector's package documents under "# As" and reports
+// whether it could, as gocloud.dev's As does.
+//
+// The only sdk/driver types in this package's API are the openers that
+// [Register] and [OpenWith] take, through which a connector is plugged in
+// (as database/sql's Register and OpenDB take driver types); nothing the
+// package returns or accepts as an option is a driver type.
 //
 // # Observability
 //
-// [Config.Logger] receives debug logs of each exchange (silent by default),
-// [Config.Observer] is called after each exchange with facts safe for
-// metrics, and [Config.WrapTransport] wraps the transport that sends each
+// [Options.Logger] receives debug logs of each exchange (silent by default),
+// [Options.Observer] is called after each exchange with facts safe for
+// metrics, and [Options.WrapTransport] wraps the transport that sends each
 // attempt, for tracing.
 package sdk

@@ -16,15 +16,14 @@ import (
 // credit card at the bank's site). The integrator persists the new grant
 // from the hook; the client already refuses the withdrawn account, even
 // through the grant the integrator still holds.
-func ExampleConfig_onGrantChange() {
+func ExampleOptions_onGrantChange() {
 	ctx := context.Background()
 	bank := fakebank.New()
 	defer bank.Close()
 	atBank := &narrowingBank{next: http.DefaultTransport} // stands in for the bank's own site
 
 	saved := map[string]*sdk.Grant{} // the integrator's database
-	client, err := sdk.Open(ctx, "examplebank", sdk.Config{
-		ClientID: "my-client-id", ClientSecret: "my-client-secret",
+	client, err := sdk.Open(ctx, "examplebank", sdk.Credentials{ClientID: "my-client-id", ClientSecret: "my-client-secret"}, &sdk.Options{
 		RedirectURL: "https://app.example/callback", BaseURL: bank.URL(),
 		HTTPClient: &http.Client{Transport: atBank},
 		OnGrantChange: func(ctx context.Context, ch sdk.GrantChange) {

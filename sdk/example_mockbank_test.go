@@ -14,9 +14,9 @@ import (
 )
 
 // The integrator's journey against a real connector and an in-process
-// mockbank: the same code runs against the bank, with the bank's URL and
-// credentials in the Config and a real user at the consent page instead of
-// mockbank.Approve. A fixed seed and a stopped clock make every run print
+// mockbank: the same code runs against the bank, with the bank's
+// credentials and URL in Credentials and Options and a real user at the
+// consent page instead of mockbank.Approve. A fixed seed and a stopped clock make every run print
 // the same thing.
 func Example_mockbank() {
 	ctx := context.Background()
@@ -39,14 +39,14 @@ func Example_mockbank() {
 	}
 
 	// mockbank registers a ready client at every bank.
-	client, err := sdk.Open(ctx, "wellsfargo", sdk.Config{
-		BaseURL:      bank.Issuer,
-		ClientID:     bank.Client.ID,
-		ClientSecret: bank.Client.Secret,
-		RedirectURL:  bank.Client.RedirectURIs[0],
-		HTTPClient:   ts.Client(),
-		Now:          srv.Store().Now, // consents expire on the bank's simulated clock
-	})
+	client, err := sdk.Open(ctx, "wellsfargo",
+		sdk.Credentials{ClientID: bank.Client.ID, ClientSecret: bank.Client.Secret},
+		&sdk.Options{
+			BaseURL:     bank.Issuer,
+			RedirectURL: bank.Client.RedirectURIs[0],
+			HTTPClient:  ts.Client(),
+			Now:         srv.Store().Now, // consents expire on the bank's simulated clock
+		})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -26,12 +26,9 @@ func Example() {
 	bank := fakebank.New() // stands in for the bank's sandbox
 	defer bank.Close()
 
-	client, err := sdk.Open(ctx, "examplebank", sdk.Config{
-		ClientID:     "my-client-id",
-		ClientSecret: "my-client-secret",
-		RedirectURL:  "https://app.example/callback",
-		BaseURL:      bank.URL(),
-	})
+	client, err := sdk.Open(ctx, "examplebank",
+		sdk.Credentials{ClientID: "my-client-id", ClientSecret: "my-client-secret"},
+		&sdk.Options{RedirectURL: "https://app.example/callback", BaseURL: bank.URL()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -145,7 +142,8 @@ func ExampleClient_StatementPDF() {
 	ctx := context.Background()
 	bank := fakebank.New()
 	defer bank.Close()
-	client, _ := sdk.Open(ctx, "examplebank", sdk.Config{ClientID: "id", ClientSecret: "secret", RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+	client, _ := sdk.Open(ctx, "examplebank", sdk.Credentials{ClientID: "id", ClientSecret: "secret"},
+		&sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
 	pending, _ := client.StartLink(ctx, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.Statements}, Purpose: sdk.PurposeCreditDecisioning, Duration: 24 * time.Hour})
 	callback, _ := fakebank.Consent(ctx, pending.AuthURL)
 	grant, _ := client.CompleteLink(ctx, pending, callback)

@@ -15,20 +15,28 @@ import (
 
 var nameSeq atomic.Int64
 
-// setup registers a fresh fake connector under a unique name and opens a
-// client for it against a fresh fake bank.
-func setup(t testing.TB, o fakebank.Options, mutate func(*sdk.Config)) (*fakebank.Bank, *sdk.Client) {
+// testCreds are the credentials the fake bank accepts.
+var testCreds = sdk.Credentials{ClientID: "client-1", ClientSecret: "s3cret-value"}
+
+// setup opens a client for a fresh fake connector, under a name of its
+// own, against a fresh fake bank.
+func setup(t testing.TB, o fakebank.Options, mutate func(*sdk.Options)) (*fakebank.Bank, *sdk.Client) {
+	t.Helper()
+	return setupCreds(t, o, testCreds, mutate)
+}
+
+// setupCreds is setup with other credentials.
+func setupCreds(t testing.TB, o fakebank.Options, creds sdk.Credentials, mutate func(*sdk.Options)) (*fakebank.Bank, *sdk.Client) {
 	t.Helper()
 	bank := fakebank.New()
 	t.Cleanup(bank.Close)
 	o.Name = fmt.Sprintf("fake%d", nameSeq.Add(1))
-	sdk.Register(o.Name, fakebank.Opener(o))
-	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", RedirectURL: "https://app.example/cb", BaseURL: bank.URL(),
+	opts := &sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL(),
 		Retry: sdk.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
 	if mutate != nil {
-		mutate(&cfg)
+		mutate(opts)
 	}
-	c, err := sdk.Open(context.Background(), o.Name, cfg)
+	c, err := sdk.OpenWith(context.Background(), fakebank.Opener(o), creds, opts)
 	require.NoError(t, err)
 	return bank, c
 }

@@ -45,7 +45,7 @@ type LinkRequest struct {
 	Duration time.Duration
 	// LookbackDays optionally limits the history shared (lookback_days).
 	LookbackDays int
-	// RedirectURL overrides Config.RedirectURL for this link.
+	// RedirectURL overrides Options.RedirectURL for this link.
 	RedirectURL string
 	// UserRef is the integrator's own reference for the user, kept in the
 	// pending link and the grant; it is not sent to the bank.
@@ -116,7 +116,7 @@ func (c *Client) StartLink(ctx context.Context, req LinkRequest) (*PendingLink, 
 	}
 	redirect := req.RedirectURL
 	if redirect == "" {
-		redirect = c.cfg.RedirectURL
+		redirect = c.opts.RedirectURL
 	}
 	if u, err := url.Parse(redirect); err != nil || !u.IsAbs() || u.Fragment != "" {
 		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "an absolute redirect URL without fragment is required"}
@@ -137,7 +137,7 @@ func (c *Client) StartLink(ctx context.Context, req LinkRequest) (*PendingLink, 
 	}
 	params := url.Values{
 		"response_type":         {"code"},
-		"client_id":             {c.cfg.ClientID},
+		"client_id":             {c.creds.ClientID},
 		"redirect_uri":          {redirect},
 		"scope":                 {"openid offline_access " + joinClusters(clusters)},
 		"state":                 {p.State},
@@ -159,7 +159,7 @@ func (c *Client) StartLink(ctx context.Context, req LinkRequest) (*PendingLink, 
 		if err != nil {
 			return nil, err
 		}
-		params = url.Values{"client_id": {c.cfg.ClientID}, "request_uri": {requestURI}}
+		params = url.Values{"client_id": {c.creds.ClientID}, "request_uri": {requestURI}}
 	}
 	q := auth.Query()
 	for k, v := range params {
@@ -358,7 +358,7 @@ func (c *Client) verifyIDToken(ctx context.Context, raw, nonce string) (map[stri
 	octx := oidc.ClientContext(ctx, c.authHTTP)
 	keys := oidc.NewRemoteKeySet(octx, c.profile.Auth.JWKSURL)
 	v := oidc.NewVerifier(c.profile.Auth.Issuer, keys, &oidc.Config{
-		ClientID: c.cfg.ClientID, SkipIssuerCheck: c.profile.Auth.Issuer == "", Now: c.now,
+		ClientID: c.creds.ClientID, SkipIssuerCheck: c.profile.Auth.Issuer == "", Now: c.now,
 		// Asymmetric algorithms only; go-oidc defaults to RS256 alone, but
 		// FAPI banks sign with PS256 or ES256.
 		SupportedSigningAlgs: []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.PS256, oidc.PS384, oidc.PS512, oidc.ES256, oidc.ES384, oidc.ES512, oidc.EdDSA},
@@ -425,19 +425,19 @@ func signingAlg(k crypto.Signer) (jose.SignatureAlgorithm, error) {
 // clientAssertion builds a fresh RFC 7523 client assertion, audience the
 // token endpoint, valid for one minute, with a unique jti.
 func (c *Client) clientAssertion() (string, error) {
-	alg, err := signingAlg(c.cfg.PrivateKey)
+	alg, err := signingAlg(c.creds.PrivateKey)
 	if err != nil {
 		return "", &Error{Code: InvalidArgument, Op: "sdk.clientAssertion", Msg: err.Error()}
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: c.cfg.PrivateKey},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", c.cfg.KeyID))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: c.creds.PrivateKey},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", c.creds.KeyID))
 	if err != nil {
-		return "", &Error{Code: InvalidArgument, Op: "sdk.clientAssertion", Msg: "cannot sign with Config.PrivateKey: " + err.Error()}
+		return "", &Error{Code: InvalidArgument, Op: "sdk.clientAssertion", Msg: "cannot sign with Credentials.PrivateKey: " + err.Error()}
 	}
 	now := time.Now()
 	claims := jwt.Claims{
-		Issuer:    c.cfg.ClientID,
-		Subject:   c.cfg.ClientID,
+		Issuer:    c.creds.ClientID,
+		Subject:   c.creds.ClientID,
 		Audience:  jwt.Audience{c.profile.Auth.TokenURL},
 		ID:        uuid.NewString(),
 		IssuedAt:  jwt.NewNumericDate(now),

@@ -194,7 +194,7 @@ func change(g *Grant, before, after bankScope) *GrantChange {
 // refresh since g was issued, and with the earlier end the bank may have
 // announced (see [GrantChange]); RevokedAt is set once the bank's token
 // endpoint has said the consent was revoked. It does no I/O. Use it
-// to persist the grant when Config.OnGrantChange is not set, or to show the
+// to persist the grant when Options.OnGrantChange is not set, or to show the
 // user what is still shared. A nil g gives nil.
 //
 // The client remembers a narrowing for as long as it lives; after a
@@ -258,7 +258,7 @@ func (c *Client) notifyGrantChange(ctx context.Context, ch *GrantChange) {
 	}
 	c.log.InfoContext(ctx, "obconnect grant narrowed by the bank", "grant", ch.Grant,
 		"removed_clusters", ch.RemovedClusters, "removed_accounts", len(ch.RemovedAccounts))
-	if c.cfg.OnGrantChange != nil {
-		c.cfg.OnGrantChange(ctx, *ch)
+	if c.opts.OnGrantChange != nil {
+		c.opts.OnGrantChange(ctx, *ch)
 	}
 }

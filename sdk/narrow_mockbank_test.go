@@ -24,7 +24,7 @@ func usbankOnMockbank(t *testing.T, store sdk.TokenStore) (*mockbankharness.Harn
 	h := mockbankharness.Start(t, mockbankharness.Options{Bank: "usbank"})
 	ch := &changes{}
 	data := &atomic.Int64{}
-	c, err := h.NewClient(ctx, func(cfg *sdk.Config) {
+	c, err := h.NewClient(ctx, func(cfg *sdk.Options) {
 		cfg.TokenStore = store
 		cfg.OnGrantChange = ch.record
 		cfg.Observer = func(ex sdk.Exchange) {

@@ -109,7 +109,7 @@ func setupNarrowing(t *testing.T, o fakebank.Options) (*fakebank.Bank, *sdk.Clie
 	t.Helper()
 	nb := &narrowingBank{next: http.DefaultTransport}
 	ch := &changes{}
-	bank, c := setup(t, o, func(cfg *sdk.Config) {
+	bank, c := setup(t, o, func(cfg *sdk.Options) {
 		cfg.HTTPClient = &http.Client{Transport: nb}
 		cfg.OnGrantChange = ch.record
 	})
@@ -201,7 +201,7 @@ func TestGrantChangeHookMayUseClient(t *testing.T) {
 	nb := &narrowingBank{next: http.DefaultTransport}
 	var c *sdk.Client
 	var inHook error
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
 		cfg.HTTPClient = &http.Client{Transport: nb}
 		cfg.OnGrantChange = func(ctx context.Context, ch sdk.GrantChange) {
 			_, inHook = c.Account(ctx, ch.Grant, "chk-1")
@@ -279,15 +279,15 @@ func setupClassifying(t *testing.T, classify func(driver.TokenError) obcerr.Code
 	name := "fakeclass" + strconv.FormatInt(nameSeq.Add(1), 10)
 	inner := fakebank.Opener(fakebank.Options{Name: name})
 	seen := make(chan driver.TokenError, 8)
-	sdk.Register(name, func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+	opener := func(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
 		conn, err := inner(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		return &tokenClassifying{Connector: conn, classify: classify, seen: seen}, nil
-	})
-	c, err := sdk.Open(context.Background(), name, sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value",
-		RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
+	}
+	c, err := sdk.OpenWith(context.Background(), opener, testCreds,
+		&sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: bank.URL()})
 	require.NoError(t, err)
 	return bank, c, seen
 }
@@ -371,7 +371,7 @@ func (t *tokenThrottle) RoundTrip(req *http.Request) (*http.Response, error) {
 // Retry-After, which the retry loop then honours like a data API's.
 func TestThrottledRefreshCarriesRetryAfter(t *testing.T) {
 	tt := &tokenThrottle{next: http.DefaultTransport}
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
 		cfg.HTTPClient = &http.Client{Transport: tt}
 		cfg.Retry.MaxAttempts = 1
 	})
@@ -405,7 +405,7 @@ func (s *slowTokens) RoundTrip(req *http.Request) (*http.Response, error) {
 // context ends, instead of waiting on someone else's network call.
 func TestWaitForRefreshHonoursContext(t *testing.T) {
 	st := &slowTokens{next: http.DefaultTransport, entered: make(chan struct{}), release: make(chan struct{})}
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) { cfg.HTTPClient = &http.Client{Transport: st} })
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) { cfg.HTTPClient = &http.Client{Transport: st} })
 	bank.SetAccessTTL(time.Second) // within the refresh margin: every call refreshes first
 	g := link(t, c)
 	st.armed.Store(true)
@@ -445,7 +445,7 @@ func TestRefreshShortensConsent(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	nb := &narrowingBank{next: http.DefaultTransport}
 	ch := &changes{}
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
 		cfg.HTTPClient = &http.Client{Transport: nb}
 		cfg.OnGrantChange = ch.record
 		cfg.Now = clock

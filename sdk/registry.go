@@ -14,10 +14,13 @@ var (
 	registry   = map[string]driver.Opener{}
 )
 
-// Register makes a connector available under name (lower case, e.g.
-// "chase"). Connectors call it from init, and integrators enable one with a
-// blank import. It panics if name is empty, opener is nil, or the name is
-// already registered: both are programming errors found at start-up.
+// Register makes a connector available to [Open] under name, which must be
+// the Name of the connector's profile (lower case, e.g. "chase").
+// Connectors call it from init, and integrators enable one with a blank
+// import. It panics if name is empty, opener is nil, or the name is
+// already registered: both are programming errors found at start-up. Code
+// that holds an opener, tests above all, can use [OpenWith] and register
+// nothing.
 func Register(name string, opener driver.Opener) {
 	registryMu.Lock()
 	defer registryMu.Unlock()

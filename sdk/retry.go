@@ -39,7 +39,7 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		}
 	}
 	out := &Error{Code: code, Op: op, Err: err}
-	if d, ok := obcerr.RetryAfterOf(err); ok {
+	if d, ok := obcerr.RetryAfter(err); ok {
 		out.RetryAfter = d
 	}
 	return out

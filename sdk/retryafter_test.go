@@ -49,7 +49,7 @@ func TestRetryLoopHonoursHTTPDateRetryAfter(t *testing.T) {
 	waits := make(chan time.Duration, 8)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Config) {
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
 		cfg.Logger = slog.New(retryWaits{waits: waits, cancel: cancel})
 	})
 	g := link(t, c)

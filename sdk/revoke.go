@@ -105,7 +105,7 @@ func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...str
 // grant's token (after the usual consent checks), for banks that tie
 // subscriptions to a consent. It is retried only after a rate-limit
 // refusal.
-func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, types ...string) (*driver.Subscription, error) {
+func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, types ...string) (*Subscription, error) {
 	const op = "sdk.Subscribe"
 	ns, ok := c.conn.(driver.NotificationSubscriber)
 	if !ok {
@@ -118,13 +118,17 @@ func (c *Client) Subscribe(ctx context.Context, g *Grant, callbackURL string, ty
 	if err != nil {
 		return nil, err
 	}
-	return callWith(ctx, c, op, ts, false, func(ctx context.Context) (*driver.Subscription, error) {
+	sub, err := callWith(ctx, c, op, ts, false, func(ctx context.Context) (*driver.Subscription, error) {
 		sub, err := ns.Subscribe(ctx, callbackURL, slices.Clone(types))
 		if err == nil && sub == nil {
 			err = &Error{Code: Internal, Op: op, Msg: "connector returned no subscription and no error"}
 		}
 		return sub, err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return publicSubscription(sub), nil
 }
 
 // Unsubscribe deletes a notification subscription (Unimplemented where the
@@ -173,7 +177,7 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 	}
 	form := url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}
 	if c.profile.Auth.ClientAuth == driver.PrivateKeyJWT {
-		form.Set("client_id", c.cfg.ClientID)
+		form.Set("client_id", c.creds.ClientID)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.profile.Auth.RevocationURL, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -277,7 +277,7 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	// Another process sharing the store may have refreshed already.
 	stored, err := g.c.store.Get(ctx, g.key)
 	if err != nil {
-		if obcerr.CodeOf(err) == NotFound {
+		if obcerr.ErrorCode(err) == NotFound {
 			return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
 		}
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
@@ -392,7 +392,7 @@ func (c *Client) classifyOAuth(err error, op, grantType string) error {
 		}
 		return out
 	}
-	if c := obcerr.CodeOf(err); c == Canceled || c == DeadlineExceeded {
+	if c := obcerr.ErrorCode(err); c == Canceled || c == DeadlineExceeded {
 		return &Error{Code: c, Op: op, Err: err}
 	}
 	return &Error{Code: Unavailable, Op: op, Msg: "token endpoint unreachable", Err: err}

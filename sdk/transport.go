@@ -127,8 +127,8 @@ func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			slog.Int("status", ex.Status), slog.Duration("duration", ex.Duration),
 			slog.String("interaction_id", ex.InteractionID), slog.Bool("transport_error", err != nil))
 	}
-	if t.c.cfg.Observer != nil {
-		t.c.cfg.Observer(ex)
+	if t.c.opts.Observer != nil {
+		t.c.opts.Observer(ex)
 	}
 	return resp, err
 }
@@ -152,7 +152,7 @@ func (t *assertionTransport) RoundTrip(req *http.Request) (*http.Response, error
 		if req.Header.Get("Authorization") == "" {
 			req = req.Clone(req.Context())
 			// RFC 6749 2.3.1: form-encode before Basic.
-			req.SetBasicAuth(url.QueryEscape(t.c.cfg.ClientID), url.QueryEscape(t.c.cfg.ClientSecret))
+			req.SetBasicAuth(url.QueryEscape(t.c.creds.ClientID), url.QueryEscape(t.c.creds.ClientSecret))
 		}
 		return t.next.RoundTrip(req)
 	case driver.PrivateKeyJWT:
@@ -170,7 +170,7 @@ func (t *assertionTransport) RoundTrip(req *http.Request) (*http.Response, error
 			if err != nil {
 				return nil, err
 			}
-			form.Set("client_id", t.c.cfg.ClientID)
+			form.Set("client_id", t.c.creds.ClientID)
 			form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
 			form.Set("client_assertion", assertion)
 			form.Del("client_secret")

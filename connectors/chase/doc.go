@@ -3,7 +3,7 @@
 //
 //	import _ "github.com/obconnect/obconnect/connectors/chase"
 //
-//	client, err := sdk.Open(ctx, chase.Name, opts)
+//	client, err := sdk.Open(ctx, chase.Name, creds, opts)
 //
 // # Description
 //

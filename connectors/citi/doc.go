@@ -3,7 +3,7 @@
 //
 //	import _ "github.com/obconnect/obconnect/connectors/citi"
 //
-//	client, err := sdk.Open(ctx, citi.Name, opts)
+//	client, err := sdk.Open(ctx, citi.Name, creds, opts)
 //
 // # Description
 //

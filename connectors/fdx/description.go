@@ -117,7 +117,7 @@ func Resolve(d *bankdesc.Description, base string) (driver.Profile, string, erro
 		ca = driver.PrivateKeyJWT
 	}
 	var clusters []model.Cluster
-	for _, c := range model.AllClusters {
+	for _, c := range model.Clusters() {
 		if slices.Contains(d.Clusters, string(c)) {
 			clusters = append(clusters, c)
 		}

@@ -70,7 +70,7 @@ func TestResolve(t *testing.T) {
 
 	_, _, err = Resolve(d, "https://user:secret@api.acme.example")
 	require.Error(t, err)
-	assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err))
+	assert.Equal(t, obcerr.InvalidArgument, obcerr.ErrorCode(err))
 	assert.NotContains(t, err.Error(), "secret")
 }
 
@@ -80,7 +80,7 @@ func TestOpenerRejectsABrokenDescription(t *testing.T) {
 	assert.ErrorContains(t, err, "pageing")
 	assert.Panics(t, func() { MustOpener([]byte("{")) })
 	_, err = New(driver.OpenConfig{}, nil)
-	assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err))
+	assert.Equal(t, obcerr.InvalidArgument, obcerr.ErrorCode(err))
 }
 
 // The connector offers exactly the optional capabilities its description

@@ -326,7 +326,7 @@ func consent(g fdxclient.ConsentGrant) (model.Consent, error) {
 	}
 	// Known clusters in the model's order first, then any the bank added
 	// that this SDK does not know, in the order first seen.
-	for _, c := range model.AllClusters {
+	for _, c := range model.Clusters() {
 		if seen[c] {
 			out.Clusters = append(out.Clusters, c)
 		}

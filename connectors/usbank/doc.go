@@ -3,7 +3,7 @@
 //
 //	import _ "github.com/obconnect/obconnect/connectors/usbank"
 //
-//	client, err := sdk.Open(ctx, usbank.Name, opts)
+//	client, err := sdk.Open(ctx, usbank.Name, creds, opts)
 //
 // # Description
 //

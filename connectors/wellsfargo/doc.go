@@ -3,7 +3,7 @@
 //
 //	import _ "github.com/obconnect/obconnect/connectors/wellsfargo"
 //
-//	client, err := sdk.Open(ctx, wellsfargo.Name, opts)
+//	client, err := sdk.Open(ctx, wellsfargo.Name, creds, opts)
 //
 // # Description
 //

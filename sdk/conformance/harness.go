@@ -11,12 +11,12 @@ import (
 // Implementations must be safe for concurrent use.
 type Harness interface {
 	// NewClient opens a fresh *sdk.Client for the bank with the harness's
-	// credentials. mutate, if non-nil, adjusts the Config first (the kit
+	// credentials. mutate, if non-nil, adjusts the Options first (the kit
 	// sets page size, retries, rate limit and an observer); the harness
 	// must call it last. When the bank runs on a simulated clock (mockbank
-	// does), set Config.Now to that clock, or the client's local expiry
+	// does), set Options.Now to that clock, or the client's local expiry
 	// check will disagree with the consent_expires_at the bank sends.
-	NewClient(ctx context.Context, mutate func(*sdk.Config)) (*sdk.Client, error)
+	NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error)
 	// Link links the bank's standard test user through the bank's consent
 	// page, sharing every account, and returns the grant: StartLink,
 	// consent, CompleteLink.

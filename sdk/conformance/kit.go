@@ -16,7 +16,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 )
 
@@ -34,7 +33,7 @@ const (
 type kit struct {
 	h       Harness
 	truth   *Truth
-	profile driver.Profile
+	profile sdk.Profile
 	// pageSize is used for whole-history reads.
 	pageSize int
 	// limiter is shared by every client the kit opens: the bank counts
@@ -61,11 +60,11 @@ func (k *kit) clusters() []sdk.Cluster {
 
 // newEnv opens a client (no retries unless asked, small pages, no client
 // side rate limit) and links the test user for the given clusters.
-func (k *kit) newEnv(t T, clusters []sdk.Cluster, mutate func(*sdk.Config)) *env {
+func (k *kit) newEnv(t T, clusters []sdk.Cluster, mutate func(*sdk.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	n := &atomic.Int64{}
-	c, err := k.h.NewClient(ctx, func(cfg *sdk.Config) {
+	c, err := k.h.NewClient(ctx, func(cfg *sdk.Options) {
 		cfg.PageSize = k.pageSize
 		cfg.Limiter = k.limiter
 		// The profile's client-side limiter stays on: the kit should not
@@ -154,7 +153,7 @@ func (k *kit) testProfile(t T) {
 	p := k.profile
 	assert.NotEmpty(t, p.Name, "Name")
 	assert.NotEmpty(t, p.FDXVersion, "FDXVersion")
-	assert.Contains(t, []driver.Pagination{driver.PaginationOffset, driver.PaginationPageKey}, p.Pagination, "Pagination")
+	assert.Contains(t, []sdk.Pagination{sdk.PaginationOffset, sdk.PaginationPageKey}, p.Pagination, "Pagination")
 	assert.Positive(t, p.MaxPageSize, "MaxPageSize")
 	assert.True(t, p.DefaultPageSize > 0 && p.DefaultPageSize <= p.MaxPageSize, "DefaultPageSize within 1..MaxPageSize")
 	assert.Positive(t, p.RateLimit.RequestsPerSecond, "RateLimit.RequestsPerSecond")
@@ -171,7 +170,7 @@ func (k *kit) testProfile(t T) {
 	if p.Auth.PARRequired {
 		assert.NotEmpty(t, p.Auth.PARURL, "PARURL when PAR is required")
 	}
-	assert.Contains(t, []driver.ClientAuth{driver.ClientSecretBasic, driver.PrivateKeyJWT}, p.Auth.ClientAuth)
+	assert.Contains(t, []sdk.ClientAuth{sdk.ClientSecretBasic, sdk.PrivateKeyJWT}, p.Auth.ClientAuth)
 }
 
 func (k *kit) testLink(t T) {
@@ -191,7 +190,7 @@ func (k *kit) testLink(t T) {
 }
 
 func (k *kit) testAccounts(t T) {
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = 1 }) // one account per page
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = 1 }) // one account per page
 	got, err := all(e.c.Accounts(context.Background(), e.g))
 	require.NoError(t, err)
 	ids := map[string]int{}
@@ -222,7 +221,7 @@ func (k *kit) testAccountDetail(t T) {
 	e := k.newEnv(t, nil, nil)
 	for _, tr := range k.truth.Accounts {
 		a, err := e.c.Account(context.Background(), e.g, tr.ID)
-		if tr.Status == model.AccountClosed || tr.Status == model.AccountRestricted {
+		if tr.Status == model.AccountStatusClosed || tr.Status == model.AccountStatusRestricted {
 			if err != nil {
 				assert.Contains(t, []sdk.Code{sdk.AccountClosed, sdk.AccountLocked}, sdk.ErrorCode(err), "%s", tr.ID)
 				continue
@@ -380,7 +379,7 @@ func (k *kit) testDateFilter(t T) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
 	w := k.window(t)
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	got, err := all(e.c.Transactions(context.Background(), e.g, w.account, w.query()))
 	require.NoError(t, err)
 	for _, p := range w.check(got) {
@@ -469,7 +468,7 @@ func (k *kit) testConsent(t T) {
 	cs, err := e.c.Consent(context.Background(), e.g)
 	require.NoError(t, err)
 	assert.Equal(t, e.g.ConsentID, cs.ID)
-	assert.Equal(t, model.ConsentActive, cs.Status)
+	assert.Equal(t, model.ConsentStatusActive, cs.Status)
 	_, err = e.c.Consent(context.Background(), &sdk.Grant{Bank: e.g.Bank, ConsentID: "no-such-consent-0000", ID: e.g.ID, Clusters: e.g.Clusters})
 	assert.Error(t, err, "unknown consent")
 }
@@ -502,7 +501,7 @@ func (k *kit) testErrors(t T) {
 	})
 	for _, code := range []sdk.Code{sdk.NotFound, sdk.InvalidArgument, sdk.Unavailable, sdk.Internal, sdk.AccountClosed, sdk.AccountLocked, sdk.ConsentRevoked, sdk.ConsentExpired} {
 		t.Run("Injected"+code.String(), func(t T) {
-			e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 1 })
+			e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 1 })
 			skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: code}), "inject "+code.String())
 			_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 			assert.Equal(t, code, sdk.ErrorCode(err), "%v", err)
@@ -511,7 +510,7 @@ func (k *kit) testErrors(t T) {
 		})
 	}
 	t.Run("RateLimited", func(t T) {
-		e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 1 })
+		e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 1 })
 		skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: sdk.RateLimited, RetryAfter: time.Second}), "inject RateLimited")
 		_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 		assert.ErrorIs(t, err, sdk.ErrRateLimited)
@@ -522,7 +521,7 @@ func (k *kit) testErrors(t T) {
 		assert.True(t, ok && d >= time.Second/2 && d <= 2*time.Second, "Retry-After carried: %v", d)
 	})
 	t.Run("TransientFaultRetried", func(t T) {
-		e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.Retry.MaxAttempts = 3 })
+		e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.Retry.MaxAttempts = 3 })
 		skipIfUnimplemented(t, k.h.InjectFault(context.Background(), e.g, Fault{Code: sdk.Unavailable, Count: 2}), "inject Unavailable")
 		_, err := e.c.Account(context.Background(), e.g, k.truth.Accounts[0].ID)
 		assert.NoError(t, err, "two transient faults are retried away")
@@ -555,7 +554,7 @@ func (k *kit) testTokenRefresh(t T) {
 		t.Skipf("bank does not offer TRANSACTIONS")
 	}
 	w := k.window(t)
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	var got []sdk.Transaction
 	for tx, err := range e.c.Transactions(context.Background(), e.g, w.account, w.query()) {
 		require.NoError(t, err, "iteration across a token refresh")
@@ -570,7 +569,7 @@ func (k *kit) testTokenRefresh(t T) {
 }
 
 func (k *kit) testCancellation(t T) {
-	e := k.newEnv(t, nil, func(cfg *sdk.Config) { cfg.PageSize = smallPage })
+	e := k.newEnv(t, nil, func(cfg *sdk.Options) { cfg.PageSize = smallPage })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := all(e.c.Accounts(ctx, e.g))
@@ -654,8 +653,7 @@ func (k *kit) testRevoke(t T) {
 func (k *kit) testOptional(t T) {
 	probe, err := k.h.NewClient(context.Background(), nil)
 	require.NoError(t, err)
-	_, canRevokeAccounts := probe.Connector().(driver.AccountRevoker)
-	_, canSubscribe := probe.Connector().(driver.NotificationSubscriber)
+	canRevokeAccounts, canSubscribe := probe.Profile().AccountRevocation, probe.Profile().Subscriptions
 	t.Run("NotificationSubscriber", func(t T) {
 		e := k.newEnv(t, nil, nil)
 		sub, err := e.c.Subscribe(context.Background(), nil, "https://kit.example/notifications", "CONSENT_REVOKED")

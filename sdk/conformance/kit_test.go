@@ -13,13 +13,15 @@ import (
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/conformance"
+	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/internal/fakebank"
 )
 
 // fakeHarness runs the kit against the in-process fake bank.
 type fakeHarness struct {
-	bank *fakebank.Bank
-	name string
+	bank   *fakebank.Bank
+	name   string
+	opener driver.Opener
 }
 
 var seq atomic.Int64
@@ -28,16 +30,15 @@ func newFakeHarness(t *testing.T, o fakebank.Options) *fakeHarness {
 	b := fakebank.New()
 	t.Cleanup(b.Close)
 	o.Name = fmt.Sprintf("kitfake%d", seq.Add(1))
-	sdk.Register(o.Name, fakebank.Opener(o))
-	return &fakeHarness{bank: b, name: o.Name}
+	return &fakeHarness{bank: b, name: o.Name, opener: fakebank.Opener(o)}
 }
 
-func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Config)) (*sdk.Client, error) {
-	cfg := sdk.Config{ClientID: "kit-client", ClientSecret: "kit-secret", RedirectURL: "https://app.example/cb", BaseURL: h.bank.URL()}
+func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error) {
+	opts := sdk.Options{RedirectURL: "https://app.example/cb", BaseURL: h.bank.URL()}
 	if mutate != nil {
-		mutate(&cfg)
+		mutate(&opts)
 	}
-	return sdk.Open(ctx, h.name, cfg)
+	return sdk.OpenWith(ctx, h.opener, sdk.Credentials{ClientID: "kit-client", ClientSecret: "kit-secret"}, &opts)
 }
 
 func (h *fakeHarness) Link(ctx context.Context, c *sdk.Client, req sdk.LinkRequest) (*sdk.Grant, error) {
@@ -127,12 +128,19 @@ func TestKitFailsWhenCursorRepeats(t *testing.T) {
 	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
 }
 
+// remoteName is the fake connector's registry name for the remote harness,
+// which opens its bank by name as a partner's test does.
+const remoteName = "kitremote"
+
+func init() { sdk.Register(remoteName, fakebank.Opener(fakebank.Options{Name: remoteName})) }
+
 // TestRemoteHarnessAgainstFakeBank runs the kit the way a partner runs it
 // at their sandbox: credentials only, truth read from the bank itself,
 // manipulation subtests skipped.
 func TestRemoteHarnessAgainstFakeBank(t *testing.T) {
 	fh := newFakeHarness(t, fakebank.Options{})
-	h := &conformance.RemoteHarness{Bank: fh.name, Config: sdk.Config{ClientID: "p", ClientSecret: "s", RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
+	h := &conformance.RemoteHarness{Bank: remoteName, Credentials: sdk.Credentials{ClientID: "p", ClientSecret: "s"},
+		Options: sdk.Options{RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
 	rec := &conformance.Recorder{}
 	conformance.RunT(rec, h)
 	assert.False(t, rec.Failed(), "failures: %v", rec.Failures)
@@ -150,5 +158,5 @@ func TestRemoteFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, "x", h.Bank)
-	assert.Equal(t, "cid", h.Config.ClientID)
+	assert.Equal(t, "cid", h.Credentials.ClientID)
 }

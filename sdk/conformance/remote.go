@@ -27,11 +27,13 @@ import (
 type RemoteHarness struct {
 	// Bank is the registry name of the connector under test.
 	Bank string
-	// Config holds the credentials and the BaseURL of the environment.
-	Config sdk.Config
+	// Credentials are the partner's credentials at the environment.
+	Credentials sdk.Credentials
+	// Options hold its BaseURL and RedirectURL, and any other option.
+	Options sdk.Options
 	// Consent plays the test user at the bank's consent page: given the
 	// authorization URL it returns the query of the redirect back to
-	// Config.RedirectURL. Nil means FollowRedirects, which suits sandboxes
+	// Options.RedirectURL. Nil means FollowRedirects, which suits sandboxes
 	// that approve test users without a form.
 	Consent func(ctx context.Context, authURL string) (url.Values, error)
 }
@@ -39,12 +41,12 @@ type RemoteHarness struct {
 var errRemote = sdk.NewError(sdk.Unimplemented, "not possible against a remote bank")
 
 // NewClient implements Harness.
-func (h *RemoteHarness) NewClient(ctx context.Context, mutate func(*sdk.Config)) (*sdk.Client, error) {
-	cfg := h.Config
+func (h *RemoteHarness) NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error) {
+	opts := h.Options
 	if mutate != nil {
-		mutate(&cfg)
+		mutate(&opts)
 	}
-	return sdk.Open(ctx, h.Bank, cfg)
+	return sdk.Open(ctx, h.Bank, h.Credentials, &opts)
 }
 
 // Link implements Harness.
@@ -69,7 +71,7 @@ func (h *RemoteHarness) Link(ctx context.Context, c *sdk.Client, req sdk.LinkReq
 // Truth implements Harness by reading everything once with the bank's
 // maximum page size.
 func (h *RemoteHarness) Truth(ctx context.Context) (*Truth, error) {
-	c, err := h.NewClient(ctx, func(cfg *sdk.Config) { cfg.PageSize = 1 << 20 })
+	c, err := h.NewClient(ctx, func(cfg *sdk.Options) { cfg.PageSize = 1 << 20 })
 	if err != nil {
 		return nil, err
 	}
@@ -179,21 +181,20 @@ func RemoteFromEnv(bank string) (h *RemoteHarness, ok bool, err error) {
 	if b := os.Getenv(EnvBank); b != "" {
 		bank = b
 	}
-	cfg := sdk.Config{
-		BaseURL:      base,
+	creds := sdk.Credentials{
 		ClientID:     os.Getenv(EnvClientID),
 		ClientSecret: os.Getenv(EnvClientSecret),
 		KeyID:        os.Getenv(EnvKeyID),
-		RedirectURL:  os.Getenv(EnvRedirectURL),
 	}
 	if f := os.Getenv(EnvKeyFile); f != "" {
 		key, err := loadKey(f)
 		if err != nil {
 			return nil, false, err
 		}
-		cfg.PrivateKey = key
+		creds.PrivateKey = key
 	}
-	return &RemoteHarness{Bank: bank, Config: cfg}, true, nil
+	opts := sdk.Options{BaseURL: base, RedirectURL: os.Getenv(EnvRedirectURL)}
+	return &RemoteHarness{Bank: bank, Credentials: creds, Options: opts}, true, nil
 }
 
 func loadKey(path string) (crypto.Signer, error) {

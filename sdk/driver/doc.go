@@ -49,11 +49,14 @@
 // # Optional capabilities
 //
 // [AccountRevoker] (revoking single accounts), [NotificationSubscriber]
-// (FDX notification subscriptions) and [TokenErrorClassifier] (telling
+// (FDX notification subscriptions), [TokenErrorClassifier] (telling
 // the sdk what the bank means by a refusal at its token endpoint, such as
-// ConsentRevoked for a refresh of a revoked consent). The sdk finds them by
-// type assertion and falls back to Unimplemented, or to its default
-// classification, when a connector lacks them.
+// ConsentRevoked for a refresh of a revoked consent) and [Aser] (the
+// escape hatch behind sdk.Client.As). The sdk finds them by type assertion
+// and falls back to Unimplemented, to its default classification, or to
+// false, when a connector lacks them. Integrators never get the connector
+// itself: sdk.Client reports what it supports in sdk.Profile and exposes
+// bank-specific types only through As.
 //
 // # Concurrency
 //

@@ -298,6 +298,20 @@ type NotificationSubscriber interface {
 	Unsubscribe(ctx context.Context, subscriptionID string) error
 }
 
+// Aser is the optional escape hatch of a connector (gocloud.dev's "As"
+// design): it exposes bank-specific types for needs the portable API does
+// not cover, without handing out the connector itself. Integrators reach
+// it through sdk.Client.As.
+type Aser interface {
+	// As sets target, a non-nil pointer to one of the types the
+	// connector's package documents (under an "# As" heading), and reports
+	// true; for any other target it reports false and leaves target
+	// alone. It must not panic and must be safe for concurrent use. What
+	// it exposes must stay safe once handed out: never the connector's
+	// mutable state, and never a secret.
+	As(target any) bool
+}
+
 // OpenConfig is what the sdk hands a connector at open time.
 type OpenConfig struct {
 	// HTTPClient is built by the sdk (token, interaction id, rate limit,
@@ -313,8 +327,9 @@ type OpenConfig struct {
 	ClientID string
 }
 
-// Opener makes a Connector. It is registered under the bank's name with
-// sdk.Register and called by sdk.Open. It must not do network I/O (opening
+// Opener makes a Connector. It is registered under the bank's name (the
+// Profile's Name) with sdk.Register and called by sdk.Open, or handed to
+// sdk.OpenWith directly. It must not do network I/O (opening
 // is cheap and offline); an invalid configuration (bad BaseURL) is an error
 // classified InvalidArgument.
 type Opener func(ctx context.Context, cfg OpenConfig) (Connector, error)

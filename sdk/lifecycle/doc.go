@@ -3,7 +3,7 @@
 // account only, it says what must be deleted and deletes what obconnect
 // itself stores.
 //
-//	f := &lifecycle.Forgetter{Client: client, Tokens: tokenStore, SyncState: syncStore}
+//	f, err := lifecycle.New(client, &lifecycle.Options{Tokens: tokenStore, SyncState: syncStore})
 //
 //	// in the webhook handler
 //	case *webhook.ConsentRevoked:

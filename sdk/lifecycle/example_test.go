@@ -18,14 +18,12 @@ import (
 // Outcome lists.
 func ExampleForgetter_OnNotification() {
 	ctx := context.Background()
-	banks.Store("fake://example", &bank{})
-	defer banks.Delete("fake://example")
 	tokens := sdk.NewMemoryTokenStore()
-	client, _ := sdk.Open(ctx, fakeName, sdk.Config{ClientID: "app", ClientSecret: "s", BaseURL: "fake://example", TokenStore: tokens})
+	client, _ := open(&bank{}, tokens, nil) // a scripted bank standing in for sdk.Open
 	grant := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	_ = tokens.Put(ctx, grant.TokenKey(), &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
 
-	f := &lifecycle.Forgetter{Client: client, Tokens: tokens, SyncState: txsync.NewMemoryStore()}
+	f, _ := lifecycle.New(client, &lifecycle.Options{Tokens: tokens, SyncState: txsync.NewMemoryStore()})
 	for _, ev := range []*webhook.ConsentRevoked{
 		{ConsentID: "cns-1", AccountID: "a2", Reason: "USER_ACTION"},
 		{ConsentID: "cns-1", Reason: "USER_ACTION"},

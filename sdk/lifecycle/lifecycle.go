@@ -51,17 +51,38 @@ type Outcome struct {
 	SyncStreamsDeleted int
 }
 
-// Forgetter applies revocations to what obconnect stores. Only Client is
-// required.
-type Forgetter struct {
-	// Client is the bank's client the grant belongs to.
-	Client *sdk.Client
-	// Tokens is the TokenStore given to the Client (sdk.Config.TokenStore),
+// Options configures a [Forgetter]. A nil *Options, like a nil field,
+// means that store is not used.
+type Options struct {
+	// Tokens is the TokenStore given to the Client (sdk.Options.TokenStore),
 	// used to delete the grant's tokens when the bank cannot be reached to
 	// revoke them; nil skips that fallback.
 	Tokens sdk.TokenStore
 	// SyncState is the txsync store, nil when txsync is not used.
 	SyncState txsync.StateStore
+}
+
+// Forgetter applies revocations to what obconnect stores, for the grants
+// of one Client. It is safe for concurrent use as far as the Client and
+// the stores are.
+type Forgetter struct {
+	client    *sdk.Client
+	tokens    sdk.TokenStore
+	syncState txsync.StateStore
+}
+
+// New returns a Forgetter for the grants of client, the bank's client the
+// grants belong to; opts may be nil. Errors: InvalidArgument for a nil
+// client.
+func New(client *sdk.Client, opts *Options) (*Forgetter, error) {
+	if client == nil {
+		return nil, &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle.New", Msg: "a Client is required"}
+	}
+	f := &Forgetter{client: client}
+	if opts != nil {
+		f.tokens, f.syncState = opts.Tokens, opts.SyncState
+	}
+	return f, nil
 }
 
 // Revoke revokes from the integrator's app: the whole consent with no
@@ -76,14 +97,14 @@ func (f *Forgetter) Revoke(ctx context.Context, g *sdk.Grant, accountIDs ...stri
 	}
 	o := &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromApp}
 	if len(accountIDs) == 0 {
-		if err := f.Client.Revoke(ctx, g); err != nil {
+		if err := f.client.Revoke(ctx, g); err != nil {
 			return nil, err
 		}
 		o.Whole, o.TokensDeleted = true, true
 		o.AccountIDs = f.allAccounts(g)
 		return o, f.forgetSync(ctx, g, o)
 	}
-	if err := f.Client.RevokeAccounts(ctx, g, accountIDs...); err != nil {
+	if err := f.client.RevokeAccounts(ctx, g, accountIDs...); err != nil {
 		return nil, err
 	}
 	return o, f.accounts(ctx, g, o, accountIDs...)
@@ -143,13 +164,13 @@ func (f *Forgetter) onlyAccount(ctx context.Context, g *sdk.Grant, accountID str
 	if !g.RevokedAt.IsZero() {
 		return false
 	}
-	cs, err := f.Client.Consent(ctx, g)
-	if err != nil || cs.Status != model.ConsentActive {
+	cs, err := f.client.Consent(ctx, g)
+	if err != nil || cs.Status != model.ConsentStatusActive {
 		return false
 	}
 	for _, a := range cs.Accounts {
 		if a.AccountID == accountID {
-			return a.Status == model.ConsentRevoked
+			return a.Status == model.ConsentStatusRevoked
 		}
 	}
 	return true
@@ -157,11 +178,11 @@ func (f *Forgetter) onlyAccount(ctx context.Context, g *sdk.Grant, accountID str
 
 func (f *Forgetter) valid(g *sdk.Grant) error {
 	switch {
-	case f == nil || f.Client == nil:
-		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "Forgetter needs a Client"}
+	case f == nil || f.client == nil:
+		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "a Forgetter made by New is required"}
 	case g == nil:
 		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "nil grant"}
-	case g.Bank != f.Client.Bank():
+	case g.Bank != f.client.Bank():
 		return &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle", Msg: "the grant is for another bank than the Client"}
 	}
 	return nil
@@ -175,14 +196,14 @@ func (f *Forgetter) whole(ctx context.Context, g *sdk.Grant, o *Outcome) error {
 	o.Whole = true
 	o.AccountIDs = f.allAccounts(g)
 	var errs []error
-	if err := f.Client.Revoke(ctx, g); err == nil {
+	if err := f.client.Revoke(ctx, g); err == nil {
 		o.TokensDeleted = true
 	} else {
 		if g.RevokedAt.IsZero() {
 			g.RevokedAt = time.Now().UTC()
 		}
-		if f.Tokens != nil {
-			if derr := f.Tokens.Delete(ctx, g.TokenKey()); derr != nil {
+		if f.tokens != nil {
+			if derr := f.tokens.Delete(ctx, g.TokenKey()); derr != nil {
 				errs = append(errs, &sdk.Error{Code: sdk.Unavailable, Op: "lifecycle", Msg: "could not delete the grant's tokens", Err: derr})
 			} else {
 				o.TokensDeleted = true
@@ -223,10 +244,10 @@ func (f *Forgetter) accounts(ctx context.Context, g *sdk.Grant, o *Outcome, ids 
 }
 
 func (f *Forgetter) forgetSync(ctx context.Context, g *sdk.Grant, o *Outcome) error {
-	if f.SyncState == nil || len(o.AccountIDs) == 0 {
+	if f.syncState == nil || len(o.AccountIDs) == 0 {
 		return nil
 	}
-	n, err := txsync.Forget(ctx, f.SyncState, g.Bank, o.AccountIDs...)
+	n, err := txsync.Forget(ctx, f.syncState, g.Bank, o.AccountIDs...)
 	o.SyncStreamsDeleted = n
 	return err
 }

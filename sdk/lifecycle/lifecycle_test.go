@@ -22,13 +22,15 @@ import (
 
 const fakeName = "lifecyclefake"
 
-var banks sync.Map
-
-func init() {
-	sdk.Register(fakeName, func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
-		b, _ := banks.Load(cfg.BaseURL)
-		return b.(*bank), nil
-	})
+// open opens a client for b, with tokens as its TokenStore.
+func open(b *bank, tokens sdk.TokenStore, opts *sdk.Options) (*sdk.Client, error) {
+	opener := func(context.Context, driver.OpenConfig) (driver.Connector, error) { return b, nil }
+	o := sdk.Options{TokenStore: tokens}
+	if opts != nil {
+		o = *opts
+		o.TokenStore = tokens
+	}
+	return sdk.OpenWith(context.Background(), opener, sdk.Credentials{ClientID: "app", ClientSecret: "s"}, &o)
 }
 
 // bank answers as a bank whose consent state the test sets.
@@ -48,7 +50,7 @@ func (b *bank) Profile() driver.Profile {
 		Auth:     driver.AuthProfile{AuthorizationURL: "https://fake.invalid/a", TokenURL: "https://fake.invalid/t", ClientAuth: driver.ClientSecretBasic}}
 }
 
-func (b *bank) ErrorCode(err error) obcerr.Code { return obcerr.CodeOf(err) }
+func (b *bank) ErrorCode(err error) obcerr.Code { return obcerr.ErrorCode(err) }
 
 func (b *bank) state() error {
 	b.calls.Add(1)
@@ -85,9 +87,9 @@ func (b *bank) GetConsent(_ context.Context, id string) (*model.Consent, error) 
 	if b.unreachable {
 		return nil, obcerr.New(obcerr.Unavailable, "connection refused")
 	}
-	st := model.ConsentActive
+	st := model.ConsentStatusActive
 	if b.revoked {
-		st = model.ConsentRevoked
+		st = model.ConsentStatusRevoked
 	}
 	return &model.Consent{ID: id, Status: st, Accounts: b.consentAccounts}, nil
 }
@@ -125,11 +127,8 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	b := &bank{}
-	base := "fake://" + t.Name()
-	banks.Store(base, b)
-	t.Cleanup(func() { banks.Delete(base) })
 	tokens := sdk.NewMemoryTokenStore()
-	c, err := sdk.Open(ctx, fakeName, sdk.Config{ClientID: "app", ClientSecret: "s", BaseURL: base, TokenStore: tokens, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
+	c, err := open(b, tokens, &sdk.Options{Retry: sdk.RetryPolicy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
 	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
@@ -141,7 +140,9 @@ func setup(t *testing.T) *env {
 		require.NoError(t, err)
 	}
 	require.Equal(t, 2, store.Len())
-	return &env{b: b, c: c, g: g, tokens: tokens, sync: store, f: &lifecycle.Forgetter{Client: c, Tokens: tokens, SyncState: store}}
+	f, err := lifecycle.New(c, &lifecycle.Options{Tokens: tokens, SyncState: store})
+	require.NoError(t, err)
+	return &env{b: b, c: c, g: g, tokens: tokens, sync: store, f: f}
 }
 
 // noMoreTraffic checks that every data call with the grant fails before
@@ -205,7 +206,14 @@ func TestNotificationForAnotherConsent(t *testing.T) {
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 	assert.True(t, e.g.RevokedAt.IsZero())
 	_, err = (&lifecycle.Forgetter{}).OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "a Forgetter not made by New")
+	_, err = lifecycle.New(nil, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+	f, err := lifecycle.New(e.c, nil)
+	require.NoError(t, err, "nil options: no token or sync store")
+	_, err = f.OnNotification(context.Background(), e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+	assert.False(t, e.g.RevokedAt.IsZero())
 }
 
 func TestErrorWholeConsent(t *testing.T) {
@@ -230,7 +238,7 @@ func TestErrorOneAccount(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
 	e.b.revokedAccts = []string{"a2"}
-	e.b.consentAccounts = []model.ConsentAccount{{AccountID: "a1", Status: model.ConsentActive}, {AccountID: "a2", Status: model.ConsentRevoked}}
+	e.b.consentAccounts = []model.ConsentAccount{{AccountID: "a1", Status: model.ConsentStatusActive}, {AccountID: "a2", Status: model.ConsentStatusRevoked}}
 	var callErr error
 	for _, err := range e.c.Transactions(ctx, e.g, "a2", sdk.TxQuery{}) {
 		callErr = err

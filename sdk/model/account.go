@@ -56,16 +56,19 @@ func CategoryOf(t AccountType) AccountCategory {
 // AccountStatus is the FDX account status. Unknown values pass through.
 type AccountStatus string
 
-// FDX account statuses.
+// FDX account statuses. They are named AccountStatusX, not AccountX, so
+// that AccountStatusClosed (a status the bank reports) cannot be mistaken
+// for the error code AccountClosed (a call the bank refused), which package
+// sdk re-exports next to it.
 const (
-	AccountOpen                   AccountStatus = "OPEN"
-	AccountClosed                 AccountStatus = "CLOSED"
-	AccountRestricted             AccountStatus = "RESTRICTED"
-	AccountPendingOpen            AccountStatus = "PENDINGOPEN"
-	AccountPendingClose           AccountStatus = "PENDINGCLOSE"
-	AccountDelinquent             AccountStatus = "DELINQUENT"
-	AccountPaid                   AccountStatus = "PAID"
-	AccountNegativeCurrentBalance AccountStatus = "NEGATIVECURRENTBALANCE"
+	AccountStatusOpen                   AccountStatus = "OPEN"
+	AccountStatusClosed                 AccountStatus = "CLOSED"
+	AccountStatusRestricted             AccountStatus = "RESTRICTED"
+	AccountStatusPendingOpen            AccountStatus = "PENDINGOPEN"
+	AccountStatusPendingClose           AccountStatus = "PENDINGCLOSE"
+	AccountStatusDelinquent             AccountStatus = "DELINQUENT"
+	AccountStatusPaid                   AccountStatus = "PAID"
+	AccountStatusNegativeCurrentBalance AccountStatus = "NEGATIVECURRENTBALANCE"
 )
 
 // Account is one account as the portable model sees it. Lists of accounts

@@ -37,8 +37,12 @@
 // network types, ...) are string types with named constants: an unknown
 // value from a bank passes through unchanged instead of failing a decode.
 // The two enumerations the integrator chooses, [Cluster] and above all
-// [Purpose], are validated; [Purpose] is closed by construction (a struct
-// with an unexported field) and has no advertising or marketing member.
+// [Purpose], are validated. [Purpose] is closed: its constants are the only
+// valid values, any other value fails [Purpose.Valid], marshalling and
+// unmarshalling and is refused by the sdk, and the set has no advertising
+// or marketing member. Both sets are constants; [Clusters] and [Purposes]
+// return a fresh slice on every call, so the package holds no state a
+// caller could change.
 //
 // # Privacy
 //

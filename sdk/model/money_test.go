@@ -199,7 +199,7 @@ func TestAccountNumberMasked(t *testing.T) {
 }
 
 func TestPurposeClosed(t *testing.T) {
-	for _, p := range AllPurposes() {
+	for _, p := range Purposes() {
 		back, err := ParsePurpose(p.String())
 		require.NoError(t, err)
 		assert.Equal(t, p, back)
@@ -208,7 +208,10 @@ func TestPurposeClosed(t *testing.T) {
 		_, err := ParsePurpose(bad)
 		assert.Error(t, err, bad)
 	}
-	assert.False(t, Purpose{}.Valid())
+	assert.False(t, Purpose("").Valid())
+	assert.False(t, Purpose("ADVERTISING").Valid())
+	_, err := Purpose("ADVERTISING").MarshalText()
+	assert.Error(t, err)
 	var p Purpose
 	assert.Error(t, json.Unmarshal([]byte(`"ADVERTISING"`), &p))
 	require.NoError(t, json.Unmarshal([]byte(`"FRAUD_DETECTION"`), &p))
@@ -239,7 +242,7 @@ func TestModelStringsHideSecrets(t *testing.T) {
 	assert.Equal(t, "5411", FormatMCC(5411))
 	assert.Equal(t, "0742", FormatMCC(742))
 	assert.Equal(t, "", FormatMCC(10000))
-	_, err := Purpose{}.MarshalText()
+	_, err := Purpose("").MarshalText()
 	assert.Error(t, err)
 	_, err = NewMoney(1, "usd")
 	assert.Error(t, err)

@@ -116,13 +116,14 @@ func (p PaymentNetwork) LogValue() slog.Value {
 // ConsentStatus is FDX's consent status. Unknown values pass through.
 type ConsentStatus string
 
-// FDX consent statuses.
+// FDX consent statuses, named ConsentStatusX so that they cannot be
+// mistaken for the error codes ConsentRevoked and ConsentExpired.
 const (
-	ConsentActive    ConsentStatus = "ACTIVE"
-	ConsentRevoked   ConsentStatus = "REVOKED"
-	ConsentExpired   ConsentStatus = "EXPIRED"
-	ConsentPending   ConsentStatus = "PENDING"
-	ConsentSuspended ConsentStatus = "SUSPENDED"
+	ConsentStatusActive    ConsentStatus = "ACTIVE"
+	ConsentStatusRevoked   ConsentStatus = "REVOKED"
+	ConsentStatusExpired   ConsentStatus = "EXPIRED"
+	ConsentStatusPending   ConsentStatus = "PENDING"
+	ConsentStatusSuspended ConsentStatus = "SUSPENDED"
 )
 
 // Consent is the bank's view of a consent grant.

@@ -6,8 +6,14 @@
 //
 // Every error the SDK returns carries a [Code]. Test for one with
 // errors.Is and the matching sentinel (errors.Is(err, obcerr.ErrNotFound)) or
-// read it with [CodeOf]. The bank's own error, when there is one, is a
+// read it with [ErrorCode]. The bank's own error, when there is one, is a
 // [*BankError] in the chain and is reached with errors.As.
+//
+// "ErrorCode" is the one name for "the code of an error" everywhere: this
+// package's [ErrorCode], its re-export sdk.ErrorCode, and the method
+// ErrorCode of sdk/driver.Connector, which classifies a connector's own
+// errors. [RetryAfter] (and sdk.RetryAfter) likewise reads the wait a bank
+// asked for.
 //
 // # Construction
 //

@@ -41,7 +41,7 @@ const (
 	// not include. The SDK detects it before any network call.
 	ScopeNotGranted
 	// RateLimited: the bank or the client-side limiter asked to slow down;
-	// see RetryAfterOf.
+	// see RetryAfter.
 	RateLimited
 	// Unavailable: the bank is down, in maintenance or unreachable; retrying
 	// later may succeed.
@@ -91,7 +91,7 @@ type sentinel Code
 
 func (s sentinel) Error() string { return "obconnect: " + Code(s).String() }
 
-// Code returns the sentinel's code, so CodeOf(ErrNotFound) == NotFound.
+// Code returns the sentinel's code, so ErrorCode(ErrNotFound) == NotFound.
 func (s sentinel) Code() Code { return Code(s) }
 
 // Sentinels, one per code, for errors.Is.
@@ -142,7 +142,7 @@ func Wrap(err error, code Code, op string) error {
 		return nil
 	}
 	e := &Error{Code: code, Op: op, Err: err}
-	if d, ok := RetryAfterOf(err); ok {
+	if d, ok := RetryAfter(err); ok {
 		e.RetryAfter = d
 	}
 	return e
@@ -182,10 +182,10 @@ func (e *Error) Is(target error) bool {
 	return ok && Code(s) == e.Code
 }
 
-// CodeOf returns the code of err: OK for nil, the code of the outermost
+// ErrorCode returns the code of err: OK for nil, the code of the outermost
 // *Error in the chain, Canceled/DeadlineExceeded for context errors, and
 // Unknown otherwise.
-func CodeOf(err error) Code {
+func ErrorCode(err error) Code {
 	if err == nil {
 		return OK
 	}
@@ -206,9 +206,9 @@ func CodeOf(err error) Code {
 	return Unknown
 }
 
-// RetryAfterOf returns the wait the bank asked for, from the first *Error
+// RetryAfter returns the wait the bank asked for, from the first *Error
 // or *BankError in the chain that has one.
-func RetryAfterOf(err error) (time.Duration, bool) {
+func RetryAfter(err error) (time.Duration, bool) {
 	for err != nil {
 		switch e := err.(type) {
 		case *Error:

@@ -17,11 +17,11 @@ func TestCodesThroughWrapping(t *testing.T) {
 	err := fmt.Errorf("reading: %w", obcerr.Wrap(be, obcerr.RateLimited, "sdk.Accounts"))
 	assert.ErrorIs(t, err, obcerr.ErrRateLimited)
 	assert.NotErrorIs(t, err, obcerr.ErrNotFound)
-	assert.Equal(t, obcerr.RateLimited, obcerr.CodeOf(err))
+	assert.Equal(t, obcerr.RateLimited, obcerr.ErrorCode(err))
 	var got *obcerr.BankError
 	assert.True(t, errors.As(err, &got))
 	assert.Equal(t, 1207, got.Code)
-	d, ok := obcerr.RetryAfterOf(err)
+	d, ok := obcerr.RetryAfter(err)
 	assert.True(t, ok)
 	assert.Equal(t, 3*time.Second, d)
 	assert.Contains(t, err.Error(), "sdk.Accounts: RateLimited")
@@ -29,12 +29,12 @@ func TestCodesThroughWrapping(t *testing.T) {
 }
 
 func TestCodeOf(t *testing.T) {
-	assert.Equal(t, obcerr.OK, obcerr.CodeOf(nil))
-	assert.Equal(t, obcerr.Unknown, obcerr.CodeOf(errors.New("x")))
-	assert.Equal(t, obcerr.Canceled, obcerr.CodeOf(fmt.Errorf("x: %w", context.Canceled)))
-	assert.Equal(t, obcerr.DeadlineExceeded, obcerr.CodeOf(context.DeadlineExceeded))
-	assert.Equal(t, obcerr.NotFound, obcerr.CodeOf(obcerr.ErrNotFound))
-	assert.Equal(t, obcerr.NotFound, obcerr.CodeOf(obcerr.New(obcerr.NotFound, "no such account")))
+	assert.Equal(t, obcerr.OK, obcerr.ErrorCode(nil))
+	assert.Equal(t, obcerr.Unknown, obcerr.ErrorCode(errors.New("x")))
+	assert.Equal(t, obcerr.Canceled, obcerr.ErrorCode(fmt.Errorf("x: %w", context.Canceled)))
+	assert.Equal(t, obcerr.DeadlineExceeded, obcerr.ErrorCode(context.DeadlineExceeded))
+	assert.Equal(t, obcerr.NotFound, obcerr.ErrorCode(obcerr.ErrNotFound))
+	assert.Equal(t, obcerr.NotFound, obcerr.ErrorCode(obcerr.New(obcerr.NotFound, "no such account")))
 	assert.ErrorIs(t, obcerr.Newf(obcerr.ScopeNotGranted, "needs %s", "TRANSACTIONS"), obcerr.ErrScopeNotGranted)
 	assert.Nil(t, obcerr.Wrap(nil, obcerr.Internal, "op"))
 	assert.Equal(t, "Code(99)", obcerr.Code(99).String())

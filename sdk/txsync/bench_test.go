@@ -27,12 +27,10 @@ func BenchmarkSync(b *testing.B) {
 					defer bs.Close()
 					store = bs
 				}
-				base := "fake://" + b.Name()
-				bank, c, g, err := openFake(base, 100)
+				bank, c, g, err := openFake(100)
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer banks.Delete(base)
 				for i := range window {
 					bank.addPosted(time.Duration(i)*10*time.Minute, int64(i+1))
 				}

@@ -13,11 +13,10 @@ import (
 // dropped, and a late posting appears.
 func ExampleSyncer_Sync() {
 	ctx := context.Background()
-	bank, client, grant, err := openFake("fake://example", 50) // a scripted bank standing in for sdk.Open
+	bank, client, grant, err := openFake(50) // a scripted bank standing in for sdk.Open
 	if err != nil {
 		panic(err)
 	}
-	defer banks.Delete("fake://example")
 	restaurant := bank.addPending(2*time.Hour, 4000)
 	hotel := bank.addPending(3*time.Hour, 20000)
 

@@ -20,21 +20,8 @@ import (
 	"github.com/obconnect/obconnect/sdk/txsync"
 )
 
-// fakeName is the registry name of the scripted bank; each test's bank is
-// found by the BaseURL it opens its client with.
+// fakeName is the name of the scripted bank.
 const fakeName = "txsyncfake"
-
-var banks sync.Map // base URL -> *fakeBank
-
-func init() {
-	sdk.Register(fakeName, func(_ context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
-		b, ok := banks.Load(cfg.BaseURL)
-		if !ok {
-			return nil, fmt.Errorf("no fake bank at %q", cfg.BaseURL)
-		}
-		return b.(*fakeBank), nil
-	})
-}
 
 const acct = "acc-1"
 
@@ -66,20 +53,19 @@ var _ driver.Connector = (*fakeBank)(nil)
 
 func newFakeBank(t testing.TB) (*fakeBank, *sdk.Client, *sdk.Grant) {
 	t.Helper()
-	b, c, g, err := openFake("fake://"+t.Name(), 4)
+	b, c, g, err := openFake(4)
 	require.NoError(t, err)
-	t.Cleanup(func() { banks.Delete("fake://" + t.Name()) })
 	return b, c, g
 }
 
-// openFake registers a fake bank under base and opens a client for it
-// that reads pageSize transactions a page, without retries.
-func openFake(base string, pageSize int) (*fakeBank, *sdk.Client, *sdk.Grant, error) {
+// openFake makes a fake bank and opens a client for it that reads
+// pageSize transactions a page, without retries.
+func openFake(pageSize int) (*fakeBank, *sdk.Client, *sdk.Grant, error) {
 	b := &fakeBank{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), txs: map[string]model.Transaction{}}
-	banks.Store(base, b)
-	c, err := sdk.Open(context.Background(), fakeName, sdk.Config{
-		ClientID: "app", ClientSecret: "secret", BaseURL: base, PageSize: pageSize,
-		Retry: sdk.RetryPolicy{MaxAttempts: 1}, Now: b.clock,
+	opener := func(context.Context, driver.OpenConfig) (driver.Connector, error) { return b, nil }
+	c, err := sdk.OpenWith(context.Background(), opener, sdk.Credentials{ClientID: "app", ClientSecret: "secret"}, &sdk.Options{
+		PageSize: pageSize,
+		Retry:    sdk.RetryPolicy{MaxAttempts: 1}, Now: b.clock,
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -339,7 +325,7 @@ func (b *fakeBank) keysetPage(q driver.TransactionQuery) (*model.Page[model.Tran
 	return p, nil
 }
 
-func (b *fakeBank) ErrorCode(err error) obcerr.Code { return obcerr.CodeOf(err) }
+func (b *fakeBank) ErrorCode(err error) obcerr.Code { return obcerr.ErrorCode(err) }
 
 func (b *fakeBank) ListAccounts(context.Context, driver.PageRequest) (*model.Page[model.Account], error) {
 	return &model.Page[model.Account]{}, nil

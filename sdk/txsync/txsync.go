@@ -303,7 +303,7 @@ func (s *Syncer) load(ctx context.Context, key string) (*record, error) {
 }
 
 func storeErr(err error) error {
-	if c := obcerr.CodeOf(err); c == obcerr.Canceled || c == obcerr.DeadlineExceeded {
+	if c := obcerr.ErrorCode(err); c == obcerr.Canceled || c == obcerr.DeadlineExceeded {
 		return obcerr.Wrap(err, c, "txsync.Sync")
 	}
 	return &obcerr.Error{Code: obcerr.Unavailable, Op: "txsync.Sync", Msg: "state store", Err: err}

@@ -376,7 +376,7 @@ func TestUnstableGivesUp(t *testing.T) {
 	}
 	_, err = s.Sync(ctx, c, g, acct, r.Next)
 	require.ErrorIs(t, err, txsync.ErrUnstable)
-	assert.True(t, obcerr.CodeOf(err).Retryable())
+	assert.True(t, obcerr.ErrorCode(err).Retryable())
 	b.pageHook = nil
 	// Nothing was committed: the same cursor still works.
 	_, err = s.Sync(ctx, c, g, acct, r.Next)

@@ -36,9 +36,21 @@ type MemoryReplayStore struct {
 	nextSweep time.Time
 }
 
-// NewMemoryReplayStore returns an empty store. now is its clock (nil means
-// time.Now); entry lifetimes are measured on it.
-func NewMemoryReplayStore(now func() time.Time) *MemoryReplayStore {
+// MemoryReplayStoreOptions configures a [MemoryReplayStore]. Nil or zero
+// fields take the defaults documented on each.
+type MemoryReplayStoreOptions struct {
+	// Now is the store's clock, on which entry lifetimes are measured.
+	// Default time.Now; a Verifier's default store uses the Verifier's
+	// Options.Now.
+	Now func() time.Time
+}
+
+// NewMemoryReplayStore returns an empty store; opts may be nil.
+func NewMemoryReplayStore(opts *MemoryReplayStoreOptions) *MemoryReplayStore {
+	var now func() time.Time
+	if opts != nil {
+		now = opts.Now
+	}
 	if now == nil {
 		now = time.Now
 	}

@@ -16,7 +16,7 @@ import (
 
 func TestMemoryReplayStore(t *testing.T) {
 	clk := newClock()
-	m := webhook.NewMemoryReplayStore(clk.Now)
+	m := webhook.NewMemoryReplayStore(&webhook.MemoryReplayStoreOptions{Now: clk.Now})
 	ctx := context.Background()
 
 	ok, err := m.Claim(ctx, "a", time.Minute)

@@ -35,14 +35,16 @@ const DefaultMaxBodyBytes = 64 << 10
 // RSA-4096 signature fit in well under 2 KiB.
 const maxHeaderBytes = 8 << 10
 
-// DefaultAlgorithms are the asymmetric algorithms accepted unless
-// Options.Algorithms says otherwise. "none" can never be enabled; HMAC only
-// by listing it explicitly.
-var DefaultAlgorithms = []jose.SignatureAlgorithm{
-	jose.ES256, jose.ES384, jose.ES512,
-	jose.RS256, jose.RS384, jose.RS512,
-	jose.PS256, jose.PS384, jose.PS512,
-	jose.EdDSA,
+// DefaultAlgorithms returns the asymmetric algorithms accepted unless
+// Options.Algorithms says otherwise, in a new slice on every call. "none"
+// can never be enabled; HMAC only by listing it explicitly.
+func DefaultAlgorithms() []jose.SignatureAlgorithm {
+	return []jose.SignatureAlgorithm{
+		jose.ES256, jose.ES384, jose.ES512,
+		jose.RS256, jose.RS384, jose.RS512,
+		jose.PS256, jose.PS384, jose.PS512,
+		jose.EdDSA,
+	}
 }
 
 // Options configures a [Verifier]. Nil or zero fields take the defaults
@@ -61,7 +63,7 @@ type Options struct {
 	// package documentation).
 	Replay ReplayStore
 	// Algorithms is the allow-list of JWS algorithms. Default
-	// [DefaultAlgorithms]. HS256/HS384/HS512 are honoured only when listed
+	// [DefaultAlgorithms](). HS256/HS384/HS512 are honoured only when listed
 	// here and only with []byte keys from the KeySource; "none" is always
 	// refused.
 	Algorithms []jose.SignatureAlgorithm
@@ -115,13 +117,13 @@ func NewVerifier(keys KeySource, opts *Options) (*Verifier, error) {
 		o.Now = time.Now
 	}
 	if o.Replay == nil {
-		o.Replay = NewMemoryReplayStore(o.Now)
+		o.Replay = NewMemoryReplayStore(&MemoryReplayStoreOptions{Now: o.Now})
 	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.Algorithms == nil {
-		o.Algorithms = DefaultAlgorithms
+		o.Algorithms = DefaultAlgorithms()
 	}
 	algs := make([]jose.SignatureAlgorithm, 0, len(o.Algorithms))
 	for _, a := range o.Algorithms {

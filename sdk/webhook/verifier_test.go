@@ -142,7 +142,7 @@ func TestTamperedBody(t *testing.T) {
 func TestReplayed(t *testing.T) {
 	chase, wf := newSigner(t, "chase"), newSigner(t, "wellsfargo")
 	clk := newClock()
-	store := webhook.NewMemoryReplayStore(clk.Now)
+	store := webhook.NewMemoryReplayStore(&webhook.MemoryReplayStoreOptions{Now: clk.Now})
 	keys, err := webhook.NewStaticKeys(chase.PublicKey(), wf.PublicKey())
 	require.NoError(t, err)
 	v, err := webhook.NewVerifier(keys, &webhook.Options{Now: clk.Now, Replay: store})
@@ -561,4 +561,11 @@ func TestExpectedParties(t *testing.T) {
 	body, h = payload(t, citi, n)
 	_, err = v.Verify(context.Background(), h, body)
 	assert.ErrorIs(t, err, webhook.ErrUnexpectedParty, "citi's key cannot speak for chase")
+}
+
+func TestDefaultAlgorithmsIsACopy(t *testing.T) {
+	algs := webhook.DefaultAlgorithms()
+	require.NotEmpty(t, algs)
+	algs[0] = "HS256"
+	assert.NotContains(t, webhook.DefaultAlgorithms(), jose.SignatureAlgorithm("HS256"), "no caller can widen the defaults")
 }

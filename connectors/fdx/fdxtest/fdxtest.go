@@ -153,7 +153,7 @@ func testProfile(t *testing.T, b Bank) {
 	for _, bad := range []string{"ftp://x", "not a url", "http://", "https://u:p@bank.example", "https://bank.example?x=1"} {
 		_, err := b.Open(context.Background(), driver.OpenConfig{BaseURL: bad})
 		require.Error(t, err, bad)
-		assert.Equal(t, obcerr.InvalidArgument, obcerr.CodeOf(err), bad)
+		assert.Equal(t, obcerr.InvalidArgument, obcerr.ErrorCode(err), bad)
 		assert.NotContains(t, err.Error(), ":p@", "credentials in a base URL must not be echoed")
 	}
 	// Profile must be a copy.
@@ -199,7 +199,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 		h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", "7")
 		_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 		assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-		d, ok := obcerr.RetryAfterOf(err)
+		d, ok := obcerr.RetryAfter(err)
 		assert.True(t, ok)
 		assert.Equal(t, 7*time.Second, d)
 	})
@@ -211,7 +211,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 		h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", at.Format(http.TimeFormat))
 		_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 		assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-		d, ok := obcerr.RetryAfterOf(err)
+		d, ok := obcerr.RetryAfter(err)
 		require.True(t, ok)
 		assert.InDelta(t, 30*time.Second, d, float64(5*time.Second))
 	})
@@ -226,7 +226,7 @@ func testStandardErrors(t *testing.T, b Bank) {
 			h.Answer(429, errorBody(1207, "slow down", ""), "Retry-After", v)
 			_, err := h.Conn.ListAccounts(context.Background(), driver.PageRequest{Limit: 1})
 			assert.Equal(t, obcerr.RateLimited, h.Conn.ErrorCode(err))
-			_, ok := obcerr.RetryAfterOf(err)
+			_, ok := obcerr.RetryAfter(err)
 			assert.False(t, ok)
 		})
 	}
@@ -529,7 +529,7 @@ func testFixtures(t *testing.T, b Bank) {
 	a, err := h.Conn.GetAccount(ctx, "10001-CHK")
 	require.NoError(t, err)
 	assert.Equal(t, model.Account{
-		ID: "10001-CHK", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountOpen,
+		ID: "10001-CHK", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountStatusOpen,
 		NumberDisplay: "...6789", Nickname: "Bills", ProductName: "Total Checking", Description: "Personal checking",
 		Currency: "USD", OpenedOn: time.Date(2019, 3, 14, 0, 0, 0, 0, time.UTC),
 		Balances: &model.Balances{
@@ -592,7 +592,7 @@ func testFixtures(t *testing.T, b Bank) {
 	c, err := h.Conn.GetConsent(ctx, "cns-7f3a")
 	require.NoError(t, err)
 	assert.Equal(t, "cns-7f3a", c.ID)
-	assert.Equal(t, model.ConsentActive, c.Status)
+	assert.Equal(t, model.ConsentStatusActive, c.Status)
 	assert.Equal(t, "PERSONAL_FINANCIAL_MANAGEMENT", c.Purpose)
 	assert.Equal(t, []model.Cluster{model.AccountBasic, model.AccountDetailed, model.Transactions, "REWARDS"}, c.Clusters)
 	assert.Equal(t, time.Date(2026, 5, 1, 15, 0, 0, 0, time.UTC), c.Created)
@@ -600,7 +600,7 @@ func testFixtures(t *testing.T, b Bank) {
 	assert.Equal(t, 90, c.DurationDays)
 	assert.Equal(t, 365, c.LookbackDays)
 	require.Len(t, c.Accounts, 2)
-	assert.Equal(t, model.ConsentRevoked, c.Accounts[1].Status)
+	assert.Equal(t, model.ConsentStatusRevoked, c.Accounts[1].Status)
 
 	h.Answer(200, string(Fixture("contact.json")))
 	ct, err := h.Conn.GetContact(ctx, "10001-CHK")

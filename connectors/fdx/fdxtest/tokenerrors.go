@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,8 +21,6 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-var registered atomic.Int64
-
 // testTokenErrors checks, through an sdk.Client over httpmock, how a
 // refused refresh reaches the integrator: the bank's revoked-consent answer
 // at the token endpoint is ConsentRevoked, any other invalid_grant stays
@@ -33,17 +30,13 @@ func testTokenErrors(t *testing.T, b Bank) {
 	_, ok := h.Conn.(driver.TokenErrorClassifier)
 	require.True(t, ok, "every fdx bank classifies token-endpoint refusals")
 
-	name := fmt.Sprintf("fdxtest-%s-%d", h.Desc.Name, registered.Add(1))
-	sdk.Register(name, b.Open)
 	mt := httpmock.NewMockTransport()
-	cfg := sdk.Config{ClientID: "client-1", ClientSecret: "s3cret-value", KeyID: "kid-1", BaseURL: Base,
-		HTTPClient: &http.Client{Transport: mt}, Retry: sdk.RetryPolicy{MaxAttempts: 1}}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	cfg.PrivateKey = key
 	store := sdk.NewMemoryTokenStore()
-	cfg.TokenStore = store
-	c, err := sdk.Open(context.Background(), name, cfg)
+	c, err := sdk.OpenWith(context.Background(), b.Open,
+		sdk.Credentials{ClientID: "client-1", ClientSecret: "s3cret-value", PrivateKey: key, KeyID: "kid-1"},
+		&sdk.Options{BaseURL: Base, HTTPClient: &http.Client{Transport: mt}, Retry: sdk.RetryPolicy{MaxAttempts: 1}, TokenStore: store})
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
@@ -58,7 +51,7 @@ func testTokenErrors(t *testing.T, b Bank) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A grant per case: the client remembers a consent the bank ended.
-			g := &sdk.Grant{Bank: name, ConsentID: "cns-" + strings.ReplaceAll(tc.name, " ", "-"), Clusters: c.Profile().Clusters,
+			g := &sdk.Grant{Bank: c.Bank(), ConsentID: "cns-" + strings.ReplaceAll(tc.name, " ", "-"), Clusters: c.Profile().Clusters,
 				ID: "g-1", ExpiresAt: time.Now().Add(24 * time.Hour)}
 			require.NoError(t, store.Put(context.Background(), g.TokenKey(),
 				&oauth2.Token{AccessToken: "expired", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Hour)}))

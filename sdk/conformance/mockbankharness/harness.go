@@ -142,21 +142,19 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 	if len(rc.RedirectURIs) == 0 {
 		return nil, errors.New("the ready client has no redirect URI")
 	}
-	cfg := sdk.Config{
-		BaseURL:      bank.Issuer,
-		ClientID:     rc.ID,
-		ClientSecret: rc.Secret,
-		KeyID:        rc.KeyID,
-		RedirectURL:  rc.RedirectURIs[0],
-		HTTPClient:   &http.Client{Transport: ts.Client().Transport, Timeout: 30 * time.Second},
+	creds := sdk.Credentials{ClientID: rc.ID, ClientSecret: rc.Secret, KeyID: rc.KeyID}
+	cfg := sdk.Options{
+		BaseURL:     bank.Issuer,
+		RedirectURL: rc.RedirectURIs[0],
+		HTTPClient:  &http.Client{Transport: ts.Client().Transport, Timeout: 30 * time.Second},
 	}
 	if rc.PrivateKeyPEM != "" {
-		if cfg.PrivateKey, err = parseKey(rc.PrivateKeyPEM); err != nil {
+		if creds.PrivateKey, err = parseKey(rc.PrivateKeyPEM); err != nil {
 			return nil, err
 		}
 	}
 	answers := mockbank.Answers{Username: opts.Username, Password: opts.Password, OTP: opts.OTP}
-	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Config: cfg, Consent: consent(ts.Client(), answers)}
+	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Credentials: creds, Options: cfg, Consent: consent(ts.Client(), answers)}
 	return h, nil
 }
 

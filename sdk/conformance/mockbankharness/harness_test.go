@@ -44,7 +44,7 @@ func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
 	h := Start(t, Options{Bank: "wellsfargo"})
 	c, err := h.NewClient(ctx, nil)
 	require.NoError(t, err)
-	h.Consent = consent(h.Config.HTTPClient, mockbank.Answers{Deny: true})
+	h.Consent = consent(h.Options.HTTPClient, mockbank.Answers{Deny: true})
 	_, err = h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
 	assert.Equal(t, sdk.PermissionDenied, sdk.ErrorCode(err), "%v", err)
 }

@@ -81,6 +81,23 @@ type basic struct{ c *Connector }
 var _ driver.Connector = (*basic)(nil)
 var _ driver.AccountRevoker = (*Connector)(nil)
 var _ driver.NotificationSubscriber = (*Connector)(nil)
+var _ driver.Aser = (*Connector)(nil)
+
+// Info is what the fake connector exposes through As (sdk.Client.As): a
+// stand-in for the bank-specific types a real connector documents.
+type Info struct {
+	// BaseURL is the fake bank the connector talks to.
+	BaseURL string
+}
+
+// As implements driver.Aser for *Info.
+func (c *Connector) As(target any) bool {
+	if p, ok := target.(*Info); ok && p != nil {
+		*p = Info{BaseURL: c.base}
+		return true
+	}
+	return false
+}
 
 func (b *basic) Profile() driver.Profile { return b.c.Profile() }
 func (b *basic) ListAccounts(ctx context.Context, p driver.PageRequest) (*model.Page[model.Account], error) {

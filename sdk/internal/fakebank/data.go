@@ -70,10 +70,10 @@ func (b *Bank) data(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch consent.Status {
-	case model.ConsentRevoked:
+	case model.ConsentStatusRevoked:
 		fdxError(w, http.StatusForbidden, 1107, "consent revoked")
 		return
-	case model.ConsentExpired:
+	case model.ConsentStatusExpired:
 		fdxError(w, http.StatusForbidden, 1106, "consent expired")
 		return
 	}
@@ -96,7 +96,7 @@ func (b *Bank) data(w http.ResponseWriter, r *http.Request) {
 		}
 		id := parts[1]
 		for _, ca := range consent.Accounts {
-			if ca.AccountID == id && ca.Status == model.ConsentRevoked {
+			if ca.AccountID == id && ca.Status == model.ConsentStatusRevoked {
 				fdxError(w, http.StatusForbidden, 1107, "account revoked from consent")
 				return
 			}
@@ -155,11 +155,11 @@ func (b *Bank) data(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		if len(body.AccountIDs) == 0 {
-			c.Status = model.ConsentRevoked
+			c.Status = model.ConsentStatusRevoked
 		} else {
 			for i := range c.Accounts {
 				if slices.Contains(body.AccountIDs, c.Accounts[i].AccountID) {
-					c.Accounts[i].Status = model.ConsentRevoked
+					c.Accounts[i].Status = model.ConsentStatusRevoked
 				}
 			}
 		}

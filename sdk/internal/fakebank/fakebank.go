@@ -101,11 +101,11 @@ func ptr(v model.Money) *model.Money { return &v }
 func (b *Bank) seed() {
 	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	b.accounts = []model.Account{
-		{ID: "chk-1", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountOpen, NumberDisplay: "...6789", Currency: "USD",
+		{ID: "chk-1", Category: model.DepositAccount, Type: model.Checking, Status: model.AccountStatusOpen, NumberDisplay: "...6789", Currency: "USD",
 			Balances: &model.Balances{AsOf: base, Current: ptr(m("1234567890123.45")), Available: ptr(m("1000.00"))}},
-		{ID: "cc-1", Category: model.LineOfCredit, Type: model.CreditCard, Status: model.AccountOpen, NumberDisplay: "...4321", Currency: "USD",
+		{ID: "cc-1", Category: model.LineOfCredit, Type: model.CreditCard, Status: model.AccountStatusOpen, NumberDisplay: "...4321", Currency: "USD",
 			Balances: &model.Balances{AsOf: base, Current: ptr(m("250.10")), CreditLine: ptr(m("5000.00")), AvailableCredit: ptr(m("4749.90"))}},
-		{ID: "loan-1", Category: model.LoanAccount, Type: model.AutoLoan, Status: model.AccountOpen, NumberDisplay: "...1111", Currency: "USD",
+		{ID: "loan-1", Category: model.LoanAccount, Type: model.AutoLoan, Status: model.AccountStatusOpen, NumberDisplay: "...1111", Currency: "USD",
 			Balances: &model.Balances{AsOf: base, Principal: ptr(m("12000.00"))}},
 	}
 	for i := range 23 {
@@ -191,7 +191,7 @@ func (b *Bank) RevokeConsent(id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c, ok := b.consents[id]; ok {
-		c.Status = model.ConsentRevoked
+		c.Status = model.ConsentStatusRevoked
 	}
 }
 
@@ -200,7 +200,7 @@ func (b *Bank) ExpireConsent(id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c, ok := b.consents[id]; ok {
-		c.Status = model.ConsentExpired
+		c.Status = model.ConsentStatusExpired
 	}
 }
 
@@ -335,16 +335,16 @@ func (b *Bank) token(w http.ResponseWriter, r *http.Request) {
 		}
 		days, _ := strconv.Atoi(ar.params.Get("duration_days"))
 		clusters := model.ParseClusters(ar.params.Get("scope"))
-		c := &model.Consent{ID: consentID, Status: model.ConsentActive, Purpose: ar.params.Get("purpose"), Clusters: clusters,
+		c := &model.Consent{ID: consentID, Status: model.ConsentStatusActive, Purpose: ar.params.Get("purpose"), Clusters: clusters,
 			Created: b.now().UTC(), Expires: b.now().UTC().AddDate(0, 0, days), DurationDays: days}
 		for _, a := range b.accounts {
-			c.Accounts = append(c.Accounts, model.ConsentAccount{AccountID: a.ID, Clusters: clusters, Status: model.ConsentActive})
+			c.Accounts = append(c.Accounts, model.ConsentAccount{AccountID: a.ID, Clusters: clusters, Status: model.ConsentStatusActive})
 		}
 		b.consents[consentID] = c
 	case "refresh_token":
 		id, ok := b.refresh[r.PostForm.Get("refresh_token")]
 		delete(b.refresh, r.PostForm.Get("refresh_token")) // rotation: single use
-		if !ok || b.consents[id].Status != model.ConsentActive {
+		if !ok || b.consents[id].Status != model.ConsentStatusActive {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 			return
 		}
