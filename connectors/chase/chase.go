@@ -1,10 +1,12 @@
 package chase
 
 import (
+	"context"
 	_ "embed"
 
 	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/sdk"
+	"github.com/obconnect/obconnect/sdk/driver"
 )
 
 // Name is the registry name: sdk.Open(ctx, chase.Name, ...).
@@ -16,8 +18,15 @@ const Name = "chase"
 //go:embed bank.json
 var description []byte
 
-// Open is Chase's driver.Opener, for sdk.OpenWith or tests; integrators
+// open is built once, at package initialisation, so that a broken
+// bank.json fails the package's first test rather than an integrator's
+// first Open.
+var open = fdx.MustOpener(description)
+
+// Open is Chase's driver.Opener, for sdk.OpenWith and tests; integrators
 // usually open the bank by name.
-var Open = fdx.MustOpener(description)
+func Open(ctx context.Context, cfg driver.OpenConfig) (driver.Connector, error) {
+	return open(ctx, cfg)
+}
 
 func init() { sdk.Register(Name, Open) }
