@@ -86,6 +86,20 @@ func (c *Connector) Profile() driver.Profile {
 // Description returns a copy of the bank's description.
 func (c *Connector) Description() *bankdesc.Description { return c.desc.Clone() }
 
+// As implements driver.Aser. Through sdk.Client.As a caller can obtain:
+//
+//   - **bankdesc.Description: a copy of the bank's description, e.g. for the
+//     conformance kit to provoke and check the bank's declared quirks.
+func (c *Connector) As(target any) bool {
+	if p, ok := target.(**bankdesc.Description); ok && p != nil {
+		*p = c.desc.Clone()
+		return true
+	}
+	return false
+}
+
+var _ driver.Aser = (*Connector)(nil)
+
 func (c *Connector) offers(cl model.Cluster) bool { return slices.Contains(c.profile.Clusters, cl) }
 
 func (c *Connector) op(name string) string { return c.profile.Name + "." + name }

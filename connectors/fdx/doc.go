@@ -61,6 +61,11 @@
 // declares its capabilities by embedding [Subscriptions] or
 // [AccountRevocation]; the shared suite in fdxtest still applies.
 //
+// # As
+//
+// [Connector.As] (and so sdk.Client.As) fills a **bankdesc.Description
+// with a copy of the bank's description.
+//
 // # Performance
 //
 // BenchmarkListTransactions measures decoding and mapping one page of 100

@@ -7,9 +7,18 @@ import (
 	"github.com/obconnect/obconnect/sdk"
 )
 
-// Harness gives the kit access to one bank through one connector.
-// Implementations must be safe for concurrent use.
+// HarnessMaker makes a fresh harness for one subtest of the kit, as
+// gocloud.dev's drivertest does: whatever one subtest does to the bank
+// (revoking, expiring, injecting faults) stays in its harness. t is the
+// subtest's, for helpers that want t.Cleanup or logging.
+type HarnessMaker func(ctx context.Context, t T) (Harness, error)
+
+// Harness gives the kit access to one bank through one connector, for one
+// subtest. Implementations must be safe for concurrent use.
 type Harness interface {
+	// Close releases what the harness holds (a server it started, its
+	// consents at a remote bank). The kit calls it when the subtest ends.
+	Close() error
 	// NewClient opens a fresh *sdk.Client for the bank with the harness's
 	// credentials. mutate, if non-nil, adjusts the Options first (the kit
 	// sets page size, retries, rate limit and an observer); the harness

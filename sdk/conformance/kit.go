@@ -110,10 +110,59 @@ func all[V any](seq func(func(V, error) bool)) ([]V, error) {
 	return out, nil
 }
 
-// RunT runs the kit on any T; see Run.
-func RunT(t T, h Harness) {
+// subtests are the kit's checks, each run on a harness of its own.
+var subtests = []struct {
+	name string
+	run  func(*kit, T)
+}{
+	{"Profile", (*kit).testProfile},
+	{"Link", (*kit).testLink},
+	{"Accounts", (*kit).testAccounts},
+	{"AccountDetail", (*kit).testAccountDetail},
+	{"Transactions", (*kit).testTransactions},
+	{"TransactionDateFilter", (*kit).testDateFilter},
+	{"Statements", (*kit).testStatements},
+	{"Contact", (*kit).testContact},
+	{"PaymentNetworks", (*kit).testPaymentNetworks},
+	{"Consent", (*kit).testConsent},
+	{"Errors", (*kit).testErrors},
+	{"Quirks", (*kit).testQuirks},
+	{"TokenRefreshMidIteration", (*kit).testTokenRefresh},
+	{"ContextCancellation", (*kit).testCancellation},
+	{"Concurrent", (*kit).testConcurrent},
+	{"Revoke", (*kit).testRevoke},
+	{"Optional", (*kit).testOptional},
+}
+
+// Subtests is how many top-level subtests the kit runs, each on a harness
+// of its own.
+func Subtests() int { return len(subtests) }
+
+// RunT runs the kit on any T; see Run. Every subtest gets a fresh harness
+// from makeHarness, closed when the subtest ends, so that no subtest sees
+// another's consents, faults or revocations, and they run in parallel.
+func RunT(t T, makeHarness HarnessMaker) {
+	t.Helper()
+	for _, st := range subtests {
+		t.Run(st.name, func(t T) {
+			t.Parallel()
+			st.run(newKit(t, makeHarness), t)
+		})
+	}
+}
+
+// newKit makes the subtest's harness and reads the bank's truth and
+// profile through it.
+func newKit(t T, makeHarness HarnessMaker) *kit {
 	t.Helper()
 	ctx := context.Background()
+	h, err := makeHarness(ctx, t)
+	require.NoError(t, err, "HarnessMaker")
+	t.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			t.Errorf("Harness.Close: %v", err)
+		}
+	})
 	truth, err := h.Truth(ctx)
 	require.NoError(t, err, "Truth")
 	require.NotEmpty(t, truth.Accounts, "the test user must have accounts")
@@ -130,23 +179,7 @@ func RunT(t T, h Harness) {
 	if total > smallHistory {
 		k.pageSize = k.profile.MaxPageSize
 	}
-
-	t.Run("Profile", k.testProfile)
-	t.Run("Link", k.testLink)
-	t.Run("Accounts", k.testAccounts)
-	t.Run("AccountDetail", k.testAccountDetail)
-	t.Run("Transactions", k.testTransactions)
-	t.Run("TransactionDateFilter", k.testDateFilter)
-	t.Run("Statements", k.testStatements)
-	t.Run("Contact", k.testContact)
-	t.Run("PaymentNetworks", k.testPaymentNetworks)
-	t.Run("Consent", k.testConsent)
-	t.Run("Errors", k.testErrors)
-	t.Run("TokenRefreshMidIteration", k.testTokenRefresh)
-	t.Run("ContextCancellation", k.testCancellation)
-	t.Run("Concurrent", k.testConcurrent)
-	t.Run("Revoke", k.testRevoke)
-	t.Run("Optional", k.testOptional)
+	return k
 }
 
 func (k *kit) testProfile(t T) {

@@ -27,10 +27,30 @@ type fakeHarness struct {
 var seq atomic.Int64
 
 func newFakeHarness(t *testing.T, o fakebank.Options) *fakeHarness {
-	b := fakebank.New()
-	t.Cleanup(b.Close)
+	h := startFake(o)
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+func startFake(o fakebank.Options) *fakeHarness {
 	o.Name = fmt.Sprintf("kitfake%d", seq.Add(1))
-	return &fakeHarness{bank: b, name: o.Name, opener: fakebank.Opener(o)}
+	return &fakeHarness{bank: fakebank.New(), name: o.Name, opener: fakebank.Opener(o)}
+}
+
+// fakeMaker starts a fake bank of its own for every subtest and counts
+// the harnesses made.
+func fakeMaker(o fakebank.Options, made *atomic.Int64) conformance.HarnessMaker {
+	return func(context.Context, conformance.T) (conformance.Harness, error) {
+		if made != nil {
+			made.Add(1)
+		}
+		return startFake(o), nil
+	}
+}
+
+func (h *fakeHarness) Close() error {
+	h.bank.Close()
+	return nil
 }
 
 func (h *fakeHarness) NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error) {
@@ -99,16 +119,16 @@ func (h *fakeHarness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance
 }
 
 func TestKitPassesForAGoodConnector(t *testing.T) {
-	conformance.Run(t, newFakeHarness(t, fakebank.Options{}))
+	conformance.Run(t, fakeMaker(fakebank.Options{}, nil))
 }
 
 func TestKitPassesWithoutOptionalCapabilities(t *testing.T) {
-	conformance.Run(t, newFakeHarness(t, fakebank.Options{NoAccountRevocation: true}))
+	conformance.Run(t, fakeMaker(fakebank.Options{NoAccountRevocation: true}, nil))
 }
 
 func TestKitFailsWhenLastPageDropped(t *testing.T) {
 	rec := &conformance.Recorder{}
-	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{DropLastPage: true}))
+	conformance.RunT(rec, fakeMaker(fakebank.Options{DropLastPage: true}, nil))
 	require.True(t, rec.Failed(), "the kit must fail a connector that drops the last page")
 	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
 	assert.True(t, rec.FailedSubtest("Accounts"), "failures: %v", rec.Failures)
@@ -116,14 +136,14 @@ func TestKitFailsWhenLastPageDropped(t *testing.T) {
 
 func TestKitFailsWhenRevocationMisclassified(t *testing.T) {
 	rec := &conformance.Recorder{}
-	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{MisclassifyRevoked: true}))
+	conformance.RunT(rec, fakeMaker(fakebank.Options{MisclassifyRevoked: true}, nil))
 	require.True(t, rec.Failed())
 	assert.True(t, rec.FailedSubtest("Errors/ConsentRevoked"), "failures: %v", rec.Failures)
 }
 
 func TestKitFailsWhenCursorRepeats(t *testing.T) {
 	rec := &conformance.Recorder{}
-	conformance.RunT(rec, newFakeHarness(t, fakebank.Options{RepeatCursor: true}))
+	conformance.RunT(rec, fakeMaker(fakebank.Options{RepeatCursor: true}, nil))
 	require.True(t, rec.Failed())
 	assert.True(t, rec.FailedSubtest("Transactions"), "failures: %v", rec.Failures)
 }
@@ -142,9 +162,18 @@ func TestRemoteHarnessAgainstFakeBank(t *testing.T) {
 	h := &conformance.RemoteHarness{Bank: remoteName, Credentials: sdk.Credentials{ClientID: "p", ClientSecret: "s"},
 		Options: sdk.Options{RedirectURL: "https://partner.example/cb", BaseURL: fh.bank.URL()}}
 	rec := &conformance.Recorder{}
-	conformance.RunT(rec, h)
+	conformance.RunT(rec, h.Maker())
 	assert.False(t, rec.Failed(), "failures: %v", rec.Failures)
 	assert.NotEmpty(t, rec.Skipped)
+}
+
+// Every subtest runs on a harness of its own, closed when it ends.
+func TestKitMakesAHarnessPerSubtest(t *testing.T) {
+	var made atomic.Int64
+	rec := &conformance.Recorder{}
+	conformance.RunT(rec, fakeMaker(fakebank.Options{}, &made))
+	assert.False(t, rec.Failed(), "failures: %v", rec.Failures)
+	assert.Equal(t, int64(conformance.Subtests()), made.Load())
 }
 
 func TestRemoteFromEnv(t *testing.T) {

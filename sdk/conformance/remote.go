@@ -40,6 +40,18 @@ type RemoteHarness struct {
 
 var errRemote = sdk.NewError(sdk.Unimplemented, "not possible against a remote bank")
 
+// Maker returns a HarnessMaker for conformance.Run. A remote bank is one
+// environment that every subtest shares, so each subtest gets h itself:
+// the kit's subtests link consents of their own and never change the
+// bank, which is what keeps them apart here.
+func (h *RemoteHarness) Maker() HarnessMaker {
+	return func(context.Context, T) (Harness, error) { return h, nil }
+}
+
+// Close implements Harness; the consents the kit linked are revoked by the
+// subtests that made them.
+func (h *RemoteHarness) Close() error { return nil }
+
 // NewClient implements Harness.
 func (h *RemoteHarness) NewClient(ctx context.Context, mutate func(*sdk.Options)) (*sdk.Client, error) {
 	opts := h.Options

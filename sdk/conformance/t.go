@@ -20,12 +20,17 @@ type T interface {
 	Failed() bool
 	// Run runs f as a named subtest and reports whether it passed.
 	Run(name string, f func(T)) bool
+	// Parallel lets the subtest run alongside its siblings.
+	Parallel()
+	// Cleanup registers f to run when the (sub)test ends.
+	Cleanup(f func())
 }
 
-// Run runs the whole kit as subtests of t.
-func Run(t *testing.T, h Harness) {
+// Run runs the whole kit as parallel subtests of t, each on a fresh
+// harness from makeHarness.
+func Run(t *testing.T, makeHarness HarnessMaker) {
 	t.Helper()
-	RunT(stdT{t}, h)
+	RunT(stdT{t}, makeHarness)
 }
 
 type stdT struct{ *testing.T }
@@ -49,7 +54,19 @@ type Recorder struct {
 	// root recorder.
 	Failures []string
 	// Skipped lists the skipped subtests on the root recorder.
-	Skipped []string
+	Skipped  []string
+	cleanups []func()
+}
+
+// Parallel implements T; a Recorder runs subtests one at a time.
+func (r *Recorder) Parallel() {}
+
+// Cleanup implements T: f runs when the subtest's function returns, last
+// registered first.
+func (r *Recorder) Cleanup(f func()) {
+	r.mu.Lock()
+	r.cleanups = append(r.cleanups, f)
+	r.mu.Unlock()
 }
 
 func (r *Recorder) root() *Recorder {
@@ -122,6 +139,11 @@ func (r *Recorder) Run(name string, f func(T)) bool {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer func() {
+			for i := len(child.cleanups) - 1; i >= 0; i-- {
+				child.cleanups[i]()
+			}
+		}()
 		f(child)
 	}()
 	<-done

@@ -49,43 +49,66 @@ type Harness struct {
 
 	mu     sync.Mutex
 	faults []fault
+	stop   func()
 }
 
 var _ conformance.Harness = (*Harness)(nil)
 
-// ForBank returns the harness a connector's conformance test should use:
-// the partner's sandbox when the OBCONNECT_KIT_* environment says so
-// (conformance.RemoteFromEnv) and OBCONNECT_KIT_BANK is unset or names
-// this bank, else an in-process mockbank in the bank's built-in profile.
-func ForBank(t testing.TB, bank string) conformance.Harness {
+// ForBank returns the harness maker a connector's conformance test
+// should use: the partner's sandbox when the OBCONNECT_KIT_* environment
+// says so (conformance.RemoteFromEnv) and OBCONNECT_KIT_BANK is unset or
+// names this bank, else a fresh in-process mockbank per subtest in the
+// bank's built-in description.
+func ForBank(t testing.TB, bank string) conformance.HarnessMaker {
 	t.Helper()
 	if other := os.Getenv(conformance.EnvBank); other != "" && other != bank {
 		// The environment names another bank's sandbox (go test ./... runs
 		// every connector's test): this connector stays on mockbank.
-		return Start(t, Options{Bank: bank})
+		return Maker(Options{Bank: bank})
 	}
 	remote, ok, err := conformance.RemoteFromEnv(bank)
 	if err != nil {
 		t.Fatalf("mockbankharness: %v", err)
 	}
 	if ok {
-		return remote
+		return remote.Maker()
 	}
-	return Start(t, Options{Bank: bank})
+	return Maker(Options{Bank: bank})
+}
+
+// Maker returns a conformance.HarnessMaker that starts a mockbank of its
+// own for every subtest, so subtests share no consent, fault or clock.
+func Maker(opts Options) conformance.HarnessMaker {
+	return func(context.Context, conformance.T) (conformance.Harness, error) {
+		h, err := start(opts)
+		if err != nil {
+			return nil, fmt.Errorf("mockbankharness: %w", err)
+		}
+		return h, nil
+	}
 }
 
 // Start starts mockbank for opts.Bank and returns its harness; the server
 // stops when the test ends.
 func Start(t testing.TB, opts Options) *Harness {
 	t.Helper()
-	h, err := start(t, opts)
+	h, err := start(opts)
 	if err != nil {
 		t.Fatalf("mockbankharness: %v", err)
 	}
+	t.Cleanup(func() { _ = h.Close() })
 	return h
 }
 
-func start(t testing.TB, opts Options) (*Harness, error) {
+// Close implements conformance.Harness: it stops the server.
+func (h *Harness) Close() error {
+	if h.stop != nil {
+		h.stop()
+	}
+	return nil
+}
+
+func start(opts Options) (*Harness, error) {
 	ctx := context.Background()
 	if opts.Username == "" {
 		opts.Username = "user_good"
@@ -121,10 +144,10 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 		return nil, err
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
+	h.stop = func() {
 		ts.Close()
 		_ = srv.Close()
-	})
+	}
 	if err := srv.SetBaseURL(ctx, ts.URL); err != nil {
 		return nil, err
 	}
