@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
@@ -131,7 +130,7 @@ func setup(t *testing.T) *env {
 	c, err := open(b, tokens, &sdk.Options{Retry: sdk.RetryPolicy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
-	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
+	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &sdk.TokenRecord{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
 	store := txsync.NewMemoryStore()
 	s, err := txsync.New(store, nil)
 	require.NoError(t, err)
