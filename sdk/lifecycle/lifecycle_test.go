@@ -305,3 +305,31 @@ func TestRevokeFromTheAppFails(t *testing.T) {
 	assert.Equal(t, 2, e.sync.Len(), "nothing forgotten when the bank did not revoke")
 	assert.Empty(t, e.g.RevokedAccounts)
 }
+
+// With a DeletionStore, every outcome is recorded before it is returned
+// and stays pending until the integrator says its data is gone.
+func TestDeletionsRecordedUntilDone(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	dels := lifecycle.NewMemoryDeletionStore()
+	f, err := lifecycle.New(e.c, &lifecycle.Options{Tokens: e.tokens, SyncState: e.sync, Deletions: dels})
+	require.NoError(t, err)
+	one, err := f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", AccountID: "a2"})
+	require.NoError(t, err)
+	require.NotEmpty(t, one.ID)
+	e.b.revoked = true
+	whole, err := f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+
+	pending, err := dels.Pending(ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, pending, 2)
+	assert.Equal(t, one, pending[0], "oldest first, as returned")
+	assert.Equal(t, whole, pending[1])
+
+	require.NoError(t, dels.Done(ctx, one.ID))
+	pending, err = dels.Pending(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	assert.Equal(t, whole.ID, pending[0].ID)
+}
