@@ -22,8 +22,9 @@ type Grant struct {
 	// Clusters are the granted data clusters (the token's scope).
 	Clusters []Cluster `json:"clusters"`
 	// AccountIDs are the accounts the user shared. Nil means the bank did
-	// not say; the SDK then leaves account checks to the bank.
-	AccountIDs []string `json:"account_ids,omitempty"`
+	// not say; the SDK then leaves account checks to the bank. Empty (the
+	// bank withdrew every account) is kept apart from nil in JSON.
+	AccountIDs []string `json:"account_ids,omitzero"`
 	// Purpose and DurationDays are what was requested.
 	Purpose      Purpose `json:"purpose"`
 	DurationDays int     `json:"duration_days"`

@@ -235,3 +235,17 @@ func TestNarrowingSurvivesStorage(t *testing.T) {
 	_, err = grants.Get(ctx, g.TokenKey())
 	assert.ErrorIs(t, err, sdk.ErrNotFound, "Forget deleted the grant record")
 }
+
+// A grant the bank narrowed to no account at all must not come back from
+// JSON as one that lists none (which means "the bank did not say").
+func TestGrantJSONKeepsEmptyAccounts(t *testing.T) {
+	for _, ids := range [][]string{nil, {}, {"a1"}} {
+		g := &sdk.Grant{Bank: "b", Purpose: sdk.PurposePersonalFinancialManagement, AccountIDs: ids}
+		b, err := json.Marshal(g)
+		require.NoError(t, err)
+		var back sdk.Grant
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, ids == nil, back.AccountIDs == nil, "%s", b)
+		assert.Equal(t, g, &back)
+	}
+}
