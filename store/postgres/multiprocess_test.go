@@ -238,8 +238,8 @@ func (b *bank) middleware(string) func(http.Handler) http.Handler {
 type revocations struct{ b *bank }
 
 func (h revocations) Enabled(context.Context, slog.Level) bool { return true }
-func (h revocations) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h revocations) WithGroup(string) slog.Handler           { return h }
+func (h revocations) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h revocations) WithGroup(string) slog.Handler            { return h }
 func (h revocations) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "grant revoked" {
 		r.Attrs(func(a slog.Attr) bool {
