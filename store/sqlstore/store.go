@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -262,7 +263,7 @@ func (t *lockedTx) commit(ctx context.Context) error {
 	}
 	_, err := t.conn.ExecContext(context.WithoutCancel(ctx), "COMMIT")
 	if err != nil {
-		t.discard(ctx)
+		t.discard()
 		return err
 	}
 	return t.conn.Close()
@@ -274,15 +275,16 @@ func (t *lockedTx) rollback(ctx context.Context) {
 		return
 	}
 	if _, err := t.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
-		t.discard(ctx)
+		t.discard()
 		return
 	}
 	_ = t.conn.Close()
 }
 
 // discard drops a connection that may still be inside a transaction,
-// rather than hand it back to the pool.
-func (t *lockedTx) discard(ctx context.Context) {
-	_ = t.conn.Raw(func(any) error { return errBadConn })
+// rather than hand it back to the pool: database/sql closes a connection
+// whose Raw callback reports driver.ErrBadConn.
+func (t *lockedTx) discard() {
+	_ = t.conn.Raw(func(any) error { return driver.ErrBadConn })
 	_ = t.conn.Close()
 }

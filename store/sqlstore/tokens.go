@@ -3,15 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/obconnect/obconnect/sdk"
 )
-
-var errBadConn = driver.ErrBadConn
 
 // TokenStore is the sdk.TokenStore of a Store: one row per grant in
 // obconnect_tokens, the JSON sdk.TokenRecord sealed with the keyring's
