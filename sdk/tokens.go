@@ -225,8 +225,9 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*TokenRecord, *G
 	// token since (use it), or this one asks the bank with the refresh
 	// token as stored now, never one read before the lock was held.
 	var fnErr error
-	refreshed := false
+	called, refreshed := false, false
 	rec, err := g.c.store.Refresh(ctx, g.key, func(cur *TokenRecord) (*TokenRecord, error) {
+		called = true
 		if g.usable(cur, time.Now()) {
 			return nil, nil
 		}
@@ -257,11 +258,12 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*TokenRecord, *G
 	default:
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
 	}
+	if !called || rec == nil {
+		// A store that broke Refresh's contract: do not send what it gave.
+		return nil, nil, &Error{Code: Internal, Op: "sdk.token", Msg: "the token store's Refresh returned a token without consulting the client"}
+	}
 	if refreshed {
 		g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
-	} else if !g.usable(rec, time.Now()) {
-		// A store that ignored fn's verdict: do not send a dead token.
-		return nil, nil, &Error{Code: Internal, Op: "sdk.token", Msg: "the token store returned an unusable token without refreshing it"}
 	}
 	// A token another process stored carries its narrowing too.
 	return rec, g.use(rec, n), nil
