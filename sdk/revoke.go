@@ -70,7 +70,8 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 
 // RevokeAccounts revokes some accounts of the consent and keeps the rest,
 // where the bank supports it (Unimplemented otherwise, before any network
-// call). The accounts are then outside the grant.
+// call). The accounts are then outside the grant (g.RevokedAccounts, and
+// the GrantStore's copy when Options.GrantStore is set).
 func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...string) error {
 	const op = "sdk.RevokeAccounts"
 	ar, ok := c.conn.(driver.AccountRevoker)
@@ -97,6 +98,13 @@ func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...str
 	for _, id := range accountIDs {
 		if !slices.Contains(g.RevokedAccounts, id) {
 			g.RevokedAccounts = append(g.RevokedAccounts, id)
+		}
+	}
+	if c.grantStore != nil {
+		// The bank has acted; a stale stored copy would still let the
+		// revoked accounts through the local check.
+		if err := c.grantStore.Put(ctx, g); err != nil {
+			return &Error{Code: Unavailable, Op: op, Msg: "the accounts were revoked at the bank but the grant store could not be updated", Err: err}
 		}
 	}
 	return nil
@@ -195,8 +203,8 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 }
 
 // Forget deletes what the SDK stores for the grant (its tokens, in the
-// TokenStore and in memory, and its GrantStore record) and marks it revoked, without calling the
-// bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
+// TokenStore and in memory, and its GrantStore record) and marks it
+// revoked, without calling the bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
 // notification, or ConsentRevoked / ConsentExpired on a call that was not
 // about a single account. The SDK does not do this by itself on such an
 // error, because at banks with account-level revocation the same answer

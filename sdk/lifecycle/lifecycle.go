@@ -68,6 +68,11 @@ type Options struct {
 	Tokens sdk.TokenStore
 	// SyncState is the txsync store, nil when txsync is not used.
 	SyncState txsync.StateStore
+	// Grants is the GrantStore given to the Client (sdk.Options.GrantStore),
+	// nil when the integrator keeps grants itself: a grant that loses
+	// accounts is saved there, and a revoked one deleted when the bank
+	// cannot be reached to revoke it.
+	Grants sdk.GrantStore
 	// Deletions, if set, records every Outcome before the Forgetter
 	// returns it, so that what the integrator must delete survives a
 	// crash between the revocation and the deletion: call Done once the
@@ -81,6 +86,7 @@ type Options struct {
 type Forgetter struct {
 	client    *sdk.Client
 	tokens    sdk.TokenStore
+	grants    sdk.GrantStore
 	syncState txsync.StateStore
 	deletions DeletionStore
 }
@@ -94,7 +100,7 @@ func New(client *sdk.Client, opts *Options) (*Forgetter, error) {
 	}
 	f := &Forgetter{client: client}
 	if opts != nil {
-		f.tokens, f.syncState, f.deletions = opts.Tokens, opts.SyncState, opts.Deletions
+		f.tokens, f.grants, f.syncState, f.deletions = opts.Tokens, opts.Grants, opts.SyncState, opts.Deletions
 	}
 	return f, nil
 }
@@ -237,6 +243,11 @@ func (f *Forgetter) whole(ctx context.Context, g *sdk.Grant, o *Outcome) error {
 				o.TokensDeleted = true
 			}
 		}
+		if f.grants != nil {
+			if derr := f.grants.Delete(ctx, g.TokenKey()); derr != nil {
+				errs = append(errs, &sdk.Error{Code: sdk.Unavailable, Op: "lifecycle", Msg: "could not delete the grant record", Err: derr})
+			}
+		}
 	}
 	errs = append(errs, f.forgetSync(ctx, g, o))
 	return errors.Join(errs...)
@@ -268,6 +279,11 @@ func (f *Forgetter) accounts(ctx context.Context, g *sdk.Grant, o *Outcome, ids 
 		return f.whole(ctx, g, o)
 	}
 	o.AccountIDs = slices.Clone(ids)
+	if f.grants != nil {
+		if err := f.grants.Put(ctx, g); err != nil {
+			return errors.Join(&sdk.Error{Code: sdk.Unavailable, Op: "lifecycle", Msg: "could not save the grant without the revoked accounts", Err: err}, f.forgetSync(ctx, g, o))
+		}
+	}
 	return f.forgetSync(ctx, g, o)
 }
 

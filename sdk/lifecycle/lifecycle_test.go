@@ -333,3 +333,30 @@ func TestDeletionsRecordedUntilDone(t *testing.T) {
 	require.Len(t, pending, 1)
 	assert.Equal(t, whole.ID, pending[0].ID)
 }
+
+// With the client's GrantStore, the stored grant follows: it loses the
+// revoked account, then goes with the consent.
+func TestGrantStoreFollowsRevocations(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	grants := sdk.NewMemoryGrantStore()
+	require.NoError(t, grants.Put(ctx, e.g))
+	c, err := open(e.b, e.tokens, &sdk.Options{GrantStore: grants, Retry: sdk.RetryPolicy{MaxAttempts: 1}})
+	require.NoError(t, err)
+	f, err := lifecycle.New(c, &lifecycle.Options{Tokens: e.tokens, Grants: grants, SyncState: e.sync})
+	require.NoError(t, err)
+
+	_, err = f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", AccountID: "a2"})
+	require.NoError(t, err)
+	saved, err := grants.Get(ctx, e.g.TokenKey())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a2"}, saved.RevokedAccounts)
+	assert.False(t, saved.HasAccount("a2"))
+
+	e.b.revoked = true
+	out, err := f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+	assert.True(t, out.Whole)
+	_, err = grants.Get(ctx, e.g.TokenKey())
+	assert.ErrorIs(t, err, sdk.ErrNotFound)
+}

@@ -22,7 +22,8 @@
 //	client, err := sdk.Open(ctx, bank, creds, &sdk.Options{TokenStore: st.Tokens(), GrantStore: st.Grants()})
 //	syncer, err := txsync.New(st.SyncState(), nil)
 //	verifier, err := webhook.NewVerifier(keys, &webhook.Options{Replay: st.Replay()})
-//	forgetter, err := lifecycle.New(client, &lifecycle.Options{Tokens: st.Tokens(), SyncState: st.SyncState(), Deletions: st.Deletions()})
+//	forgetter, err := lifecycle.New(client, &lifecycle.Options{Tokens: st.Tokens(), Grants: st.Grants(),
+//		SyncState: st.SyncState(), Deletions: st.Deletions()})
 //
 // # Schema
 //
