@@ -57,6 +57,11 @@ type Options struct {
 	// Middleware, when set, wraps each bank's handler (OAuth and data
 	// API): the seam where faults are injected.
 	Middleware func(bank string) func(http.Handler) http.Handler
+	// RefreshReuseGrace, when positive, lets a client present its last
+	// rotated refresh token once more within this long, while the token
+	// that replaced it is unused (the answer was lost); 0 is strict: any
+	// reuse revokes the token family. See docs/mockbank.md.
+	RefreshReuseGrace time.Duration
 	// LargeTransactions sizes user_large's history (50 000 by default).
 	LargeTransactions int
 	Logger            *slog.Logger
@@ -218,6 +223,8 @@ func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankE
 		KeySeed:     fmt.Sprintf("%d", s.opts.Seed),
 		Clock:       s.st.Now,
 		Clusters:    p.SupportedClusters(),
+
+		RefreshReuseGrace: s.opts.RefreshReuseGrace,
 	}, authz.Deps{
 		Users:    &authUsers{st: s.st, gen: s.genConfig(p)},
 		Consents: &authConsents{st: s.st, bank: p.Name},

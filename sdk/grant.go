@@ -22,8 +22,9 @@ type Grant struct {
 	// Clusters are the granted data clusters (the token's scope).
 	Clusters []Cluster `json:"clusters"`
 	// AccountIDs are the accounts the user shared. Nil means the bank did
-	// not say; the SDK then leaves account checks to the bank.
-	AccountIDs []string `json:"account_ids,omitempty"`
+	// not say; the SDK then leaves account checks to the bank. Empty (the
+	// bank withdrew every account) is kept apart from nil in JSON.
+	AccountIDs []string `json:"account_ids,omitzero"`
 	// Purpose and DurationDays are what was requested.
 	Purpose      Purpose `json:"purpose"`
 	DurationDays int     `json:"duration_days"`
@@ -48,6 +49,18 @@ func (g *Grant) TokenKey() string {
 		id = "grant-" + g.ID
 	}
 	return g.Bank + "/" + id
+}
+
+// Clone returns a deep copy of g; nil gives nil.
+func (g *Grant) Clone() *Grant {
+	if g == nil {
+		return nil
+	}
+	cp := *g
+	cp.Clusters = slices.Clone(g.Clusters)
+	cp.AccountIDs = slices.Clone(g.AccountIDs)
+	cp.RevokedAccounts = slices.Clone(g.RevokedAccounts)
+	return &cp
 }
 
 // HasCluster reports whether the grant includes c.

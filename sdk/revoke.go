@@ -58,6 +58,11 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 	if derr := c.store.Delete(ctx, g.TokenKey()); derr != nil {
 		c.log.WarnContext(ctx, "obconnect could not delete revoked grant's tokens", "bank", c.bank, "consent_id", g.ConsentID)
 	}
+	if c.grantStore != nil {
+		if derr := c.grantStore.Delete(ctx, g.TokenKey()); derr != nil {
+			c.log.WarnContext(ctx, "obconnect could not delete revoked grant's record", "bank", c.bank, "consent_id", g.ConsentID)
+		}
+	}
 	c.forgetTokens(g)
 	g.RevokedAt = c.now().UTC()
 	return nil
@@ -65,7 +70,8 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 
 // RevokeAccounts revokes some accounts of the consent and keeps the rest,
 // where the bank supports it (Unimplemented otherwise, before any network
-// call). The accounts are then outside the grant.
+// call). The accounts are then outside the grant (g.RevokedAccounts, and
+// the GrantStore's copy when Options.GrantStore is set).
 func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...string) error {
 	const op = "sdk.RevokeAccounts"
 	ar, ok := c.conn.(driver.AccountRevoker)
@@ -92,6 +98,13 @@ func (c *Client) RevokeAccounts(ctx context.Context, g *Grant, accountIDs ...str
 	for _, id := range accountIDs {
 		if !slices.Contains(g.RevokedAccounts, id) {
 			g.RevokedAccounts = append(g.RevokedAccounts, id)
+		}
+	}
+	if c.grantStore != nil {
+		// The bank has acted; a stale stored copy would still let the
+		// revoked accounts through the local check.
+		if err := c.grantStore.Put(ctx, g); err != nil {
+			return &Error{Code: Unavailable, Op: op, Msg: "the accounts were revoked at the bank but the grant store could not be updated", Err: err}
 		}
 	}
 	return nil
@@ -190,8 +203,8 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 }
 
 // Forget deletes what the SDK stores for the grant (its tokens, in the
-// TokenStore and in memory) and marks it revoked, without calling the
-// bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
+// TokenStore and in memory, and its GrantStore record) and marks it
+// revoked, without calling the bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
 // notification, or ConsentRevoked / ConsentExpired on a call that was not
 // about a single account. The SDK does not do this by itself on such an
 // error, because at banks with account-level revocation the same answer
@@ -206,6 +219,11 @@ func (c *Client) Forget(ctx context.Context, g *Grant) error {
 	c.forgetTokens(g)
 	if err := c.store.Delete(ctx, g.TokenKey()); err != nil {
 		return &Error{Code: Unavailable, Op: "sdk.Forget", Msg: "token store", Err: err}
+	}
+	if c.grantStore != nil {
+		if err := c.grantStore.Delete(ctx, g.TokenKey()); err != nil {
+			return &Error{Code: Unavailable, Op: "sdk.Forget", Msg: "grant store", Err: err}
+		}
 	}
 	if g.RevokedAt.IsZero() {
 		g.RevokedAt = c.now().UTC()

@@ -87,11 +87,11 @@
 // [MemoryStore] keeps state in memory (lost on exit). [BoltStore] keeps it
 // in a single bbolt file (go.etcd.io/bbolt): pure Go, no server to run,
 // ACID transactions with copy-on-write pages fsynced on commit, so a crash
-// leaves the old or the new state, never a torn one; it is the embedded
-// store etcd itself relies on. SQLite would need cgo or a much larger
-// pure-Go port for a key-value need; Badger and Pebble are LSM engines
-// tuned for write-heavy loads far beyond a few kilobytes per account. Any
-// other database fits behind the three-method [StateStore] interface.
+// leaves the old or the new state, never a torn one; one process opens the
+// file at a time. For state that several processes share, and that lives
+// beside the rest of obconnect's state, package store/sqlstore implements
+// [StateStore] on SQLite (pure Go) and PostgreSQL (see docs/stores.md).
+// Any other database fits behind the three-method interface.
 // Stored values carry a SHA-256 checksum, so corruption surfaces as
 // ErrCorruptState instead of a silently wrong sync.
 //

@@ -10,8 +10,10 @@ import (
 // captured request replayed within the tolerance window is refused.
 //
 // Receivers that run several instances behind a load balancer need a shared
-// implementation (Redis SET NX PX, a database row with a unique key and an
-// expiry); the in-memory [MemoryReplayStore] protects one process only.
+// implementation: store/sqlstore's (a database row with a unique key and an
+// expiry, in SQLite or PostgreSQL; see docs/stores.md), or one of your own
+// (Redis SET NX PX). The in-memory [MemoryReplayStore] protects one process
+// only.
 type ReplayStore interface {
 	// Claim atomically records key for at least ttl and reports true, or
 	// reports false without changing anything when key is already

@@ -68,6 +68,15 @@ type Config struct {
 	// RefreshTokenTTL is the lifetime of one refresh token; a refresh token
 	// never outlives its consent. Default 90 days.
 	RefreshTokenTTL time.Duration
+	// RefreshReuseGrace lets a client present the refresh token it last
+	// rotated once more, within this long of the rotation, provided the
+	// token that replaced it has not been used: the client asked, the
+	// bank rotated, and the answer was lost (a process killed mid-refresh,
+	// a dropped connection). The provider then retires the unused
+	// successor and rotates again. Like Auth0's reuse interval and Okta's
+	// grace period, it trades a little of reuse detection for resilience;
+	// 0, the default, is strict: any reuse revokes the token family.
+	RefreshReuseGrace time.Duration
 	// CodeTTL is the authorization code lifetime, default 60 s.
 	CodeTTL time.Duration
 	// SigningKey signs ID and access tokens: an *ecdsa.PrivateKey on P-256

@@ -55,7 +55,10 @@
 // outlive their consent. Refresh tokens are opaque random strings, stored
 // only as SHA-256 hashes; every refresh rotates them, and presenting a
 // rotated one again revokes the whole family (every access and refresh token
-// minted from the same authorization code). Authorization codes are opaque,
+// minted from the same authorization code), unless Config.RefreshReuseGrace
+// allows the last rotated token once more while its successor is unused
+// (the client lost the answer; Auth0's reuse interval, Okta's grace
+// period). Authorization codes are opaque,
 // single use (a replay also revokes what the code minted), bound to the
 // client, the exact redirect URI and a PKCE S256 challenge, and live 60 s.
 //

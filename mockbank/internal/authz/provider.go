@@ -120,6 +120,9 @@ func normalise(cfg *Config) error {
 	if cfg.RefreshTokenTTL <= 0 {
 		cfg.RefreshTokenTTL = DefaultRefreshTTL
 	}
+	if cfg.RefreshReuseGrace < 0 {
+		return bad("RefreshReuseGrace must not be negative")
+	}
 	if cfg.CodeTTL <= 0 || cfg.CodeTTL > 10*time.Minute {
 		cfg.CodeTTL = DefaultCodeTTL
 	}

@@ -81,6 +81,21 @@ type refreshEntry struct {
 	used      bool
 	issuedAt  time.Time
 	expiresAt time.Time
+	// usedAt and next (the successor's key) are set at rotation, for
+	// Config.RefreshReuseGrace.
+	usedAt time.Time
+	next   string
+}
+
+// graced reports whether a rotated refresh token may be presented again:
+// within the grace of its rotation, while its successor is unused.
+// Callers hold p.mu.
+func (p *Provider) graced(e *refreshEntry, now time.Time) bool {
+	if p.cfg.RefreshReuseGrace <= 0 || !now.Before(e.usedAt.Add(p.cfg.RefreshReuseGrace)) {
+		return false
+	}
+	succ := p.refresh[e.next]
+	return succ != nil && !succ.used
 }
 
 type accessEntry struct {
@@ -280,7 +295,7 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 	case g.revoked.Load():
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was revoked")
-	case e.used:
+	case e.used && !p.graced(e, now):
 		// Reuse of a rotated refresh token means it leaked (or the client
 		// raced itself): revoke the whole family, as the OAuth 2.0
 		// Security BCP asks.
@@ -342,12 +357,18 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was revoked")
 	}
-	if e.used {
+	if e.used && !p.graced(e, now) {
 		p.revokeGrantLocked(g, "refresh token reuse")
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was already used; every token of this grant is now revoked")
 	}
-	e.used = true
+	if e.used {
+		// A graced reuse: the successor was never used; retire it.
+		delete(p.refresh, e.next)
+	} else {
+		e.used, e.usedAt = true, now
+	}
+	e.next = tokenKey(next)
 	p.sweepLocked(now)
 	p.refresh[tokenKey(next)] = &refreshEntry{grantID: g.id, issuedAt: now, expiresAt: p.refreshExpiry(g, now)}
 	p.extendGrantLocked(g, p.refreshExpiry(g, now))
