@@ -158,7 +158,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oerr)
 		return
 	}
-	c, oerr := p.authenticateClient(r, form, p.url("/token"))
+	c, oerr := p.authenticateClient(r, form, p.url(p.cfg.Endpoints.Token))
 	if oerr != nil {
 		writeOAuthError(w, oerr)
 		return
@@ -615,7 +615,7 @@ func (p *Provider) clientTokenRequest(w http.ResponseWriter, r *http.Request, en
 }
 
 func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	c, tok, ok := p.clientTokenRequest(w, r, "/revoke")
+	c, tok, ok := p.clientTokenRequest(w, r, p.cfg.Endpoints.Revocation)
 	if !ok {
 		return
 	}
