@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	_ "github.com/obconnect/obconnect/connectors/chase"
 	_ "github.com/obconnect/obconnect/connectors/citi"
 	_ "github.com/obconnect/obconnect/connectors/usbank"
@@ -211,13 +213,11 @@ func setup(t *testing.T) *world {
 	t.Cleanup(w.ts.Close)
 	// The banks' real throttles would turn the test's reads of whole
 	// histories into minutes of 429s; throttling has its own tests.
-	var profiles []*mockbank.Profile
-	for _, p := range mockbank.Profiles() {
-		fast := *p
-		fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
-		profiles = append(profiles, &fast)
+	banks := connectors.Builtin()
+	for _, d := range banks {
+		d.RateLimit = bankdesc.RateLimit{RequestsPerSecond: 1 << 20, Burst: 1 << 20}
 	}
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{BaseURL: w.ts.URL, Seed: 11, LargeTransactions: 100, Profiles: profiles},
+	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{BaseURL: w.ts.URL, Seed: 11, LargeTransactions: 100, Banks: banks},
 		mockbank.ControlOptions{NotificationRetryBase: 10 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
@@ -341,7 +341,7 @@ func (w *world) linkOnly(b *bank, d time.Duration) *sdk.Grant {
 func (w *world) syncAll(b *bank) (failed int) {
 	t := w.t
 	if b.floor.IsZero() {
-		b.floor = w.srv.Store().Now().AddDate(0, -b.info.Profile.HistoryMonths, 0)
+		b.floor = w.srv.Store().Now().AddDate(0, -b.info.Description.HistoryMonths, 0)
 	}
 	for _, acct := range b.accounts {
 		var r *txsync.Result

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
@@ -32,14 +33,14 @@ func (d *discardWriter) reset() {
 	d.n = 0
 }
 
-// benchProfile is Wells Fargo with room for 100-transaction pages and no
+// benchBank is Wells Fargo with room for 100-transaction pages and no
 // rate limit, so the benchmark measures serving, not throttling.
-func benchProfile() *Profile {
-	p := WellsFargo()
-	p.Name, p.DisplayName = "benchbank", "Bench Bank (mock)"
-	p.MaxPageSize = 100
-	p.RateLimit = RateLimit{PerSecond: 1 << 30, Burst: 1 << 30}
-	return p
+func benchBank(b testing.TB) *bankdesc.Description {
+	d := builtin(b, "wellsfargo")
+	d.Name, d.DisplayName = "benchbank", "Bench Bank"
+	d.Paging.Max = 100
+	d.RateLimit = bankdesc.RateLimit{RequestsPerSecond: 1 << 30, Burst: 1 << 30}
+	return d
 }
 
 // BenchmarkTransactionsPage serves a 100-transaction page through the whole
@@ -56,7 +57,7 @@ func benchProfile() *Profile {
 //     serving path: routing, token, rate limiter, validation, consent and
 //     account checks.
 func BenchmarkTransactionsPage(b *testing.B) {
-	e := newEnv(b, Options{Seed: 1, Profiles: []*Profile{benchProfile()}})
+	e := newEnv(b, Options{Seed: 1, Banks: []*bankdesc.Description{benchBank(b)}})
 	g := e.link("benchbank", "user_good", "", []string{"ACCOUNT_BASIC", "TRANSACTIONS"}, nil)
 	path := "/benchbank/fdx/v5/accounts/" + g.accounts[0] + "/transactions?limit=100"
 
@@ -89,7 +90,7 @@ func BenchmarkTransactionsPage(b *testing.B) {
 	st := e.srv.Store()
 	acct, err := st.Account(context.Background(), "benchbank", g.accounts[0])
 	require.NoError(b, err)
-	shape := shapeFor(benchProfile().FDXVersion)
+	shape := shapeFor(benchBank(b).FDXVersion)
 	fast := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		txs, _, err := st.Transactions(r.Context(), "benchbank", acct.ID, store.TxQuery{Now: st.Now(), Limit: 100})
 		if err != nil {
@@ -176,7 +177,7 @@ func BenchmarkStartup(b *testing.B) {
 // 50 000 transactions, paid by the first request that reads it.
 func BenchmarkLargeUserFirstRead(b *testing.B) {
 	for b.Loop() {
-		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Profiles: []*Profile{Chase()}})
+		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Banks: []*bankdesc.Description{builtin(b, "chase")}})
 		require.NoError(b, err)
 		st := srv.Store()
 		u, err := st.UserByUsername(context.Background(), "chase", "user_large")

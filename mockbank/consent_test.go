@@ -171,7 +171,7 @@ func TestApprove(t *testing.T) {
 
 	t.Run("PAR at chase", func(t *testing.T) {
 		b := e.bank("chase")
-		require.True(t, b.Profile.RequirePAR)
+		require.True(t, b.Description.Auth.PARRequired)
 		pc := newKeyClient(t, b.Client)
 		verifier := oauth2.GenerateVerifier()
 		par := pc.post(b.Issuer+"/par", b.Issuer, url.Values{

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/openapi/adminapi"
@@ -41,27 +42,18 @@ func NewWithControl(ctx context.Context, opts Options, c ControlOptions) (*Serve
 	if opts.BaseURL == "" {
 		return nil, fmt.Errorf("%w: the control side needs Options.BaseURL", ErrConfig)
 	}
-	profiles := opts.Profiles
-	if profiles == nil {
-		profiles = Profiles()
+	if opts.Banks == nil {
+		opts.Banks = connectors.Builtin()
 	}
-	byName := map[string]*Profile{}
-	var names []string
-	for _, p := range profiles {
-		if p != nil {
-			names = append(names, p.Name)
-			byName[p.Name] = p
-		}
+	if err := checkBanks(opts.Banks); err != nil {
+		return nil, err
 	}
 	var srv *Server
 	ctl := admin.NewControl(admin.ControlOptions{
-		Banks: names, Seed: opts.Seed, AllowRemote: c.AllowRemoteAdmin, DataFile: c.DataFile, ScenarioFile: c.ScenarioFile,
-		AccountLevelRevocation: func(bank string) bool { p := byName[bank]; return p != nil && p.AccountLevelRevocation },
-		IntegerCodes:           func(bank string) bool { p := byName[bank]; return p != nil && p.Errors.IntegerCodes },
-		RetryAfterDate:         func(bank string) bool { p := byName[bank]; return p != nil && p.Errors.RetryAfterDate },
-		BankList:               func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(srv), nil },
-		Notify:                 notify.Options{BaseDelay: c.NotificationRetryBase, MaxAttempts: c.NotificationMaxAttempts, ExpiringDays: c.ConsentExpiringDays},
-		Logger:                 opts.Logger,
+		Banks: opts.Banks, Seed: opts.Seed, AllowRemote: c.AllowRemoteAdmin, DataFile: c.DataFile, ScenarioFile: c.ScenarioFile,
+		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(srv), nil },
+		Notify:   notify.Options{BaseDelay: c.NotificationRetryBase, MaxAttempts: c.NotificationMaxAttempts, ExpiringDays: c.ConsentExpiringDays},
+		Logger:   opts.Logger,
 	})
 	inner := opts.Middleware
 	opts.Middleware = func(bank string) func(http.Handler) http.Handler {
@@ -89,11 +81,12 @@ func NewWithControl(ctx context.Context, opts Options, c ControlOptions) (*Serve
 func adminBanks(s *Server) []adminapi.Bank {
 	var out []adminapi.Bank
 	for _, b := range s.Banks() {
-		ab := adminapi.Bank{Name: b.Name, DisplayName: b.DisplayName, Issuer: b.Issuer, DataBaseUrl: b.DataURL,
-			DiscoveryUrl: b.DiscoveryURL, FdxVersion: b.Profile.FDXVersion}
-		pg := adminapi.BankPagination(b.Profile.Pagination)
-		am := adminapi.BankClientAuthMethod(b.Profile.ClientAuth)
-		par := b.Profile.RequirePAR
+		d := b.Description
+		ab := adminapi.Bank{Name: b.Name, DisplayName: mockLabel(d), Issuer: b.Issuer, DataBaseUrl: b.DataURL,
+			DiscoveryUrl: b.DiscoveryURL, FdxVersion: d.FDXVersion}
+		pg := adminapi.BankPagination(d.Paging.Style)
+		am := adminapi.BankClientAuthMethod(d.Auth.ClientAuth)
+		par := d.Auth.PARRequired
 		ab.Pagination, ab.ClientAuthMethod, ab.ParRequired = &pg, &am, &par
 		if b.Client.ID != "" {
 			rc := &adminapi.ReadyClient{ClientId: b.Client.ID}

@@ -14,18 +14,25 @@
 //
 // Each bank lives under /{bank}: its OAuth 2.0 / OpenID Connect provider
 // (package internal/authz) at the prefix, its FDX data API under
-// /{bank}/fdx/v{major}. /admin is reserved for the control API (issue 4),
+// /{bank}{dataPath}, e.g. /chase/fdx/v6. /admin is reserved for the control API (issue 4),
 // mounted with [Server.MountAdmin].
 //
-// # Profiles
+// # Banks
 //
-// A [Profile] holds everything that makes one bank differ: FDX version,
-// pagination style, client authentication, PAR, page sizes, rate limit,
-// history window, unsupported clusters, account-level revocation and error
-// quirks. The four built-in ones are in profile_<bank>.go, each stating its
-// assumptions; [LoadProfile] reads more from JSON or YAML. What a bank
-// sends is shaped to its FDX version (fdxversion.go): enumerations and
-// required fields as FDX's Core Exchange subset of that version has them.
+// Every bank is a description (package bankdesc), the same file its
+// connector reads: FDX version, data path, pagination style and page
+// sizes, client authentication and PAR, endpoint paths, rate limit,
+// history window, clusters offered, account-level revocation and error
+// quirks. Options.Banks picks them; nil serves the built-in ones
+// (connectors.Builtin, connectors/<bank>/bank.json). mockbank writes no bank
+// fact of its own: what it sends for a revoked, expired or rate-limited
+// consent is the description's Answer, error codes and Retry-After are in
+// the description's forms, and every FDX code's status and message come
+// from the catalogue (package fdxerr). What a bank sends is shaped to its
+// FDX version (fdxversion.go): enumerations and required fields as FDX's
+// Core Exchange subset of that version has them. A description mockbank
+// cannot serve (an endpoint on another host) fails New with an error
+// naming the member.
 //
 // # Serving a data request
 //

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank"
 )
 
@@ -32,26 +33,24 @@ func ExampleNew() {
 	// usbank http://127.0.0.1:8080/usbank/fdx/v6 private_key_jwt
 }
 
-// A bank profile can come from a file, for a partner's own bank.
-func ExampleParseProfile() {
-	p, err := mockbank.ParseProfile(context.Background(), []byte(`
-name: mybank
-displayName: My Bank (mock)
-fdxVersion: "6.1"
-pagination: pageKey
-clientAuth: client_secret_basic
-maxPageSize: 100
-defaultPageSize: 20
-limitOverMax: clamp
-rateLimit: {perSecond: 3, burst: 6}
-historyMonths: 6
-`))
+// A partner's bank is a description file (package bankdesc, the format
+// of connectors/<bank>/bank.json); mockbank serves it as it stands.
+func ExampleNew_description() {
+	d, err := bankdesc.Load("../connectors/citi/bank.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(p.Name, p.VersionPath(), p.SupportedClusters())
+	d.Name, d.DisplayName = "mybank", "My Bank"
+	srv, err := mockbank.New(context.Background(), mockbank.Options{Banks: []*bankdesc.Description{d}, BaseURL: "http://127.0.0.1:8080"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	for _, b := range srv.Banks() {
+		fmt.Println(b.Name, b.DataURL, b.Description.Clusters)
+	}
 	// Output:
-	// mybank v6 [ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS STATEMENTS CUSTOMER_CONTACT PAYMENT_SUPPORT INVESTMENTS CUSTOMER_PERSONAL]
+	// mybank http://127.0.0.1:8080/mybank/fdx/v4 [ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS CUSTOMER_CONTACT PAYMENT_SUPPORT]
 }
 
 // Link at a bank from code with golang.org/x/oauth2: Approve plays the

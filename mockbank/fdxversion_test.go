@@ -217,7 +217,7 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 	dump := os.Getenv("MOCKBANK_FDX_DUMP")
 	users := []string{"user_good", "user_locked", "user_closed"}
 	for _, b := range e.srv.Banks() {
-		version := b.Profile.FDXVersion
+		version := b.Description.FDXVersion
 		facts, ok := coreExchange[version]
 		require.True(t, ok, "no Core Exchange facts for %s", version)
 		var lines []byte
@@ -242,7 +242,7 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 			return r
 		}
 		clusters := []string{"ACCOUNT_BASIC", "ACCOUNT_DETAILED", "TRANSACTIONS", "CUSTOMER_CONTACT", "PAYMENT_SUPPORT"}
-		statements := !slices.Contains(b.Profile.UnsupportedClusters, "STATEMENTS")
+		statements := b.Description.Offers("STATEMENTS")
 		if statements {
 			clusters = append(clusters, "STATEMENTS")
 		}
@@ -271,7 +271,7 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 				if statements {
 					get(g.token, "/accounts/"+esc+"/statements")
 				}
-				next := url.Values{"limit": {strconv.Itoa(b.Profile.MaxPageSize)}}
+				next := url.Values{"limit": {strconv.Itoa(b.Description.Paging.Max)}}
 				for pages := 0; pages < 20; pages++ {
 					r := get(g.token, "/accounts/"+esc+"/transactions?"+next.Encode())
 					if r.status != 200 {

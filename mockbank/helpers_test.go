@@ -28,6 +28,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/openapi"
 )
 
@@ -43,8 +45,8 @@ func newEnv(t testing.TB, opts Options) *env {
 	if opts.LargeTransactions == 0 {
 		opts.LargeTransactions = 5_000
 	}
-	if opts.Profiles == nil {
-		opts.Profiles = relaxed(Profiles())
+	if opts.Banks == nil {
+		opts.Banks = relaxed(connectors.Builtin())
 	}
 	srv, err := New(context.Background(), opts)
 	require.NoError(t, err)
@@ -67,11 +69,19 @@ func (e *env) bank(name string) BankInfo {
 
 // relaxed lifts the rate limits, which tests other than the rate-limit
 // test would otherwise trip over.
-func relaxed(ps []*Profile) []*Profile {
-	for _, p := range ps {
-		p.RateLimit = RateLimit{PerSecond: 100000, Burst: 100000}
+func relaxed(ds []*bankdesc.Description) []*bankdesc.Description {
+	for _, d := range ds {
+		d.RateLimit = bankdesc.RateLimit{RequestsPerSecond: 100000, Burst: 100000}
 	}
-	return ps
+	return ds
+}
+
+// builtin is a fresh copy of a built-in bank's description.
+func builtin(t testing.TB, name string) *bankdesc.Description {
+	t.Helper()
+	d, err := connectors.Lookup(name)
+	require.NoError(t, err)
+	return d
 }
 
 var (
@@ -102,7 +112,7 @@ func (e *env) link(bank, username, otp string, clusters []string, pick func([]st
 	if b.Client.AuthMethod == "client_secret_basic" {
 		cfg := &oauth2.Config{
 			ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0], Scopes: scopes,
-			Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
+			Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + b.Description.Auth.Authorization, TokenURL: b.Issuer + b.Description.Auth.Token, AuthStyle: oauth2.AuthStyleInHeader},
 		}
 		authURL = cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier),
 			oauth2.SetAuthURLParam("purpose", "PERSONAL_FINANCIAL_MANAGEMENT"), oauth2.SetAuthURLParam("duration_days", "90"))

@@ -23,6 +23,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -35,13 +37,15 @@ var ErrConfig = errors.New("mockbank: invalid configuration")
 // DefaultRedirectURIs are registered for every bank's ready client.
 var DefaultRedirectURIs = []string{"http://127.0.0.1:8081/callback", "http://localhost:8081/callback"}
 
-// Options configure a Server. The zero value serves the four built-in
-// banks with seed 0.
+// Options configure a Server. The zero value serves the built-in banks
+// with seed 0.
 type Options struct {
 	// Seed drives every generated value: same seed, same data, same bytes.
 	Seed uint64
-	// Profiles are the banks to serve; nil means Profiles().
-	Profiles []*Profile
+	// Banks are the descriptions of the banks to serve, each under
+	// /{name}; nil means connectors.Builtin(). mockbank reads them and
+	// never changes them.
+	Banks []*bankdesc.Description
 	// Clock is the base of simulated time (store.DefaultNow, stopped, by
 	// default); the store's AdvanceClock moves it forward.
 	Clock func() time.Time
@@ -76,24 +80,25 @@ type ReadyClient struct {
 
 // BankInfo describes a served bank relative to the external base URL.
 type BankInfo struct {
+	// Name is the description's name, the bank's path prefix.
 	Name         string
-	DisplayName  string
 	Issuer       string
 	DiscoveryURL string
 	DataURL      string
-	Profile      *Profile
-	Client       ReadyClient
+	// Description is the bank as served; treat it as read-only.
+	Description *bankdesc.Description
+	Client      ReadyClient
 }
 
 // Server is mockbank: an http.Handler serving every bank under /{bank}/
 // (authorization server) and /{bank}/fdx/v{N}/ (data API), with /admin
 // reserved for the control API.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	st       *store.Store
-	profiles []*Profile
-	doc      func(context.Context) (*openapi3.T, error)
+	opts  Options
+	log   *slog.Logger
+	st    *store.Store
+	descs []*bankdesc.Description
+	doc   func(context.Context) (*openapi3.T, error)
 
 	// buildMu serialises building the banks from the first request's Host.
 	buildMu sync.Mutex
@@ -106,7 +111,7 @@ type Server struct {
 }
 
 type bankEntry struct {
-	p        *Profile
+	d        *bankdesc.Description
 	provider *authz.Provider
 	api      *bankAPI
 	handler  http.Handler
@@ -116,29 +121,11 @@ type bankEntry struct {
 // New builds the store, generates every bank's test users and, when the
 // base URL is known, the authorization servers.
 func New(ctx context.Context, opts Options) (*Server, error) {
-	profiles := opts.Profiles
-	if profiles == nil {
-		profiles = Profiles()
+	descs := opts.Banks
+	if descs == nil {
+		descs = connectors.Builtin()
 	}
-	seen := map[string]bool{}
-	var errs []error
-	for _, p := range profiles {
-		if p == nil {
-			errs = append(errs, fmt.Errorf("%w: nil profile", ErrConfig))
-			continue
-		}
-		if err := p.Validate(); err != nil {
-			errs = append(errs, err)
-		}
-		if seen[p.Name] {
-			errs = append(errs, fmt.Errorf("%w: two profiles named %q", ErrConfig, p.Name))
-		}
-		seen[p.Name] = true
-	}
-	if len(profiles) == 0 {
-		errs = append(errs, fmt.Errorf("%w: no profiles", ErrConfig))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := checkBanks(descs); err != nil {
 		return nil, err
 	}
 	log := opts.Logger
@@ -154,7 +141,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		opts.RedirectURIs = DefaultRedirectURIs
 	}
 	s := &Server{
-		opts: opts, log: log, profiles: profiles,
+		opts: opts, log: log, descs: descs,
 		st:  store.New(store.Options{Clock: opts.Clock, Seed: opts.Seed}),
 		doc: openapi.LoadFDX,
 	}
@@ -169,16 +156,21 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) genConfig(p *Profile) datagen.Config {
+// generatedMonths is how much history test users get: at least two years,
+// whatever the bank serves, so that a client asking beyond the bank's
+// window meets the bank's refusal rather than an empty past.
+const generatedMonths = 24
+
+func (s *Server) genConfig(d *bankdesc.Description) datagen.Config {
 	return datagen.Config{
-		Seed: s.opts.Seed, Bank: p.Name, DisplayName: strings.TrimSuffix(p.DisplayName, " (mock)"),
-		Now: s.st.Now(), HistoryMonths: 24, LargeTransactions: s.opts.LargeTransactions,
+		Seed: s.opts.Seed, Bank: d.Name, DisplayName: d.DisplayName,
+		Now: s.st.Now(), HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
 	}
 }
 
 func (s *Server) populate(ctx context.Context) error {
-	for _, p := range s.profiles {
-		if err := datagen.Populate(ctx, s.st, s.genConfig(p)); err != nil {
+	for _, d := range s.descs {
+		if err := datagen.Populate(ctx, s.st, s.genConfig(d)); err != nil {
 			return err
 		}
 	}
@@ -196,12 +188,12 @@ func (s *Server) SetBaseURL(ctx context.Context, base string) error {
 	}
 	base = u.Scheme + "://" + u.Host
 	banks := map[string]*bankEntry{}
-	for _, p := range s.profiles {
-		e, err := s.buildBank(ctx, p, base)
+	for _, d := range s.descs {
+		e, err := s.buildBank(ctx, d, base)
 		if err != nil {
 			return err
 		}
-		banks[p.Name] = e
+		banks[d.Name] = e
 	}
 	s.mu.Lock()
 	s.base, s.banks = base, banks
@@ -209,42 +201,49 @@ func (s *Server) SetBaseURL(ctx context.Context, base string) error {
 	return nil
 }
 
-func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankEntry, error) {
+func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base string) (*bankEntry, error) {
+	a := d.Auth
 	provider, err := authz.New(authz.Config{
-		Bank: p.Name, DisplayName: p.DisplayName,
-		Issuer:      base + "/" + p.Name,
-		AuthMethods: []string{p.ClientAuth},
-		RequirePAR:  p.RequirePAR,
+		Bank: d.Name, DisplayName: mockLabel(d),
+		Issuer:      base + "/" + d.Name,
+		AuthMethods: []string{string(a.ClientAuth)},
+		RequirePAR:  a.PARRequired,
 		KeySeed:     fmt.Sprintf("%d", s.opts.Seed),
 		Clock:       s.st.Now,
-		Clusters:    p.SupportedClusters(),
+		Clusters:    d.Clusters,
+		Endpoints:   endpoints(d),
 	}, authz.Deps{
-		Users:    &authUsers{st: s.st, gen: s.genConfig(p)},
-		Consents: &authConsents{st: s.st, bank: p.Name},
+		Users:    &authUsers{st: s.st, gen: s.genConfig(d)},
+		Consents: &authConsents{st: s.st, bank: d.Name},
 		Logger:   s.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: %s authorization server: %w", p.Name, err)
+		return nil, fmt.Errorf("mockbank: %s authorization server: %w", d.Name, err)
 	}
-	api, err := newBankAPI(ctx, p, s.st, provider, s.log.With("bank", p.Name), s.doc)
+	api, err := newBankAPI(ctx, d, s.st, provider, s.log.With("bank", d.Name), s.doc)
 	if err != nil {
 		return nil, err
 	}
-	ready, err := s.registerReady(ctx, p, provider)
+	ready, err := s.registerReady(ctx, d, provider)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle(api.prefix+"/", api)
-	mux.HandleFunc("/"+p.Name+"/fdx/", api.unknownPath)
-	mux.Handle("/"+p.Name+"/", provider.Handler())
+	if top := dataTop(d); top != d.DataPath {
+		// Another version or a typo under the data API's first segment
+		// (/fdx/v5 at a bank on /fdx/v6) gets an FDX error, not the
+		// authorization server's OAuth one.
+		mux.HandleFunc("/"+d.Name+top+"/", api.unknownPath)
+	}
+	mux.Handle("/"+d.Name+"/", provider.Handler())
 	var h http.Handler = mux
 	if s.opts.Middleware != nil {
-		if mw := s.opts.Middleware(p.Name); mw != nil {
+		if mw := s.opts.Middleware(d.Name); mw != nil {
 			h = mw(h)
 		}
 	}
-	return &bankEntry{p: p, provider: provider, api: api, handler: h, ready: ready}, nil
+	return &bankEntry{d: d, provider: provider, api: api, handler: h, ready: ready}, nil
 }
 
 // derive is a deterministic secret from the seed, for ready clients only.
@@ -261,22 +260,22 @@ func (s *Server) derive(parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-func (s *Server) registerReady(ctx context.Context, p *Profile, provider *authz.Provider) (ReadyClient, error) {
-	rc := ReadyClient{ID: p.Name + "-ready", AuthMethod: p.ClientAuth, RedirectURIs: s.opts.RedirectURIs}
-	scope := "openid offline_access " + strings.Join(p.SupportedClusters(), " ")
+func (s *Server) registerReady(ctx context.Context, d *bankdesc.Description, provider *authz.Provider) (ReadyClient, error) {
+	rc := ReadyClient{ID: d.Name + "-ready", AuthMethod: string(d.Auth.ClientAuth), RedirectURIs: s.opts.RedirectURIs}
+	scope := "openid offline_access " + strings.Join(d.Clusters, " ")
 	md := authz.ClientMetadata{
-		ClientName: "mockbank ready client", RedirectURIs: rc.RedirectURIs, TokenEndpointAuthMethod: p.ClientAuth,
+		ClientName: "mockbank ready client", RedirectURIs: rc.RedirectURIs, TokenEndpointAuthMethod: rc.AuthMethod,
 		GrantTypes: []string{"authorization_code", "refresh_token", "client_credentials"}, Scope: scope, ClientID: rc.ID,
 	}
-	if p.ClientAuth == "private_key_jwt" {
+	if d.Auth.ClientAuth == bankdesc.PrivateKeyJWT {
 		var key *ecdsa.PrivateKey
 		for i := 0; key == nil; i++ {
-			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), s.derive(p.Name, "key", fmt.Sprint(i)))
+			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), s.derive(d.Name, "key", fmt.Sprint(i)))
 			if err == nil {
 				key = k
 			}
 		}
-		rc.KeyID = p.Name + "-ready-key"
+		rc.KeyID = d.Name + "-ready-key"
 		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: rc.KeyID, Algorithm: "ES256", Use: "sig"}}}
 		raw, err := json.Marshal(set)
 		if err != nil {
@@ -289,12 +288,12 @@ func (s *Server) registerReady(ctx context.Context, p *Profile, provider *authz.
 		}
 		rc.PrivateKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	} else {
-		rc.Secret = hex.EncodeToString(s.derive(p.Name, "secret")[:16])
+		rc.Secret = hex.EncodeToString(s.derive(d.Name, "secret")[:16])
 		md.ClientSecret = rc.Secret
 	}
 	c, err := provider.RegisterClient(ctx, md)
 	if err != nil {
-		return rc, fmt.Errorf("mockbank: %s ready client: %w", p.Name, err)
+		return rc, fmt.Errorf("mockbank: %s ready client: %w", d.Name, err)
 	}
 	rc.ID = c.ID
 	if c.Secret != "" {
@@ -415,23 +414,20 @@ func (s *Server) Provider(bank string) *authz.Provider {
 	return nil
 }
 
-// Profiles lists the served profiles in order.
-func (s *Server) Profiles() []*Profile { return s.profiles }
-
 // Banks describes every bank with its URLs under the base URL (which must
 // be known: set Options.BaseURL, call SetBaseURL, or serve a request).
 func (s *Server) Banks() []BankInfo {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []BankInfo
-	for _, p := range s.profiles {
-		bi := BankInfo{Name: p.Name, DisplayName: p.DisplayName, Profile: p}
+	for _, d := range s.descs {
+		bi := BankInfo{Name: d.Name, Description: d}
 		if s.base != "" {
-			bi.Issuer = s.base + "/" + p.Name
+			bi.Issuer = s.base + "/" + d.Name
 			bi.DiscoveryURL = bi.Issuer + "/.well-known/openid-configuration"
-			bi.DataURL = bi.Issuer + "/fdx/" + p.VersionPath()
+			bi.DataURL = bi.Issuer + d.DataPath
 		}
-		if e := s.banks[p.Name]; e != nil {
+		if e := s.banks[d.Name]; e != nil {
 			bi.Client = e.ready
 		}
 		out = append(out, bi)

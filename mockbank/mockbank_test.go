@@ -18,6 +18,8 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
@@ -370,50 +372,57 @@ func TestLiveUserActivityAsTheClockAdvances(t *testing.T) {
 	assert.Positive(t, posted, "pendings posted under a new id that refers to them")
 }
 
-func TestProfiles(t *testing.T) {
-	for _, p := range Profiles() {
-		require.NoError(t, p.Validate(), p.Name)
-	}
-	assert.False(t, Citi().Supports("STATEMENTS"))
-	assert.True(t, USBank().AccountLevelRevocation)
-	assert.Equal(t, "v6", Chase().VersionPath())
+// A description mockbank can serve is served as it says, with its own
+// endpoint paths and data path next to the built-in banks.
+func TestServesAnyDescription(t *testing.T) {
+	d := builtin(t, "wellsfargo")
+	d.Name, d.DisplayName, d.DataPath = "mybank", "My Bank", "/api/fdx/v5"
+	d.Auth.Authorization, d.Auth.Token, d.Auth.JWKS = "/oauth2/authorize", "/oauth2/token", "/oauth2/keys"
+	e := newEnv(t, Options{Seed: 17, Banks: append(relaxed(connectors.Builtin()), d)})
+	b := e.bank("mybank")
+	assert.Equal(t, b.Issuer+"/api/fdx/v5", b.DataURL)
 
-	yml := []byte(`
-name: mybank
-displayName: My Bank (mock)
-fdxVersion: "6.1"
-pagination: pageKey
-clientAuth: client_secret_basic
-maxPageSize: 100
-defaultPageSize: 20
-limitOverMax: clamp
-rateLimit: {perSecond: 3, burst: 6}
-historyMonths: 6
-accountLevelRevocation: false
-errors: {integerCodes: true, retryAfterDate: true}
-`)
-	p, err := ParseProfile(context.Background(), yml)
+	res, err := http.Get(b.DiscoveryURL)
 	require.NoError(t, err)
-	assert.Equal(t, "mybank", p.Name)
-	assert.Equal(t, ErrorQuirks{IntegerCodes: true, RetryAfterDate: true}, p.Errors)
+	var disc map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&disc))
+	res.Body.Close()
+	assert.Equal(t, b.Issuer+"/oauth2/authorize", disc["authorization_endpoint"])
+	assert.Equal(t, b.Issuer+"/oauth2/token", disc["token_endpoint"])
+	assert.Equal(t, b.Issuer+"/oauth2/keys", disc["jwks_uri"])
+	assert.Equal(t, b.Issuer+"/revoke", disc["revocation_endpoint"], "an endpoint the description leaves as it was")
 
-	_, err = ParseProfile(context.Background(), []byte(`{"name":"x","pagination":"cursor","colour":"red"}`))
-	require.ErrorIs(t, err, ErrInvalidProfile)
-	bad := *Chase()
-	bad.Name, bad.Pagination, bad.MaxPageSize = "admin", "cursor", 0
-	err = bad.Validate()
-	require.ErrorIs(t, err, ErrInvalidProfile)
-	for _, want := range []string{"name", "pagination", "maxPageSize"} {
-		assert.Contains(t, err.Error(), want)
-	}
-
-	// An extra profile is served next to the built-in ones.
-	e := newEnv(t, Options{Seed: 17, Profiles: append(Profiles(), p)})
-	res, err := http.Get(e.bank("mybank").DiscoveryURL)
+	g := e.link("mybank", "user_good", "", allClusters, nil)
+	r := e.call("GET", "mybank", "/accounts", g.token, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	res, err = http.Post(b.Issuer+"/token", "application/x-www-form-urlencoded", nil)
 	require.NoError(t, err)
 	res.Body.Close()
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-	_ = url.Values{}
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "the default path is not the bank's")
+}
+
+// What a description may say but mockbank cannot serve fails at start,
+// naming the bank and the member.
+func TestDescriptionsMockbankCannotServe(t *testing.T) {
+	ctx := context.Background()
+	remote := builtin(t, "chase")
+	remote.Auth.Token = "https://auth.chase.example/oauth2/token"
+	under := builtin(t, "citi")
+	under.Auth.JWKS = "/fdx/keys"
+	clash := builtin(t, "usbank")
+	clash.Auth.Revocation = "/token"
+	_, err := New(ctx, Options{Banks: []*bankdesc.Description{remote, under, clash, builtin(t, "citi")}})
+	require.ErrorIs(t, err, ErrConfig)
+	for _, want := range []string{`"chase": auth.token`, "absolute URL", `"citi": auth.jwks`, "under the data API", `"usbank": auth`, "two banks named \"citi\""} {
+		assert.Contains(t, err.Error(), want)
+	}
+	invalid := builtin(t, "wellsfargo")
+	invalid.Paging.Max = 0
+	_, err = New(ctx, Options{Banks: []*bankdesc.Description{invalid}})
+	require.ErrorIs(t, err, bankdesc.ErrInvalid)
+	assert.Contains(t, err.Error(), "paging.max")
+	_, err = New(ctx, Options{Banks: []*bankdesc.Description{}})
+	require.ErrorIs(t, err, ErrConfig)
 }
 
 // TestFastEncoderMatchesGeneratedTypes proves that the transactions page
@@ -541,7 +550,7 @@ func TestLoanDetailsAreCoherent(t *testing.T) {
 			assert.Equal(t, "OPEN", ln.Status, bank)
 			today := now.Format(time.DateOnly)
 			assert.Less(t, ln.AccountOpenDate, today, bank)
-			if shapeFor(e.bank(bank).Profile.FDXVersion).dateTimeDates {
+			if shapeFor(e.bank(bank).Description.FDXVersion).dateTimeDates {
 				// A 4.6 bank sends no payment or maturity date (fdxversion.go).
 				assert.Empty(t, ln.NextPaymentDate+ln.MaturityDate, bank)
 				continue

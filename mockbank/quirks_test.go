@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
-	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
 )
@@ -70,7 +71,7 @@ func TestUSBankAccountLevelRevocation(t *testing.T) {
 }
 
 func TestRateLimitQuirks(t *testing.T) {
-	e := newEnv(t, Options{Seed: 23, Profiles: Profiles()}) // the real limits
+	e := newEnv(t, Options{Seed: 23, Banks: connectors.Builtin()}) // the real limits
 	for _, c := range []struct {
 		bank   string
 		burst  int
@@ -109,15 +110,15 @@ func TestRateLimitQuirks(t *testing.T) {
 	}
 }
 
-// IntegerCodes stays a profile option for a partner's bank that sends
-// numeric codes, though no built-in bank does any more.
-func TestIntegerCodesProfileOption(t *testing.T) {
-	for _, p := range Profiles() {
-		assert.False(t, p.Errors.IntegerCodes, "%s: built-in bodies stay Core Exchange valid", p.Name)
+// Integer codes stay a description option (errors.codeForm) for a
+// partner's bank that sends numeric codes, though no built-in bank does.
+func TestIntegerCodeForm(t *testing.T) {
+	for _, d := range connectors.Builtin() {
+		assert.Equal(t, bankdesc.CodeString, d.Errors.CodeForm, "%s: built-in bodies stay Core Exchange valid", d.Name)
 	}
-	p := USBank()
-	p.Errors.IntegerCodes = true
-	e := newEnv(t, Options{Seed: 26, Profiles: relaxed([]*Profile{p})})
+	d := builtin(t, "usbank")
+	d.Errors.CodeForm = bankdesc.CodeInteger
+	e := newEnv(t, Options{Seed: 26, Banks: relaxed([]*bankdesc.Description{d})})
 	g := e.link("usbank", "user_good", "", allClusters, nil)
 	r := e.call("GET", "usbank", "/accounts/nope", g.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
@@ -136,15 +137,15 @@ func (f fakeAuth) Authenticate(context.Context, *http.Request) (*authz.AccessInf
 func TestExpiredConsentQuirks(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
-		p      *Profile
+		p      *bankdesc.Description
 		status int
 		code   string
 		debug  string
 	}{
-		{Chase(), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
-		{USBank(), http.StatusForbidden, `"code":"1107"`, "consent expired"},
+		{builtin(t, "chase"), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
+		{builtin(t, "usbank"), http.StatusForbidden, `"code":"1107"`, "consent expired"},
 	} {
-		srv, err := New(ctx, Options{Seed: 24, Profiles: []*Profile{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
+		srv, err := New(ctx, Options{Seed: 24, Banks: []*bankdesc.Description{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
 		require.NoError(t, err)
 		st := srv.Store()
 		u, err := st.UserByUsername(ctx, c.p.Name, "user_good")
@@ -171,8 +172,8 @@ func TestExpiredConsentQuirks(t *testing.T) {
 
 func TestLookbackAndStatementFilters(t *testing.T) {
 	ctx := context.Background()
-	p := WellsFargo()
-	srv, err := New(ctx, Options{Seed: 25, Profiles: []*Profile{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
+	p := builtin(t, "wellsfargo")
+	srv, err := New(ctx, Options{Seed: 25, Banks: []*bankdesc.Description{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
 	require.NoError(t, err)
 	defer srv.Close()
 	st := srv.Store()
@@ -233,13 +234,5 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 			assert.Contains(t, string(r.body), c.code)
 			validate(t, c.bank, r)
 		})
-	}
-}
-
-// Injected faults (internal/faults) send the same FDX messages as
-// mockbank's own errors.
-func TestFaultMessagesMatchTheErrorTable(t *testing.T) {
-	for code, s := range standard {
-		assert.Equal(t, s.message, faults.StandardMessage(code), "code %d", code)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank"
 )
 
@@ -29,7 +31,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-tls-cert", "a.pem"}, 2, "go together"},
 		{[]string{"-log-level", "loud"}, 2, "want debug"},
 		{[]string{"extra"}, 2, "unexpected argument"},
-		{[]string{"-profile", "/nonexistent.yaml"}, 2, "no such file"},
+		{[]string{"-profile", "/nonexistent.json"}, 2, "no such file"},
+		{[]string{"-profile", "main.go"}, 2, "invalid bank description"},
+		{[]string{"-profile", "../../connectors/citi/bank.json", "-profile", "../../connectors/citi/bank.json"}, 2, "already described"},
 		{[]string{"-start", "yesterday"}, 2, "want today, now or an RFC 3339 instant"},
 	} {
 		var out, errb bytes.Buffer
@@ -69,6 +73,48 @@ func TestPublicHost(t *testing.T) {
 	} {
 		assert.Equal(t, want, publicHost(addr, bound), addr)
 	}
+}
+
+// -profile serves any bank description file unchanged: each built-in
+// bank's own file, loaded as the flag loads it, replaces that bank and is
+// served as it says.
+func TestProfileServesDescriptionFiles(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"chase", "wellsfargo", "citi", "usbank"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join("..", "..", "connectors", name, "bank.json")
+			banks, err := loadBanks([]string{path})
+			require.NoError(t, err)
+			require.Len(t, banks, 4, "the file replaces the built-in bank of its name")
+			want, err := bankdesc.Load(path)
+			require.NoError(t, err)
+			srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1, Banks: banks, BaseURL: "http://127.0.0.1:1", LargeTransactions: 10})
+			require.NoError(t, err)
+			defer srv.Close()
+			var got *mockbank.BankInfo
+			for _, b := range srv.Banks() {
+				if b.Name == name {
+					got = &b
+				}
+			}
+			require.NotNil(t, got)
+			assert.Equal(t, want, got.Description)
+			assert.Equal(t, "http://127.0.0.1:1/"+name+want.DataPath, got.DataURL)
+		})
+	}
+
+	// A description of a new bank joins the built-in ones.
+	d, err := bankdesc.Load(filepath.Join("..", "..", "connectors", "citi", "bank.json"))
+	require.NoError(t, err)
+	d.Name = "mybank"
+	raw, err := json.Marshal(d)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "mybank.json")
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	banks, err := loadBanks([]string{path})
+	require.NoError(t, err)
+	assert.Len(t, banks, 5)
+	assert.Equal(t, "mybank", banks[4].Name)
 }
 
 // Two instances on two ports write their ready clients' keys to two

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,7 +27,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/connectors/fdx"
-	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/sdk/driver"
 	"github.com/obconnect/obconnect/sdk/model"
 	"github.com/obconnect/obconnect/sdk/obcerr"
@@ -126,7 +124,6 @@ func (h *Harness) Answer(status int, body string, header ...string) {
 // Run runs the whole shared suite on a bank.
 func Run(t *testing.T, b Bank) {
 	t.Run("Profile", func(t *testing.T) { testProfile(t, b) })
-	t.Run("AgreesWithMockbank", func(t *testing.T) { testAgreesWithMockbank(t, b) })
 	t.Run("StandardErrors", func(t *testing.T) { testStandardErrors(t, b) })
 	t.Run("Quirks", func(t *testing.T) { testQuirks(t, b) })
 	t.Run("TransportErrors", func(t *testing.T) { testTransport(t, b) })
@@ -876,45 +873,4 @@ func testSubscriptions(t *testing.T, b Bank) {
 	h.Answer(201, `{"callbackUrl": "https://app.example/hook"}`)
 	_, err = ns.Subscribe(ctx, "https://app.example/hook", nil)
 	assert.Equal(t, obcerr.Internal, h.Conn.ErrorCode(err), "a subscription without id is malformed")
-}
-
-// testAgreesWithMockbank compares the connector's profile with the one
-// mockbank plays for the same bank, so the two tables cannot drift apart
-// unnoticed. Banks mockbank does not know are skipped.
-func testAgreesWithMockbank(t *testing.T, b Bank) {
-	h := Open(t, b)
-	var mp *mockbank.Profile
-	for _, p := range mockbank.Profiles() {
-		if p.Name == h.File.Name {
-			mp = p
-		}
-	}
-	if mp == nil {
-		t.Skipf("mockbank has no built-in profile %q", h.File.Name)
-	}
-	f := h.File
-	assert.Equal(t, mp.FDXVersion, f.FDXVersion, "fdxVersion")
-	assert.Equal(t, "/fdx/"+mp.VersionPath(), f.DataPath, "dataPath")
-	assert.Equal(t, mp.Pagination, f.Pagination, "pagination")
-	assert.Equal(t, mp.ClientAuth, f.Auth.ClientAuth, "clientAuth")
-	assert.Equal(t, mp.RequirePAR, f.Auth.PARRequired, "PAR")
-	assert.Equal(t, mp.MaxPageSize, f.PageSize.Max, "max page size")
-	assert.Equal(t, mp.DefaultPageSize, f.PageSize.Default, "default page size")
-	assert.Equal(t, float64(mp.RateLimit.PerSecond), f.RateLimit.RequestsPerSecond, "rate")
-	assert.Equal(t, mp.RateLimit.Burst, f.RateLimit.Burst, "burst")
-	assert.Equal(t, mp.HistoryMonths, f.HistoryMonths, "history")
-	assert.Equal(t, mp.AccountLevelRevocation, f.AccountRevocation, "account-level revocation")
-	var served []string
-	for _, c := range model.AllClusters {
-		if slices.Contains(f.Clusters, string(c)) {
-			served = append(served, string(c))
-		}
-	}
-	var want []string
-	for _, c := range mp.SupportedClusters() {
-		if c != "INVESTMENTS" && c != "CUSTOMER_PERSONAL" { // offered at consent, but no data served
-			want = append(want, c)
-		}
-	}
-	assert.Equal(t, want, served, "clusters")
 }

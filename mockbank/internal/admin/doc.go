@@ -29,7 +29,7 @@
 //
 // [New] takes the store, the fault injector and the notification
 // dispatcher, plus hooks for what belongs to the rest of mockbank: the bank
-// list (profiles, URLs, ready clients), reset to the seeded state, and
+// list (descriptions, URLs, ready clients), reset to the seeded state, and
 // extra state parts (each bank's authorization server) that join the
 // snapshot. [Server.Handler] serves the API under its base path;
 // [Server.ExportState] and [Server.ImportState] are the whole-state

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
@@ -40,11 +41,7 @@ type live struct {
 func startLive(t *testing.T, dataFile string) *live {
 	t.Helper()
 	ctx := t.Context()
-	var banks []string
-	for _, p := range mockbank.Profiles() {
-		banks = append(banks, p.Name)
-	}
-	ctl := admin.NewControl(admin.ControlOptions{Banks: banks, Seed: 42, DataFile: dataFile, SaveInterval: 250 * time.Millisecond,
+	ctl := admin.NewControl(admin.ControlOptions{Banks: connectors.Builtin(), Seed: 42, DataFile: dataFile, SaveInterval: 250 * time.Millisecond,
 		Notify: notify.Options{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxAttempts: 6}})
 	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 42, AdminToken: token, Middleware: ctl.Middleware, LargeTransactions: 2000})
 	require.NoError(t, err)

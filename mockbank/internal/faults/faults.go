@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/obconnect/obconnect/bankdesc"
 )
 
 // ErrInvalid wraps every validation failure; ErrNotFound an unknown rule id.
@@ -67,8 +69,8 @@ type Spec struct {
 	// Latency delays the call before anything else.
 	Latency time.Duration `json:"latency,omitempty"`
 	// RetryAfter, when set, is sent as a Retry-After header: in seconds,
-	// or as the HTTP-date that many seconds ahead at a bank whose profile
-	// sends dates (Options.RetryAfterDate).
+	// or as the HTTP-date that many seconds ahead at a bank whose
+	// description sends dates.
 	RetryAfter *int `json:"retryAfterSeconds,omitempty"`
 	// Times limits the rule to the next N matching calls; 0 means no limit.
 	Times int `json:"times,omitempty"`
@@ -145,22 +147,16 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 
 // Options configure an Injector.
 type Options struct {
-	// Banks, when set, restricts rules to these bank names.
-	Banks []string
+	// Banks are the served banks: rules name one of them, and an injected
+	// error is written the way its description says (code form,
+	// Retry-After form). Nil accepts any bank name and writes FDX's forms
+	// (string codes, delta-seconds).
+	Banks []*bankdesc.Description
 	// Seed makes rule ids reproducible.
 	Seed uint64
 	// Sleep waits for a rule's latency; nil waits on a timer and gives up
 	// when the request's context ends. Tests record the delay instead.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// IntegerCodes reports whether a bank sends error codes as JSON numbers
-	// (its profile's quirk); an injected error then does too, unless its
-	// rule asks for a string. Nil means every bank sends strings, FDX's
-	// form.
-	IntegerCodes func(bank string) bool
-	// RetryAfterDate reports whether a bank sends Retry-After as an
-	// HTTP-date (its profile's quirk); a rule's RetryAfter then goes out
-	// as the date that many seconds from now. Nil means delta-seconds.
-	RetryAfterDate func(bank string) bool
 	// Now is the wall clock HTTP-dates are computed from; nil means
 	// time.Now. The client compares the date with its own clock, so this
 	// is never mockbank's simulated time.
@@ -171,12 +167,10 @@ type Options struct {
 // concurrent use.
 type Injector struct {
 	banks []string
+	descs map[string]*bankdesc.Description
 	key   []byte
 	sleep func(ctx context.Context, d time.Duration) error
-	// integerCodes and retryAfterDate are the Options of the same names.
-	integerCodes   func(bank string) bool
-	retryAfterDate func(bank string) bool
-	now            func() time.Time
+	now   func() time.Time
 
 	mu    sync.Mutex
 	rules []*Rule
@@ -199,8 +193,12 @@ func New(opts Options) *Injector {
 	if now == nil {
 		now = time.Now
 	}
-	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl, integerCodes: opts.IntegerCodes,
-		retryAfterDate: opts.RetryAfterDate, now: now}
+	in := &Injector{descs: map[string]*bankdesc.Description{}, key: k[:], sleep: sl, now: now}
+	for _, d := range opts.Banks {
+		in.banks = append(in.banks, d.Name)
+		in.descs[d.Name] = d
+	}
+	return in
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

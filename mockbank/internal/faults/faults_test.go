@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 )
 
@@ -40,7 +42,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{}
-	h.inj = faults.New(faults.Options{Banks: []string{"chase", "citi"}, Sleep: func(ctx context.Context, d time.Duration) error {
+	h.inj = faults.New(faults.Options{Banks: builtin(t, "chase", "citi"), Sleep: func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		h.sleeps = append(h.sleeps, d)
 		h.mu.Unlock()
@@ -128,7 +130,10 @@ func TestErrorCodeAsStringAndDefaults(t *testing.T) {
 // in the bank's form, numbers at a bank that sends numbers unless the rule
 // asks for a string.
 func TestErrorFollowsTheBanksForm(t *testing.T) {
-	in := faults.New(faults.Options{Banks: []string{"chase", "citi"}, IntegerCodes: func(bank string) bool { return bank == "chase" }})
+	banks := builtin(t, "chase", "citi")
+	// No built-in bank sends numbers; a partner's may.
+	banks[0].Errors.CodeForm = bankdesc.CodeInteger
+	in := faults.New(faults.Options{Banks: banks})
 	mux := http.NewServeMux()
 	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
 	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
@@ -252,7 +257,7 @@ func TestFractionIsDeterministicAndExact(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
-	in := faults.New(faults.Options{Banks: []string{"chase"}})
+	in := faults.New(faults.Options{Banks: builtin(t, "chase")})
 	bad := []faults.Spec{
 		{},
 		{Bank: "hsbc"},
@@ -348,10 +353,9 @@ func BenchmarkMiddlewareOtherBankRule(b *testing.B) {
 // delta-seconds.
 func TestRetryAfterFollowsTheBanksForm(t *testing.T) {
 	now := time.Date(2026, 10, 21, 7, 27, 57, 400_000_000, time.UTC)
-	in := faults.New(faults.Options{Banks: []string{"chase", "citi"},
-		RetryAfterDate: func(bank string) bool { return bank == "chase" },
-		Now:            func() time.Time { return now },
-		Sleep:          func(context.Context, time.Duration) error { return nil }})
+	in := faults.New(faults.Options{Banks: builtin(t, "chase", "citi"),
+		Now:   func() time.Time { return now },
+		Sleep: func(context.Context, time.Duration) error { return nil }})
 	mux := http.NewServeMux()
 	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
 	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
@@ -379,11 +383,14 @@ func TestRetryAfterFollowsTheBanksForm(t *testing.T) {
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
 }
 
-func TestRetryAfterFormat(t *testing.T) {
-	whole := time.Date(2026, 10, 21, 7, 28, 0, 0, time.FixedZone("CEST", 2*3600))
-	assert.Equal(t, "5", faults.RetryAfter(5, false, whole))
-	assert.Equal(t, "Wed, 21 Oct 2026 05:28:05 GMT", faults.RetryAfter(5, true, whole), "UTC, no rounding on a whole second")
-	at, err := http.ParseTime(faults.RetryAfter(1, true, whole.Add(time.Nanosecond)))
-	require.NoError(t, err)
-	assert.Equal(t, whole.Add(2*time.Second).UTC(), at, "a fraction rounds up")
+// builtin returns fresh copies of built-in banks' descriptions.
+func builtin(t testing.TB, names ...string) []*bankdesc.Description {
+	t.Helper()
+	var out []*bankdesc.Description
+	for _, n := range names {
+		d, err := connectors.Lookup(n)
+		require.NoError(t, err)
+		out = append(out, d)
+	}
+	return out
 }

@@ -13,25 +13,28 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/conformance"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // Options configure an in-process harness.
 type Options struct {
-	// Bank is the name of the profile under test (and of the registered
+	// Bank is the name of the bank under test (and of the registered
 	// connector).
 	Bank string
-	// Profiles are the banks mockbank serves; nil means the built-in four.
-	// A partner testing a new bank passes mockbank.Profiles() plus theirs.
-	Profiles []*mockbank.Profile
+	// Banks are the descriptions of the banks mockbank serves; nil means
+	// the built-in ones (connectors.Builtin). A partner testing a new bank
+	// passes the built-in ones plus theirs.
+	Banks []*bankdesc.Description
 	// Seed drives mockbank's generated data.
 	Seed uint64
 	// Username, Password and OTP of the test user at the consent page;
@@ -44,7 +47,7 @@ type Options struct {
 type Harness struct {
 	*conformance.RemoteHarness
 	srv     *mockbank.Server
-	profile *mockbank.Profile
+	profile *bankdesc.Description
 	user    string
 
 	mu     sync.Mutex
@@ -90,12 +93,12 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 	if opts.Username == "" {
 		opts.Username = "user_good"
 	}
-	profiles := opts.Profiles
+	profiles := opts.Banks
 	if profiles == nil {
-		profiles = mockbank.Profiles()
+		profiles = connectors.Builtin()
 	}
-	// The profile is known before the server starts, so the middleware
-	// reads it without synchronisation.
+	// The description is known before the server starts, so the
+	// middleware reads it without synchronisation.
 	h := &Harness{user: opts.Username}
 	profiles = slices.Clone(profiles)
 	for i, p := range profiles {
@@ -103,9 +106,9 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 			// The kit reads whole histories two items a page; at the bank's
 			// real throttle that is minutes of 429s. Throttling is tested by
 			// injecting the bank's own rate-limit answer instead.
-			fast := *p
-			fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
-			profiles[i], h.profile = &fast, &fast
+			fast := p.Clone()
+			fast.RateLimit = bankdesc.RateLimit{RequestsPerSecond: 1 << 20, Burst: 1 << 20}
+			profiles[i], h.profile = fast, fast
 		}
 	}
 	if h.profile == nil {
@@ -113,7 +116,7 @@ func start(t testing.TB, opts Options) (*Harness, error) {
 	}
 	srv, err := mockbank.New(ctx, mockbank.Options{
 		Seed:       opts.Seed,
-		Profiles:   profiles,
+		Banks:      profiles,
 		Clock:      time.Now,
 		Middleware: h.middleware,
 	})
@@ -212,7 +215,7 @@ func (h *Harness) Truth(ctx context.Context) (*conformance.Truth, error) {
 	if !sameSet(got, u.Accounts) {
 		return nil, fmt.Errorf("mockbankharness: accounts read %v, the store holds %v", got, u.Accounts)
 	}
-	if !h.profile.Supports("TRANSACTIONS") {
+	if !h.profile.Offers("TRANSACTIONS") {
 		return tr, nil
 	}
 	now := st.Now()
@@ -255,15 +258,8 @@ func (h *Harness) RevokeAtBank(ctx context.Context, g *sdk.Grant) error {
 // ExpireAtBank implements conformance.Harness by answering the next data
 // call the way this bank reports an expired consent.
 func (h *Harness) ExpireAtBank(_ context.Context, _ *sdk.Grant) error {
-	q := h.profile.Errors
-	f := fault{status: 403, code: 1106, debug: "the consent expired", count: 1}
-	if q.ExpiredCode != 0 {
-		f.code, f.debug = q.ExpiredCode, q.ExpiredDebugMessage
-		if q.ExpiredStatus != 0 {
-			f.status = q.ExpiredStatus
-		}
-	}
-	h.arm(f)
+	a, _ := h.profile.Answer(obcerr.ConsentExpired, "the consent expired")
+	h.arm(fault{status: a.Status, code: a.Code, debug: a.DebugMessage, count: 1})
 	return nil
 }
 
@@ -277,7 +273,6 @@ func (h *Harness) ExpireAccessTokens(_ context.Context, _ *sdk.Grant) error {
 // InjectFault implements conformance.Harness with the bank's conventions
 // for each code.
 func (h *Harness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance.Fault) error {
-	q := h.profile.Errors
 	var ft fault
 	switch f.Code {
 	case sdk.NotFound:
@@ -293,13 +288,8 @@ func (h *Harness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance.Fau
 	case sdk.AccountLocked:
 		ft = fault{status: 409, code: 706}
 	case sdk.RateLimited:
-		ft = fault{status: 429, code: 1207}
-		if q.RateLimitCode != 0 {
-			ft.code = q.RateLimitCode
-		}
-		if q.RateLimitStatus != 0 {
-			ft.status = q.RateLimitStatus
-		}
+		a, _ := h.profile.Answer(obcerr.RateLimited, "")
+		ft = fault{status: a.Status, code: a.Code}
 		if f.RetryAfter <= 0 {
 			f.RetryAfter = time.Second
 		}
@@ -354,18 +344,14 @@ func (h *Harness) middleware(bank string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			var code any = strconv.Itoa(f.code)
-			if h.profile.Errors.IntegerCodes {
-				code = f.code
-			}
-			body, _ := json.Marshal(map[string]any{"code": code, "message": http.StatusText(f.status), "debugMessage": f.debug})
+			body, _ := json.Marshal(map[string]any{"code": json.RawMessage(h.profile.CodeJSON(f.code)), "message": http.StatusText(f.status), "debugMessage": f.debug})
 			hd := w.Header()
 			hd.Set("Content-Type", "application/json")
 			if id := r.Header.Get("x-fapi-interaction-id"); id != "" {
 				hd.Set("x-fapi-interaction-id", id)
 			}
 			if f.retryAfter > 0 {
-				hd.Set("Retry-After", h.profile.Errors.RetryAfter(f.retryAfter, time.Now()))
+				hd.Set("Retry-After", h.profile.RetryAfterValue(time.Duration(f.retryAfter)*time.Second, time.Now()))
 			}
 			if f.challenge != "" {
 				hd.Set("WWW-Authenticate", f.challenge)

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/sdk"
@@ -51,8 +53,9 @@ func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
 
 func TestFaultsFollowTheProfile(t *testing.T) {
 	// A partner's profile may send integer codes and delta-seconds.
-	partner := mockbank.Chase()
-	partner.Errors = mockbank.ErrorQuirks{IntegerCodes: true}
+	partner, err := connectors.Lookup("chase")
+	require.NoError(t, err)
+	partner.Errors = bankdesc.Errors{CodeForm: bankdesc.CodeInteger, RetryAfter: bankdesc.Seconds}
 	ph := &Harness{profile: partner}
 	psrv := httptest.NewServer(ph.middleware("chase")(http.NotFoundHandler()))
 	defer psrv.Close()
@@ -65,7 +68,9 @@ func TestFaultsFollowTheProfile(t *testing.T) {
 	assert.Contains(t, string(body), `"code":1207`)
 
 	// chase itself: FDX's string codes, Retry-After as an HTTP-date.
-	h := &Harness{profile: mockbank.Chase()}
+	chase, err := connectors.Lookup("chase")
+	require.NoError(t, err)
+	h := &Harness{profile: chase}
 	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	srv := httptest.NewServer(h.middleware("chase")(next))
 	defer srv.Close()
