@@ -1,9 +1,13 @@
 package mockbank
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/obconnect/obconnect/connectors"
@@ -52,6 +56,7 @@ func NewWithControl(ctx context.Context, opts Options, c ControlOptions) (*Serve
 	ctl := admin.NewControl(admin.ControlOptions{
 		Banks: opts.Banks, Seed: opts.Seed, AllowRemote: c.AllowRemoteAdmin, DataFile: c.DataFile, ScenarioFile: c.ScenarioFile,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(srv), nil },
+		Party:    func(bank string, r *http.Request) (string, string) { return srv.party(bank, r) },
 		Notify:   notify.Options{BaseDelay: c.NotificationRetryBase, MaxAttempts: c.NotificationMaxAttempts, ExpiringDays: c.ConsentExpiringDays},
 		Logger:   opts.Logger,
 	})
@@ -105,4 +110,46 @@ func adminBanks(s *Server) []adminapi.Bank {
 		out = append(out, ab)
 	}
 	return out
+}
+
+// maxPeek bounds how much of a form body party reads to find client_id;
+// OAuth forms are far smaller.
+const maxPeek = 64 << 10
+
+// party tells the fault injector whose call r is: the client and consent
+// of its access token, else the client it names (HTTP Basic, client_id).
+// It only runs while a fault limited to a party exists.
+func (s *Server) party(bank string, r *http.Request) (clientID, consentID string) {
+	s.mu.RLock()
+	e := s.banks[bank]
+	s.mu.RUnlock()
+	if e == nil {
+		return "", ""
+	}
+	if info, err := e.provider.Authenticate(r.Context(), r); err == nil {
+		return info.ClientID, info.ConsentID
+	}
+	if id, _, ok := r.BasicAuth(); ok {
+		// RFC 6749 §2.3.1: the id is form-encoded inside Basic.
+		if u, err := url.QueryUnescape(id); err == nil {
+			return u, ""
+		}
+		return id, ""
+	}
+	if id := r.URL.Query().Get("client_id"); id != "" {
+		return id, ""
+	}
+	if r.Method == http.MethodPost && r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		// Read a copy and put it back in front of the rest, so the
+		// authorization server still reads the whole form.
+		head, _ := io.ReadAll(io.LimitReader(r.Body, maxPeek))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+		if form, err := url.ParseQuery(string(head)); err == nil {
+			return form.Get("client_id"), ""
+		}
+	}
+	return "", ""
 }

@@ -56,6 +56,9 @@ type ControlOptions struct {
 	// data file and the scenario are applied): the seeded data and the
 	// ready clients.
 	Reset func(ctx context.Context) error
+	// Party tells the fault injector whose call a request is, for faults
+	// limited to one consent or client (faults.Options.Party).
+	Party func(bank string, r *http.Request) (clientID, consentID string)
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
@@ -88,7 +91,7 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party})}
 }
 
 // Middleware wraps a bank's handler: faults first, then a note to the

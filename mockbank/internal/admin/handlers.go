@@ -151,6 +151,11 @@ func (s *Server) ListUsers(ctx context.Context, req adminapi.ListUsersRequestObj
 			return nil, err
 		}
 		for _, u := range us {
+			if req.Params.Username != nil && u.Username != *req.Params.Username {
+				// Skipped before apiUser, which reads every balance (and
+				// would generate user_large's history).
+				continue
+			}
 			au, err := s.apiUser(ctx, b, u)
 			if err != nil {
 				return nil, err
@@ -725,6 +730,15 @@ func toSpec(in adminapi.FaultCreate) faults.Spec {
 	if in.Message != nil {
 		sp.Message = *in.Message
 	}
+	if in.Means != nil {
+		sp.Means = *in.Means
+	}
+	if in.ConsentId != nil {
+		sp.ConsentID = *in.ConsentId
+	}
+	if in.ClientId != nil {
+		sp.ClientID = *in.ClientId
+	}
 	if in.LatencyMs != nil {
 		sp.Latency = time.Duration(*in.LatencyMs) * time.Millisecond
 	}
@@ -756,6 +770,15 @@ func apiFault(r faults.Rule) adminapi.Fault {
 	}
 	if r.Message != "" {
 		out.Message = ptr(r.Message)
+	}
+	if r.Means != "" {
+		out.Means = ptr(r.Means)
+	}
+	if r.ConsentID != "" {
+		out.ConsentId = ptr(r.ConsentID)
+	}
+	if r.ClientID != "" {
+		out.ClientId = ptr(r.ClientID)
 	}
 	if r.Latency > 0 {
 		out.LatencyMs = ptr(int(r.Latency / time.Millisecond))

@@ -14,6 +14,17 @@
 // suite fails the same calls. The first rule that matches wins; a rule that
 // has used up its Times stays listed with its hit count until deleted.
 //
+// # Meanings and parties
+//
+// A rule may name what its error means (Spec.Means, an obcerr code name such
+// as RateLimited) instead of a status and code: the bank's description
+// words it (bankdesc's Answer), so one rule is citi's 503/501 with
+// Retry-After and wellsfargo's 429/1207, and a harness written once for
+// every bank stays in each bank's words. A rule may also be limited to one
+// consent or one client (Spec.ConsentID, Spec.ClientID): Options.Party
+// tells whose a call is, and is asked only while such a rule exists, so
+// tests running in parallel against one mockbank each fault their own grant.
+//
 // # Wiring
 //
 // [Injector.Middleware] wraps a bank's handler and finds the endpoint from

@@ -18,6 +18,7 @@ import (
 	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // oauthEndpoints are the authorization server's endpoints a rule may name
@@ -136,7 +137,17 @@ func (in *Injector) handler(bank string, endpoint func(*http.Request) string, ne
 			next.ServeHTTP(w, r)
 			return
 		}
-		rule, key, ok := in.match(bank, func() string { return endpoint(r) }, func() string { return requestPageKey(r) })
+		c := &call{
+			endpoint: func() string { return endpoint(r) },
+			key:      func() string { return requestPageKey(r) },
+			party: func() (string, string) {
+				if in.party == nil {
+					return "", ""
+				}
+				return in.party(bank, r)
+			},
+		}
+		rule, key, ok := in.match(bank, c)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
@@ -166,7 +177,6 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 		in.setRetryAfter(w.Header(), rule)
 		next.ServeHTTP(w, r)
 	case ModeError:
-		in.setRetryAfter(w.Header(), rule)
 		in.writeError(w, r, rule)
 	case ModeConnectionReset:
 		reset(w)
@@ -242,6 +252,41 @@ func StandardCode(status int) int {
 	return 500
 }
 
+// answer is the error a rule sends: the bank's words for its meaning
+// (bankdesc's Answer) or the catalogue's for its status, with the rule's
+// own status, code and message on top.
+func (in *Injector) answer(rule Rule) bankdesc.Answer {
+	debug := "injected by mockbank fault " + rule.ID
+	var a bankdesc.Answer
+	if c, ok := bankdesc.ParseCode(rule.Means); ok && rule.Means != "" {
+		a, _ = in.desc(rule.Bank).Answer(c, debug)
+	} else {
+		a = bankdesc.Answer{Status: rule.Status, Code: StandardCode(rule.Status), DebugMessage: debug}
+		if e, ok := fdxerr.Lookup(a.Code); ok {
+			a.Message = e.Message
+		}
+	}
+	if rule.Status != 0 {
+		a.Status = rule.Status
+	}
+	if rule.FDXCode != nil && *rule.FDXCode != a.Code {
+		a.Code, a.Message = *rule.FDXCode, ""
+		if e, ok := fdxerr.Lookup(a.Code); ok {
+			a.Message = e.Message
+		}
+	}
+	if rule.Message != "" {
+		a.Message = rule.Message
+	}
+	if a.Message == "" {
+		a.Message = http.StatusText(a.Status)
+	}
+	if a.Message == "" {
+		a.Message = "Injected fault"
+	}
+	return a
+}
+
 // errorCode is code in the bank's form (bankdesc's CodeJSON), or a JSON
 // string when the rule asks for one.
 func (in *Injector) errorCode(rule Rule, code int) fdxtypes.ErrorCode {
@@ -259,29 +304,23 @@ func (in *Injector) errorCode(rule Rule, code int) fdxtypes.ErrorCode {
 // writeError answers with an FDX error body: the code in the bank's form,
 // FDX's message for it (package fdxerr) unless the rule sets one.
 func (in *Injector) writeError(w http.ResponseWriter, r *http.Request, rule Rule) {
-	code := StandardCode(rule.Status)
-	if rule.FDXCode != nil {
-		code = *rule.FDXCode
+	a := in.answer(rule)
+	h := w.Header()
+	in.setRetryAfter(h, rule)
+	if a.RetryAfter && rule.RetryAfter == nil {
+		// The bank's answer carries Retry-After (a rate limit, a quirk
+		// that needs it to be recognised); a second is the shortest wait.
+		h.Set("Retry-After", in.desc(rule.Bank).RetryAfterValue(time.Second, in.now()))
 	}
-	ec := in.errorCode(rule, code)
-	msg := rule.Message
-	if msg == "" {
-		if e, ok := fdxerr.Lookup(code); ok {
-			msg = e.Message
-		}
+	if rule.Means == obcerr.Unauthenticated.String() {
+		// How mockbank's data API refuses an access token (RFC 6750).
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	}
-	if msg == "" {
-		msg = http.StatusText(rule.Status)
-	}
-	if msg == "" {
-		msg = "Injected fault"
-	}
-	debug := "injected by mockbank fault " + rule.ID
-	body, err := json.Marshal(fdxclient.Error{Code: ec, Message: msg, DebugMessage: &debug})
+	debug := a.DebugMessage
+	body, err := json.Marshal(fdxclient.Error{Code: in.errorCode(rule, a.Code), Message: a.Message, DebugMessage: &debug})
 	if err != nil {
 		body = []byte(`{"code":500,"message":"Internal server error"}`)
 	}
-	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	iid := r.Header.Get("x-fapi-interaction-id")
@@ -289,7 +328,7 @@ func (in *Injector) writeError(w http.ResponseWriter, r *http.Request, rule Rule
 		iid = uuid.NewString()
 	}
 	h.Set("x-fapi-interaction-id", iid)
-	w.WriteHeader(rule.Status)
+	w.WriteHeader(a.Status)
 	_, _ = w.Write(body)
 }
 
