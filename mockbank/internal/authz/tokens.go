@@ -277,6 +277,11 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 	case g.clientID != c.id:
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was issued to another client")
+	case g.revoked.Load() && g.consentRevoked.Load():
+		// Revoked with its consent (at the bank, or by the data API): say
+		// why, so the client deletes rather than links again.
+		p.mu.Unlock()
+		return nil, oauthErr(codeInvalidGrant, "the consent is no longer active")
 	case g.revoked.Load():
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was revoked")
