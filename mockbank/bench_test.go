@@ -87,7 +87,7 @@ func BenchmarkTransactionsPage(b *testing.B) {
 		_, _ = buf.WriteTo(w)
 	})
 
-	st := e.srv.Store()
+	st := e.srv.st
 	acct, err := st.Account(context.Background(), "benchbank", g.accounts[0])
 	require.NoError(b, err)
 	shape := shapeFor(benchBank(b).FDXVersion)
@@ -161,7 +161,7 @@ func BenchmarkStartup(b *testing.B) {
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
-		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080"})
+		srv, err := New(context.Background(), &Options{Seed: 1, BaseURL: "http://127.0.0.1:8080"})
 		require.NoError(b, err)
 		runtime.GC()
 		var after runtime.MemStats
@@ -177,9 +177,9 @@ func BenchmarkStartup(b *testing.B) {
 // 50 000 transactions, paid by the first request that reads it.
 func BenchmarkLargeUserFirstRead(b *testing.B) {
 	for b.Loop() {
-		srv, err := New(context.Background(), Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Banks: []*bankdesc.Description{builtin(b, "chase")}})
+		srv, err := New(context.Background(), &Options{Seed: 1, BaseURL: "http://127.0.0.1:8080", Banks: []*bankdesc.Description{builtin(b, "chase")}})
 		require.NoError(b, err)
-		st := srv.Store()
+		st := srv.st
 		u, err := st.UserByUsername(context.Background(), "chase", "user_large")
 		require.NoError(b, err)
 		runtime.GC()

@@ -2,85 +2,37 @@ package mockbank
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
-	"github.com/obconnect/obconnect/mockbank/internal/notify"
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
-// ControlOptions configure mockbank's control side (issue 4): the admin API
-// under /admin, fault injection, signed notifications, persistence and
-// scenarios. The zero value keeps state in memory and serves the admin API
-// to loopback clients only.
-type ControlOptions struct {
-	// DataFile keeps state across restarts: loaded at start when it exists,
-	// written atomically after changes and on Close.
-	DataFile string
-	// ScenarioFile is a YAML or JSON scenario applied at start (after the
-	// data file).
-	ScenarioFile string
-	// AllowRemoteAdmin serves the admin API to non-loopback clients too.
-	AllowRemoteAdmin bool
-	// NotificationRetryBase (default 1 s) and NotificationMaxAttempts
-	// (default 6) shape delivery retries; ConsentExpiringDays (default 7)
-	// is when CONSENT_EXPIRING is sent.
-	NotificationRetryBase   time.Duration
-	NotificationMaxAttempts int
-	ConsentExpiringDays     int
+// host is what the control side sees of the server (admin.Host): the
+// store, the authorization servers and where to mount and stop things.
+type host struct{ s *Server }
+
+var _ admin.Host = host{}
+
+func (h host) Store() *store.Store                  { return h.s.st }
+func (h host) Provider(bank string) *authz.Provider { return h.s.provider(bank) }
+func (h host) AdminToken() string                   { return h.s.opts.AdminToken }
+
+func (h host) MountAdmin(a http.Handler) {
+	h.s.mu.Lock()
+	h.s.admin = a
+	h.s.mu.Unlock()
 }
 
-// NewWithControl is New with the control side attached. opts.BaseURL must
-// be set (the authorization servers, whose keys sign notifications and
-// whose clients are persisted, are built from it); with httptest, listen
-// first (httptest.NewUnstartedServer) to learn the URL. Close stops
-// deliveries and writes the data file.
-func NewWithControl(ctx context.Context, opts Options, c ControlOptions) (*Server, error) {
-	if opts.BaseURL == "" {
-		return nil, fmt.Errorf("%w: the control side needs Options.BaseURL", ErrConfig)
-	}
-	if opts.Banks == nil {
-		opts.Banks = connectors.Builtin()
-	}
-	if err := checkBanks(opts.Banks); err != nil {
-		return nil, err
-	}
-	var srv *Server
-	ctl := admin.NewControl(admin.ControlOptions{
-		Banks: opts.Banks, Seed: opts.Seed, AllowRemote: c.AllowRemoteAdmin, DataFile: c.DataFile, ScenarioFile: c.ScenarioFile,
-		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(srv), nil },
-		Party:    func(bank string, r *http.Request) (string, string) { return srv.party(bank, r) },
-		Notify:   notify.Options{BaseDelay: c.NotificationRetryBase, MaxAttempts: c.NotificationMaxAttempts, ExpiringDays: c.ConsentExpiringDays},
-		Logger:   opts.Logger,
-	})
-	inner := opts.Middleware
-	opts.Middleware = func(bank string) func(http.Handler) http.Handler {
-		outer := ctl.Middleware(bank)
-		if inner == nil {
-			return outer
-		}
-		if mw := inner(bank); mw != nil {
-			return func(h http.Handler) http.Handler { return outer(mw(h)) }
-		}
-		return outer
-	}
-	s, err := New(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	srv = s
-	if err := ctl.Attach(ctx, s); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+func (h host) OnClose(f func()) {
+	h.s.mu.Lock()
+	h.s.onClose = append(h.s.onClose, f)
+	h.s.mu.Unlock()
 }
 
 func adminBanks(s *Server) []adminapi.Bank {
@@ -126,8 +78,8 @@ func (s *Server) party(bank string, r *http.Request) (clientID, consentID string
 	if e == nil {
 		return "", ""
 	}
-	if info, err := e.provider.Authenticate(r.Context(), r); err == nil {
-		return info.ClientID, info.ConsentID
+	if client, consent, ok := e.provider.TokenParty(r); ok {
+		return client, consent
 	}
 	if id, _, ok := r.BasicAuth(); ok {
 		// RFC 6749 §2.3.1: the id is form-encoded inside Basic.

@@ -1,21 +1,19 @@
 // Package mockbank is a stateful emulation of four banks' authorization
 // servers and FDX data APIs, for integration tests and QA. [New] returns an
-// http.Handler, so tests run it in-process with httptest; cmd/mockbank is
-// the runnable server.
+// http.Handler; cmd/mockbank is the runnable server, and package
+// mockbanktest starts one for a Go test in one call.
 //
-//	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1})
-//	ts := httptest.NewServer(srv)
-//	defer ts.Close()
+//	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: 1, BaseURL: "http://127.0.0.1:8080"})
 //	defer srv.Close()
-//	err = srv.SetBaseURL(ctx, ts.URL) // the issuer depends on the port
 //	for _, b := range srv.Banks() { ... b.DiscoveryURL, b.DataURL, b.Client ... }
 //
 // # Layout
 //
 // Each bank lives under /{bank}: its OAuth 2.0 / OpenID Connect provider
 // (package internal/authz) at the prefix, its FDX data API under
-// /{bank}{dataPath}, e.g. /chase/fdx/v6. /admin is reserved for the control API (issue 4),
-// mounted with [Server.MountAdmin].
+// /{bank}{dataPath}, e.g. /chase/fdx/v6. The admin API (openapi/admin.yaml:
+// data, clock, faults, notifications, consents, snapshots, scenarios) is
+// under /admin.
 //
 // # Banks
 //
@@ -52,13 +50,12 @@
 // Accounts outside the consent are "not found" (701), exactly like
 // accounts that do not exist, so a consent reveals nothing beyond itself.
 //
-// # Seams for the control side
+// # The control side
 //
-// [Server.Store] is the single state store with its simulated clock
-// (AdvanceClock), event hooks and JSON snapshots; Options.Middleware wraps
-// each bank's handler (fault injection); [Server.Provider] exposes each
-// authorization server (ExportState/ImportState); [Server.OnClose]
-// registers background work to stop.
+// New attaches the admin API, the fault injector (a middleware on each
+// bank), signed notifications and persistence (Options.DataFile) once the
+// base URL is known, and applies Options.ScenarioFile. Close stops
+// deliveries and writes the data file.
 //
 // # Dependencies
 //

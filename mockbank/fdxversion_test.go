@@ -110,10 +110,10 @@ func TestShapedTransactionTypes(t *testing.T) {
 // writes for the generated types shaped the same way.
 func TestShapedFastEncoderMatchesGeneratedTypes(t *testing.T) {
 	ctx := context.Background()
-	srv, err := New(ctx, Options{Seed: 37, BaseURL: "http://127.0.0.1:1", LargeTransactions: 500})
+	srv, err := New(ctx, &Options{Seed: 37, BaseURL: "http://127.0.0.1:1", LargeTransactions: 500})
 	require.NoError(t, err)
 	defer srv.Close()
-	st := srv.Store()
+	st := srv.st
 	odd := []*store.Transaction{
 		{ID: "t1", AccountID: "a", Status: store.TxPosted, Amount: 5, Payee: "PG&E", Type: "PURCHASE", TxTime: time.Unix(1, 0).UTC(), PostedTime: time.Unix(2, 0).UTC()},
 		{ID: "t2", AccountID: "a", Status: store.TxPending, Amount: 7, Type: "RETURN", TxTime: time.Unix(1, 0).UTC()},
@@ -163,10 +163,10 @@ func TestShapedFastEncoderMatchesGeneratedTypes(t *testing.T) {
 // beside them, and nothing else.
 func TestFlattenKeepsEveryMemberField(t *testing.T) {
 	ctx := context.Background()
-	srv, err := New(ctx, Options{Seed: 43, BaseURL: "http://127.0.0.1:1"})
+	srv, err := New(ctx, &Options{Seed: 43, BaseURL: "http://127.0.0.1:1"})
 	require.NoError(t, err)
 	defer srv.Close()
-	st := srv.Store()
+	st := srv.st
 	keys := func(v any) map[string]any {
 		b, err := json.Marshal(v)
 		require.NoError(t, err)

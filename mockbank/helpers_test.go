@@ -48,12 +48,15 @@ func newEnv(t testing.TB, opts Options) *env {
 	if opts.Banks == nil {
 		opts.Banks = relaxed(connectors.Builtin())
 	}
-	srv, err := New(context.Background(), opts)
+	// Listen first: the issuers are built from the URL.
+	ts := httptest.NewUnstartedServer(nil)
+	opts.BaseURL = "http://" + ts.Listener.Addr().String()
+	srv, err := New(context.Background(), &opts)
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	ts.Config.Handler = srv
+	ts.Start()
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { _ = srv.Close() })
-	require.NoError(t, srv.SetBaseURL(context.Background(), ts.URL))
 	return &env{t: t, srv: srv, ts: ts}
 }
 
@@ -341,4 +344,21 @@ func readAll(t testing.TB, res *http.Response) string {
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// admin sends a request to the admin API with the server's token.
+func (e *env) admin(method, path, body string) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+"/admin"+path, strings.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+e.srv.AdminToken())
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(e.t, err)
+	return res.StatusCode, string(b)
 }

@@ -25,10 +25,13 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/connectors"
+	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
+	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
+	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 // ErrConfig is wrapped by every error New returns for bad options.
@@ -37,8 +40,10 @@ var ErrConfig = errors.New("mockbank: invalid configuration")
 // DefaultRedirectURIs are registered for every bank's ready client.
 var DefaultRedirectURIs = []string{"http://127.0.0.1:8081/callback", "http://localhost:8081/callback"}
 
-// Options configure a Server. The zero value serves the built-in banks
-// with seed 0.
+// Options configure a Server. A nil *Options, like the zero value, serves
+// the built-in banks with seed 0, simulated time stopped at its default
+// start, state in memory, and the admin API to loopback clients with a
+// random token.
 type Options struct {
 	// Seed drives every generated value: same seed, same data, same bytes.
 	Seed uint64
@@ -46,24 +51,37 @@ type Options struct {
 	// /{name}; nil means connectors.Builtin(). mockbank reads them and
 	// never changes them.
 	Banks []*bankdesc.Description
-	// Clock is the base of simulated time (store.DefaultNow, stopped, by
-	// default); the store's AdvanceClock moves it forward.
+	// Clock is the base of simulated time (2026-06-01 12:00 UTC, stopped,
+	// by default); the admin API's clock steps move it forward.
 	Clock func() time.Time
 	// BaseURL is the external scheme://host[:port] clients use, e.g.
-	// http://127.0.0.1:8080. When empty it is taken from the first
-	// request's Host (or set later with SetBaseURL, e.g. after
-	// httptest.NewServer picked a port).
+	// http://127.0.0.1:8080; issuers and URLs are built from it. When
+	// empty it is taken from the first request's Host, once. DataFile and
+	// ScenarioFile need it, since they are applied at start.
 	BaseURL string
-	// AdminToken guards /admin; random when empty.
+	// AdminToken guards /admin (at least 16 characters); random when
+	// empty.
 	AdminToken string
+	// AllowRemoteAdmin serves the admin API to non-loopback clients too.
+	AllowRemoteAdmin bool
 	// RedirectURIs of the ready clients; DefaultRedirectURIs when nil.
 	RedirectURIs []string
-	// Middleware, when set, wraps each bank's handler (OAuth and data
-	// API): the seam where faults are injected.
-	Middleware func(bank string) func(http.Handler) http.Handler
 	// LargeTransactions sizes user_large's history (50 000 by default).
 	LargeTransactions int
-	Logger            *slog.Logger
+	// DataFile keeps state across restarts: loaded at start when it
+	// exists, written atomically after changes and on Close.
+	DataFile string
+	// ScenarioFile is a YAML or JSON scenario applied at start (after the
+	// data file).
+	ScenarioFile string
+	// NotificationRetryBase (default 1 s) and NotificationMaxAttempts
+	// (default 6) shape delivery retries; ConsentExpiringDays (default 7)
+	// is when CONSENT_EXPIRING is sent.
+	NotificationRetryBase   time.Duration
+	NotificationMaxAttempts int
+	ConsentExpiringDays     int
+	// Logger receives operational events; never tokens or secrets.
+	Logger *slog.Logger
 }
 
 // ReadyClient is a client registered at start for a bank, so a human can
@@ -91,16 +109,17 @@ type BankInfo struct {
 }
 
 // Server is mockbank: an http.Handler serving every bank under /{bank}/
-// (authorization server) and /{bank}/fdx/v{N}/ (data API), with /admin
-// reserved for the control API.
+// (authorization server) and /{bank}{dataPath}/ (data API), and the
+// admin API under /admin.
 type Server struct {
 	opts  Options
 	log   *slog.Logger
 	st    *store.Store
 	descs []*bankdesc.Description
 	doc   func(context.Context) (*openapi3.T, error)
+	ctl   *admin.Control
 
-	// buildMu serialises building the banks from the first request's Host.
+	// buildMu serialises starting from the first request's Host.
 	buildMu sync.Mutex
 	mu      sync.RWMutex
 	base    string
@@ -119,41 +138,68 @@ type bankEntry struct {
 }
 
 // New builds the store, generates every bank's test users and, when the
-// base URL is known, the authorization servers.
-func New(ctx context.Context, opts Options) (*Server, error) {
-	descs := opts.Banks
+// base URL is known, the authorization servers and the control side
+// (admin API, fault injection, notifications, the data file and the
+// scenario). nil opts means defaults. Close stops deliveries and writes
+// the data file.
+func New(ctx context.Context, opts *Options) (*Server, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	descs := o.Banks
 	if descs == nil {
 		descs = connectors.Builtin()
 	}
 	if err := checkBanks(descs); err != nil {
 		return nil, err
 	}
-	log := opts.Logger
+	if o.BaseURL == "" && (o.DataFile != "" || o.ScenarioFile != "") {
+		return nil, fmt.Errorf("%w: DataFile and ScenarioFile need BaseURL (they are applied at start)", ErrConfig)
+	}
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if opts.AdminToken == "" {
+	if o.AdminToken == "" {
 		var b [24]byte
 		_, _ = rand.Read(b[:])
-		opts.AdminToken = hex.EncodeToString(b[:])
+		o.AdminToken = hex.EncodeToString(b[:])
 	}
-	if opts.RedirectURIs == nil {
-		opts.RedirectURIs = DefaultRedirectURIs
+	if o.RedirectURIs == nil {
+		o.RedirectURIs = DefaultRedirectURIs
 	}
 	s := &Server{
-		opts: opts, log: log, descs: descs,
-		st:  store.New(store.Options{Clock: opts.Clock, Seed: opts.Seed}),
+		opts: o, log: log, descs: descs,
+		st:  store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
 		doc: openapi.LoadFDX,
 	}
+	s.ctl = admin.NewControl(admin.ControlOptions{
+		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
+		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
+		Party:    s.party,
+		Notify:   notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
+		Logger:   log,
+	})
 	if err := s.populate(ctx); err != nil {
 		return nil, err
 	}
-	if opts.BaseURL != "" {
-		if err := s.SetBaseURL(ctx, opts.BaseURL); err != nil {
+	if o.BaseURL != "" {
+		if err := s.start(ctx, o.BaseURL); err != nil {
+			_ = s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// start builds the banks for the base URL and attaches the control side,
+// whose notification keys and saved state are the authorization servers'.
+func (s *Server) start(ctx context.Context, base string) error {
+	if err := s.setBaseURL(ctx, base); err != nil {
+		return err
+	}
+	return s.ctl.Attach(ctx, host{s})
 }
 
 // generatedMonths is how much history test users get: at least two years,
@@ -177,11 +223,9 @@ func (s *Server) populate(ctx context.Context) error {
 	return nil
 }
 
-// SetBaseURL sets the external base URL (scheme://host[:port]) and
-// (re)builds the authorization servers, whose issuer depends on it. Call it
-// before the first client registers: rebuilding forgets registered clients
-// and tokens.
-func (s *Server) SetBaseURL(ctx context.Context, base string) error {
+// setBaseURL sets the external base URL (scheme://host[:port]) and builds
+// the authorization servers, whose issuer depends on it.
+func (s *Server) setBaseURL(ctx context.Context, base string) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return fmt.Errorf("%w: base URL must be scheme://host[:port]", ErrConfig)
@@ -237,12 +281,7 @@ func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base st
 		mux.HandleFunc("/"+d.Name+top+"/", api.unknownPath)
 	}
 	mux.Handle("/"+d.Name+"/", provider.Handler())
-	var h http.Handler = mux
-	if s.opts.Middleware != nil {
-		if mw := s.opts.Middleware(d.Name); mw != nil {
-			h = mw(h)
-		}
-	}
+	h := s.ctl.Middleware(d.Name)(mux)
 	return &bankEntry{d: d, provider: provider, api: api, handler: h, ready: ready}, nil
 }
 
@@ -311,9 +350,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if banks == nil {
 		var err error
 		if banks, err = s.banksFromHost(r); err != nil {
-			http.Error(w, "mockbank: cannot derive the base URL from the Host header", http.StatusBadRequest)
+			s.log.ErrorContext(r.Context(), "starting from the first request's Host", "err", err)
+			http.Error(w, "mockbank: cannot start from the Host header: "+err.Error(), http.StatusBadRequest)
 			return
 		}
+		s.mu.RLock()
+		admin = s.admin
+		s.mu.RUnlock()
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch first {
@@ -337,8 +380,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"code":401,"message":"Invalid input","debugMessage":"no such bank or endpoint"}` + "\n"))
 }
 
-// banksFromHost builds the banks for the first request's Host, once, even
-// when several first requests race.
+// banksFromHost starts the server for the first request's Host, once,
+// even when several first requests race.
 func (s *Server) banksFromHost(r *http.Request) (map[string]*bankEntry, error) {
 	s.buildMu.Lock()
 	defer s.buildMu.Unlock()
@@ -352,26 +395,12 @@ func (s *Server) banksFromHost(r *http.Request) (map[string]*bankEntry, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if err := s.SetBaseURL(r.Context(), scheme+"://"+r.Host); err != nil {
+	if err := s.start(r.Context(), scheme+"://"+r.Host); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.banks, nil
-}
-
-// MountAdmin installs the control API's handler under /admin (issue 4).
-func (s *Server) MountAdmin(h http.Handler) {
-	s.mu.Lock()
-	s.admin = h
-	s.mu.Unlock()
-}
-
-// OnClose registers work to stop when the server closes.
-func (s *Server) OnClose(f func()) {
-	s.mu.Lock()
-	s.onClose = append(s.onClose, f)
-	s.mu.Unlock()
 }
 
 // Close stops background work. It is safe to call twice.
@@ -390,9 +419,6 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Store is the single state store, for the control side.
-func (s *Server) Store() *store.Store { return s.st }
-
 // AdminToken is the bearer token the control API requires.
 func (s *Server) AdminToken() string { return s.opts.AdminToken }
 
@@ -403,9 +429,9 @@ func (s *Server) BaseURL() string {
 	return s.base
 }
 
-// Provider is a bank's authorization server (nil before the base URL is
+// provider is a bank's authorization server (nil before the base URL is
 // known or for an unknown bank).
-func (s *Server) Provider(bank string) *authz.Provider {
+func (s *Server) provider(bank string) *authz.Provider {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if e := s.banks[bank]; e != nil {
@@ -414,8 +440,13 @@ func (s *Server) Provider(bank string) *authz.Provider {
 	return nil
 }
 
-// Banks describes every bank with its URLs under the base URL (which must
-// be known: set Options.BaseURL, call SetBaseURL, or serve a request).
+// Now is mockbank's simulated time, which consents and histories follow:
+// give it to a client as its clock (sdk.Config.Now) so that the client's
+// expiry checks agree with the bank's.
+func (s *Server) Now() time.Time { return s.st.Now() }
+
+// Banks describes every bank with its URLs under the base URL (empty until
+// the base URL is known: Options.BaseURL, or the first request).
 func (s *Server) Banks() []BankInfo {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

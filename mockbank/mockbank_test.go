@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -123,20 +124,24 @@ func TestEndToEndWellsFargo(t *testing.T) {
 	// A client credentials token reads no customer data.
 	assert.Equal(t, http.StatusForbidden, e.call("GET", "wellsfargo", "/accounts", ctok.AccessToken, nil).status)
 
-	// Revocation, then the bank's quirk: 401 + 602, and 409 + 1107 on a
-	// second revocation.
+	// Revocation kills the consent's tokens; whatever the token asks next
+	// gets the bank's revoked-consent answer, wellsfargo's quirk: 401 +
+	// 602 without a Bearer challenge.
 	rev := e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"})
 	require.Equal(t, http.StatusNoContent, rev.status, "%s", rev.body)
-	after := e.call("GET", "wellsfargo", "/accounts", g.token, nil)
-	assert.Equal(t, http.StatusUnauthorized, after.status)
-	assert.Equal(t, "602", after.code(t))
-	validate(t, "wellsfargo", after)
-	again := e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"})
-	assert.Equal(t, http.StatusConflict, again.status)
-	assert.Equal(t, "1107", again.code(t))
-	validate(t, "wellsfargo", again)
-	cons = ok(e.call("GET", "wellsfargo", "/consents/"+g.consentID, g.token, nil)).json(t)
-	assert.Equal(t, "REVOKED", cons["status"])
+	for _, after := range []resp{
+		e.call("GET", "wellsfargo", "/accounts", g.token, nil),
+		e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"}),
+		e.call("GET", "wellsfargo", "/consents/"+g.consentID, g.token, nil),
+	} {
+		assert.Equal(t, http.StatusUnauthorized, after.status)
+		assert.Equal(t, "602", after.code(t))
+		assert.Empty(t, after.header.Get("WWW-Authenticate"))
+		validate(t, "wellsfargo", after)
+	}
+	c, err := e.srv.st.Consent(t.Context(), "wellsfargo", g.consentID)
+	require.NoError(t, err)
+	assert.Equal(t, "REVOKED", c.StatusAt(e.srv.Now()))
 }
 
 func TestConsentLimitedToOneAccountAndTwoClusters(t *testing.T) {
@@ -342,9 +347,9 @@ func TestLiveUserActivityAsTheClockAdvances(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, pending)
-	oldNow := e.srv.Store().Now()
+	oldNow := e.srv.st.Now()
 
-	require.NoError(t, e.srv.Store().AdvanceClock(context.Background(), 4*24*time.Hour))
+	require.NoError(t, e.srv.st.AdvanceClock(context.Background(), 4*24*time.Hour))
 	// Access tokens live 15 simulated minutes: link again after the jump.
 	g = e.link("usbank", "user_live", "", allClusters, nil)
 	after := page(g.token)
@@ -411,17 +416,17 @@ func TestDescriptionsMockbankCannotServe(t *testing.T) {
 	under.Auth.JWKS = "/fdx/keys"
 	clash := builtin(t, "usbank")
 	clash.Auth.Revocation = "/token"
-	_, err := New(ctx, Options{Banks: []*bankdesc.Description{remote, under, clash, builtin(t, "citi")}})
+	_, err := New(ctx, &Options{Banks: []*bankdesc.Description{remote, under, clash, builtin(t, "citi")}})
 	require.ErrorIs(t, err, ErrConfig)
 	for _, want := range []string{`"chase": auth.token`, "absolute URL", `"citi": auth.jwks`, "under the data API", `"usbank": auth`, "two banks named \"citi\""} {
 		assert.Contains(t, err.Error(), want)
 	}
 	invalid := builtin(t, "wellsfargo")
 	invalid.Paging.Max = 0
-	_, err = New(ctx, Options{Banks: []*bankdesc.Description{invalid}})
+	_, err = New(ctx, &Options{Banks: []*bankdesc.Description{invalid}})
 	require.ErrorIs(t, err, bankdesc.ErrInvalid)
 	assert.Contains(t, err.Error(), "paging.max")
-	_, err = New(ctx, Options{Banks: []*bankdesc.Description{}})
+	_, err = New(ctx, &Options{Banks: []*bankdesc.Description{}})
 	require.ErrorIs(t, err, ErrConfig)
 }
 
@@ -430,10 +435,10 @@ func TestDescriptionsMockbankCannotServe(t *testing.T) {
 // for every record of every account of every bank.
 func TestFastEncoderMatchesGeneratedTypes(t *testing.T) {
 	ctx := context.Background()
-	srv, err := New(ctx, Options{Seed: 31, BaseURL: "http://127.0.0.1:1", LargeTransactions: 2000})
+	srv, err := New(ctx, &Options{Seed: 31, BaseURL: "http://127.0.0.1:1", LargeTransactions: 2000})
 	require.NoError(t, err)
 	defer srv.Close()
-	st := srv.Store()
+	st := srv.st
 	n := 0
 	for _, bank := range st.Banks() {
 		users, err := st.Users(ctx, bank)
@@ -560,4 +565,30 @@ func TestLoanDetailsAreCoherent(t *testing.T) {
 		}
 		assert.True(t, found, "%s: user_good has a loan", bank)
 	}
+}
+
+// A locked user's sign-in ends on a 403 page that says "locked": the
+// consent driver (mockbanktest.Approve) tells ErrUserLocked by that.
+func TestLockedUserPage(t *testing.T) {
+	e := newEnv(t, Options{Seed: 4, LargeTransactions: 100})
+	ctx := context.Background()
+	require.NoError(t, e.srv.st.AddUser(ctx, "wellsfargo", &store.User{ID: "u-frozen", Username: "user_frozen", Password: "pw-frozen", Locked: true}))
+	b := e.bank("wellsfargo")
+	cfg := &oauth2.Config{ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0], Scopes: []string{"openid", "ACCOUNT_BASIC"},
+		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + b.Description.Auth.Authorization, TokenURL: b.Issuer + b.Description.Auth.Token}}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	res, err := hc.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	require.NoError(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	s, c, a := reSession.FindSubmatch(page), reCSRF.FindSubmatch(page), reAction.FindSubmatch(page)
+	require.NotNil(t, s, "%s", page)
+	res, err = hc.PostForm(e.ts.URL+string(a[1]), url.Values{"session": {string(s[1])}, "csrf_token": {string(c[1])},
+		"action": {"login"}, "username": {"user_frozen"}, "password": {"pw-frozen"}})
+	require.NoError(t, err)
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, string(page), "locked")
 }

@@ -145,9 +145,9 @@ func TestExpiredConsentQuirks(t *testing.T) {
 		{builtin(t, "chase"), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
 		{builtin(t, "usbank"), http.StatusForbidden, `"code":"1107"`, "consent expired"},
 	} {
-		srv, err := New(ctx, Options{Seed: 24, Banks: []*bankdesc.Description{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
+		srv, err := New(ctx, &Options{Seed: 24, Banks: []*bankdesc.Description{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
 		require.NoError(t, err)
-		st := srv.Store()
+		st := srv.st
 		u, err := st.UserByUsername(ctx, c.p.Name, "user_good")
 		require.NoError(t, err)
 		cons, err := st.CreateConsent(ctx, store.Consent{Bank: c.p.Name, UserID: u.ID, ClientID: "c1", Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: u.Accounts, DurationDays: 1})
@@ -173,10 +173,10 @@ func TestExpiredConsentQuirks(t *testing.T) {
 func TestLookbackAndStatementFilters(t *testing.T) {
 	ctx := context.Background()
 	p := builtin(t, "wellsfargo")
-	srv, err := New(ctx, Options{Seed: 25, Banks: []*bankdesc.Description{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
+	srv, err := New(ctx, &Options{Seed: 25, Banks: []*bankdesc.Description{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
 	require.NoError(t, err)
 	defer srv.Close()
-	st := srv.Store()
+	st := srv.st
 	u, err := st.UserByUsername(ctx, p.Name, "user_good")
 	require.NoError(t, err)
 	clusters := []string{"TRANSACTIONS", "STATEMENTS"}
@@ -224,9 +224,9 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 			ok := e.call("GET", c.bank, "/accounts", g.token, nil)
 			require.Equal(t, http.StatusOK, ok.status)
 
-			_, err := e.srv.Store().RevokeConsent(t.Context(), c.bank, g.consentID, nil, "revoked at the bank")
+			_, err := e.srv.st.RevokeConsent(t.Context(), c.bank, g.consentID, nil, "revoked at the bank")
 			require.NoError(t, err)
-			_, err = e.srv.Provider(c.bank).RevokeConsent(t.Context(), g.consentID)
+			_, err = e.srv.provider(c.bank).RevokeConsent(t.Context(), g.consentID)
 			require.NoError(t, err)
 
 			r := e.call("GET", c.bank, "/accounts", g.token, nil)

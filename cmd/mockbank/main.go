@@ -165,8 +165,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mockbank: MOCKBANK_ADMIN_TOKEN must have at least 16 characters")
 		return 2
 	}
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Banks: banks, BaseURL: scheme + "://" + host, Logger: log, AdminToken: adminToken},
-		mockbank.ControlOptions{DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
+	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Banks: banks, BaseURL: scheme + "://" + host,
+		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "mockbank: %v\n", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/bankdesc"
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 )
 
 func TestFlags(t *testing.T) {
@@ -79,7 +80,6 @@ func TestPublicHost(t *testing.T) {
 // bank's own file, loaded as the flag loads it, replaces that bank and is
 // served as it says.
 func TestProfileServesDescriptionFiles(t *testing.T) {
-	ctx := context.Background()
 	for _, name := range []string{"chase", "wellsfargo", "citi", "usbank"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("..", "..", "connectors", name, "bank.json")
@@ -88,18 +88,24 @@ func TestProfileServesDescriptionFiles(t *testing.T) {
 			require.Len(t, banks, 4, "the file replaces the built-in bank of its name")
 			want, err := bankdesc.Load(path)
 			require.NoError(t, err)
-			srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1, Banks: banks, BaseURL: "http://127.0.0.1:1", LargeTransactions: 10})
-			require.NoError(t, err)
-			defer srv.Close()
-			var got *mockbank.BankInfo
-			for _, b := range srv.Banks() {
-				if b.Name == name {
-					got = &b
-				}
-			}
-			require.NotNil(t, got)
+			srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 1, Banks: banks, LargeTransactions: 10})
+			got := srv.Bank(name)
 			assert.Equal(t, want, got.Description)
-			assert.Equal(t, "http://127.0.0.1:1/"+name+want.DataPath, got.DataURL)
+			assert.Equal(t, srv.URL+"/"+name+want.DataPath, got.DataURL)
+			res, err := srv.Client().Get(got.DiscoveryURL)
+			require.NoError(t, err)
+			var disc struct {
+				Token string `json:"token_endpoint"`
+				PAR   bool   `json:"require_pushed_authorization_requests"`
+			}
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&disc))
+			res.Body.Close()
+			assert.Equal(t, got.Issuer+want.Auth.Token, disc.Token)
+			assert.Equal(t, want.Auth.PARRequired, disc.PAR)
+			res, err = srv.Client().Get(got.DataURL + "/accounts")
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the data API is at the description's path")
 		})
 	}
 
@@ -120,14 +126,11 @@ func TestProfileServesDescriptionFiles(t *testing.T) {
 // Two instances on two ports write their ready clients' keys to two
 // paths, and the banner names them.
 func TestKeyFilesPerPort(t *testing.T) {
-	ctx := context.Background()
 	t.Setenv("TMPDIR", t.TempDir())
-	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1, BaseURL: "http://127.0.0.1:1", LargeTransactions: 10})
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 1, LargeTransactions: 10})
 	var a, b bytes.Buffer
-	banner(&a, srv, "http://127.0.0.1:18001", "18001", 0)
-	banner(&b, srv, "http://127.0.0.1:18002", "18002", 0)
+	banner(&a, srv.Mock(), "http://127.0.0.1:18001", "18001", 0)
+	banner(&b, srv.Mock(), "http://127.0.0.1:18002", "18002", 0)
 	for port, out := range map[string]string{"18001": a.String(), "18002": b.String()} {
 		for _, bank := range []string{"chase", "usbank"} {
 			path := filepath.Join(os.TempDir(), "mockbank-"+port+"-"+bank+"-client.pem")

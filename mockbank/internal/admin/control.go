@@ -28,7 +28,7 @@ import (
 )
 
 // Host is what the control side needs from mockbank's server
-// (*mockbank.Server satisfies it).
+// (the mockbank root adapts its server to it).
 type Host interface {
 	Store() *store.Store
 	Provider(bank string) *authz.Provider
@@ -66,9 +66,9 @@ type ControlOptions struct {
 }
 
 // Control is the control side of one mockbank: fault injector, notification
-// dispatcher, admin API and persistence. Build it with NewControl before
-// mockbank.New (its Middleware goes into mockbank's options), then Attach it
-// to the server.
+// dispatcher, admin API and persistence. The server builds it first (its
+// Middleware wraps each bank), then Attaches it once the authorization
+// servers exist.
 type Control struct {
 	opts   ControlOptions
 	log    *slog.Logger
