@@ -329,23 +329,6 @@ func validate(t testing.TB, bank string, r resp) {
 	require.NoError(t, err, "%s %s -> %d %s", r.req.Method, r.req.URL.Path, r.status, r.body)
 }
 
-func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
-
-func mustReq(t testing.TB, path string) *http.Request {
-	t.Helper()
-	r := httptest.NewRequest(http.MethodGet, path, nil)
-	r.Header.Set("Authorization", "Bearer x")
-	return r
-}
-
-func readAll(t testing.TB, res *http.Response) string {
-	t.Helper()
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return string(b)
-}
-
 // admin sends a request to the admin API with the server's token.
 func (e *env) admin(method, path, body string) (int, string) {
 	e.t.Helper()
@@ -362,3 +345,5 @@ func (e *env) admin(method, path, body string) (int, string) {
 	require.NoError(e.t, err)
 	return res.StatusCode, string(b)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/obconnect/obconnect/bankdesc"
@@ -28,9 +27,9 @@ import (
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
+	"github.com/obconnect/obconnect/mockbank/internal/fdxapi"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
-	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
@@ -116,7 +115,7 @@ type Server struct {
 	log   *slog.Logger
 	st    *store.Store
 	descs []*bankdesc.Description
-	doc   func(context.Context) (*openapi3.T, error)
+	spec  *fdxapi.Spec
 	ctl   *admin.Control
 
 	// buildMu serialises starting from the first request's Host.
@@ -132,7 +131,7 @@ type Server struct {
 type bankEntry struct {
 	d        *bankdesc.Description
 	provider *authz.Provider
-	api      *bankAPI
+	api      *fdxapi.API
 	handler  http.Handler
 	ready    ReadyClient
 }
@@ -169,10 +168,13 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	if o.RedirectURIs == nil {
 		o.RedirectURIs = DefaultRedirectURIs
 	}
+	spec, err := fdxapi.LoadSpec(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
-		opts: o, log: log, descs: descs,
-		st:  store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
-		doc: openapi.LoadFDX,
+		opts: o, log: log, descs: descs, spec: spec,
+		st: store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
 	}
 	s.ctl = admin.NewControl(admin.ControlOptions{
 		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
@@ -264,7 +266,7 @@ func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base st
 	if err != nil {
 		return nil, fmt.Errorf("mockbank: %s authorization server: %w", d.Name, err)
 	}
-	api, err := newBankAPI(ctx, d, s.st, provider, s.log.With("bank", d.Name), s.doc)
+	api, err := fdxapi.New(fdxapi.Config{Bank: d, Label: mockLabel(d), Store: s.st, Auth: provider, Spec: s.spec, Logger: s.log.With("bank", d.Name)})
 	if err != nil {
 		return nil, err
 	}
@@ -273,12 +275,12 @@ func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base st
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(api.prefix+"/", api)
+	mux.Handle(api.Prefix()+"/", api)
 	if top := dataTop(d); top != d.DataPath {
 		// Another version or a typo under the data API's first segment
 		// (/fdx/v5 at a bank on /fdx/v6) gets an FDX error, not the
 		// authorization server's OAuth one.
-		mux.HandleFunc("/"+d.Name+top+"/", api.unknownPath)
+		mux.HandleFunc("/"+d.Name+top+"/", api.ServeUnknown)
 	}
 	mux.Handle("/"+d.Name+"/", provider.Handler())
 	h := s.ctl.Middleware(d.Name)(mux)

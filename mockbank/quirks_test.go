@@ -1,7 +1,6 @@
 package mockbank
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -11,9 +10,6 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/connectors"
-	"github.com/obconnect/obconnect/mockbank/internal/authz"
-	"github.com/obconnect/obconnect/mockbank/internal/store"
-	"github.com/obconnect/obconnect/openapi"
 )
 
 func TestChasePARAndStringCodes(t *testing.T) {
@@ -123,86 +119,6 @@ func TestIntegerCodeForm(t *testing.T) {
 	r := e.call("GET", "usbank", "/accounts/nope", g.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.Contains(t, string(r.body), `"code":701`)
-}
-
-// fakeAuth accepts any token as the given access, so the consent's expiry
-// can be reached while a token is still valid (real tokens never outlive
-// their consent).
-type fakeAuth struct{ info *authz.AccessInfo }
-
-func (f fakeAuth) Authenticate(context.Context, *http.Request) (*authz.AccessInfo, error) {
-	return f.info, nil
-}
-
-func TestExpiredConsentQuirks(t *testing.T) {
-	ctx := context.Background()
-	for _, c := range []struct {
-		p      *bankdesc.Description
-		status int
-		code   string
-		debug  string
-	}{
-		{builtin(t, "chase"), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
-		{builtin(t, "usbank"), http.StatusForbidden, `"code":"1107"`, "consent expired"},
-	} {
-		srv, err := New(ctx, &Options{Seed: 24, Banks: []*bankdesc.Description{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
-		require.NoError(t, err)
-		st := srv.st
-		u, err := st.UserByUsername(ctx, c.p.Name, "user_good")
-		require.NoError(t, err)
-		cons, err := st.CreateConsent(ctx, store.Consent{Bank: c.p.Name, UserID: u.ID, ClientID: "c1", Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: u.Accounts, DurationDays: 1})
-		require.NoError(t, err)
-		api, err := newBankAPI(ctx, c.p, st, fakeAuth{&authz.AccessInfo{ClientID: "c1", ConsentID: cons.ID, Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: u.Accounts}}, srv.log, openapi.LoadFDX)
-		require.NoError(t, err)
-		get := func() *http.Response {
-			rec := newRecorder()
-			api.ServeHTTP(rec, mustReq(t, api.prefix+"/accounts"))
-			return rec.Result()
-		}
-		assert.Equal(t, http.StatusOK, get().StatusCode)
-		require.NoError(t, st.AdvanceClock(ctx, 25*time.Hour))
-		res := get()
-		body := readAll(t, res)
-		assert.Equal(t, c.status, res.StatusCode, c.p.Name)
-		assert.Contains(t, body, c.code, c.p.Name)
-		assert.Contains(t, body, c.debug, c.p.Name)
-		_ = srv.Close()
-	}
-}
-
-func TestLookbackAndStatementFilters(t *testing.T) {
-	ctx := context.Background()
-	p := builtin(t, "wellsfargo")
-	srv, err := New(ctx, &Options{Seed: 25, Banks: []*bankdesc.Description{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
-	require.NoError(t, err)
-	defer srv.Close()
-	st := srv.st
-	u, err := st.UserByUsername(ctx, p.Name, "user_good")
-	require.NoError(t, err)
-	clusters := []string{"TRANSACTIONS", "STATEMENTS"}
-	cons, err := st.CreateConsent(ctx, store.Consent{Bank: p.Name, UserID: u.ID, ClientID: "c1", Clusters: clusters, AccountIDs: u.Accounts, DurationDays: 30, LookbackDays: 30})
-	require.NoError(t, err)
-	api, err := newBankAPI(ctx, p, st, fakeAuth{&authz.AccessInfo{ClientID: "c1", ConsentID: cons.ID, Clusters: clusters, AccountIDs: u.Accounts}}, srv.log, openapi.LoadFDX)
-	require.NoError(t, err)
-	get := func(path string) (int, string) {
-		rec := newRecorder()
-		api.ServeHTTP(rec, mustReq(t, api.prefix+path))
-		res := rec.Result()
-		return res.StatusCode, readAll(t, res)
-	}
-	chk := u.Accounts[0]
-	status, body := get("/accounts/" + chk + "/transactions?startTime=2026-03-01")
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, body, "lookback")
-	status, body = get("/accounts/" + chk + "/transactions?limit=50")
-	require.Equal(t, http.StatusOK, status)
-	assert.NotContains(t, body, `"transactionTimestamp":"2026-04-`, "nothing older than 30 days")
-	assert.Contains(t, body, `"transactionTimestamp":"2026-05-`)
-
-	status, body = get("/accounts/" + chk + "/statements?startTime=2026-04-30&endTime=2026-04-30")
-	require.Equal(t, http.StatusOK, status, body)
-	assert.Contains(t, body, `"statementDate":"2026-04-30"`)
-	assert.Contains(t, body, `"totalElements":1`)
 }
 
 // A consent revoked at the bank kills its tokens; the next data call must

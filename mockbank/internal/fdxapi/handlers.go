@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 // The outer layer (bankAPI.ServeHTTP) has already authenticated the call,
 // validated it against the spec and checked the consent's state and the
 // operation's cluster; handlers check the account-level rules.
-type handlers struct{ api *bankAPI }
+type handlers struct{ api *API }
 
 var _ fdxserver.StrictServerInterface = (*handlers)(nil)
 
@@ -364,7 +364,7 @@ func (h *handlers) GetAccountStatement(ctx context.Context, req fdxserver.GetAcc
 	if err != nil {
 		return nil, err
 	}
-	doc := renderStatement(mockLabel(h.api.d), c.user, a, st, txs)
+	doc := renderStatement(h.api.label, c.user, a, st, txs)
 	return fdxserver.GetAccountStatement200ApplicationpdfResponse{Body: bytes.NewReader(doc), ContentLength: int64(len(doc))}, nil
 }
 
@@ -456,7 +456,7 @@ func (h *handlers) consentGrant(c *store.Consent, now time.Time) fdxclient.Conse
 		Status: fdxclient.ConsentStatus(c.StatusAt(now)),
 		Parties: []fdxclient.Party{
 			{Name: recipient, Type: "DATA_RECIPIENT"},
-			{Name: mockLabel(h.api.d), Type: "DATA_PROVIDER"},
+			{Name: h.api.label, Type: "DATA_PROVIDER"},
 		},
 		CreatedTime:    c.CreatedAt,
 		ExpirationTime: c.ExpiresAt,

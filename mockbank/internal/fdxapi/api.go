@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"context"
@@ -21,11 +21,12 @@ import (
 	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/fdxserver"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Authenticator checks a request's bearer token. *authz.Provider is one.
+// Authenticator checks a request's bearer token; *authz.Provider is one.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request) (*authz.AccessInfo, error)
 }
@@ -74,9 +75,11 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// bankAPI serves one bank's FDX data API under prefix.
-type bankAPI struct {
+// API serves one bank's FDX data API under its prefix,
+// /{bank}{dataPath}.
+type API struct {
 	d      *bankdesc.Description
+	label  string
 	st     *store.Store
 	auth   Authenticator
 	prefix string
@@ -88,36 +91,63 @@ type bankAPI struct {
 	limiters map[string]*rate.Limiter
 }
 
-// loadFDXRouter builds the kin-openapi router once per process: the spec is
-// parsed and validated a single time, whatever the number of banks.
-var (
-	fdxDocOnce sync.Once
-	fdxDoc     *openapi3.T
-	fdxDocErr  error
-)
-
-func fdxRouter(ctx context.Context, load func(context.Context) (*openapi3.T, error)) (routers.Router, error) {
-	fdxDocOnce.Do(func() {
-		fdxDoc, fdxDocErr = load(ctx)
-		if fdxDocErr == nil {
-			// Routes are matched on the path below the bank's prefix,
-			// whatever host serves it.
-			fdxDoc.Servers = openapi3.Servers{{URL: "/"}}
-		}
-	})
-	if fdxDocErr != nil {
-		return nil, fdxDocErr
-	}
-	return legacy.NewRouter(fdxDoc)
+// Spec is the FDX spec's router, built once per server and shared by its
+// banks' APIs (it is read-only once built). Loading the spec, examples
+// validated, takes about 10 ms; a server pays it once, at start.
+type Spec struct {
+	router routers.Router
 }
 
-func newBankAPI(ctx context.Context, d *bankdesc.Description, st *store.Store, auth Authenticator, log *slog.Logger, load func(context.Context) (*openapi3.T, error)) (*bankAPI, error) {
-	router, err := fdxRouter(ctx, load)
+// LoadSpec parses openapi/fdx.yaml and builds the router every request is
+// matched and validated with.
+func LoadSpec(ctx context.Context) (*Spec, error) {
+	doc, err := openapi.LoadFDX(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: FDX spec: %w", err)
+		return nil, fmt.Errorf("fdxapi: FDX spec: %w", err)
 	}
-	a := &bankAPI{
-		d: d, st: st, auth: auth, log: log, router: router,
+	// Routes are matched on the path below the bank's prefix, whatever
+	// host serves it.
+	doc.Servers = openapi3.Servers{{URL: "/"}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("fdxapi: FDX spec router: %w", err)
+	}
+	return &Spec{router: router}, nil
+}
+
+// Config is one bank's data API.
+type Config struct {
+	// Bank is the bank's description: paging, rate limit, history window,
+	// clusters, revocation, FDX version and error words all come from it.
+	Bank *bankdesc.Description
+	// Label is the bank's name where a person reads it (statements, the
+	// consent's data provider); Bank.DisplayName when empty.
+	Label string
+	// Store holds the bank's data, consents and simulated clock.
+	Store *store.Store
+	// Auth checks bearer tokens: the bank's authorization server.
+	Auth Authenticator
+	// Spec is the server's FDX spec (LoadSpec).
+	Spec   *Spec
+	Logger *slog.Logger
+}
+
+// New returns the data API of one bank.
+func New(cfg Config) (*API, error) {
+	d := cfg.Bank
+	if d == nil || cfg.Store == nil || cfg.Auth == nil || cfg.Spec == nil {
+		return nil, errors.New("fdxapi: Bank, Store, Auth and Spec are required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	label := cfg.Label
+	if label == "" {
+		label = d.DisplayName
+	}
+	a := &API{
+		d: d, label: label, st: cfg.Store, auth: cfg.Auth, log: log, router: cfg.Spec.router,
 		prefix:   "/" + d.Name + d.DataPath,
 		limiters: map[string]*rate.Limiter{},
 	}
@@ -146,19 +176,22 @@ func newBankAPI(ctx context.Context, d *bankdesc.Description, st *store.Store, a
 	return a, nil
 }
 
+// Prefix is the path the API is served under, /{bank}{dataPath}.
+func (a *API) Prefix() string { return a.prefix }
+
 // fail writes err in the bank's style.
-func (a *bankAPI) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
 	_ = err.write(w, a.d)
 }
 
 // bind makes an apiError usable as any operation's response.
-func (a *bankAPI) bind(err *apiError) boundError {
+func (a *API) bind(err *apiError) boundError {
 	return boundError{apiError: err, d: a.d}
 }
 
 // meaning is the bank's answer when it means means, as its description
 // words it (bankdesc's Answer: a quirk, else the FDX catalogue).
-func (a *bankAPI) meaning(means obcerr.Code, debug string) *apiError {
+func (a *API) meaning(means obcerr.Code, debug string) *apiError {
 	ans, ok := a.d.Answer(means, debug)
 	if !ok {
 		// Only for a meaning without an FDX code, which no caller asks for.
@@ -167,17 +200,17 @@ func (a *bankAPI) meaning(means obcerr.Code, debug string) *apiError {
 	return &apiError{status: ans.Status, code: ans.Code, message: ans.Message, debug: ans.DebugMessage}
 }
 
-func (a *bankAPI) revokedErr() *apiError {
+func (a *API) revokedErr() *apiError {
 	return a.meaning(obcerr.ConsentRevoked, "the consent was revoked")
 }
 
-func (a *bankAPI) expiredErr() *apiError {
+func (a *API) expiredErr() *apiError {
 	return a.meaning(obcerr.ConsentExpired, "the consent expired")
 }
 
 // rateErr answers an empty bucket; the wait is never less than a second,
 // so a client that honours it finds a token.
-func (a *bankAPI) rateErr(wait time.Duration) *apiError {
+func (a *API) rateErr(wait time.Duration) *apiError {
 	e := a.meaning(obcerr.RateLimited, "per-client rate limit")
 	e.retryAfter = max(time.Second, wait)
 	return e
@@ -186,7 +219,7 @@ func (a *bankAPI) rateErr(wait time.Duration) *apiError {
 // ServeHTTP runs, in order: interaction id, routing, authentication, the
 // per-client rate limit, request validation against the spec, the consent
 // checks common to every operation, then the generated strict handler.
-func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
 		iid = uuid.NewString()
@@ -264,11 +297,11 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // requirement is accepted as met.
 var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
 
-// unknownPath answers any path under /{bank}/fdx/ that is not this bank's
-// data API (another FDX version, a typo), in FDX's error form rather than
-// the authorization server's OAuth one: 404 + 401, as for an unknown
-// endpoint under the right version.
-func (a *bankAPI) unknownPath(w http.ResponseWriter, r *http.Request) {
+// ServeUnknown answers a path near the data API that is not it (another
+// FDX version, a typo), in FDX's error form rather than the authorization
+// server's OAuth one: 404 + 401, as for an unknown endpoint under the
+// right version.
+func (a *API) ServeUnknown(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
 		iid = uuid.NewString()
@@ -279,7 +312,7 @@ func (a *bankAPI) unknownPath(w http.ResponseWriter, r *http.Request) {
 
 // otherMethod reports whether the path exists with another method, to
 // tell 405 from 404 (the router does not).
-func (a *bankAPI) otherMethod(r *http.Request) bool {
+func (a *API) otherMethod(r *http.Request) bool {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 		if m == r.Method {
 			continue
@@ -312,7 +345,7 @@ func validationErr(err error) *apiError {
 
 // allow takes a token from the client's bucket; when it is empty it
 // reports how long to wait.
-func (a *bankAPI) allow(clientID string) (time.Duration, bool) {
+func (a *API) allow(clientID string) (time.Duration, bool) {
 	a.limMu.Lock()
 	lim := a.limiters[clientID]
 	if lim == nil {
@@ -333,7 +366,7 @@ func (a *bankAPI) allow(clientID string) (time.Duration, bool) {
 // checkConsent applies what every operation shares: the consent must be
 // active, the user must not be a failing scenario user, and the token must
 // carry the operation's cluster.
-func (a *bankAPI) checkConsent(ctx context.Context, c *call) *apiError {
+func (a *API) checkConsent(ctx context.Context, c *call) *apiError {
 	cluster := opCluster[c.op]
 	if cluster != "" && !a.d.Offers(cluster) {
 		if cluster == "STATEMENTS" {
