@@ -45,7 +45,8 @@
 //   - internal/admin: the admin API and the control side that attaches
 //     internal/faults (fault injection), internal/notify (signed
 //     notifications) and internal/persist (the data file).
-//   - internal/scenario: scenario files (-scenario, POST /admin/scenarios).
+//   - scenario (public): scenario files, read here for -scenario and
+//     POST /admin/scenarios, and by cmd/mockbankctl before it sends one.
 //   - mockbanktest (public): mockbank for Go tests, and the consent-page
 //     driver.
 //

@@ -28,8 +28,8 @@ import (
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
-	"github.com/obconnect/obconnect/mockbank/internal/scenario"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
@@ -572,7 +572,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestExampleScenarioFileApplies(t *testing.T) {
 	w := newWorld(t, newKey(t))
-	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "scenario", "testdata", "example.yaml"))
+	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "..", "scenario", "testdata", "example.yaml"))
 	require.NoError(t, err)
 	res, err := w.srv.ApplyScenario(t.Context(), sc)
 	require.NoError(t, err)
