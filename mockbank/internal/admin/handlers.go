@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -20,10 +21,17 @@ import (
 // MaxClockStep bounds one clock move.
 const MaxClockStep = 5 * 366 * 24 * time.Hour
 
-// KnownFDXCodes are the codes a user can be told to fail with.
-var KnownFDXCodes = []int{401, 500, 501, 503, 601, 602, 701, 702, 703, 704, 705, 706, 1106, 1107, 1205, 1207}
-
 func ptr[T any](v T) *T { return &v }
+
+// fdxCodes are the codes a user can be told to fail with: the FDX
+// catalogue's.
+func fdxCodes() []int {
+	var out []int
+	for _, e := range fdxerr.All() {
+		out = append(out, e.Code)
+	}
+	return out
+}
 
 func money(m store.Money) fdxtypes.Decimal { return fdxtypes.DecimalFromMinor(int64(m), 2) }
 
@@ -185,8 +193,8 @@ func (s *Server) planUser(ctx context.Context, in adminapi.UserCreate, taken map
 		u.OTP = *in.Otp
 	}
 	if in.FailWithCode != nil {
-		if !slices.Contains(KnownFDXCodes, *in.FailWithCode) {
-			return userPlan{}, invalid("failWithCode %d is not one of %v", *in.FailWithCode, KnownFDXCodes)
+		if _, known := fdxerr.Lookup(*in.FailWithCode); !known {
+			return userPlan{}, invalid("failWithCode %d is not one of %v", *in.FailWithCode, fdxCodes())
 		}
 		u.ErrorCode = *in.FailWithCode
 	}
