@@ -169,7 +169,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		// The library's errors name themselves already.
+		fmt.Fprintf(stderr, "mockbank: %s\n", strings.TrimPrefix(err.Error(), "mockbank: "))
+		if errors.Is(err, mockbank.ErrConfig) || errors.Is(err, bankdesc.ErrInvalid) {
+			// A -profile mockbank cannot serve is bad input, like a bad flag.
+			return 2
+		}
 		return 1
 	}
 	defer srv.Close()

@@ -20,6 +20,15 @@ import (
 
 func TestFlags(t *testing.T) {
 	ctx := context.Background()
+	// A valid description mockbank cannot serve: its token endpoint is on
+	// another host.
+	d, err := bankdesc.Load(filepath.Join("..", "..", "connectors", "chase", "bank.json"))
+	require.NoError(t, err)
+	d.Auth.Token = "https://auth.chase.example/token"
+	raw, err := json.Marshal(d)
+	require.NoError(t, err)
+	remote := filepath.Join(t.TempDir(), "remote.json")
+	require.NoError(t, os.WriteFile(remote, raw, 0o600))
 	for _, c := range []struct {
 		args []string
 		code int
@@ -35,12 +44,14 @@ func TestFlags(t *testing.T) {
 		{[]string{"-profile", "/nonexistent.json"}, 2, "no such file"},
 		{[]string{"-profile", "main.go"}, 2, "invalid bank description"},
 		{[]string{"-profile", "../../connectors/citi/bank.json", "-profile", "../../connectors/citi/bank.json"}, 2, "already described"},
+		{[]string{"-addr", "127.0.0.1:0", "-profile", remote}, 2, "auth.token"},
 		{[]string{"-start", "yesterday"}, 2, "want today, now or an RFC 3339 instant"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(ctx, c.args, &out, &errb)
 		assert.Equal(t, c.code, code, "%v: %s", c.args, errb.String())
 		assert.Contains(t, errb.String(), c.want, "%v", c.args)
+		assert.NotContains(t, errb.String(), "mockbank: mockbank:", "%v", c.args)
 	}
 }
 
