@@ -34,6 +34,13 @@
 // snapshot. [Server.Handler] serves the API under its base path;
 // [Server.ExportState] and [Server.ImportState] are the whole-state
 // document for persistence (-data FILE) and the snapshot endpoints.
+// [Control] is the whole control side (this API, the fault injector,
+// notifications, the data file) that mockbank's server builds and attaches.
+//
+// The handlers of each resource are in a file of their own: banks.go,
+// users.go, accounts.go, transactions.go, clock.go, faults.go,
+// notifications.go (and deliveries), consents.go, snapshot.go (and reset),
+// scenario.go; handlers.go holds what they share.
 //
 // # Amounts and times
 //
