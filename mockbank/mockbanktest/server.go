@@ -198,8 +198,10 @@ type Fault struct {
 	Means obcerr.Code
 	// ConsentID limits the fault to calls with an access token of that
 	// consent, so that tests running in parallel against one server each
-	// see only their own faults. Empty: every call to the bank.
-	ConsentID string
+	// see only their own faults; ClientID to calls by that client (its
+	// tokens, or naming it at the token endpoint). Both empty: every call
+	// to the bank.
+	ConsentID, ClientID string
 	// Endpoint is an FDX operationId or an OAuth endpoint name; empty is
 	// every endpoint.
 	Endpoint string
@@ -221,6 +223,9 @@ func (s *Server) InjectFault(ctx context.Context, f Fault) (string, error) {
 	}
 	if f.ConsentID != "" {
 		body.ConsentId = ptr(f.ConsentID)
+	}
+	if f.ClientID != "" {
+		body.ClientId = ptr(f.ClientID)
 	}
 	if f.Endpoint != "" {
 		body.Endpoint = ptr(f.Endpoint)

@@ -43,6 +43,27 @@ func TestNewServer(t *testing.T) {
 	assert.True(t, srv.Now().Equal(srv.Mock().Now()))
 	assert.Panics(t, func() { srv.Bank("nobank") })
 
+	// A fault for one client: the ready client's token requests fail, as
+	// the admin API lists it.
+	citi := srv.Bank("citi")
+	id, err := srv.InjectFault(context.Background(), Fault{Bank: "citi", Endpoint: "token", Status: 503, ClientID: citi.Client.ID, Times: 1})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, citi.Issuer+citi.Description.Auth.Token, strings.NewReader("grant_type=client_credentials"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(citi.Client.ID, citi.Client.Secret)
+	res, err = srv.Client().Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	list, err := srv.Admin().ListFaultsWithResponse(context.Background())
+	require.NoError(t, err)
+	require.Len(t, list.JSON200.Faults, 1)
+	assert.Equal(t, id, list.JSON200.Faults[0].FaultId)
+	assert.Equal(t, 1, list.JSON200.Faults[0].Hits)
+	_, err = srv.InjectFault(context.Background(), Fault{Bank: "nobank", Means: obcerr.RateLimited})
+	assert.ErrorContains(t, err, "HTTP 400", "the admin API's refusal is the error")
+
 	srv.Close()
 	srv.Close() // and again at cleanup
 	_, err = http.Get(srv.URL + "/healthz")
