@@ -1,17 +1,12 @@
 package e2e_test
 
 import (
-	"context"
-	"crypto"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +17,7 @@ import (
 	_ "github.com/obconnect/obconnect/connectors/citi"
 	_ "github.com/obconnect/obconnect/connectors/usbank"
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/lifecycle"
@@ -35,7 +30,7 @@ const liveUser = "user_live" // pending transactions post and new ones arrive as
 // bank is everything the integrator holds for one bank.
 type bank struct {
 	name     string
-	info     mockbank.BankInfo
+	info     mockbanktest.Bank
 	client   *sdk.Client
 	grant    *sdk.Grant
 	tokens   *sdk.MemoryTokenStore
@@ -51,8 +46,7 @@ type bank struct {
 
 type world struct {
 	t      *testing.T
-	srv    *mockbank.Server
-	ts     *httptest.Server
+	srv    *mockbanktest.Server
 	hooks  *httptest.Server
 	admin  admin
 	syncer *txsync.Syncer
@@ -82,7 +76,7 @@ func TestEndToEnd(t *testing.T) {
 	// Scripted activity on top of user_live's own: a pending transaction
 	// that posts with a different amount, one that is dropped, and a late
 	// posting dated five days ago (inside the 14-day lookback).
-	now := w.srv.Store().Now()
+	now := w.srv.Now()
 	for _, b := range w.banks {
 		acct := b.accounts[0]
 		w.admin.createTx(acct, adminapi.TransactionCreate{Amount: dec(t, "-12.34"), Description: "E2E POSTS", Status: ptr(adminapi.TransactionCreateStatus("PENDING")),
@@ -202,33 +196,12 @@ func setup(t *testing.T) *world {
 	t.Helper()
 	ctx := t.Context()
 	w := &world{t: t}
-	// The control side needs its base URL before it starts: listen first.
-	var handler atomic.Value
-	w.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		handler.Load().(http.Handler).ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.ts.Close)
 	// The banks' real throttles would turn the test's reads of whole
 	// histories into minutes of 429s; throttling has its own tests.
-	var profiles []*mockbank.Profile
-	for _, p := range mockbank.Profiles() {
-		fast := *p
-		fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
-		profiles = append(profiles, &fast)
-	}
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{BaseURL: w.ts.URL, Seed: 11, LargeTransactions: 100, Profiles: profiles},
-		mockbank.ControlOptions{NotificationRetryBase: 10 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	handler.Store(http.Handler(srv))
+	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 11, LargeTransactions: 100, Banks: mockbanktest.Unthrottled(nil),
+		NotificationRetryBase: 10 * time.Millisecond})
 	w.srv = srv
-
-	ac, err := adminapi.NewClientWithResponses(w.ts.URL+"/admin", adminapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", "Bearer "+srv.AdminToken())
-		return nil
-	}))
-	require.NoError(t, err)
-	w.admin = admin{t: t, c: ac}
+	w.admin = admin{t: t, c: srv.Admin()}
 
 	// The integrator's webhook receiver: one verified route per bank.
 	mux := http.NewServeMux()
@@ -242,18 +215,16 @@ func setup(t *testing.T) *world {
 	for _, info := range srv.Banks() {
 		b := &bank{name: info.Name, info: info, tokens: sdk.NewMemoryTokenStore(), in: &inbox{}, ledgers: map[string]ledger{}, cursors: map[string]string{}}
 		b.count = &counter{}
-		creds := sdk.Credentials{ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID}
+		creds := sdk.Credentials{ClientID: info.Client.ID, ClientSecret: info.Client.Secret, KeyID: info.Client.KeyID, PrivateKey: info.PrivateKey}
 		cfg := &sdk.Options{
-			BaseURL: info.Issuer, RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Store().Now,
+			BaseURL: info.Issuer, RedirectURL: info.Client.RedirectURIs[0], TokenStore: b.tokens, Now: srv.Now,
 			PageSize: 1 << 20, RateLimit: sdk.RateLimit{RequestsPerSecond: -1}, // largest pages the bank allows, no client-side throttle
 			// No retries in the sdk: injected faults must reach txsync.
 			Retry:         sdk.RetryPolicy{MaxAttempts: 1},
-			HTTPClient:    &http.Client{Transport: w.ts.Client().Transport, Timeout: 30 * time.Second},
+			HTTPClient:    &http.Client{Transport: srv.Client().Transport, Timeout: 30 * time.Second},
 			WrapTransport: func(rt http.RoundTripper) http.RoundTripper { b.count.next = rt; return b.count },
 		}
-		if info.Client.PrivateKeyPEM != "" {
-			creds.PrivateKey = parseKey(t, info.Client.PrivateKeyPEM)
-		}
+		var err error
 		b.client, err = sdk.Open(ctx, info.Name, creds, cfg)
 		require.NoError(t, err, info.Name)
 		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
@@ -261,7 +232,7 @@ func setup(t *testing.T) *world {
 
 		keys, err := webhook.DiscoverJWKS(ctx, info.DiscoveryURL, nil)
 		require.NoError(t, err, info.Name)
-		v, err := webhook.NewVerifier(keys, &webhook.Options{Now: srv.Store().Now, Publisher: info.Name, Subscriber: info.Client.ID})
+		v, err := webhook.NewVerifier(keys, &webhook.Options{Now: srv.Now, Publisher: info.Name, Subscriber: info.Client.ID})
 		require.NoError(t, err)
 		mux.Handle("/hooks/"+info.Name, webhook.Handler(v, b.in.add))
 		w.banks = append(w.banks, b)
@@ -274,7 +245,7 @@ func (w *world) openSyncer() {
 	var err error
 	w.store, err = txsync.OpenBolt(w.path, nil)
 	require.NoError(w.t, err)
-	w.syncer, err = txsync.New(w.store, &txsync.Options{Now: w.srv.Store().Now})
+	w.syncer, err = txsync.New(w.store, &txsync.Options{Now: w.srv.Now})
 	require.NoError(w.t, err)
 	for _, b := range w.banks { // as a restarted process would make them
 		b.forget, err = lifecycle.New(b.client, &lifecycle.Options{Tokens: b.tokens, SyncState: w.store})
@@ -312,7 +283,7 @@ func (w *world) linkAndSubscribe(b *bank, d time.Duration) {
 		}
 	}
 	require.NotEmpty(t, b.accounts, b.name)
-	b.subVia = subscribe(t, b.client, g, b.tokens, b.info.DataURL, w.hooks.URL+"/hooks/"+b.name, &http.Client{Transport: w.ts.Client().Transport})
+	b.subVia = subscribe(t, b.client, g, b.tokens, b.info.DataURL, w.hooks.URL+"/hooks/"+b.name, &http.Client{Transport: w.srv.Client().Transport})
 }
 
 // linkOnly sends the user through a link at the bank (every account
@@ -330,7 +301,7 @@ func (w *world) linkOnly(b *bank, d time.Duration) *sdk.Grant {
 	require.NoError(t, err, b.name)
 	// The live user signs in at the bank's real consent page and approves
 	// every account offered.
-	callback, err := mockbank.Approve(ctx, w.ts.Client(), pending.AuthURL, mockbank.Answers{Username: liveUser})
+	callback, err := w.srv.Approve(ctx, pending.AuthURL, mockbanktest.Answers{Username: liveUser})
 	require.NoError(t, err, b.name)
 	g, err := b.client.CompleteLink(ctx, pending, callback.Query())
 	require.NoError(t, err, b.name)
@@ -342,7 +313,7 @@ func (w *world) linkOnly(b *bank, d time.Duration) *sdk.Grant {
 func (w *world) syncAll(b *bank) (failed int) {
 	t := w.t
 	if b.floor.IsZero() {
-		b.floor = w.srv.Store().Now().AddDate(0, -b.info.Profile.HistoryMonths, 0)
+		b.floor = w.srv.Now().AddDate(0, -b.info.Description.HistoryMonths, 0)
 	}
 	for _, acct := range b.accounts {
 		var r *txsync.Result
@@ -433,16 +404,6 @@ func held(b *bank) int {
 		n += len(l)
 	}
 	return n
-}
-
-func parseKey(t *testing.T, p string) crypto.Signer {
-	blk, _ := pem.Decode([]byte(p))
-	require.NotNil(t, blk)
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	require.NoError(t, err)
-	s, ok := k.(crypto.Signer)
-	require.True(t, ok)
-	return s
 }
 
 func dec(t *testing.T, s string) adminapi.Amount {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -21,7 +22,7 @@ var _ authz.Users = (*authUsers)(nil)
 
 func (u *authUsers) Authenticate(ctx context.Context, username, password string) (authz.User, error) {
 	if code, ok := store.ParseErrorUser(username); ok {
-		if _, known := standard[code]; known {
+		if _, known := fdxerr.Lookup(code); known {
 			// Any documented FDX code can be tried without configuration.
 			if err := datagen.EnsureErrorUser(ctx, u.st, u.gen, code); err != nil {
 				return authz.User{}, err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,24 +15,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 )
 
 const ctlToken = "control-test-token-0123456789"
 
-func startControlled(t *testing.T, c mockbank.ControlOptions) (*mockbank.Server, *httptest.Server) {
+func startControlled(t *testing.T, o mockbanktest.Options) *mockbanktest.Server {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(nil)
-	srv, err := mockbank.NewWithControl(t.Context(), mockbank.Options{Seed: 3, AdminToken: ctlToken, BaseURL: "http://" + ts.Listener.Addr().String(), LargeTransactions: 1000}, c)
-	require.NoError(t, err)
-	ts.Config.Handler = srv
-	ts.Start()
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
-	return srv, ts
+	o.Seed, o.AdminToken, o.LargeTransactions = 3, ctlToken, 1000
+	return mockbanktest.NewServer(t, &o)
 }
 
-func adminCall(t *testing.T, ts *httptest.Server, method, path, body string) (int, string) {
+func adminCall(t *testing.T, srv *mockbanktest.Server, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, ts.URL+"/admin"+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(context.Background(), method, srv.URL+"/admin"+path, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+ctlToken)
 	if body != "" {
@@ -46,8 +41,8 @@ func adminCall(t *testing.T, ts *httptest.Server, method, path, body string) (in
 	return resp.StatusCode, string(b)
 }
 
-func TestNewWithControlServesTheAdminAPI(t *testing.T) {
-	_, ts := startControlled(t, mockbank.ControlOptions{})
+func TestNewServesTheAdminAPI(t *testing.T) {
+	ts := startControlled(t, mockbanktest.Options{})
 	code, body := adminCall(t, ts, "GET", "/banks", "")
 	require.Equal(t, 200, code, body)
 	var banks struct {
@@ -70,41 +65,55 @@ func TestNewWithControlServesTheAdminAPI(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode, "no token, no admin")
 
-	_, err = mockbank.NewWithControl(t.Context(), mockbank.Options{}, mockbank.ControlOptions{})
-	assert.ErrorIs(t, err, mockbank.ErrConfig, "the base URL is required")
+	_, err = mockbank.New(t.Context(), &mockbank.Options{DataFile: filepath.Join(t.TempDir(), "state.json")})
+	assert.ErrorIs(t, err, mockbank.ErrConfig, "a data file needs the base URL")
 
-	_, err = mockbank.NewWithControl(t.Context(), mockbank.Options{BaseURL: "http://127.0.0.1:9", AdminToken: ctlToken},
-		mockbank.ControlOptions{DataFile: filepath.Join(t.TempDir(), "missing-dir", "state.json")})
+	_, err = mockbank.New(t.Context(), &mockbank.Options{BaseURL: "http://127.0.0.1:9", AdminToken: ctlToken,
+		DataFile: filepath.Join(t.TempDir(), "missing-dir", "state.json")})
 	assert.Error(t, err, "an unwritable data file fails at start")
+	_, err = mockbank.New(t.Context(), &mockbank.Options{BaseURL: "http://127.0.0.1:9", AdminToken: "short"})
+	assert.Error(t, err, "a short admin token fails at start")
 }
 
-func TestNewWithControlDataFileAndScenario(t *testing.T) {
+func TestDataFileAndScenario(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "state.json")
 	sc := filepath.Join(dir, "scenario.yaml")
 	require.NoError(t, os.WriteFile(sc, []byte("users:\n  - user: {bank: wellsfargo, username: qa_fixture, password: pw}\n    accounts:\n      - account: {type: SAVINGS, openingBalance: 10.05}\nclockSteps: [2h]\n"), 0o600))
 
-	srv, ts := startControlled(t, mockbank.ControlOptions{DataFile: data, ScenarioFile: sc})
-	u, err := srv.Store().UserByUsername(t.Context(), "wellsfargo", "qa_fixture")
-	require.NoError(t, err)
+	ts := startControlled(t, mockbanktest.Options{DataFile: data, ScenarioFile: sc})
+	code, u := adminCall(t, ts, "GET", "/users?bank=wellsfargo&username=qa_fixture", "")
+	require.Equal(t, 200, code, u)
+	require.Contains(t, u, `"username":"qa_fixture"`)
 	code, body := adminCall(t, ts, "POST", "/clock/advance", `{"by":"1h"}`)
 	require.Equal(t, 200, code, body)
-	now := srv.Store().Now()
-	ts.Close()
-	require.NoError(t, srv.Close())
+	now := ts.Now()
+	ts.Close() // writes the data file
 
 	// Restart without the scenario: the data file brings everything back.
-	srv2, _ := startControlled(t, mockbank.ControlOptions{DataFile: data})
-	u2, err := srv2.Store().UserByUsername(t.Context(), "wellsfargo", "qa_fixture")
-	require.NoError(t, err)
-	assert.Equal(t, u.ID, u2.ID)
-	assert.True(t, srv2.Store().Now().Equal(now))
+	ts2 := startControlled(t, mockbanktest.Options{DataFile: data})
+	code, u2 := adminCall(t, ts2, "GET", "/users?bank=wellsfargo&username=qa_fixture", "")
+	require.Equal(t, 200, code, u2)
+	assert.Equal(t, userID(t, u), userID(t, u2))
+	assert.True(t, ts2.Now().Equal(now))
+}
+
+func userID(t *testing.T, list string) string {
+	t.Helper()
+	var out struct {
+		Users []struct {
+			UserID string `json:"userId"`
+		} `json:"users"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(list), &out))
+	require.Len(t, out.Users, 1)
+	return out.Users[0].UserID
 }
 
 // Faults injected through the admin API send Retry-After in the bank's
 // form: an HTTP-date at chase (its profile's quirk), seconds elsewhere.
 func TestInjectedFaultRetryAfterFollowsTheProfile(t *testing.T) {
-	_, ts := startControlled(t, mockbank.ControlOptions{})
+	ts := startControlled(t, mockbanktest.Options{})
 	for _, bank := range []string{"chase", "wellsfargo"} {
 		code, body := adminCall(t, ts, "POST", "/faults", `{"bank":"`+bank+`","status":429,"retryAfterSeconds":3,"times":1}`)
 		require.Equal(t, 201, code, body)

@@ -1,63 +1,65 @@
-// Package mockbank is a stateful emulation of four banks' authorization
-// servers and FDX data APIs, for integration tests and QA. [New] returns an
-// http.Handler, so tests run it in-process with httptest; cmd/mockbank is
-// the runnable server.
+// Package mockbank is a stateful emulation of banks' authorization servers
+// and FDX data APIs, for integration tests and QA. [New] returns an
+// http.Handler; cmd/mockbank is the runnable server, and package
+// mockbanktest starts one for a Go test in one call.
 //
-//	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 1})
-//	ts := httptest.NewServer(srv)
-//	defer ts.Close()
+//	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: 1, BaseURL: "http://127.0.0.1:8080"})
 //	defer srv.Close()
-//	err = srv.SetBaseURL(ctx, ts.URL) // the issuer depends on the port
 //	for _, b := range srv.Banks() { ... b.DiscoveryURL, b.DataURL, b.Client ... }
+//
+// This package is the thin public root: the [Server] facade, its one
+// [Options] type, the banks it serves ([BankInfo], [ReadyClient]) and the
+// documented test users ([TestUsers]). It wires the rooms below and hands
+// none of them out.
+//
+// # Banks
+//
+// Every bank is a description (package bankdesc), the same file its
+// connector reads: FDX version, data path, pagination style and page
+// sizes, client authentication and PAR, endpoint paths, rate limit,
+// history window, clusters offered, account-level revocation and error
+// quirks. Options.Banks picks them; nil serves the built-in ones
+// (connectors.Builtin, connectors/<bank>/bank.json). mockbank writes no
+// bank fact of its own. A description mockbank cannot serve (an endpoint
+// on another host) fails New with an error naming the member. Where a
+// person reads a bank's name (consent page, statements, banner) mockbank
+// adds "(mock)" to it.
 //
 // # Layout
 //
 // Each bank lives under /{bank}: its OAuth 2.0 / OpenID Connect provider
-// (package internal/authz) at the prefix, its FDX data API under
-// /{bank}/fdx/v{major}. /admin is reserved for the control API (issue 4),
-// mounted with [Server.MountAdmin].
+// at the prefix (the description's endpoint paths), its FDX data API under
+// /{bank}{dataPath}, e.g. /chase/fdx/v6. The admin API (openapi/admin.yaml:
+// data, clock, faults, notifications, consents, snapshots, scenarios) is
+// under /admin, /healthz answers "ok".
 //
-// # Profiles
+// # Rooms
 //
-// A [Profile] holds everything that makes one bank differ: FDX version,
-// pagination style, client authentication, PAR, page sizes, rate limit,
-// history window, unsupported clusters, account-level revocation and error
-// quirks. The four built-in ones are in profile_<bank>.go, each stating its
-// assumptions; [LoadProfile] reads more from JSON or YAML. What a bank
-// sends is shaped to its FDX version (fdxversion.go): enumerations and
-// required fields as FDX's Core Exchange subset of that version has them.
+//   - internal/fdxapi: one bank's FDX data API (routing, validation,
+//     consent and account checks, paging, errors in the bank's words, FDX
+//     version shaping, the transactions encoder, statement PDFs).
+//   - internal/authz: one bank's authorization server (discovery, JWKS,
+//     consent page, PAR, tokens, revocation, introspection, registration).
+//   - internal/store: the single state store and its simulated clock;
+//     internal/datagen fills it with the test users.
+//   - internal/admin: the admin API and the control side that attaches
+//     internal/faults (fault injection), internal/notify (signed
+//     notifications) and internal/persist (the data file).
+//   - scenario (public): scenario files, read here for -scenario and
+//     POST /admin/scenarios, and by cmd/mockbankctl before it sends one.
+//   - mockbanktest (public): mockbank for Go tests, and the consent-page
+//     driver.
 //
-// # Serving a data request
+// # The control side
 //
-// In order: the x-fapi-interaction-id is echoed (or generated); the route is
-// found in the FDX spec (kin-openapi, loaded once); the bearer token is
-// checked by the bank's provider; the client's token bucket
-// (golang.org/x/time/rate) is charged; the request is validated against the
-// spec; the consent must be active and carry the operation's cluster; the
-// generated strict handler (openapi/fdxserver) calls [handlers], which check
-// the account-level rules (granted account, closed 705, restricted 706,
-// history window and lookback 703). Every failure is an FDX error body in
-// the bank's style; responses are never validated on this path (tests do
-// it). The transactions page, the one response that grows with the limit,
-// is written by a dedicated encoder (fastjson.go) that a test proves
-// byte-identical to encoding/json over the generated types.
+// New attaches the admin API, the fault injector (a middleware on each
+// bank), signed notifications and persistence (Options.DataFile) once the
+// base URL is known, and applies Options.ScenarioFile. Close stops
+// deliveries and writes the data file.
 //
-// Accounts outside the consent are "not found" (701), exactly like
-// accounts that do not exist, so a consent reveals nothing beyond itself.
+// # Stability
 //
-// # Seams for the control side
-//
-// [Server.Store] is the single state store with its simulated clock
-// (AdvanceClock), event hooks and JSON snapshots; Options.Middleware wraps
-// each bank's handler (fault injection); [Server.Provider] exposes each
-// authorization server (ExportState/ImportState); [Server.OnClose]
-// registers background work to stop.
-//
-// # Dependencies
-//
-// kin-openapi validates requests against the embedded spec, oapi-codegen's
-// strict server (generated in openapi/fdxserver) shapes the handlers,
-// golang.org/x/time/rate implements the per-client token buckets, and
-// go-jose builds the ready clients' JWKS. Statement PDFs come from a small
-// hand-written writer (see pdf.go for why).
+// v0.x: Options and Server may gain fields and methods; anything removed
+// or renamed is noted in CHANGELOG.md. What a bank sends on the wire
+// follows its description and the FDX spec, not this package's version.
 package mockbank

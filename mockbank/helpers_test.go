@@ -28,6 +28,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/openapi"
 )
 
@@ -43,15 +45,18 @@ func newEnv(t testing.TB, opts Options) *env {
 	if opts.LargeTransactions == 0 {
 		opts.LargeTransactions = 5_000
 	}
-	if opts.Profiles == nil {
-		opts.Profiles = relaxed(Profiles())
+	if opts.Banks == nil {
+		opts.Banks = relaxed(connectors.Builtin())
 	}
-	srv, err := New(context.Background(), opts)
+	// Listen first: the issuers are built from the URL.
+	ts := httptest.NewUnstartedServer(nil)
+	opts.BaseURL = "http://" + ts.Listener.Addr().String()
+	srv, err := New(context.Background(), &opts)
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	ts.Config.Handler = srv
+	ts.Start()
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { _ = srv.Close() })
-	require.NoError(t, srv.SetBaseURL(context.Background(), ts.URL))
 	return &env{t: t, srv: srv, ts: ts}
 }
 
@@ -67,11 +72,19 @@ func (e *env) bank(name string) BankInfo {
 
 // relaxed lifts the rate limits, which tests other than the rate-limit
 // test would otherwise trip over.
-func relaxed(ps []*Profile) []*Profile {
-	for _, p := range ps {
-		p.RateLimit = RateLimit{PerSecond: 100000, Burst: 100000}
+func relaxed(ds []*bankdesc.Description) []*bankdesc.Description {
+	for _, d := range ds {
+		d.RateLimit = bankdesc.RateLimit{RequestsPerSecond: 100000, Burst: 100000}
 	}
-	return ps
+	return ds
+}
+
+// builtin is a fresh copy of a built-in bank's description.
+func builtin(t testing.TB, name string) *bankdesc.Description {
+	t.Helper()
+	d, err := connectors.Lookup(name)
+	require.NoError(t, err)
+	return d
 }
 
 var (
@@ -102,7 +115,7 @@ func (e *env) link(bank, username, otp string, clusters []string, pick func([]st
 	if b.Client.AuthMethod == "client_secret_basic" {
 		cfg := &oauth2.Config{
 			ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0], Scopes: scopes,
-			Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
+			Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + b.Description.Auth.Authorization, TokenURL: b.Issuer + b.Description.Auth.Token, AuthStyle: oauth2.AuthStyleInHeader},
 		}
 		authURL = cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier),
 			oauth2.SetAuthURLParam("purpose", "PERSONAL_FINANCIAL_MANAGEMENT"), oauth2.SetAuthURLParam("duration_days", "90"))
@@ -316,19 +329,21 @@ func validate(t testing.TB, bank string, r resp) {
 	require.NoError(t, err, "%s %s -> %d %s", r.req.Method, r.req.URL.Path, r.status, r.body)
 }
 
-func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
-
-func mustReq(t testing.TB, path string) *http.Request {
-	t.Helper()
-	r := httptest.NewRequest(http.MethodGet, path, nil)
-	r.Header.Set("Authorization", "Bearer x")
-	return r
-}
-
-func readAll(t testing.TB, res *http.Response) string {
-	t.Helper()
+// admin sends a request to the admin API with the server's token.
+func (e *env) admin(method, path, body string) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+"/admin"+path, strings.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+e.srv.AdminToken())
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return string(b)
+	require.NoError(e.t, err)
+	return res.StatusCode, string(b)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -20,13 +20,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
+	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/datagen"
+	"github.com/obconnect/obconnect/mockbank/internal/fdxapi"
+	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
-	"github.com/obconnect/obconnect/openapi"
+	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 // ErrConfig is wrapped by every error New returns for bad options.
@@ -35,28 +39,32 @@ var ErrConfig = errors.New("mockbank: invalid configuration")
 // DefaultRedirectURIs are registered for every bank's ready client.
 var DefaultRedirectURIs = []string{"http://127.0.0.1:8081/callback", "http://localhost:8081/callback"}
 
-// Options configure a Server. The zero value serves the four built-in
-// banks with seed 0.
+// Options configure a Server. A nil *Options, like the zero value, serves
+// the built-in banks with seed 0, simulated time stopped at its default
+// start, state in memory, and the admin API to loopback clients with a
+// random token.
 type Options struct {
 	// Seed drives every generated value: same seed, same data, same bytes.
 	Seed uint64
-	// Profiles are the banks to serve; nil means Profiles().
-	Profiles []*Profile
-	// Clock is the base of simulated time (store.DefaultNow, stopped, by
-	// default); the store's AdvanceClock moves it forward.
+	// Banks are the descriptions of the banks to serve, each under
+	// /{name}; nil means connectors.Builtin(). mockbank reads them and
+	// never changes them.
+	Banks []*bankdesc.Description
+	// Clock is the base of simulated time (2026-06-01 12:00 UTC, stopped,
+	// by default); the admin API's clock steps move it forward.
 	Clock func() time.Time
 	// BaseURL is the external scheme://host[:port] clients use, e.g.
-	// http://127.0.0.1:8080. When empty it is taken from the first
-	// request's Host (or set later with SetBaseURL, e.g. after
-	// httptest.NewServer picked a port).
+	// http://127.0.0.1:8080; issuers and URLs are built from it. When
+	// empty it is taken from the first request's Host, once. DataFile and
+	// ScenarioFile need it, since they are applied at start.
 	BaseURL string
-	// AdminToken guards /admin; random when empty.
+	// AdminToken guards /admin (at least 16 characters); random when
+	// empty.
 	AdminToken string
+	// AllowRemoteAdmin serves the admin API to non-loopback clients too.
+	AllowRemoteAdmin bool
 	// RedirectURIs of the ready clients; DefaultRedirectURIs when nil.
 	RedirectURIs []string
-	// Middleware, when set, wraps each bank's handler (OAuth and data
-	// API): the seam where faults are injected.
-	Middleware func(bank string) func(http.Handler) http.Handler
 	// RefreshReuseGrace, when positive, lets a client present its last
 	// rotated refresh token once more within this long, while the token
 	// that replaced it is unused (the answer was lost); 0 is strict: any
@@ -64,7 +72,20 @@ type Options struct {
 	RefreshReuseGrace time.Duration
 	// LargeTransactions sizes user_large's history (50 000 by default).
 	LargeTransactions int
-	Logger            *slog.Logger
+	// DataFile keeps state across restarts: loaded at start when it
+	// exists, written atomically after changes and on Close.
+	DataFile string
+	// ScenarioFile is a YAML or JSON scenario applied at start (after the
+	// data file).
+	ScenarioFile string
+	// NotificationRetryBase (default 1 s) and NotificationMaxAttempts
+	// (default 6) shape delivery retries; ConsentExpiringDays (default 7)
+	// is when CONSENT_EXPIRING is sent.
+	NotificationRetryBase   time.Duration
+	NotificationMaxAttempts int
+	ConsentExpiringDays     int
+	// Logger receives operational events; never tokens or secrets.
+	Logger *slog.Logger
 }
 
 // ReadyClient is a client registered at start for a bank, so a human can
@@ -81,26 +102,28 @@ type ReadyClient struct {
 
 // BankInfo describes a served bank relative to the external base URL.
 type BankInfo struct {
+	// Name is the description's name, the bank's path prefix.
 	Name         string
-	DisplayName  string
 	Issuer       string
 	DiscoveryURL string
 	DataURL      string
-	Profile      *Profile
-	Client       ReadyClient
+	// Description is the bank as served; treat it as read-only.
+	Description *bankdesc.Description
+	Client      ReadyClient
 }
 
 // Server is mockbank: an http.Handler serving every bank under /{bank}/
-// (authorization server) and /{bank}/fdx/v{N}/ (data API), with /admin
-// reserved for the control API.
+// (authorization server) and /{bank}{dataPath}/ (data API), and the
+// admin API under /admin.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	st       *store.Store
-	profiles []*Profile
-	doc      func(context.Context) (*openapi3.T, error)
+	opts  Options
+	log   *slog.Logger
+	st    *store.Store
+	descs []*bankdesc.Description
+	spec  *fdxapi.Spec
+	ctl   *admin.Control
 
-	// buildMu serialises building the banks from the first request's Host.
+	// buildMu serialises starting from the first request's Host.
 	buildMu sync.Mutex
 	mu      sync.RWMutex
 	base    string
@@ -111,102 +134,117 @@ type Server struct {
 }
 
 type bankEntry struct {
-	p        *Profile
+	d        *bankdesc.Description
 	provider *authz.Provider
-	api      *bankAPI
+	api      *fdxapi.API
 	handler  http.Handler
 	ready    ReadyClient
 }
 
 // New builds the store, generates every bank's test users and, when the
-// base URL is known, the authorization servers.
-func New(ctx context.Context, opts Options) (*Server, error) {
-	profiles := opts.Profiles
-	if profiles == nil {
-		profiles = Profiles()
+// base URL is known, the authorization servers and the control side
+// (admin API, fault injection, notifications, the data file and the
+// scenario). nil opts means defaults. Close stops deliveries and writes
+// the data file.
+func New(ctx context.Context, opts *Options) (*Server, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
 	}
-	seen := map[string]bool{}
-	var errs []error
-	for _, p := range profiles {
-		if p == nil {
-			errs = append(errs, fmt.Errorf("%w: nil profile", ErrConfig))
-			continue
-		}
-		if err := p.Validate(); err != nil {
-			errs = append(errs, err)
-		}
-		if seen[p.Name] {
-			errs = append(errs, fmt.Errorf("%w: two profiles named %q", ErrConfig, p.Name))
-		}
-		seen[p.Name] = true
+	descs := o.Banks
+	if descs == nil {
+		descs = connectors.Builtin()
 	}
-	if len(profiles) == 0 {
-		errs = append(errs, fmt.Errorf("%w: no profiles", ErrConfig))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := checkBanks(descs); err != nil {
 		return nil, err
 	}
-	log := opts.Logger
+	if o.BaseURL == "" && (o.DataFile != "" || o.ScenarioFile != "") {
+		return nil, fmt.Errorf("%w: DataFile and ScenarioFile need BaseURL (they are applied at start)", ErrConfig)
+	}
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if opts.AdminToken == "" {
+	if o.AdminToken == "" {
 		var b [24]byte
 		_, _ = rand.Read(b[:])
-		opts.AdminToken = hex.EncodeToString(b[:])
+		o.AdminToken = hex.EncodeToString(b[:])
 	}
-	if opts.RedirectURIs == nil {
-		opts.RedirectURIs = DefaultRedirectURIs
+	if o.RedirectURIs == nil {
+		o.RedirectURIs = DefaultRedirectURIs
+	}
+	spec, err := fdxapi.LoadSpec(ctx)
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
-		opts: opts, log: log, profiles: profiles,
-		st:  store.New(store.Options{Clock: opts.Clock, Seed: opts.Seed}),
-		doc: openapi.LoadFDX,
+		opts: o, log: log, descs: descs, spec: spec,
+		st: store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
 	}
+	s.ctl = admin.NewControl(admin.ControlOptions{
+		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
+		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
+		Party:    s.party,
+		Notify:   notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
+		Logger:   log,
+	})
 	if err := s.populate(ctx); err != nil {
 		return nil, err
 	}
-	if opts.BaseURL != "" {
-		if err := s.SetBaseURL(ctx, opts.BaseURL); err != nil {
+	if o.BaseURL != "" {
+		if err := s.start(ctx, o.BaseURL); err != nil {
+			_ = s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-func (s *Server) genConfig(p *Profile) datagen.Config {
+// start builds the banks for the base URL and attaches the control side,
+// whose notification keys and saved state are the authorization servers'.
+func (s *Server) start(ctx context.Context, base string) error {
+	if err := s.setBaseURL(ctx, base); err != nil {
+		return err
+	}
+	return s.ctl.Attach(ctx, host{s})
+}
+
+// generatedMonths is how much history test users get: at least two years,
+// whatever the bank serves, so that a client asking beyond the bank's
+// window meets the bank's refusal rather than an empty past.
+const generatedMonths = 24
+
+func (s *Server) genConfig(d *bankdesc.Description) datagen.Config {
 	return datagen.Config{
-		Seed: s.opts.Seed, Bank: p.Name, DisplayName: strings.TrimSuffix(p.DisplayName, " (mock)"),
-		Now: s.st.Now(), HistoryMonths: 24, LargeTransactions: s.opts.LargeTransactions,
+		Seed: s.opts.Seed, Bank: d.Name, DisplayName: d.DisplayName,
+		Now: s.st.Now(), HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
 	}
 }
 
 func (s *Server) populate(ctx context.Context) error {
-	for _, p := range s.profiles {
-		if err := datagen.Populate(ctx, s.st, s.genConfig(p)); err != nil {
+	for _, d := range s.descs {
+		if err := datagen.Populate(ctx, s.st, s.genConfig(d)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// SetBaseURL sets the external base URL (scheme://host[:port]) and
-// (re)builds the authorization servers, whose issuer depends on it. Call it
-// before the first client registers: rebuilding forgets registered clients
-// and tokens.
-func (s *Server) SetBaseURL(ctx context.Context, base string) error {
+// setBaseURL sets the external base URL (scheme://host[:port]) and builds
+// the authorization servers, whose issuer depends on it.
+func (s *Server) setBaseURL(ctx context.Context, base string) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return fmt.Errorf("%w: base URL must be scheme://host[:port]", ErrConfig)
 	}
 	base = u.Scheme + "://" + u.Host
 	banks := map[string]*bankEntry{}
-	for _, p := range s.profiles {
-		e, err := s.buildBank(ctx, p, base)
+	for _, d := range s.descs {
+		e, err := s.buildBank(ctx, d, base)
 		if err != nil {
 			return err
 		}
-		banks[p.Name] = e
+		banks[d.Name] = e
 	}
 	s.mu.Lock()
 	s.base, s.banks = base, banks
@@ -214,44 +252,46 @@ func (s *Server) SetBaseURL(ctx context.Context, base string) error {
 	return nil
 }
 
-func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankEntry, error) {
+func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base string) (*bankEntry, error) {
+	a := d.Auth
 	provider, err := authz.New(authz.Config{
-		Bank: p.Name, DisplayName: p.DisplayName,
-		Issuer:      base + "/" + p.Name,
-		AuthMethods: []string{p.ClientAuth},
-		RequirePAR:  p.RequirePAR,
+		Bank: d.Name, DisplayName: mockLabel(d),
+		Issuer:      base + "/" + d.Name,
+		AuthMethods: []string{string(a.ClientAuth)},
+		RequirePAR:  a.PARRequired,
 		KeySeed:     fmt.Sprintf("%d", s.opts.Seed),
 		Clock:       s.st.Now,
-		Clusters:    p.SupportedClusters(),
+		Clusters:    d.Clusters,
+		Endpoints:   endpoints(d),
 
 		RefreshReuseGrace: s.opts.RefreshReuseGrace,
 	}, authz.Deps{
-		Users:    &authUsers{st: s.st, gen: s.genConfig(p)},
-		Consents: &authConsents{st: s.st, bank: p.Name},
+		Users:    &authUsers{st: s.st, gen: s.genConfig(d)},
+		Consents: &authConsents{st: s.st, bank: d.Name},
 		Logger:   s.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: %s authorization server: %w", p.Name, err)
+		return nil, fmt.Errorf("mockbank: %s authorization server: %w", d.Name, err)
 	}
-	api, err := newBankAPI(ctx, p, s.st, provider, s.log.With("bank", p.Name), s.doc)
+	api, err := fdxapi.New(fdxapi.Config{Bank: d, Label: mockLabel(d), Store: s.st, Auth: provider, Spec: s.spec, Logger: s.log.With("bank", d.Name)})
 	if err != nil {
 		return nil, err
 	}
-	ready, err := s.registerReady(ctx, p, provider)
+	ready, err := s.registerReady(ctx, d, provider)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(api.prefix+"/", api)
-	mux.HandleFunc("/"+p.Name+"/fdx/", api.unknownPath)
-	mux.Handle("/"+p.Name+"/", provider.Handler())
-	var h http.Handler = mux
-	if s.opts.Middleware != nil {
-		if mw := s.opts.Middleware(p.Name); mw != nil {
-			h = mw(h)
-		}
+	mux.Handle(api.Prefix()+"/", api)
+	if top := dataTop(d); top != d.DataPath {
+		// Another version or a typo under the data API's first segment
+		// (/fdx/v5 at a bank on /fdx/v6) gets an FDX error, not the
+		// authorization server's OAuth one.
+		mux.HandleFunc("/"+d.Name+top+"/", api.ServeUnknown)
 	}
-	return &bankEntry{p: p, provider: provider, api: api, handler: h, ready: ready}, nil
+	mux.Handle("/"+d.Name+"/", provider.Handler())
+	h := s.ctl.Middleware(d.Name)(mux)
+	return &bankEntry{d: d, provider: provider, api: api, handler: h, ready: ready}, nil
 }
 
 // derive is a deterministic secret from the seed, for ready clients only.
@@ -268,22 +308,22 @@ func (s *Server) derive(parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-func (s *Server) registerReady(ctx context.Context, p *Profile, provider *authz.Provider) (ReadyClient, error) {
-	rc := ReadyClient{ID: p.Name + "-ready", AuthMethod: p.ClientAuth, RedirectURIs: s.opts.RedirectURIs}
-	scope := "openid offline_access " + strings.Join(p.SupportedClusters(), " ")
+func (s *Server) registerReady(ctx context.Context, d *bankdesc.Description, provider *authz.Provider) (ReadyClient, error) {
+	rc := ReadyClient{ID: d.Name + "-ready", AuthMethod: string(d.Auth.ClientAuth), RedirectURIs: s.opts.RedirectURIs}
+	scope := "openid offline_access " + strings.Join(d.Clusters, " ")
 	md := authz.ClientMetadata{
-		ClientName: "mockbank ready client", RedirectURIs: rc.RedirectURIs, TokenEndpointAuthMethod: p.ClientAuth,
+		ClientName: "mockbank ready client", RedirectURIs: rc.RedirectURIs, TokenEndpointAuthMethod: rc.AuthMethod,
 		GrantTypes: []string{"authorization_code", "refresh_token", "client_credentials"}, Scope: scope, ClientID: rc.ID,
 	}
-	if p.ClientAuth == "private_key_jwt" {
+	if d.Auth.ClientAuth == bankdesc.PrivateKeyJWT {
 		var key *ecdsa.PrivateKey
 		for i := 0; key == nil; i++ {
-			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), s.derive(p.Name, "key", fmt.Sprint(i)))
+			k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), s.derive(d.Name, "key", fmt.Sprint(i)))
 			if err == nil {
 				key = k
 			}
 		}
-		rc.KeyID = p.Name + "-ready-key"
+		rc.KeyID = d.Name + "-ready-key"
 		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: rc.KeyID, Algorithm: "ES256", Use: "sig"}}}
 		raw, err := json.Marshal(set)
 		if err != nil {
@@ -296,12 +336,12 @@ func (s *Server) registerReady(ctx context.Context, p *Profile, provider *authz.
 		}
 		rc.PrivateKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	} else {
-		rc.Secret = hex.EncodeToString(s.derive(p.Name, "secret")[:16])
+		rc.Secret = hex.EncodeToString(s.derive(d.Name, "secret")[:16])
 		md.ClientSecret = rc.Secret
 	}
 	c, err := provider.RegisterClient(ctx, md)
 	if err != nil {
-		return rc, fmt.Errorf("mockbank: %s ready client: %w", p.Name, err)
+		return rc, fmt.Errorf("mockbank: %s ready client: %w", d.Name, err)
 	}
 	rc.ID = c.ID
 	if c.Secret != "" {
@@ -319,9 +359,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if banks == nil {
 		var err error
 		if banks, err = s.banksFromHost(r); err != nil {
-			http.Error(w, "mockbank: cannot derive the base URL from the Host header", http.StatusBadRequest)
+			s.log.ErrorContext(r.Context(), "starting from the first request's Host", "err", err)
+			http.Error(w, "mockbank: cannot start from the Host header: "+err.Error(), http.StatusBadRequest)
 			return
 		}
+		s.mu.RLock()
+		admin = s.admin
+		s.mu.RUnlock()
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch first {
@@ -345,8 +389,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"code":401,"message":"Invalid input","debugMessage":"no such bank or endpoint"}` + "\n"))
 }
 
-// banksFromHost builds the banks for the first request's Host, once, even
-// when several first requests race.
+// banksFromHost starts the server for the first request's Host, once,
+// even when several first requests race.
 func (s *Server) banksFromHost(r *http.Request) (map[string]*bankEntry, error) {
 	s.buildMu.Lock()
 	defer s.buildMu.Unlock()
@@ -360,26 +404,12 @@ func (s *Server) banksFromHost(r *http.Request) (map[string]*bankEntry, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if err := s.SetBaseURL(r.Context(), scheme+"://"+r.Host); err != nil {
+	if err := s.start(r.Context(), scheme+"://"+r.Host); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.banks, nil
-}
-
-// MountAdmin installs the control API's handler under /admin (issue 4).
-func (s *Server) MountAdmin(h http.Handler) {
-	s.mu.Lock()
-	s.admin = h
-	s.mu.Unlock()
-}
-
-// OnClose registers work to stop when the server closes.
-func (s *Server) OnClose(f func()) {
-	s.mu.Lock()
-	s.onClose = append(s.onClose, f)
-	s.mu.Unlock()
 }
 
 // Close stops background work. It is safe to call twice.
@@ -398,9 +428,6 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Store is the single state store, for the control side.
-func (s *Server) Store() *store.Store { return s.st }
-
 // AdminToken is the bearer token the control API requires.
 func (s *Server) AdminToken() string { return s.opts.AdminToken }
 
@@ -411,9 +438,9 @@ func (s *Server) BaseURL() string {
 	return s.base
 }
 
-// Provider is a bank's authorization server (nil before the base URL is
+// provider is a bank's authorization server (nil before the base URL is
 // known or for an unknown bank).
-func (s *Server) Provider(bank string) *authz.Provider {
+func (s *Server) provider(bank string) *authz.Provider {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if e := s.banks[bank]; e != nil {
@@ -422,23 +449,25 @@ func (s *Server) Provider(bank string) *authz.Provider {
 	return nil
 }
 
-// Profiles lists the served profiles in order.
-func (s *Server) Profiles() []*Profile { return s.profiles }
+// Now is mockbank's simulated time, which consents and histories follow:
+// give it to a client as its clock (sdk.Config.Now) so that the client's
+// expiry checks agree with the bank's.
+func (s *Server) Now() time.Time { return s.st.Now() }
 
-// Banks describes every bank with its URLs under the base URL (which must
-// be known: set Options.BaseURL, call SetBaseURL, or serve a request).
+// Banks describes every bank with its URLs under the base URL (empty until
+// the base URL is known: Options.BaseURL, or the first request).
 func (s *Server) Banks() []BankInfo {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []BankInfo
-	for _, p := range s.profiles {
-		bi := BankInfo{Name: p.Name, DisplayName: p.DisplayName, Profile: p}
+	for _, d := range s.descs {
+		bi := BankInfo{Name: d.Name, Description: d}
 		if s.base != "" {
-			bi.Issuer = s.base + "/" + p.Name
+			bi.Issuer = s.base + "/" + d.Name
 			bi.DiscoveryURL = bi.Issuer + "/.well-known/openid-configuration"
-			bi.DataURL = bi.Issuer + "/fdx/" + p.VersionPath()
+			bi.DataURL = bi.Issuer + d.DataPath
 		}
-		if e := s.banks[p.Name]; e != nil {
+		if e := s.banks[d.Name]; e != nil {
 			bi.Client = e.ready
 		}
 		out = append(out, bi)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,8 +19,9 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
-	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
 
 func init() {
@@ -121,20 +123,24 @@ func TestEndToEndWellsFargo(t *testing.T) {
 	// A client credentials token reads no customer data.
 	assert.Equal(t, http.StatusForbidden, e.call("GET", "wellsfargo", "/accounts", ctok.AccessToken, nil).status)
 
-	// Revocation, then the bank's quirk: 401 + 602, and 409 + 1107 on a
-	// second revocation.
+	// Revocation kills the consent's tokens; whatever the token asks next
+	// gets the bank's revoked-consent answer, wellsfargo's quirk: 401 +
+	// 602 without a Bearer challenge.
 	rev := e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"})
 	require.Equal(t, http.StatusNoContent, rev.status, "%s", rev.body)
-	after := e.call("GET", "wellsfargo", "/accounts", g.token, nil)
-	assert.Equal(t, http.StatusUnauthorized, after.status)
-	assert.Equal(t, "602", after.code(t))
-	validate(t, "wellsfargo", after)
-	again := e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"})
-	assert.Equal(t, http.StatusConflict, again.status)
-	assert.Equal(t, "1107", again.code(t))
-	validate(t, "wellsfargo", again)
-	cons = ok(e.call("GET", "wellsfargo", "/consents/"+g.consentID, g.token, nil)).json(t)
-	assert.Equal(t, "REVOKED", cons["status"])
+	for _, after := range []resp{
+		e.call("GET", "wellsfargo", "/accounts", g.token, nil),
+		e.call("PUT", "wellsfargo", "/consents/"+g.consentID+"/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"}),
+		e.call("GET", "wellsfargo", "/consents/"+g.consentID, g.token, nil),
+	} {
+		assert.Equal(t, http.StatusUnauthorized, after.status)
+		assert.Equal(t, "602", after.code(t))
+		assert.Empty(t, after.header.Get("WWW-Authenticate"))
+		validate(t, "wellsfargo", after)
+	}
+	c, err := e.srv.st.Consent(t.Context(), "wellsfargo", g.consentID)
+	require.NoError(t, err)
+	assert.Equal(t, "REVOKED", c.StatusAt(e.srv.Now()))
 }
 
 func TestConsentLimitedToOneAccountAndTwoClusters(t *testing.T) {
@@ -340,9 +346,9 @@ func TestLiveUserActivityAsTheClockAdvances(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, pending)
-	oldNow := e.srv.Store().Now()
+	oldNow := e.srv.st.Now()
 
-	require.NoError(t, e.srv.Store().AdvanceClock(context.Background(), 4*24*time.Hour))
+	require.NoError(t, e.srv.st.AdvanceClock(context.Background(), 4*24*time.Hour))
 	// Access tokens live 15 simulated minutes: link again after the jump.
 	g = e.link("usbank", "user_live", "", allClusters, nil)
 	after := page(g.token)
@@ -370,97 +376,57 @@ func TestLiveUserActivityAsTheClockAdvances(t *testing.T) {
 	assert.Positive(t, posted, "pendings posted under a new id that refers to them")
 }
 
-func TestProfiles(t *testing.T) {
-	for _, p := range Profiles() {
-		require.NoError(t, p.Validate(), p.Name)
-	}
-	assert.False(t, Citi().Supports("STATEMENTS"))
-	assert.True(t, USBank().AccountLevelRevocation)
-	assert.Equal(t, "v6", Chase().VersionPath())
+// A description mockbank can serve is served as it says, with its own
+// endpoint paths and data path next to the built-in banks.
+func TestServesAnyDescription(t *testing.T) {
+	d := builtin(t, "wellsfargo")
+	d.Name, d.DisplayName, d.DataPath = "mybank", "My Bank", "/api/fdx/v5"
+	d.Auth.Authorization, d.Auth.Token, d.Auth.JWKS = "/oauth2/authorize", "/oauth2/token", "/oauth2/keys"
+	e := newEnv(t, Options{Seed: 17, Banks: append(relaxed(connectors.Builtin()), d)})
+	b := e.bank("mybank")
+	assert.Equal(t, b.Issuer+"/api/fdx/v5", b.DataURL)
 
-	yml := []byte(`
-name: mybank
-displayName: My Bank (mock)
-fdxVersion: "6.1"
-pagination: pageKey
-clientAuth: client_secret_basic
-maxPageSize: 100
-defaultPageSize: 20
-limitOverMax: clamp
-rateLimit: {perSecond: 3, burst: 6}
-historyMonths: 6
-accountLevelRevocation: false
-errors: {integerCodes: true, retryAfterDate: true}
-`)
-	p, err := ParseProfile(context.Background(), yml)
+	res, err := http.Get(b.DiscoveryURL)
 	require.NoError(t, err)
-	assert.Equal(t, "mybank", p.Name)
-	assert.Equal(t, ErrorQuirks{IntegerCodes: true, RetryAfterDate: true}, p.Errors)
+	var disc map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&disc))
+	res.Body.Close()
+	assert.Equal(t, b.Issuer+"/oauth2/authorize", disc["authorization_endpoint"])
+	assert.Equal(t, b.Issuer+"/oauth2/token", disc["token_endpoint"])
+	assert.Equal(t, b.Issuer+"/oauth2/keys", disc["jwks_uri"])
+	assert.Equal(t, b.Issuer+"/revoke", disc["revocation_endpoint"], "an endpoint the description leaves as it was")
 
-	_, err = ParseProfile(context.Background(), []byte(`{"name":"x","pagination":"cursor","colour":"red"}`))
-	require.ErrorIs(t, err, ErrInvalidProfile)
-	bad := *Chase()
-	bad.Name, bad.Pagination, bad.MaxPageSize = "admin", "cursor", 0
-	err = bad.Validate()
-	require.ErrorIs(t, err, ErrInvalidProfile)
-	for _, want := range []string{"name", "pagination", "maxPageSize"} {
-		assert.Contains(t, err.Error(), want)
-	}
-
-	// An extra profile is served next to the built-in ones.
-	e := newEnv(t, Options{Seed: 17, Profiles: append(Profiles(), p)})
-	res, err := http.Get(e.bank("mybank").DiscoveryURL)
+	g := e.link("mybank", "user_good", "", allClusters, nil)
+	r := e.call("GET", "mybank", "/accounts", g.token, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	res, err = http.Post(b.Issuer+"/token", "application/x-www-form-urlencoded", nil)
 	require.NoError(t, err)
 	res.Body.Close()
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-	_ = url.Values{}
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "the default path is not the bank's")
 }
 
-// TestFastEncoderMatchesGeneratedTypes proves that the transactions page
-// encoder writes exactly what encoding/json writes for the generated types,
-// for every record of every account of every bank.
-func TestFastEncoderMatchesGeneratedTypes(t *testing.T) {
+// What a description may say but mockbank cannot serve fails at start,
+// naming the bank and the member.
+func TestDescriptionsMockbankCannotServe(t *testing.T) {
 	ctx := context.Background()
-	srv, err := New(ctx, Options{Seed: 31, BaseURL: "http://127.0.0.1:1", LargeTransactions: 2000})
-	require.NoError(t, err)
-	defer srv.Close()
-	st := srv.Store()
-	n := 0
-	for _, bank := range st.Banks() {
-		users, err := st.Users(ctx, bank)
-		require.NoError(t, err)
-		for _, u := range users {
-			for _, id := range u.Accounts {
-				a, err := st.Account(ctx, bank, id)
-				require.NoError(t, err)
-				recs, err := st.Records(ctx, bank, id)
-				require.NoError(t, err)
-				for start := 0; start < len(recs); start += 100 {
-					page := recs[start:min(start+100, len(recs))]
-					meta := &fdxclient.PageMetadata{}
-					if start%200 == 0 {
-						meta.NextOffset = ptr("7")
-					}
-					var want bytes.Buffer
-					require.NoError(t, json.NewEncoder(&want).Encode(fdxclient.Transactions{Page: meta, Transactions: transactions(a.Kind, page)}))
-					got, err := appendTransactionsPage(nil, a.Kind, page, meta)
-					require.NoError(t, err)
-					require.Equal(t, want.String(), string(got), "%s/%s", bank, id)
-					n += len(page)
-				}
-			}
-		}
+	remote := builtin(t, "chase")
+	remote.Auth.Token = "https://auth.chase.example/oauth2/token"
+	under := builtin(t, "citi")
+	under.Auth.JWKS = "/fdx/keys"
+	clash := builtin(t, "usbank")
+	clash.Auth.Revocation = "/token"
+	_, err := New(ctx, &Options{Banks: []*bankdesc.Description{remote, under, clash, builtin(t, "citi")}})
+	require.ErrorIs(t, err, ErrConfig)
+	for _, want := range []string{`"chase": auth.token`, "absolute URL", `"citi": auth.jwks`, "under the data API", `"usbank": auth`, "two banks named \"citi\""} {
+		assert.Contains(t, err.Error(), want)
 	}
-	// Strings that need escaping take encoding/json's path.
-	odd := &store.Transaction{ID: "t<1>", AccountID: "a&b", Status: store.TxPosted, Amount: 123456789, Description: "caf\u00e9 \"quoted\" \\ \u2028 \x01", Payee: "PG&E", Type: "FEE", TxTime: time.Unix(1, 5).UTC(), PostedTime: time.Unix(2, 0).UTC(), Principal: 5, Interest: 7}
-	for _, k := range []store.Kind{store.KindChecking, store.KindCreditCard, store.KindLoan} {
-		var want bytes.Buffer
-		require.NoError(t, json.NewEncoder(&want).Encode(fdxclient.Transactions{Transactions: transactions(k, []*store.Transaction{odd})}))
-		got, err := appendTransactionsPage(nil, k, []*store.Transaction{odd}, nil)
-		require.NoError(t, err)
-		require.Equal(t, want.String(), string(got))
-	}
-	t.Logf("%d records compared", n)
+	invalid := builtin(t, "wellsfargo")
+	invalid.Paging.Max = 0
+	_, err = New(ctx, &Options{Banks: []*bankdesc.Description{invalid}})
+	require.ErrorIs(t, err, bankdesc.ErrInvalid)
+	assert.Contains(t, err.Error(), "paging.max")
+	_, err = New(ctx, &Options{Banks: []*bankdesc.Description{}})
+	require.ErrorIs(t, err, ErrConfig)
 }
 
 // TestHostileInputNeverFails500 throws malformed and oversized input at every
@@ -541,8 +507,9 @@ func TestLoanDetailsAreCoherent(t *testing.T) {
 			assert.Equal(t, "OPEN", ln.Status, bank)
 			today := now.Format(time.DateOnly)
 			assert.Less(t, ln.AccountOpenDate, today, bank)
-			if shapeFor(e.bank(bank).Profile.FDXVersion).dateTimeDates {
-				// A 4.6 bank sends no payment or maturity date (fdxversion.go).
+			if e.bank(bank).Description.MajorVersion() < 5 {
+				// A 4.6 bank sends no payment or maturity date: 4.6 types
+				// them as date-times (internal/fdxapi/fdxversion.go).
 				assert.Empty(t, ln.NextPaymentDate+ln.MaturityDate, bank)
 				continue
 			}
@@ -551,4 +518,30 @@ func TestLoanDetailsAreCoherent(t *testing.T) {
 		}
 		assert.True(t, found, "%s: user_good has a loan", bank)
 	}
+}
+
+// A locked user's sign-in ends on a 403 page that says "locked": the
+// consent driver (mockbanktest.Approve) tells ErrUserLocked by that.
+func TestLockedUserPage(t *testing.T) {
+	e := newEnv(t, Options{Seed: 4, LargeTransactions: 100})
+	ctx := context.Background()
+	require.NoError(t, e.srv.st.AddUser(ctx, "wellsfargo", &store.User{ID: "u-frozen", Username: "user_frozen", Password: "pw-frozen", Locked: true}))
+	b := e.bank("wellsfargo")
+	cfg := &oauth2.Config{ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0], Scopes: []string{"openid", "ACCOUNT_BASIC"},
+		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + b.Description.Auth.Authorization, TokenURL: b.Issuer + b.Description.Auth.Token}}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	res, err := hc.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	require.NoError(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	s, c, a := reSession.FindSubmatch(page), reCSRF.FindSubmatch(page), reAction.FindSubmatch(page)
+	require.NotNil(t, s, "%s", page)
+	res, err = hc.PostForm(e.ts.URL+string(a[1]), url.Values{"session": {string(s[1])}, "csrf_token": {string(c[1])},
+		"action": {"login"}, "username": {"user_frozen"}, "password": {"pw-frozen"}})
+	require.NoError(t, err)
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, string(page), "locked")
 }

@@ -1,7 +1,6 @@
 package mockbank
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -9,10 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/mockbank/internal/authz"
-	"github.com/obconnect/obconnect/mockbank/internal/faults"
-	"github.com/obconnect/obconnect/mockbank/internal/store"
-	"github.com/obconnect/obconnect/openapi"
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 )
 
 func TestChasePARAndStringCodes(t *testing.T) {
@@ -70,7 +67,7 @@ func TestUSBankAccountLevelRevocation(t *testing.T) {
 }
 
 func TestRateLimitQuirks(t *testing.T) {
-	e := newEnv(t, Options{Seed: 23, Profiles: Profiles()}) // the real limits
+	e := newEnv(t, Options{Seed: 23, Banks: connectors.Builtin()}) // the real limits
 	for _, c := range []struct {
 		bank   string
 		burst  int
@@ -109,99 +106,19 @@ func TestRateLimitQuirks(t *testing.T) {
 	}
 }
 
-// IntegerCodes stays a profile option for a partner's bank that sends
-// numeric codes, though no built-in bank does any more.
-func TestIntegerCodesProfileOption(t *testing.T) {
-	for _, p := range Profiles() {
-		assert.False(t, p.Errors.IntegerCodes, "%s: built-in bodies stay Core Exchange valid", p.Name)
+// Integer codes stay a description option (errors.codeForm) for a
+// partner's bank that sends numeric codes, though no built-in bank does.
+func TestIntegerCodeForm(t *testing.T) {
+	for _, d := range connectors.Builtin() {
+		assert.Equal(t, bankdesc.CodeString, d.Errors.CodeForm, "%s: built-in bodies stay Core Exchange valid", d.Name)
 	}
-	p := USBank()
-	p.Errors.IntegerCodes = true
-	e := newEnv(t, Options{Seed: 26, Profiles: relaxed([]*Profile{p})})
+	d := builtin(t, "usbank")
+	d.Errors.CodeForm = bankdesc.CodeInteger
+	e := newEnv(t, Options{Seed: 26, Banks: relaxed([]*bankdesc.Description{d})})
 	g := e.link("usbank", "user_good", "", allClusters, nil)
 	r := e.call("GET", "usbank", "/accounts/nope", g.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.Contains(t, string(r.body), `"code":701`)
-}
-
-// fakeAuth accepts any token as the given access, so the consent's expiry
-// can be reached while a token is still valid (real tokens never outlive
-// their consent).
-type fakeAuth struct{ info *authz.AccessInfo }
-
-func (f fakeAuth) Authenticate(context.Context, *http.Request) (*authz.AccessInfo, error) {
-	return f.info, nil
-}
-
-func TestExpiredConsentQuirks(t *testing.T) {
-	ctx := context.Background()
-	for _, c := range []struct {
-		p      *Profile
-		status int
-		code   string
-		debug  string
-	}{
-		{Chase(), http.StatusForbidden, `"code":"1106"`, "the consent expired"},
-		{USBank(), http.StatusForbidden, `"code":"1107"`, "consent expired"},
-	} {
-		srv, err := New(ctx, Options{Seed: 24, Profiles: []*Profile{c.p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
-		require.NoError(t, err)
-		st := srv.Store()
-		u, err := st.UserByUsername(ctx, c.p.Name, "user_good")
-		require.NoError(t, err)
-		cons, err := st.CreateConsent(ctx, store.Consent{Bank: c.p.Name, UserID: u.ID, ClientID: "c1", Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: u.Accounts, DurationDays: 1})
-		require.NoError(t, err)
-		api, err := newBankAPI(ctx, c.p, st, fakeAuth{&authz.AccessInfo{ClientID: "c1", ConsentID: cons.ID, Clusters: []string{"ACCOUNT_BASIC"}, AccountIDs: u.Accounts}}, srv.log, openapi.LoadFDX)
-		require.NoError(t, err)
-		get := func() *http.Response {
-			rec := newRecorder()
-			api.ServeHTTP(rec, mustReq(t, api.prefix+"/accounts"))
-			return rec.Result()
-		}
-		assert.Equal(t, http.StatusOK, get().StatusCode)
-		require.NoError(t, st.AdvanceClock(ctx, 25*time.Hour))
-		res := get()
-		body := readAll(t, res)
-		assert.Equal(t, c.status, res.StatusCode, c.p.Name)
-		assert.Contains(t, body, c.code, c.p.Name)
-		assert.Contains(t, body, c.debug, c.p.Name)
-		_ = srv.Close()
-	}
-}
-
-func TestLookbackAndStatementFilters(t *testing.T) {
-	ctx := context.Background()
-	p := WellsFargo()
-	srv, err := New(ctx, Options{Seed: 25, Profiles: []*Profile{p}, BaseURL: "http://127.0.0.1:1", LargeTransactions: 1000})
-	require.NoError(t, err)
-	defer srv.Close()
-	st := srv.Store()
-	u, err := st.UserByUsername(ctx, p.Name, "user_good")
-	require.NoError(t, err)
-	clusters := []string{"TRANSACTIONS", "STATEMENTS"}
-	cons, err := st.CreateConsent(ctx, store.Consent{Bank: p.Name, UserID: u.ID, ClientID: "c1", Clusters: clusters, AccountIDs: u.Accounts, DurationDays: 30, LookbackDays: 30})
-	require.NoError(t, err)
-	api, err := newBankAPI(ctx, p, st, fakeAuth{&authz.AccessInfo{ClientID: "c1", ConsentID: cons.ID, Clusters: clusters, AccountIDs: u.Accounts}}, srv.log, openapi.LoadFDX)
-	require.NoError(t, err)
-	get := func(path string) (int, string) {
-		rec := newRecorder()
-		api.ServeHTTP(rec, mustReq(t, api.prefix+path))
-		res := rec.Result()
-		return res.StatusCode, readAll(t, res)
-	}
-	chk := u.Accounts[0]
-	status, body := get("/accounts/" + chk + "/transactions?startTime=2026-03-01")
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, body, "lookback")
-	status, body = get("/accounts/" + chk + "/transactions?limit=50")
-	require.Equal(t, http.StatusOK, status)
-	assert.NotContains(t, body, `"transactionTimestamp":"2026-04-`, "nothing older than 30 days")
-	assert.Contains(t, body, `"transactionTimestamp":"2026-05-`)
-
-	status, body = get("/accounts/" + chk + "/statements?startTime=2026-04-30&endTime=2026-04-30")
-	require.Equal(t, http.StatusOK, status, body)
-	assert.Contains(t, body, `"statementDate":"2026-04-30"`)
-	assert.Contains(t, body, `"totalElements":1`)
 }
 
 // A consent revoked at the bank kills its tokens; the next data call must
@@ -223,9 +140,9 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 			ok := e.call("GET", c.bank, "/accounts", g.token, nil)
 			require.Equal(t, http.StatusOK, ok.status)
 
-			_, err := e.srv.Store().RevokeConsent(t.Context(), c.bank, g.consentID, nil, "revoked at the bank")
+			_, err := e.srv.st.RevokeConsent(t.Context(), c.bank, g.consentID, nil, "revoked at the bank")
 			require.NoError(t, err)
-			_, err = e.srv.Provider(c.bank).RevokeConsent(t.Context(), g.consentID)
+			_, err = e.srv.provider(c.bank).RevokeConsent(t.Context(), g.consentID)
 			require.NoError(t, err)
 
 			r := e.call("GET", c.bank, "/accounts", g.token, nil)
@@ -233,13 +150,5 @@ func TestRevokedAtTheBankAnswersTheRevokedConsentError(t *testing.T) {
 			assert.Contains(t, string(r.body), c.code)
 			validate(t, c.bank, r)
 		})
-	}
-}
-
-// Injected faults (internal/faults) send the same FDX messages as
-// mockbank's own errors.
-func TestFaultMessagesMatchTheErrorTable(t *testing.T) {
-	for code, s := range standard {
-		assert.Equal(t, s.message, faults.StandardMessage(code), "code %d", code)
 	}
 }

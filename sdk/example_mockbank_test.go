@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net/http/httptest"
 	"time"
 
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/model"
 )
@@ -16,27 +15,15 @@ import (
 // The integrator's journey against a real connector and an in-process
 // mockbank: the same code runs against the bank, with the bank's
 // credentials and URL in Credentials and Options and a real user at the
-// consent page instead of mockbank.Approve. A fixed seed and a stopped clock make every run print
-// the same thing.
+// consent page instead of mockbanktest's Approve. A fixed seed and a
+// stopped clock make every run print the same thing.
 func Example_mockbank() {
 	ctx := context.Background()
 	clock := func() time.Time { return time.Date(2026, time.March, 2, 12, 0, 0, 0, time.UTC) }
-	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 42, Clock: clock})
-	if err != nil {
-		log.Fatal(err)
-	}
+	// In a test, pass t instead of nil: the server then stops with it.
+	srv := mockbanktest.NewServer(nil, &mockbanktest.Options{Seed: 42, Clock: clock})
 	defer srv.Close()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	if err := srv.SetBaseURL(ctx, ts.URL); err != nil {
-		log.Fatal(err)
-	}
-	var bank mockbank.BankInfo
-	for _, b := range srv.Banks() {
-		if b.Name == "wellsfargo" {
-			bank = b
-		}
-	}
+	bank := srv.Bank("wellsfargo")
 
 	// mockbank registers a ready client at every bank.
 	client, err := sdk.Open(ctx, "wellsfargo",
@@ -44,8 +31,8 @@ func Example_mockbank() {
 		&sdk.Options{
 			BaseURL:     bank.Issuer,
 			RedirectURL: bank.Client.RedirectURIs[0],
-			HTTPClient:  ts.Client(),
-			Now:         srv.Store().Now, // consents expire on the bank's simulated clock
+			HTTPClient:  srv.Client(),
+			Now:         srv.Now, // consents expire on the bank's simulated clock
 		})
 	if err != nil {
 		log.Fatal(err)
@@ -60,7 +47,7 @@ func Example_mockbank() {
 		log.Fatal(err)
 	}
 	// The test user signs in and approves every account offered.
-	callback, err := mockbank.Approve(ctx, ts.Client(), pending.AuthURL, mockbank.Answers{Username: "user_good", Password: "pass_good"})
+	callback, err := srv.Approve(ctx, pending.AuthURL, mockbanktest.Answers{Username: "user_good", Password: "pass_good"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -48,11 +48,10 @@ func TestMockbankAccountRevocationNarrowsGrantOnRefresh(t *testing.T) {
 	store := sdk.NewMemoryTokenStore()
 	h, c, g, changes, data := usbankOnMockbank(t, store)
 	gone, kept := g.AccountIDs[0], g.AccountIDs[1]
-	_, err := h.Server().Store().RevokeConsent(ctx, "usbank", g.ConsentID, []string{gone}, "USER_ACTION")
-	require.NoError(t, err)
+	require.NoError(t, h.RevokeAccountsAtBank(ctx, g, gone))
 	require.NoError(t, h.ExpireAccessTokens(ctx, g)) // the next data call is refused: refresh
 
-	_, err = c.Account(ctx, g, kept)
+	_, err := c.Account(ctx, g, kept)
 	require.NoError(t, err)
 	tok, err := store.Get(ctx, g.TokenKey())
 	require.NoError(t, err)

@@ -6,6 +6,9 @@
 //	go run ./cmd/mockbank [-addr 127.0.0.1:8080] [-seed N] [-data FILE] [-scenario FILE]
 //	                      [-tls-cert FILE -tls-key FILE] [-log-level info]
 //	                      [-profile FILE]...
+//
+// -profile serves a bank description file (package bankdesc), such as
+// connectors/chase/bank.json, unchanged.
 package main
 
 import (
@@ -21,10 +24,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank"
 )
 
@@ -90,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.cert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&c.profiles, "profile", "extra bank profile (JSON or YAML file); repeatable")
+	fs.Var(&c.profiles, "profile", "bank description file (JSON, the format of connectors/<bank>/bank.json; see package bankdesc): served beside the built-in banks, or instead of the built-in bank of the same name; repeatable")
 	start := fs.String("start", "today", "simulated start time: today (midnight UTC), now, or an RFC 3339 instant; the same seed and start serve the same bytes")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
@@ -134,14 +140,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	_ = level.UnmarshalText([]byte(c.level))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	profiles := mockbank.Profiles()
-	for _, path := range c.profiles {
-		p, err := mockbank.LoadProfile(ctx, path)
-		if err != nil {
-			fmt.Fprintf(stderr, "mockbank: -profile %s: %v\n", path, err)
-			return 2
-		}
-		profiles = append(profiles, p)
+	banks, err := loadBanks(c.profiles)
+	if err != nil {
+		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		return 2
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -163,11 +165,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mockbank: MOCKBANK_ADMIN_TOKEN must have at least 16 characters")
 		return 2
 	}
-	srv, err := mockbank.NewWithControl(ctx, mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Profiles: profiles, BaseURL: scheme + "://" + host, Logger: log, AdminToken: adminToken},
-		mockbank.ControlOptions{DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
+	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Banks: banks, BaseURL: scheme + "://" + host,
+		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(stderr, "mockbank: %v\n", err)
+		// The library's errors name themselves already.
+		fmt.Fprintf(stderr, "mockbank: %s\n", strings.TrimPrefix(err.Error(), "mockbank: "))
+		if errors.Is(err, mockbank.ErrConfig) || errors.Is(err, bankdesc.ErrInvalid) {
+			// A -profile mockbank cannot serve is bad input, like a bad flag.
+			return 2
+		}
 		return 1
 	}
 	defer srv.Close()
@@ -201,6 +208,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// loadBanks returns the built-in banks with the -profile files applied: a
+// file names a bank in its description, and replaces the built-in bank of
+// that name (a partner correcting an assumption) or joins the others.
+func loadBanks(paths []string) ([]*bankdesc.Description, error) {
+	banks := connectors.Builtin()
+	from := map[string]string{}
+	for _, path := range paths {
+		d, err := bankdesc.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("-profile: %w", err)
+		}
+		if prev, dup := from[d.Name]; dup {
+			return nil, fmt.Errorf("-profile %s: bank %q is already described by %s", path, d.Name, prev)
+		}
+		from[d.Name] = path
+		if i := slices.IndexFunc(banks, func(b *bankdesc.Description) bool { return b.Name == d.Name }); i >= 0 {
+			banks[i] = d
+		} else {
+			banks = append(banks, d)
+		}
+	}
+	return banks, nil
 }
 
 // publicHost is the host:port that mockbank's URLs (issuer, discovery, data
@@ -252,9 +283,9 @@ func writeKey(path string, pem []byte) error {
 func banner(w io.Writer, srv *mockbank.Server, base, port string, took time.Duration) {
 	fmt.Fprintf(w, "mockbank ready at %s (started in %s)\n\n", base, took.Round(time.Millisecond))
 	for _, b := range srv.Banks() {
-		p := b.Profile
-		fmt.Fprintf(w, "%s — FDX %s, %s pagination, %s", b.DisplayName, p.FDXVersion, p.Pagination, p.ClientAuth)
-		if p.RequirePAR {
+		d := b.Description
+		fmt.Fprintf(w, "%s (mock) — FDX %s, %s pagination, %s", d.DisplayName, d.FDXVersion, d.Paging.Style, d.Auth.ClientAuth)
+		if d.Auth.PARRequired {
 			fmt.Fprint(w, ", PAR required")
 		}
 		fmt.Fprintf(w, "\n  discovery: %s\n  data API:  %s\n", b.DiscoveryURL, b.DataURL)

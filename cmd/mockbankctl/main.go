@@ -42,6 +42,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
@@ -446,7 +447,16 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		if err != nil {
 			return nil, err
 		}
-		js, err := yamlToJSON(b)
+		// Checked here with mockbank's own parser, so a mistake is named
+		// with its line before anything is sent; the JSON sent keeps
+		// every number's text.
+		if len(b) > scenario.MaxSize {
+			return nil, fmt.Errorf("%s: larger than %d bytes", pos[0], scenario.MaxSize)
+		}
+		if _, err := scenario.Parse(ctx, b); err != nil {
+			return nil, fmt.Errorf("%s: %w", pos[0], err)
+		}
+		js, err := scenario.ToJSON(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", pos[0], err)
 		}

@@ -88,6 +88,19 @@ func TestScenarioFileIsSentAsExactJSON(t *testing.T) {
 	assert.Contains(t, (*got)[0].body, `"openingBalance":1500.10`)
 }
 
+// A scenario file with a mistake is refused before anything is sent, by
+// the same parser mockbank uses.
+func TestBadScenarioIsNotSent(t *testing.T) {
+	srv, got := fakeAdmin(t, 200, `{}`)
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("users:\n  - user: {bank: chase, username: qa}\n"), 0o600))
+	code, _, errOut := runCtl(t, srv.URL, "scenario", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "s.yaml")
+	assert.Contains(t, errOut, "password")
+	assert.Empty(t, *got, "nothing sent")
+}
+
 func TestErrorsAndUsage(t *testing.T) {
 	srv, _ := fakeAdmin(t, 400, `{"error":"invalid_request","message":"bad"}`)
 	code, _, errOut := runCtl(t, srv.URL, "clock")

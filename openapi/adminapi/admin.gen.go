@@ -501,18 +501,27 @@ type DeliveryStatus string
 type Fault struct {
 	Bank string `json:"bank"`
 
+	// ClientId Only calls by this client.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// ConsentId Only calls made with an access token of this consent.
+	ConsentId *string `json:"consentId,omitempty"`
+
 	// Endpoint An operationId of the FDX spec (e.g. searchForAccountTransactions), "token", or "*" (default).
 	Endpoint *string `json:"endpoint,omitempty"`
 	FaultId  string  `json:"faultId"`
 	FdxCode  *int    `json:"fdxCode,omitempty"`
 
-	// FdxCodeAsString Send the code as a JSON string even at a bank whose quirk is integer codes (chase); by default a fault uses the bank's own form.
+	// FdxCodeAsString Send the code as a JSON string even at a bank whose description says integer codes (errors.codeForm); by default a fault uses the bank's own form.
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
-	Fraction          *float32   `json:"fraction,omitempty"`
-	Hits              int        `json:"hits"`
-	LatencyMs         *int       `json:"latencyMs,omitempty"`
+	Fraction  *float32 `json:"fraction,omitempty"`
+	Hits      int      `json:"hits"`
+	LatencyMs *int     `json:"latencyMs,omitempty"`
+
+	// Means What the error means, worded by the bank's description.
+	Means             *string    `json:"means,omitempty"`
 	Message           *string    `json:"message,omitempty"`
 	Mode              *FaultMode `json:"mode,omitempty"`
 	RetryAfterSeconds *int       `json:"retryAfterSeconds,omitempty"`
@@ -529,16 +538,25 @@ type FaultMode string
 type FaultCreate struct {
 	Bank string `json:"bank"`
 
+	// ClientId Only calls by this client (its access tokens, or naming it with HTTP Basic or client_id).
+	ClientId *string `json:"clientId,omitempty"`
+
+	// ConsentId Only calls made with an access token of this consent (data API calls, userinfo), so that tests running in parallel each fault their own grant.
+	ConsentId *string `json:"consentId,omitempty"`
+
 	// Endpoint An operationId of the FDX spec (e.g. searchForAccountTransactions), "token", or "*" (default).
 	Endpoint *string `json:"endpoint,omitempty"`
 	FdxCode  *int    `json:"fdxCode,omitempty"`
 
-	// FdxCodeAsString Send the code as a JSON string even at a bank whose quirk is integer codes (chase); by default a fault uses the bank's own form.
+	// FdxCodeAsString Send the code as a JSON string even at a bank whose description says integer codes (errors.codeForm); by default a fault uses the bank's own form.
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
-	Fraction          *float32         `json:"fraction,omitempty"`
-	LatencyMs         *int             `json:"latencyMs,omitempty"`
+	Fraction  *float32 `json:"fraction,omitempty"`
+	LatencyMs *int     `json:"latencyMs,omitempty"`
+
+	// Means What the error means, as an obconnect error code name with an FDX code in the catalogue (RateLimited, ConsentRevoked, ConsentExpired, NotFound, ...; a refusal lists them all). The bank's description words it (status, FDX code, message, debug message, Retry-After), e.g. RateLimited at citi is 503 with code 501 and Retry-After. status, fdxCode and message override the words. Unauthenticated is answered as a rejected access token, with a Bearer challenge. Error mode only.
+	Means             *string          `json:"means,omitempty"`
 	Message           *string          `json:"message,omitempty"`
 	Mode              *FaultCreateMode `json:"mode,omitempty"`
 	RetryAfterSeconds *int             `json:"retryAfterSeconds,omitempty"`
@@ -726,6 +744,9 @@ type ListDeliveriesParams struct {
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Username Only the user with this sign-in name (at each bank listed).
+	Username *string `form:"username,omitempty" json:"username,omitempty"`
 }
 
 // UpdateAccountJSONRequestBody defines body for UpdateAccount for application/json ContentType.
@@ -2356,6 +2377,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 		if params.Bank != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Username != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username", *params.Username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5905,6 +5938,19 @@ func (siw *ServerInterfaceWrapper) ListUsers(w http.ResponseWriter, r *http.Requ
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "username" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "username", r.URL.Query(), &params.Username, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "username"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "username", Err: err})
 		}
 		return
 	}

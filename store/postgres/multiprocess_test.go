@@ -31,6 +31,7 @@ import (
 
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
 	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/store/internal/pgtest"
 	"github.com/obconnect/obconnect/store/postgres"
@@ -161,24 +162,21 @@ func startBank(t *testing.T, grace time.Duration) *bank {
 	t.Helper()
 	ctx := context.Background()
 	b := &bank{}
-	profiles := mockbank.Profiles()
-	for i, p := range profiles {
-		fast := *p // the test is about tokens, not the bank's throttle
-		fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
-		profiles[i] = &fast
-	}
+	// The listener comes first so that mockbank knows its URL; the
+	// middleware sees every request before mockbank does.
+	b.ts = httptest.NewUnstartedServer(nil)
 	var err error
-	b.srv, err = mockbank.New(ctx, mockbank.Options{
-		Seed: 7, Profiles: profiles, RefreshReuseGrace: grace,
-		Clock:      func() time.Time { return time.Now().Add(time.Duration(b.offset.Load())) },
-		Middleware: b.middleware,
-		Logger:     slog.New(revocations{b}),
+	b.srv, err = mockbank.New(ctx, &mockbank.Options{
+		// The test is about tokens, not the bank's throttle.
+		Seed: 7, Banks: mockbanktest.Unthrottled(nil), RefreshReuseGrace: grace, BaseURL: "http://" + b.ts.Listener.Addr().String(),
+		Clock:  func() time.Time { return time.Now().Add(time.Duration(b.offset.Load())) },
+		Logger: slog.New(revocations{b}),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { b.srv.Close() })
-	b.ts = httptest.NewServer(b.srv)
+	b.ts.Config.Handler = b.middleware("")(b.srv)
+	b.ts.Start()
 	t.Cleanup(b.ts.Close)
-	require.NoError(t, b.srv.SetBaseURL(ctx, b.ts.URL))
 	for _, info := range b.srv.Banks() {
 		if info.Name == "wellsfargo" {
 			b.info = info
@@ -261,7 +259,7 @@ func (b *bank) link(t *testing.T, st *postgres.Store) (*sdk.Grant, string) {
 	pending, err := c.StartLink(ctx, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed},
 		Purpose: sdk.PurposePersonalFinancialManagement, Duration: 90 * 24 * time.Hour})
 	require.NoError(t, err)
-	cb, err := mockbank.Approve(ctx, b.ts.Client(), pending.AuthURL, mockbank.Answers{Username: "user_good", Password: "pass_good"})
+	cb, err := mockbanktest.Approve(ctx, b.ts.Client(), pending.AuthURL, mockbanktest.Answers{Username: "user_good", Password: "pass_good"})
 	require.NoError(t, err)
 	g, err := c.CompleteLink(ctx, pending, cb.Query())
 	require.NoError(t, err)

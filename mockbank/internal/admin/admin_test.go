@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,12 +22,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
-	"github.com/obconnect/obconnect/mockbank/internal/scenario"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
@@ -71,7 +74,13 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 	}
 	w.st.MarkSeeded()
 	w.st.EnsureBank("citi")
-	w.inj = faults.New(faults.Options{Banks: []string{"chase", "citi", "usbank"}})
+	var banks []*bankdesc.Description
+	for _, n := range []string{"chase", "citi", "usbank"} {
+		d, err := connectors.Lookup(n)
+		require.NoError(t, err)
+		banks = append(banks, d)
+	}
+	w.inj = faults.New(faults.Options{Banks: banks})
 	var err error
 	w.nd, err = notify.New(notify.Options{Store: w.st, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, MaxAttempts: 5,
 		Keys: func(context.Context, string) (notify.Key, error) { return notify.Key{Signer: key, KeyID: "k1"}, nil }})
@@ -79,7 +88,11 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 	t.Cleanup(func() { _ = w.nd.Close() })
 	w.st.OnEvent(w.nd.HandleEvent)
 	w.srv, err = admin.New(admin.Options{Token: token}, admin.Deps{Store: w.st, Faults: w.inj, Notify: w.nd,
-		Reset: func(context.Context) error { w.resets++; return nil }})
+		Reset: func(context.Context) error { w.resets++; return nil },
+		AccountLevelRevocation: func(bank string) bool {
+			i := slices.IndexFunc(banks, func(d *bankdesc.Description) bool { return d.Name == bank })
+			return i >= 0 && banks[i].AccountRevocation
+		}})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
@@ -559,7 +572,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestExampleScenarioFileApplies(t *testing.T) {
 	w := newWorld(t, newKey(t))
-	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "scenario", "testdata", "example.yaml"))
+	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "..", "scenario", "testdata", "example.yaml"))
 	require.NoError(t, err)
 	res, err := w.srv.ApplyScenario(t.Context(), sc)
 	require.NoError(t, err)

@@ -17,17 +17,18 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
-	"github.com/obconnect/obconnect/mockbank/internal/scenario"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 // Host is what the control side needs from mockbank's server
-// (*mockbank.Server satisfies it).
+// (the mockbank root adapts its server to it).
 type Host interface {
 	Store() *store.Store
 	Provider(bank string) *authz.Provider
@@ -38,8 +39,8 @@ type Host interface {
 
 // ControlOptions configure the whole control side.
 type ControlOptions struct {
-	// Banks are the served banks' names; required.
-	Banks []string
+	// Banks are the served banks' descriptions; required.
+	Banks []*bankdesc.Description
 	Seed  uint64
 	// AllowRemote lets non-loopback clients use the admin API.
 	AllowRemote bool
@@ -54,14 +55,10 @@ type ControlOptions struct {
 	// Reset, when nil, restores the state captured at Attach (before the
 	// data file and the scenario are applied): the seeded data and the
 	// ready clients.
-	Reset                  func(ctx context.Context) error
-	AccountLevelRevocation func(bank string) bool
-	// IntegerCodes reports whether a bank sends error codes as JSON
-	// numbers, for injected faults (faults.Options.IntegerCodes).
-	IntegerCodes func(bank string) bool
-	// RetryAfterDate reports whether a bank sends Retry-After as an
-	// HTTP-date, for injected faults (faults.Options.RetryAfterDate).
-	RetryAfterDate func(bank string) bool
+	Reset func(ctx context.Context) error
+	// Party tells the fault injector whose call a request is, for faults
+	// limited to one consent or client (faults.Options.Party).
+	Party func(bank string, r *http.Request) (clientID, consentID string)
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
@@ -69,9 +66,9 @@ type ControlOptions struct {
 }
 
 // Control is the control side of one mockbank: fault injector, notification
-// dispatcher, admin API and persistence. Build it with NewControl before
-// mockbank.New (its Middleware goes into mockbank's options), then Attach it
-// to the server.
+// dispatcher, admin API and persistence. The server builds it first (its
+// Middleware wraps each bank), then Attaches it once the authorization
+// servers exist.
 type Control struct {
 	opts   ControlOptions
 	log    *slog.Logger
@@ -94,8 +91,7 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, IntegerCodes: opts.IntegerCodes,
-		RetryAfterDate: opts.RetryAfterDate})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party})}
 }
 
 // Middleware wraps a bank's handler: faults first, then a note to the
@@ -115,6 +111,17 @@ func (c *Control) Middleware(bank string) func(http.Handler) http.Handler {
 	}
 }
 
+// accountRevocation reports whether a bank's description lets it revoke
+// single accounts of a consent.
+func (c *Control) accountRevocation(bank string) bool {
+	for _, d := range c.opts.Banks {
+		if d.Name == bank {
+			return d.AccountRevocation
+		}
+	}
+	return false
+}
+
 func (c *Control) touch() {
 	c.mu.Lock()
 	s := c.saver
@@ -132,8 +139,8 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 	// Everything in the store now came from the seed: compact snapshots
 	// (saves, reset, the snapshot endpoint) leave it out until extended.
 	st.MarkSeeded()
-	for _, b := range c.opts.Banks {
-		if host.Provider(b) == nil {
+	for _, d := range c.opts.Banks {
+		if b := d.Name; host.Provider(b) == nil {
 			return fmt.Errorf("%w: bank %q has no authorization server yet (set the base URL first)", ErrConfig, b)
 		}
 	}
@@ -158,7 +165,8 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 		c.touch()
 	})
 	parts := map[string]Part{}
-	for _, b := range c.opts.Banks {
+	for _, d := range c.opts.Banks {
+		b := d.Name
 		parts["authz/"+b] = Part{
 			Export: func(ctx context.Context) (json.RawMessage, error) {
 				p := host.Provider(b)
@@ -188,7 +196,7 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 			},
 		}
 	}
-	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Banks: c.opts.BankList, AccountLevelRevocation: c.opts.AccountLevelRevocation,
+	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
 		Parts: parts, OnChange: c.touch}
 	srv, err := New(Options{Token: host.AdminToken(), AllowRemote: c.opts.AllowRemote, Seed: c.opts.Seed, Logger: c.log}, deps)
 	if err != nil {

@@ -29,11 +29,18 @@
 //
 // [New] takes the store, the fault injector and the notification
 // dispatcher, plus hooks for what belongs to the rest of mockbank: the bank
-// list (profiles, URLs, ready clients), reset to the seeded state, and
+// list (descriptions, URLs, ready clients), reset to the seeded state, and
 // extra state parts (each bank's authorization server) that join the
 // snapshot. [Server.Handler] serves the API under its base path;
 // [Server.ExportState] and [Server.ImportState] are the whole-state
 // document for persistence (-data FILE) and the snapshot endpoints.
+// [Control] is the whole control side (this API, the fault injector,
+// notifications, the data file) that mockbank's server builds and attaches.
+//
+// The handlers of each resource are in a file of their own: banks.go,
+// users.go, accounts.go, transactions.go, clock.go, faults.go,
+// notifications.go (and deliveries), consents.go, snapshot.go (and reset),
+// scenario.go; handlers.go holds what they share.
 //
 // # Amounts and times
 //

@@ -166,3 +166,15 @@ func (s *Server) applyScenario(ctx context.Context, p *scenarioPlan) (ScenarioRe
 	}
 	return res, nil
 }
+
+// LoadScenario applies a scenario.
+func (s *Server) LoadScenario(ctx context.Context, req adminapi.LoadScenarioRequestObject) (adminapi.LoadScenarioResponseObject, error) {
+	if req.Body == nil {
+		return nil, invalid("a body is required")
+	}
+	res, err := s.ApplyScenario(ctx, *req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return adminapi.LoadScenario200JSONResponse{UserIds: &res.UserIDs, AccountIds: &res.AccountIDs, FaultIds: &res.FaultIDs}, nil
+}

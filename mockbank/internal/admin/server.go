@@ -59,7 +59,8 @@ type Deps struct {
 	// the admin side clears faults and deliveries itself.
 	Reset func(ctx context.Context) error
 	// AccountLevelRevocation reports whether a bank revokes single
-	// accounts of a consent; nil means only "usbank" does.
+	// accounts of a consent (its description's accountRevocation); nil
+	// means no bank does.
 	AccountLevelRevocation func(bank string) bool
 	// Parts are extra state parts by name (e.g. "authz/chase").
 	Parts map[string]Part
@@ -115,7 +116,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	}
 	opts.BaseURL = "/" + strings.Trim(opts.BaseURL, "/")
 	if deps.AccountLevelRevocation == nil {
-		deps.AccountLevelRevocation = func(b string) bool { return b == "usbank" }
+		deps.AccountLevelRevocation = func(string) bool { return false }
 	}
 	log := opts.Logger
 	if log == nil {

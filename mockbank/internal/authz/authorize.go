@@ -190,7 +190,7 @@ func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oerr)
 		return
 	}
-	c, oerr := p.authenticateClient(r, form, p.url("/par"))
+	c, oerr := p.authenticateClient(r, form, p.url(p.cfg.Endpoints.PAR))
 	if oerr != nil {
 		writeOAuthError(w, oerr)
 		return
@@ -269,7 +269,7 @@ func (p *Provider) startSession(w http.ResponseWriter, req authRequest, clientNa
 	p.sessions[s.id] = s
 	p.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName(s.id), Value: bind, Path: p.issuerPath + "/authorize",
+		Name: cookieName(s.id), Value: bind, Path: p.issuerPath + p.cfg.Endpoints.Authorization,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(p.cfg.Issuer, "https:"),
 		MaxAge: int(DefaultSessionTTL / time.Second),
 	})

@@ -358,7 +358,7 @@ func (p *Provider) authAssertion(form url.Values, endpoint string) (*client, *OA
 	if claims.Subject != c.id || claims.Issuer != c.id {
 		return fail("client_assertion iss and sub must be the client_id")
 	}
-	if !claims.Audience.Contains(p.cfg.Issuer) && !claims.Audience.Contains(p.url("/token")) && !claims.Audience.Contains(endpoint) {
+	if !claims.Audience.Contains(p.cfg.Issuer) && !claims.Audience.Contains(p.url(p.cfg.Endpoints.Token)) && !claims.Audience.Contains(endpoint) {
 		return fail("client_assertion aud must be the issuer or the endpoint URL")
 	}
 	if err := claims.ValidateWithLeeway(jwt.Expected{Time: wall}, time.Minute); err != nil || claims.Expiry == nil {

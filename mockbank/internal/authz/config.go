@@ -95,6 +95,8 @@ type Config struct {
 	Clusters []string
 	// MaxConsentDays caps duration_days, default and maximum 365.
 	MaxConsentDays int
+	// Endpoints are where the bank's description puts its endpoints.
+	Endpoints Endpoints
 }
 
 // Deps are the provider's collaborators, implemented by the rest of

@@ -20,7 +20,8 @@
 //		RequirePAR:  true,
 //		KeySeed:     seed,          // deterministic signing key; or SigningKey
 //		Clock:       sim.Now,       // simulated time
-//		Clusters:    profileClusters, // unsupported cluster -> invalid_scope
+//		Clusters:    clusters,      // the bank's; another cluster -> invalid_scope
+//		Endpoints:   authz.Endpoints{Token: "/token", ...}, // paths under the issuer
 //	}, authz.Deps{Users: usersAdapter, Consents: consentsAdapter, Logger: log})
 //	mux.Handle("/chase/", p.Handler()) // with or without http.StripPrefix
 //	ready, err := p.RegisterClient(ctx, authz.ClientMetadata{ClientID: "chase-demo", ...})
@@ -43,7 +44,7 @@
 // account ids, expiry) or one of ErrMissingToken, ErrInvalidToken,
 // ErrTokenExpired, ErrTokenRevoked. It does not read the consent store: the
 // data API checks the consent's current state (expired, revoked, accounts
-// revoked one by one) itself and answers with the profile's FDX error.
+// revoked one by one) itself and answers with the error its description gives.
 //
 // # Tokens
 //

@@ -199,6 +199,11 @@ func TestRevocationIntrospectionAndConsentState(t *testing.T) {
 		_, err = env.p.AuthenticateToken(ctx, tok.AccessToken)
 		assert.ErrorIs(t, err, ErrTokenRevoked)
 		assert.ErrorIs(t, err, ErrConsentRevoked, "the data API answers the bank's revoked-consent error")
+		_, err = conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		var re *oauth2.RetrieveError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, "invalid_grant", re.ErrorCode)
+		assert.Equal(t, "the consent is no longer active", re.ErrorDescription, "the refusal says why, so the client deletes")
 
 		// It survives a restart with exported state.
 		st, err := env.p.ExportState(ctx)

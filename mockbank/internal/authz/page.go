@@ -49,7 +49,7 @@ func (p *Provider) renderPage(w http.ResponseWriter, status int, s *session, csr
 	st, user := s.stage, s.user
 	p.mu.Unlock()
 	d := pageData{
-		Bank: p.cfg.DisplayName, Error: msg, Action: p.issuerPath + "/authorize",
+		Bank: p.cfg.DisplayName, Error: msg, Action: p.issuerPath + p.cfg.Endpoints.Authorization,
 		Session: s.id, CSRF: csrf, ClientName: s.clientName, UserName: user.DisplayName,
 	}
 	switch st {

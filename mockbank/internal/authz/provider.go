@@ -137,6 +137,9 @@ func normalise(cfg *Config) error {
 			return bad("unknown cluster %q", c)
 		}
 	}
+	if cfg.Endpoints, err = cfg.Endpoints.WithDefaults(); err != nil {
+		return err
+	}
 	if cfg.MaxConsentDays <= 0 || cfg.MaxConsentDays > MaxDurationDays {
 		cfg.MaxConsentDays = MaxDurationDays
 	}
@@ -165,20 +168,21 @@ func (p *Provider) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.serveDiscovery)
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", p.serveDiscovery)
-	mux.HandleFunc("GET /jwks.json", p.serveJWKS)
-	mux.HandleFunc("GET /authorize", p.serveAuthorize)
-	mux.HandleFunc("POST /authorize", p.serveAuthorizePost)
-	mux.HandleFunc("POST /par", p.servePAR)
-	mux.HandleFunc("POST /token", p.serveToken)
-	mux.HandleFunc("POST /revoke", p.serveRevoke)
+	ep := p.cfg.Endpoints
+	mux.HandleFunc("GET "+ep.JWKS, p.serveJWKS)
+	mux.HandleFunc("GET "+ep.Authorization, p.serveAuthorize)
+	mux.HandleFunc("POST "+ep.Authorization, p.serveAuthorizePost)
+	mux.HandleFunc("POST "+ep.PAR, p.servePAR)
+	mux.HandleFunc("POST "+ep.Token, p.serveToken)
+	mux.HandleFunc("POST "+ep.Revocation, p.serveRevoke)
 	mux.HandleFunc("POST /introspect", p.serveIntrospect)
 	mux.HandleFunc("POST /register", p.serveRegister)
 	mux.HandleFunc("GET /userinfo", p.serveUserinfo)
 	mux.HandleFunc("POST /userinfo", p.serveUserinfo)
 	for path, allow := range map[string]string{
 		"/.well-known/openid-configuration": "GET, HEAD", "/.well-known/oauth-authorization-server": "GET, HEAD",
-		"/jwks.json": "GET, HEAD", "/authorize": "GET, HEAD, POST", "/par": "POST", "/token": "POST",
-		"/revoke": "POST", "/introspect": "POST", "/register": "POST", "/userinfo": "GET, HEAD, POST",
+		ep.JWKS: "GET, HEAD", ep.Authorization: "GET, HEAD, POST", ep.PAR: "POST", ep.Token: "POST",
+		ep.Revocation: "POST", "/introspect": "POST", "/register": "POST", "/userinfo": "GET, HEAD, POST",
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
@@ -246,13 +250,13 @@ type Discovery struct {
 func (p *Provider) Discovery() Discovery {
 	d := Discovery{
 		Issuer:                        p.cfg.Issuer,
-		AuthorizationEndpoint:         p.url("/authorize"),
-		TokenEndpoint:                 p.url("/token"),
-		JWKSURI:                       p.url("/jwks.json"),
+		AuthorizationEndpoint:         p.url(p.cfg.Endpoints.Authorization),
+		TokenEndpoint:                 p.url(p.cfg.Endpoints.Token),
+		JWKSURI:                       p.url(p.cfg.Endpoints.JWKS),
 		RegistrationEndpoint:          p.url("/register"),
-		PAREndpoint:                   p.url("/par"),
+		PAREndpoint:                   p.url(p.cfg.Endpoints.PAR),
 		RequirePAR:                    p.cfg.RequirePAR,
-		RevocationEndpoint:            p.url("/revoke"),
+		RevocationEndpoint:            p.url(p.cfg.Endpoints.Revocation),
 		IntrospectionEndpoint:         p.url("/introspect"),
 		UserinfoEndpoint:              p.url("/userinfo"),
 		ScopesSupported:               append([]string{ScopeOpenID, ScopeOfflineAccess}, p.cfg.Clusters...),

@@ -173,7 +173,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oerr)
 		return
 	}
-	c, oerr := p.authenticateClient(r, form, p.url("/token"))
+	c, oerr := p.authenticateClient(r, form, p.url(p.cfg.Endpoints.Token))
 	if oerr != nil {
 		writeOAuthError(w, oerr)
 		return
@@ -292,6 +292,11 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 	case g.clientID != c.id:
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was issued to another client")
+	case g.revoked.Load() && g.consentRevoked.Load():
+		// Revoked with its consent (at the bank, or by the data API): say
+		// why, so the client deletes rather than links again.
+		p.mu.Unlock()
+		return nil, oauthErr(codeInvalidGrant, "the consent is no longer active")
 	case g.revoked.Load():
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "refresh token was revoked")
@@ -636,7 +641,7 @@ func (p *Provider) clientTokenRequest(w http.ResponseWriter, r *http.Request, en
 }
 
 func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	c, tok, ok := p.clientTokenRequest(w, r, "/revoke")
+	c, tok, ok := p.clientTokenRequest(w, r, p.cfg.Endpoints.Revocation)
 	if !ok {
 		return
 	}

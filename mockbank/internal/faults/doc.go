@@ -14,6 +14,17 @@
 // suite fails the same calls. The first rule that matches wins; a rule that
 // has used up its Times stays listed with its hit count until deleted.
 //
+// # Meanings and parties
+//
+// A rule may name what its error means (Spec.Means, an obcerr code name such
+// as RateLimited) instead of a status and code: the bank's description
+// words it (bankdesc's Answer), so one rule is citi's 503/501 with
+// Retry-After and wellsfargo's 429/1207, and a harness written once for
+// every bank stays in each bank's words. A rule may also be limited to one
+// consent or one client (Spec.ConsentID, Spec.ClientID): Options.Party
+// tells whose a call is, and is asked only while such a rule exists, so
+// tests running in parallel against one mockbank each fault their own grant.
+//
 // # Wiring
 //
 // [Injector.Middleware] wraps a bank's handler and finds the endpoint from
@@ -27,9 +38,10 @@
 //
 //   - error: the status (default 500) and an FDX error body whose code is
 //     the one asked for, or the standard code for the status, with FDX's
-//     message for the code. The code travels in the bank's form: a JSON
-//     string, FDX's, or a number at a bank whose profile sends numbers
-//     (Options.IntegerCodes), where CodeAsString forces a string.
+//     message for the code (package fdxerr). The code travels in the
+//     bank's form, as its description says (bankdesc's CodeJSON): a JSON
+//     string, FDX's, or a number where errors.codeForm is "integer", and
+//     there CodeAsString forces a string.
 //   - latency_only: the call is delayed, then served normally.
 //   - malformed_body: the real response with its JSON cut and garbage
 //     appended, so decoding fails.
@@ -43,11 +55,12 @@
 //     counted as a hit.
 //
 // Latency applies before any mode. Retry-After is added to every faulted
-// response that has headers, in the bank's form: delta-seconds, or at a
-// bank whose profile sends HTTP-dates (Options.RetryAfterDate) the date
-// that many seconds ahead, rounded up to a whole second so that a client
-// never waits less than asked. Dates come from the wall clock, not
-// mockbank's simulated time, because the client compares them with its own.
+// response that has headers, in the bank's form (bankdesc's
+// RetryAfterValue): delta-seconds, or at a bank whose errors.retryAfter is
+// "httpDate" the date that many seconds ahead, rounded up to a whole
+// second so that a client never waits less than asked. Dates come from the
+// wall clock, not mockbank's simulated time, because the client compares
+// them with its own.
 //
 // The truncated and reset modes need an HTTP/1 connection (http.Hijacker);
 // on HTTP/2 they fall back to aborting the stream with http.ErrAbortHandler.

@@ -9,10 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/fdxerr"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // ErrInvalid wraps every validation failure; ErrNotFound an unknown rule id.
@@ -58,7 +64,14 @@ type Spec struct {
 	Bank     string `json:"bank"`
 	Endpoint string `json:"endpoint,omitempty"`
 	Mode     Mode   `json:"mode,omitempty"`
-	Status   int    `json:"status,omitempty"`
+	// Means names what an error answer means, an obcerr code name such
+	// as "RateLimited" or "ConsentRevoked": the bank's description words
+	// it (bankdesc's Answer: status, FDX code, message, debug message,
+	// Retry-After), and Status, FDXCode and Message override the words.
+	// "Unauthenticated" is answered as mockbank answers a rejected access
+	// token, with a Bearer challenge. Error mode only.
+	Means  string `json:"means,omitempty"`
+	Status int    `json:"status,omitempty"`
 	// FDXCode is the error body's code; nil picks the standard code for
 	// the status.
 	FDXCode      *int   `json:"fdxCode,omitempty"`
@@ -67,13 +80,20 @@ type Spec struct {
 	// Latency delays the call before anything else.
 	Latency time.Duration `json:"latency,omitempty"`
 	// RetryAfter, when set, is sent as a Retry-After header: in seconds,
-	// or as the HTTP-date that many seconds ahead at a bank whose profile
-	// sends dates (Options.RetryAfterDate).
+	// or as the HTTP-date that many seconds ahead at a bank whose
+	// description sends dates.
 	RetryAfter *int `json:"retryAfterSeconds,omitempty"`
 	// Times limits the rule to the next N matching calls; 0 means no limit.
 	Times int `json:"times,omitempty"`
 	// Fraction, when set, applies the rule to that share of matching calls.
 	Fraction *float64 `json:"fraction,omitempty"`
+	// ConsentID limits the rule to calls made with an access token of
+	// that consent (data API calls, userinfo); ClientID to calls by that
+	// client (its access tokens, or naming it with HTTP Basic or
+	// client_id). Parallel tests each scope their faults to their own
+	// grant so as not to see each other's.
+	ConsentID string `json:"consentId,omitempty"`
+	ClientID  string `json:"clientId,omitempty"`
 }
 
 // Rule is a stored rule with its identity and usage.
@@ -113,8 +133,20 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 	if s.Status != 0 && (s.Status < 100 || s.Status > 599) {
 		return s, fmt.Errorf("%w: status %d outside 100..599", ErrInvalid, s.Status)
 	}
-	if s.Mode == ModeError && s.Status == 0 {
+	if s.Means != "" {
+		c, ok := bankdesc.ParseCode(s.Means)
+		if _, std := fdxerr.Standard(c); !ok || !std {
+			return s, fmt.Errorf("%w: means %q is not a condition a bank answers with an FDX error (%s)", ErrInvalid, s.Means, strings.Join(meanings(), ", "))
+		}
+		if s.Mode != ModeError {
+			return s, fmt.Errorf("%w: means goes with mode error", ErrInvalid)
+		}
+	}
+	if s.Mode == ModeError && s.Status == 0 && s.Means == "" {
 		s.Status = 500
+	}
+	if len(s.ConsentID) > 256 || len(s.ClientID) > 256 {
+		return s, fmt.Errorf("%w: consentId and clientId are at most 256 bytes", ErrInvalid)
 	}
 	if s.FDXCode != nil && (*s.FDXCode < 0 || *s.FDXCode > 99999) {
 		return s, fmt.Errorf("%w: FDX code %d outside 0..99999", ErrInvalid, *s.FDXCode)
@@ -143,40 +175,50 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 	return s, nil
 }
 
+// meanings are the values Spec.Means accepts: every meaning the FDX
+// catalogue has a code for.
+func meanings() []string {
+	var out []string
+	for c := obcerr.OK; c <= obcerr.DeadlineExceeded; c++ {
+		if _, ok := fdxerr.Standard(c); ok {
+			out = append(out, c.String())
+		}
+	}
+	return out
+}
+
 // Options configure an Injector.
 type Options struct {
-	// Banks, when set, restricts rules to these bank names.
-	Banks []string
+	// Banks are the served banks: rules name one of them, and an injected
+	// error is written the way its description says (code form,
+	// Retry-After form). Nil accepts any bank name and writes FDX's forms
+	// (string codes, delta-seconds).
+	Banks []*bankdesc.Description
 	// Seed makes rule ids reproducible.
 	Seed uint64
 	// Sleep waits for a rule's latency; nil waits on a timer and gives up
 	// when the request's context ends. Tests record the delay instead.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// IntegerCodes reports whether a bank sends error codes as JSON numbers
-	// (its profile's quirk); an injected error then does too, unless its
-	// rule asks for a string. Nil means every bank sends strings, FDX's
-	// form.
-	IntegerCodes func(bank string) bool
-	// RetryAfterDate reports whether a bank sends Retry-After as an
-	// HTTP-date (its profile's quirk); a rule's RetryAfter then goes out
-	// as the date that many seconds from now. Nil means delta-seconds.
-	RetryAfterDate func(bank string) bool
 	// Now is the wall clock HTTP-dates are computed from; nil means
 	// time.Now. The client compares the date with its own clock, so this
 	// is never mockbank's simulated time.
 	Now func() time.Time
+	// Party tells which client a call comes from and which consent its
+	// access token belongs to ("" when unknown), for rules limited to
+	// one. It is called only while such a rule exists for the bank; nil
+	// leaves those rules unmatched.
+	Party func(bank string, r *http.Request) (clientID, consentID string)
 }
 
 // Injector holds the fault rules and applies them. It is safe for
 // concurrent use.
 type Injector struct {
 	banks []string
+	descs map[string]*bankdesc.Description
 	key   []byte
 	sleep func(ctx context.Context, d time.Duration) error
-	// integerCodes and retryAfterDate are the Options of the same names.
-	integerCodes   func(bank string) bool
-	retryAfterDate func(bank string) bool
-	now            func() time.Time
+	now   func() time.Time
+	party func(bank string, r *http.Request) (clientID, consentID string)
 
 	mu    sync.Mutex
 	rules []*Rule
@@ -199,8 +241,12 @@ func New(opts Options) *Injector {
 	if now == nil {
 		now = time.Now
 	}
-	return &Injector{banks: slices.Clone(opts.Banks), key: k[:], sleep: sl, integerCodes: opts.IntegerCodes,
-		retryAfterDate: opts.RetryAfterDate, now: now}
+	in := &Injector{descs: map[string]*bankdesc.Description{}, key: k[:], sleep: sl, now: now, party: opts.Party}
+	for _, d := range opts.Banks {
+		in.banks = append(in.banks, d.Name)
+		in.descs[d.Name] = d
+	}
+	return in
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -333,23 +379,45 @@ func (in *Injector) Import(ctx context.Context, st State) error {
 	return nil
 }
 
+// call is what a rule may match on, computed only once a rule for the
+// bank exists (endpoint and page key) or a rule limited to a party does.
+type call struct {
+	endpoint, key     func() string
+	party             func() (clientID, consentID string)
+	client, consent   string
+	resolved, knowsBy bool
+}
+
+func (c *call) scoped(r *Rule) bool {
+	if r.ConsentID == "" && r.ClientID == "" {
+		return true
+	}
+	if !c.knowsBy {
+		c.client, c.consent = c.party()
+		c.knowsBy = true
+	}
+	return (r.ConsentID == "" || r.ConsentID == c.consent) && (r.ClientID == "" || r.ClientID == c.client)
+}
+
 // match finds the rule for a call and counts it, and returns the request's
 // page key. The endpoint and page key are computed only once a rule for the
-// bank exists. A repeat_page_key rule skips (and does not count) calls
-// without a page key.
-func (in *Injector) match(bank string, endpointOf, keyOf func() string) (Rule, string, bool) {
+// bank exists, the call's party only once a rule limited to one does. A
+// repeat_page_key rule skips (and does not count) calls without a page key.
+func (in *Injector) match(bank string, c *call) (Rule, string, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var endpoint, key string
-	resolved := false
 	for _, r := range in.rules {
 		if r.Bank != bank {
 			continue
 		}
-		if !resolved {
-			endpoint, key, resolved = endpointOf(), keyOf(), true
+		if !c.resolved {
+			endpoint, key, c.resolved = c.endpoint(), c.key(), true
 		}
 		if r.Endpoint != AnyEndpoint && r.Endpoint != endpoint {
+			continue
+		}
+		if !c.scoped(r) {
 			continue
 		}
 		if r.Mode == ModeRepeatPageKey && key == "" {

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 )
 
@@ -40,7 +42,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{}
-	h.inj = faults.New(faults.Options{Banks: []string{"chase", "citi"}, Sleep: func(ctx context.Context, d time.Duration) error {
+	h.inj = faults.New(faults.Options{Banks: builtin(t, "chase", "citi"), Sleep: func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		h.sleeps = append(h.sleeps, d)
 		h.mu.Unlock()
@@ -128,7 +130,10 @@ func TestErrorCodeAsStringAndDefaults(t *testing.T) {
 // in the bank's form, numbers at a bank that sends numbers unless the rule
 // asks for a string.
 func TestErrorFollowsTheBanksForm(t *testing.T) {
-	in := faults.New(faults.Options{Banks: []string{"chase", "citi"}, IntegerCodes: func(bank string) bool { return bank == "chase" }})
+	banks := builtin(t, "chase", "citi")
+	// No built-in bank sends numbers; a partner's may.
+	banks[0].Errors.CodeForm = bankdesc.CodeInteger
+	in := faults.New(faults.Options{Banks: banks})
 	mux := http.NewServeMux()
 	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
 	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
@@ -252,7 +257,7 @@ func TestFractionIsDeterministicAndExact(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
-	in := faults.New(faults.Options{Banks: []string{"chase"}})
+	in := faults.New(faults.Options{Banks: builtin(t, "chase")})
 	bad := []faults.Spec{
 		{},
 		{Bank: "hsbc"},
@@ -348,10 +353,9 @@ func BenchmarkMiddlewareOtherBankRule(b *testing.B) {
 // delta-seconds.
 func TestRetryAfterFollowsTheBanksForm(t *testing.T) {
 	now := time.Date(2026, 10, 21, 7, 27, 57, 400_000_000, time.UTC)
-	in := faults.New(faults.Options{Banks: []string{"chase", "citi"},
-		RetryAfterDate: func(bank string) bool { return bank == "chase" },
-		Now:            func() time.Time { return now },
-		Sleep:          func(context.Context, time.Duration) error { return nil }})
+	in := faults.New(faults.Options{Banks: builtin(t, "chase", "citi"),
+		Now:   func() time.Time { return now },
+		Sleep: func(context.Context, time.Duration) error { return nil }})
 	mux := http.NewServeMux()
 	mux.Handle("/chase/", in.Middleware("chase")(fakeBank()))
 	mux.Handle("/citi/", in.Middleware("citi")(fakeBank()))
@@ -379,11 +383,113 @@ func TestRetryAfterFollowsTheBanksForm(t *testing.T) {
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
 }
 
-func TestRetryAfterFormat(t *testing.T) {
-	whole := time.Date(2026, 10, 21, 7, 28, 0, 0, time.FixedZone("CEST", 2*3600))
-	assert.Equal(t, "5", faults.RetryAfter(5, false, whole))
-	assert.Equal(t, "Wed, 21 Oct 2026 05:28:05 GMT", faults.RetryAfter(5, true, whole), "UTC, no rounding on a whole second")
-	at, err := http.ParseTime(faults.RetryAfter(1, true, whole.Add(time.Nanosecond)))
+// builtin returns fresh copies of built-in banks' descriptions.
+func builtin(t testing.TB, names ...string) []*bankdesc.Description {
+	t.Helper()
+	var out []*bankdesc.Description
+	for _, n := range names {
+		d, err := connectors.Lookup(n)
+		require.NoError(t, err)
+		out = append(out, d)
+	}
+	return out
+}
+
+// A rule that names a meaning is answered in the bank's own words, from
+// its description: citi's rate limit is 503/501 with Retry-After,
+// wellsfargo's revoked consent 401/602 without a challenge, usbank's
+// expired consent 1107 with its debug wording; the rule's own status and
+// code still win.
+func TestMeansIsAnsweredInTheBanksWords(t *testing.T) {
+	banks := builtin(t, "chase", "wellsfargo", "citi", "usbank")
+	now := time.Date(2026, 10, 21, 7, 27, 58, 0, time.UTC)
+	in := faults.New(faults.Options{Banks: banks, Now: func() time.Time { return now }})
+	mux := http.NewServeMux()
+	for _, d := range banks {
+		mux.Handle("/"+d.Name+"/", in.Middleware(d.Name)(fakeBank()))
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		spec               faults.Spec
+		status             int
+		code, retry, debug string
+		challenge          bool
+	}{
+		{faults.Spec{Bank: "citi", Means: "RateLimited"}, 503, `"501"`, "1", "injected", false},
+		{faults.Spec{Bank: "chase", Means: "RateLimited", RetryAfter: ptr(3)}, 429, `"1207"`, "Wed, 21 Oct 2026 07:28:01 GMT", "injected", false},
+		{faults.Spec{Bank: "wellsfargo", Means: "ConsentRevoked"}, 401, `"602"`, "", "injected", false},
+		{faults.Spec{Bank: "usbank", Means: "ConsentExpired"}, 403, `"1107"`, "", "consent expired", false},
+		{faults.Spec{Bank: "chase", Means: "ConsentExpired"}, 403, `"1106"`, "", "injected", false},
+		{faults.Spec{Bank: "chase", Means: "Unauthenticated"}, 401, `"602"`, "", "injected", true},
+		{faults.Spec{Bank: "citi", Means: "Unavailable", FDXCode: ptr(503)}, 503, `"503"`, "", "injected", false},
+	} {
+		spec := c.spec
+		spec.Times = 1
+		_, err := in.Add(t.Context(), spec)
+		require.NoError(t, err)
+		resp, err := http.Get(srv.URL + "/" + spec.Bank + "/fdx/accounts")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		what := spec.Bank + " " + spec.Means
+		assert.Equal(t, c.status, resp.StatusCode, what)
+		assert.Contains(t, string(body), `"code":`+c.code, what)
+		assert.Contains(t, string(body), c.debug, what)
+		assert.Equal(t, c.retry, resp.Header.Get("Retry-After"), what)
+		assert.Equal(t, c.challenge, resp.Header.Get("WWW-Authenticate") != "", what)
+	}
+	resp, err := http.Get(srv.URL + "/usbank/fdx/accounts")
 	require.NoError(t, err)
-	assert.Equal(t, whole.Add(2*time.Second).UTC(), at, "a fraction rounds up")
+	_ = resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "every rule is spent")
+
+	for _, bad := range []faults.Spec{
+		{Bank: "chase", Means: "Teapot"},
+		{Bank: "chase", Means: "ScopeNotGranted"},
+		{Bank: "chase", Means: "RateLimited", Mode: faults.ModeMalformedBody},
+	} {
+		_, err := in.Add(t.Context(), bad)
+		assert.ErrorIs(t, err, faults.ErrInvalid, "%+v", bad)
+	}
+}
+
+// A rule limited to a consent or a client hits only that party's calls,
+// so parallel tests sharing a bank each see their own faults.
+func TestRulesLimitedToAParty(t *testing.T) {
+	var asked int
+	in := faults.New(faults.Options{Banks: builtin(t, "chase"), Party: func(bank string, r *http.Request) (string, string) {
+		asked++
+		return r.Header.Get("X-Client"), r.Header.Get("X-Consent")
+	}})
+	srv := httptest.NewServer(in.Middleware("chase")(fakeBank()))
+	defer srv.Close()
+	get := func(client, consent string) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/chase/fdx/v6/accounts", nil)
+		req.Header.Set("X-Client", client)
+		req.Header.Set("X-Consent", consent)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, 200, get("app", "c1"))
+	assert.Zero(t, asked, "no scoped rule, no lookup")
+
+	_, err := in.Add(t.Context(), faults.Spec{Bank: "chase", Status: 503, ConsentID: "c1", Times: 1})
+	require.NoError(t, err)
+	_, err = in.Add(t.Context(), faults.Spec{Bank: "chase", Status: 500, ClientID: "other-app"})
+	require.NoError(t, err)
+	assert.Equal(t, 200, get("app", "c2"), "another consent")
+	assert.Equal(t, 503, get("app", "c1"))
+	assert.Equal(t, 200, get("app", "c1"), "times 1 is spent")
+	assert.Equal(t, 500, get("other-app", "c9"))
+	assert.Positive(t, asked)
+
+	blind := faults.New(faults.Options{Banks: builtin(t, "chase")})
+	_, err = blind.Add(t.Context(), faults.Spec{Bank: "chase", Status: 503, ConsentID: "c1"})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	blind.Middleware("chase")(fakeBank()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/chase/fdx/v6/accounts", nil))
+	assert.Equal(t, 200, rec.Code, "without a Party function a scoped rule matches nothing")
 }

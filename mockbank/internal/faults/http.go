@@ -14,8 +14,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // oauthEndpoints are the authorization server's endpoints a rule may name
@@ -134,7 +137,17 @@ func (in *Injector) handler(bank string, endpoint func(*http.Request) string, ne
 			next.ServeHTTP(w, r)
 			return
 		}
-		rule, key, ok := in.match(bank, func() string { return endpoint(r) }, func() string { return requestPageKey(r) })
+		c := &call{
+			endpoint: func() string { return endpoint(r) },
+			key:      func() string { return requestPageKey(r) },
+			party: func() (string, string) {
+				if in.party == nil {
+					return "", ""
+				}
+				return in.party(bank, r)
+			},
+		}
+		rule, key, ok := in.match(bank, c)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
@@ -164,8 +177,7 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 		in.setRetryAfter(w.Header(), rule)
 		next.ServeHTTP(w, r)
 	case ModeError:
-		in.setRetryAfter(w.Header(), rule)
-		writeError(w, r, rule, in.integerCodes != nil && in.integerCodes(rule.Bank) && !rule.CodeAsString)
+		in.writeError(w, r, rule)
 	case ModeConnectionReset:
 		reset(w)
 	case ModeMalformedBody, ModeTruncatedBody, ModeRepeatPageKey:
@@ -198,14 +210,24 @@ func (in *Injector) apply(rule Rule, key string, w http.ResponseWriter, r *http.
 	}
 }
 
+// desc is the bank's description; without one (Options.Banks nil) a
+// zero description, whose forms are FDX's own.
+func (in *Injector) desc(bank string) *bankdesc.Description {
+	if d := in.descs[bank]; d != nil {
+		return d
+	}
+	return &bankdesc.Description{}
+}
+
 // setRetryAfter sets the rule's Retry-After, if any, in the form the bank
-// sends it.
+// sends it. Dates come from the wall clock, which the client compares them
+// with, never from mockbank's simulated time.
 func (in *Injector) setRetryAfter(h http.Header, rule Rule) {
 	if rule.RetryAfter == nil {
 		return
 	}
-	date := in.retryAfterDate != nil && in.retryAfterDate(rule.Bank)
-	h.Set("Retry-After", RetryAfter(*rule.RetryAfter, date, in.now()))
+	wait := time.Duration(*rule.RetryAfter) * time.Second
+	h.Set("Retry-After", in.desc(rule.Bank).RetryAfterValue(wait, in.now()))
 }
 
 // StandardCode is the FDX code this project uses for an HTTP status when a
@@ -230,60 +252,75 @@ func StandardCode(status int) int {
 	return 500
 }
 
-// StandardMessage is the end-user message FDX gives a code ("Subsystem
-// unavailable" for 501), as mockbank's own errors send it; empty for a code
-// outside the table.
-func StandardMessage(code int) string { return messages[code] }
-
-// messages mirrors mockbank's error table (a test there keeps the two
-// equal), so an injected error reads like the bank's own.
-var messages = map[int]string{
-	401:  "Invalid input",
-	500:  "Internal server error",
-	501:  "Subsystem unavailable",
-	503:  "Scheduled maintenance",
-	601:  "Customer not found",
-	602:  "Customer not authorized",
-	701:  "Account not found",
-	702:  "Invalid start or end date",
-	703:  "Invalid date range",
-	704:  "Account type not supported",
-	705:  "Account is closed",
-	706:  "Account is restricted",
-	1106: "Consent expired",
-	1107: "Consent revoked",
-	1205: "Statement not found",
-	1207: "Too many requests",
+// answer is the error a rule sends: the bank's words for its meaning
+// (bankdesc's Answer) or the catalogue's for its status, with the rule's
+// own status, code and message on top.
+func (in *Injector) answer(rule Rule) bankdesc.Answer {
+	debug := "injected by mockbank fault " + rule.ID
+	var a bankdesc.Answer
+	if c, ok := bankdesc.ParseCode(rule.Means); ok && rule.Means != "" {
+		a, _ = in.desc(rule.Bank).Answer(c, debug)
+	} else {
+		a = bankdesc.Answer{Status: rule.Status, Code: StandardCode(rule.Status), DebugMessage: debug}
+		if e, ok := fdxerr.Lookup(a.Code); ok {
+			a.Message = e.Message
+		}
+	}
+	if rule.Status != 0 {
+		a.Status = rule.Status
+	}
+	if rule.FDXCode != nil && *rule.FDXCode != a.Code {
+		a.Code, a.Message = *rule.FDXCode, ""
+		if e, ok := fdxerr.Lookup(a.Code); ok {
+			a.Message = e.Message
+		}
+	}
+	if rule.Message != "" {
+		a.Message = rule.Message
+	}
+	if a.Message == "" {
+		a.Message = http.StatusText(a.Status)
+	}
+	if a.Message == "" {
+		a.Message = "Injected fault"
+	}
+	return a
 }
 
-// writeError answers with an FDX error body. Its code is a JSON string, as
-// FDX's Error schema defines it, unless integer says the bank sends
-// numbers; its message is FDX's for the code unless the rule sets one.
-func writeError(w http.ResponseWriter, r *http.Request, rule Rule, integer bool) {
-	code := StandardCode(rule.Status)
-	if rule.FDXCode != nil {
-		code = *rule.FDXCode
+// errorCode is code in the bank's form (bankdesc's CodeJSON), or a JSON
+// string when the rule asks for one.
+func (in *Injector) errorCode(rule Rule, code int) fdxtypes.ErrorCode {
+	if rule.CodeAsString {
+		return fdxtypes.CodeString(strconv.Itoa(code))
 	}
-	ec := fdxtypes.CodeString(strconv.Itoa(code))
-	if integer {
-		ec = fdxtypes.Code(code)
+	var c fdxtypes.ErrorCode
+	if err := json.Unmarshal([]byte(in.desc(rule.Bank).CodeJSON(code)), &c); err != nil {
+		// CodeJSON writes digits, quoted or not; this cannot fail.
+		return fdxtypes.CodeString(strconv.Itoa(code))
 	}
-	msg := rule.Message
-	if msg == "" {
-		msg = StandardMessage(code)
+	return c
+}
+
+// writeError answers with an FDX error body: the code in the bank's form,
+// FDX's message for it (package fdxerr) unless the rule sets one.
+func (in *Injector) writeError(w http.ResponseWriter, r *http.Request, rule Rule) {
+	a := in.answer(rule)
+	h := w.Header()
+	in.setRetryAfter(h, rule)
+	if a.RetryAfter && rule.RetryAfter == nil {
+		// The bank's answer carries Retry-After (a rate limit, a quirk
+		// that needs it to be recognised); a second is the shortest wait.
+		h.Set("Retry-After", in.desc(rule.Bank).RetryAfterValue(time.Second, in.now()))
 	}
-	if msg == "" {
-		msg = http.StatusText(rule.Status)
+	if rule.Means == obcerr.Unauthenticated.String() {
+		// How mockbank's data API refuses an access token (RFC 6750).
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	}
-	if msg == "" {
-		msg = "Injected fault"
-	}
-	debug := "injected by mockbank fault " + rule.ID
-	body, err := json.Marshal(fdxclient.Error{Code: ec, Message: msg, DebugMessage: &debug})
+	debug := a.DebugMessage
+	body, err := json.Marshal(fdxclient.Error{Code: in.errorCode(rule, a.Code), Message: a.Message, DebugMessage: &debug})
 	if err != nil {
 		body = []byte(`{"code":500,"message":"Internal server error"}`)
 	}
-	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	iid := r.Header.Get("x-fapi-interaction-id")
@@ -291,7 +328,7 @@ func writeError(w http.ResponseWriter, r *http.Request, rule Rule, integer bool)
 		iid = uuid.NewString()
 	}
 	h.Set("x-fapi-interaction-id", iid)
-	w.WriteHeader(rule.Status)
+	w.WriteHeader(a.Status)
 	_, _ = w.Write(body)
 }
 
@@ -376,20 +413,4 @@ func hijack(w http.ResponseWriter) (net.Conn, bool) {
 		return nil, false
 	}
 	return conn, true
-}
-
-// RetryAfter formats a wait of seconds for the Retry-After header:
-// delta-seconds, or with httpDate the IMF-fixdate (RFC 9110 §5.6.7) that
-// many seconds after now. The date is rounded up to the next whole second,
-// since the format has no fractions: a client reading it waits at least the
-// wait asked for, and at most a second more.
-func RetryAfter(seconds int, httpDate bool, now time.Time) string {
-	if !httpDate {
-		return strconv.Itoa(seconds)
-	}
-	at := now.Add(time.Duration(seconds) * time.Second)
-	if t := at.Truncate(time.Second); !t.Equal(at) {
-		at = t.Add(time.Second)
-	}
-	return at.UTC().Format(http.TimeFormat)
 }

@@ -1,6 +1,6 @@
 // Package mockbankharness runs the conformance kit (sdk/conformance)
-// against a mockbank started in-process, in the profile of the bank under
-// test. Every connector's conformance test is one line:
+// against a mockbank started in-process, serving the bank under test as
+// its description says. Every connector's conformance test is one line:
 //
 //	func TestConformance(t *testing.T) { conformance.Run(t, mockbankharness.ForBank(t, "chase")) }
 //
@@ -9,29 +9,30 @@
 //
 // # What it does
 //
-//   - Starts mockbank (mockbank.New behind an httptest.Server, with the
-//     simulated clock following real time so consent expiries agree with the
-//     sdk's clock) serving the built-in profiles, or the profiles a partner
-//     passes in [Options.Profiles] (for a bank mockbank does not know yet).
-//   - Opens clients with the bank's ready client (secret or private key).
+//   - Starts mockbank with mockbanktest.NewServer (the simulated clock
+//     following real time, so consent expiries agree with the sdk's
+//     clock), serving the built-in banks, or the descriptions a partner
+//     passes in [Options.Banks] (for a bank mockbank does not know yet),
+//     without their rate limits: the kit reads whole histories in small
+//     pages, and throttling is tested by injecting the bank's own answer.
+//   - Opens clients with the bank's ready client (secret, or private key
+//     and kid).
 //   - Links by playing the user at mockbank's consent page with
-//     mockbank.Approve (the one consent-page driver, shared with e2e/ and
-//     the examples): sign in as [Options.Username], give the one-time code
-//     when asked, approve every account offered, and hand the redirect
-//     back to the client, whose CompleteLink classifies any OAuth error in
-//     it. A sign-in the bank refuses fails the link with Approve's typed
-//     error (mockbank.ErrWrongCredentials, ErrUserLocked, ...).
+//     mockbanktest's Approve: sign in as [Options.Username], give the
+//     one-time code when asked, approve every account offered, and hand
+//     the redirect back to the client, whose CompleteLink classifies any
+//     OAuth error in it. A sign-in the bank refuses fails the link with
+//     Approve's typed error (mockbanktest.ErrWrongCredentials, ...).
 //   - Computes the truth by reading everything through the sdk with the
 //     bank's largest page, then cross-checks account and transaction ids
-//     against mockbank's store, so a connector that drops a page fails
-//     instead of agreeing with itself.
-//   - Revokes at the bank for real (mockbank's store), and imitates what
-//     the bank answers for an injected fault, an expired access token or an
-//     expired consent with a middleware on the bank's data API, using the
-//     profile's error conventions (code form, rate-limit status, revoked
-//     and expired quirks). Imitating rather than moving the simulated clock
-//     keeps the truth valid for the subtests that follow.
-//
-// The kit runs its subtests one after another, so a fault armed for "the
-// next call" at the bank is the grant's next call.
+//     against mockbank's ground truth (its admin API), so a connector that
+//     drops a page fails instead of agreeing with itself.
+//   - Revokes at the bank for real (the admin API), and answers an
+//     injected fault, an expired access token or an expired consent with
+//     a fault armed in mockbank for the grant's consent only, named by its
+//     meaning so that the bank's description words it (citi's rate limit
+//     is a 503 with Retry-After, usbank's expired consent a 1107 with its
+//     debug wording). Answering rather than moving the simulated clock
+//     keeps the truth valid for the subtests that follow, and limiting
+//     each fault to its grant lets subtests run side by side.
 package mockbankharness

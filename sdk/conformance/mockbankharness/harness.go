@@ -2,54 +2,45 @@ package mockbankharness
 
 import (
 	"context"
-	"crypto"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
+	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/conformance"
 )
 
 // Options configure an in-process harness.
 type Options struct {
-	// Bank is the name of the profile under test (and of the registered
+	// Bank is the name of the bank under test (and of the registered
 	// connector).
 	Bank string
-	// Profiles are the banks mockbank serves; nil means the built-in four.
-	// A partner testing a new bank passes mockbank.Profiles() plus theirs.
-	Profiles []*mockbank.Profile
+	// Banks are the descriptions of the banks mockbank serves; nil means
+	// the built-in ones (connectors.Builtin). A partner testing a new bank
+	// passes the built-in ones plus theirs.
+	Banks []*bankdesc.Description
 	// Seed drives mockbank's generated data.
 	Seed uint64
 	// Username, Password and OTP of the test user at the consent page;
 	// user_good by default. An empty Password or OTP is the built-in test
-	// user's (mockbank.Answers).
+	// user's (mockbanktest.Answers).
 	Username, Password, OTP string
 }
 
 // Harness is a conformance.Harness over an in-process mockbank.
 type Harness struct {
 	*conformance.RemoteHarness
-	srv     *mockbank.Server
-	profile *mockbank.Profile
-	user    string
-
-	mu     sync.Mutex
-	faults []fault
-	stop   func()
+	srv  *mockbanktest.Server
+	bank mockbanktest.Bank
+	user string
 }
 
 var _ conformance.Harness = (*Harness)(nil)
@@ -57,8 +48,8 @@ var _ conformance.Harness = (*Harness)(nil)
 // ForBank returns the harness maker a connector's conformance test
 // should use: the partner's sandbox when the OBCONNECT_KIT_* environment
 // says so (conformance.RemoteFromEnv) and OBCONNECT_KIT_BANK is unset or
-// names this bank, else a fresh in-process mockbank per subtest in the
-// bank's built-in description.
+// names this bank, else a fresh in-process mockbank per subtest serving
+// the built-in banks.
 func ForBank(t testing.TB, bank string) conformance.HarnessMaker {
 	t.Helper()
 	if other := os.Getenv(conformance.EnvBank); other != "" && other != bank {
@@ -77,14 +68,11 @@ func ForBank(t testing.TB, bank string) conformance.HarnessMaker {
 }
 
 // Maker returns a conformance.HarnessMaker that starts a mockbank of its
-// own for every subtest, so subtests share no consent, fault or clock.
+// own for every subtest (stopped when the subtest ends), so subtests share
+// no consent, fault or clock.
 func Maker(opts Options) conformance.HarnessMaker {
-	return func(context.Context, conformance.T) (conformance.Harness, error) {
-		h, err := start(opts)
-		if err != nil {
-			return nil, fmt.Errorf("mockbankharness: %w", err)
-		}
-		return h, nil
+	return func(_ context.Context, t conformance.T) (conformance.Harness, error) {
+		return start(t, opts)
 	}
 }
 
@@ -92,100 +80,62 @@ func Maker(opts Options) conformance.HarnessMaker {
 // stops when the test ends.
 func Start(t testing.TB, opts Options) *Harness {
 	t.Helper()
-	h, err := start(opts)
+	h, err := start(t, opts)
 	if err != nil {
 		t.Fatalf("mockbankharness: %v", err)
 	}
-	t.Cleanup(func() { _ = h.Close() })
 	return h
+}
+
+func start(t mockbanktest.TB, opts Options) (*Harness, error) {
+	if opts.Username == "" {
+		opts.Username = "user_good"
+	}
+	// The kit reads whole histories two items a page; at the banks' real
+	// throttles that is minutes of 429s. Throttling is tested by injecting
+	// the bank's own rate-limit answer instead.
+	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: opts.Seed, Banks: mockbanktest.Unthrottled(opts.Banks), Clock: time.Now})
+	h, err := newHarness(srv, opts)
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("mockbankharness: %w", err)
+	}
+	return h, nil
 }
 
 // Close implements conformance.Harness: it stops the server.
 func (h *Harness) Close() error {
-	if h.stop != nil {
-		h.stop()
-	}
+	h.srv.Close()
 	return nil
 }
 
-func start(opts Options) (*Harness, error) {
-	ctx := context.Background()
-	if opts.Username == "" {
-		opts.Username = "user_good"
-	}
-	profiles := opts.Profiles
-	if profiles == nil {
-		profiles = mockbank.Profiles()
-	}
-	// The profile is known before the server starts, so the middleware
-	// reads it without synchronisation.
-	h := &Harness{user: opts.Username}
-	profiles = slices.Clone(profiles)
-	for i, p := range profiles {
-		if p != nil && p.Name == opts.Bank {
-			// The kit reads whole histories two items a page; at the bank's
-			// real throttle that is minutes of 429s. Throttling is tested by
-			// injecting the bank's own rate-limit answer instead.
-			fast := *p
-			fast.RateLimit = mockbank.RateLimit{PerSecond: 1 << 20, Burst: 1 << 20}
-			profiles[i], h.profile = &fast, &fast
-		}
-	}
-	if h.profile == nil {
-		return nil, fmt.Errorf("no profile named %q", opts.Bank)
-	}
-	srv, err := mockbank.New(ctx, mockbank.Options{
-		Seed:       opts.Seed,
-		Profiles:   profiles,
-		Clock:      time.Now,
-		Middleware: h.middleware,
-	})
-	if err != nil {
-		return nil, err
-	}
-	ts := httptest.NewServer(srv)
-	h.stop = func() {
-		ts.Close()
-		_ = srv.Close()
-	}
-	if err := srv.SetBaseURL(ctx, ts.URL); err != nil {
-		return nil, err
-	}
-	h.srv = srv
-	var bank *mockbank.BankInfo
-	for _, b := range srv.Banks() {
-		if b.Name == opts.Bank {
-			bank = &b
-		}
-	}
-	if bank == nil {
+func newHarness(srv *mockbanktest.Server, opts Options) (*Harness, error) {
+	i := slices.IndexFunc(srv.Banks(), func(b mockbanktest.Bank) bool { return b.Name == opts.Bank })
+	if i < 0 {
 		return nil, fmt.Errorf("mockbank serves no bank %q", opts.Bank)
 	}
+	bank := srv.Banks()[i]
 	rc := bank.Client
 	if len(rc.RedirectURIs) == 0 {
 		return nil, errors.New("the ready client has no redirect URI")
 	}
-	creds := sdk.Credentials{ClientID: rc.ID, ClientSecret: rc.Secret, KeyID: rc.KeyID}
+	creds := sdk.Credentials{ClientID: rc.ID, ClientSecret: rc.Secret, PrivateKey: bank.PrivateKey, KeyID: rc.KeyID}
 	cfg := sdk.Options{
 		BaseURL:     bank.Issuer,
 		RedirectURL: rc.RedirectURIs[0],
-		HTTPClient:  &http.Client{Transport: ts.Client().Transport, Timeout: 30 * time.Second},
+		HTTPClient:  &http.Client{Transport: srv.Client().Transport, Timeout: 30 * time.Second},
 	}
-	if rc.PrivateKeyPEM != "" {
-		if creds.PrivateKey, err = parseKey(rc.PrivateKeyPEM); err != nil {
-			return nil, err
-		}
-	}
-	answers := mockbank.Answers{Username: opts.Username, Password: opts.Password, OTP: opts.OTP}
-	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Credentials: creds, Options: cfg, Consent: consent(ts.Client(), answers)}
+	answers := mockbanktest.Answers{Username: opts.Username, Password: opts.Password, OTP: opts.OTP}
+	h := &Harness{srv: srv, bank: bank, user: opts.Username}
+	h.RemoteHarness = &conformance.RemoteHarness{Bank: opts.Bank, Credentials: creds, Options: cfg, Consent: consent(srv, answers)}
 	return h, nil
 }
 
 // consent is a RemoteHarness.Consent that plays the user with
-// mockbank.Approve: every account ticked, approve.
-func consent(hc *http.Client, a mockbank.Answers) func(ctx context.Context, authURL string) (url.Values, error) {
+// mockbanktest.Approve: every account ticked, approve.
+func consent(srv *mockbanktest.Server, a mockbanktest.Answers) func(ctx context.Context, authURL string) (url.Values, error) {
 	return func(ctx context.Context, authURL string) (url.Values, error) {
-		cb, err := mockbank.Approve(ctx, hc, authURL, a)
+		cb, err := srv.Approve(ctx, authURL, a)
 		if cb != nil {
 			// The bank redirected back, possibly with an OAuth error:
 			// CompleteLink classifies it, as it would for a real user.
@@ -195,65 +145,60 @@ func consent(hc *http.Client, a mockbank.Answers) func(ctx context.Context, auth
 	}
 }
 
-func parseKey(p string) (crypto.Signer, error) {
-	b, _ := pem.Decode([]byte(p))
-	if b == nil {
-		return nil, errors.New("ready client key is not PEM")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("ready client key cannot sign")
-	}
-	return s, nil
-}
-
 // Server is the running mockbank, for tests that want more.
-func (h *Harness) Server() *mockbank.Server { return h.srv }
+func (h *Harness) Server() *mockbanktest.Server { return h.srv }
 
 // Truth implements conformance.Harness: read through the sdk, then
-// checked against mockbank's store.
+// checked against mockbank's ground truth (its admin API), so a connector
+// that drops a page fails instead of agreeing with itself.
 func (h *Harness) Truth(ctx context.Context) (*conformance.Truth, error) {
 	tr, err := h.RemoteHarness.Truth(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st := h.srv.Store()
-	u, err := st.UserByUsername(ctx, h.profile.Name, h.user)
+	admin := h.srv.Admin()
+	users, err := admin.ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: &h.bank.Name, Username: &h.user})
 	if err != nil {
 		return nil, err
+	}
+	if users.JSON200 == nil || len(users.JSON200.Users) != 1 || users.JSON200.Users[0].Accounts == nil {
+		return nil, fmt.Errorf("mockbankharness: no user %q at %s: HTTP %d", h.user, h.bank.Name, users.StatusCode())
+	}
+	var held []string
+	for _, a := range *users.JSON200.Users[0].Accounts {
+		held = append(held, a.AccountId)
 	}
 	var got []string
 	for _, a := range tr.Accounts {
 		got = append(got, a.ID)
 	}
-	if !sameSet(got, u.Accounts) {
-		return nil, fmt.Errorf("mockbankharness: accounts read %v, the store holds %v", got, u.Accounts)
+	if !sameSet(got, held) {
+		return nil, fmt.Errorf("mockbankharness: accounts read %v, mockbank holds %v", got, held)
 	}
-	if !h.profile.Supports("TRANSACTIONS") {
+	d := h.bank.Description
+	if !d.Offers("TRANSACTIONS") {
 		return tr, nil
 	}
-	now := st.Now()
-	floor := now.AddDate(0, -h.profile.HistoryMonths, 0)
-	for _, id := range u.Accounts {
-		recs, err := st.Records(ctx, h.profile.Name, id)
+	floor := h.srv.Now().AddDate(0, -d.HistoryMonths, 0)
+	for _, id := range held {
+		txs, err := admin.ListTransactionsWithResponse(ctx, id, nil)
 		if err != nil {
 			return nil, err
 		}
+		if txs.JSON200 == nil {
+			return nil, fmt.Errorf("mockbankharness: account %s: HTTP %d", id, txs.StatusCode())
+		}
 		var want, read []string
-		for _, r := range recs {
-			if r.VisibleAt(now) && !r.TxTime.Before(floor) {
-				want = append(want, r.ID)
+		for _, t := range txs.JSON200.Transactions {
+			if t.Status != adminapi.TransactionStatusDROPPED && !t.TransactionTimestamp.Before(floor) {
+				want = append(want, t.TransactionId)
 			}
 		}
 		for _, tx := range tr.Transactions[id] {
 			read = append(read, tx.ID)
 		}
 		if !sameSet(want, read) {
-			return nil, fmt.Errorf("mockbankharness: account %s: read %d transactions, the store shows %d", id, len(read), len(want))
+			return nil, fmt.Errorf("mockbankharness: account %s: read %d transactions, mockbank shows %d", id, len(read), len(want))
 		}
 	}
 	return tr, nil
@@ -267,132 +212,78 @@ func sameSet(a, b []string) bool {
 }
 
 // RevokeAtBank implements conformance.Harness: the user revokes at the
-// bank, in mockbank's store, exactly as the admin API would.
+// bank, through the admin API, which kills the consent's tokens too.
 func (h *Harness) RevokeAtBank(ctx context.Context, g *sdk.Grant) error {
-	_, err := h.srv.Store().RevokeConsent(ctx, h.profile.Name, g.ConsentID, nil, "USER_ACTION")
-	return err
-}
-
-// ExpireAtBank implements conformance.Harness by answering the next data
-// call the way this bank reports an expired consent.
-func (h *Harness) ExpireAtBank(_ context.Context, _ *sdk.Grant) error {
-	q := h.profile.Errors
-	f := fault{status: 403, code: 1106, debug: "the consent expired", count: 1}
-	if q.ExpiredCode != 0 {
-		f.code, f.debug = q.ExpiredCode, q.ExpiredDebugMessage
-		if q.ExpiredStatus != 0 {
-			f.status = q.ExpiredStatus
-		}
+	r, err := h.srv.Admin().RevokeConsentWithResponse(ctx, g.ConsentID, adminapi.RevokeConsentJSONRequestBody{})
+	if err != nil {
+		return err
 	}
-	h.arm(f)
+	if r.JSON200 == nil {
+		return fmt.Errorf("mockbankharness: revoke: HTTP %d: %s", r.StatusCode(), r.Body)
+	}
 	return nil
 }
 
-// ExpireAccessTokens implements conformance.Harness by answering the next
-// data call as mockbank answers an expired access token.
-func (h *Harness) ExpireAccessTokens(_ context.Context, _ *sdk.Grant) error {
-	h.arm(fault{status: 401, code: 602, debug: "access token expired", challenge: `Bearer error="invalid_token"`, count: 1})
+// RevokeAccountsAtBank revokes some accounts of the grant's consent at
+// the bank, as a bank that revokes single accounts lets the user do
+// (usbank); at another bank it fails.
+func (h *Harness) RevokeAccountsAtBank(ctx context.Context, g *sdk.Grant, accountIDs ...string) error {
+	r, err := h.srv.Admin().RevokeConsentWithResponse(ctx, g.ConsentID, adminapi.RevokeConsentJSONRequestBody{AccountIds: &accountIDs})
+	if err != nil {
+		return err
+	}
+	if r.JSON200 == nil {
+		return fmt.Errorf("mockbankharness: revoke accounts: HTTP %d: %s", r.StatusCode(), r.Body)
+	}
 	return nil
 }
 
-// InjectFault implements conformance.Harness with the bank's conventions
-// for each code.
-func (h *Harness) InjectFault(_ context.Context, _ *sdk.Grant, f conformance.Fault) error {
-	q := h.profile.Errors
-	var ft fault
+// ExpireAtBank implements conformance.Harness by answering the grant's
+// next data call the way this bank reports an expired consent. Answering
+// rather than moving the simulated clock keeps the truth valid for the
+// subtests that follow.
+func (h *Harness) ExpireAtBank(ctx context.Context, g *sdk.Grant) error {
+	return h.inject(ctx, g, mockbanktest.Fault{Means: sdk.ConsentExpired})
+}
+
+// ExpireAccessTokens implements conformance.Harness by answering the
+// grant's next data call as mockbank answers an expired access token.
+func (h *Harness) ExpireAccessTokens(ctx context.Context, g *sdk.Grant) error {
+	return h.inject(ctx, g, mockbanktest.Fault{Means: sdk.Unauthenticated})
+}
+
+// InjectFault implements conformance.Harness: the bank's own words for
+// each code, from its description, for the grant's calls only.
+func (h *Harness) InjectFault(ctx context.Context, g *sdk.Grant, f conformance.Fault) error {
+	ft := mockbanktest.Fault{Means: f.Code, Times: max(f.Count, 1), RetryAfter: f.RetryAfter}
 	switch f.Code {
 	case sdk.NotFound:
-		ft = fault{status: 404, code: 701}
+		// An account that is gone, the most common not-found on the path
+		// the kit calls.
+		ft.FDXCode = 701
 	case sdk.InvalidArgument:
-		ft = fault{status: 400, code: 703}
+		ft.FDXCode = 703
 	case sdk.Unavailable:
-		ft = fault{status: 503, code: 503} // scheduled maintenance
-	case sdk.Internal:
-		ft = fault{status: 500, code: 500}
-	case sdk.AccountClosed:
-		ft = fault{status: 409, code: 705}
-	case sdk.AccountLocked:
-		ft = fault{status: 409, code: 706}
-	case sdk.RateLimited:
-		ft = fault{status: 429, code: 1207}
-		if q.RateLimitCode != 0 {
-			ft.code = q.RateLimitCode
-		}
-		if q.RateLimitStatus != 0 {
-			ft.status = q.RateLimitStatus
-		}
-		if f.RetryAfter <= 0 {
-			f.RetryAfter = time.Second
-		}
+		// Scheduled maintenance: at a bank whose rate limit is a 503 with
+		// 501 (citi), 501 with Retry-After reads as a rate limit.
+		ft.FDXCode = 503
+	case sdk.Internal, sdk.AccountClosed, sdk.AccountLocked, sdk.ConsentRevoked, sdk.ConsentExpired, sdk.RateLimited:
 	default:
 		return sdk.NewError(sdk.Unimplemented, "mockbankharness cannot inject "+f.Code.String())
 	}
-	ft.debug = "injected " + f.Code.String()
-	ft.count = max(f.Count, 1)
-	if f.RetryAfter > 0 {
-		ft.retryAfter = int((f.RetryAfter + time.Second - 1) / time.Second)
-	}
-	h.arm(ft)
-	return nil
+	return h.inject(ctx, g, ft)
 }
 
-// fault is an answer armed for the next count data calls.
-type fault struct {
-	status, code, retryAfter, count int
-	debug, challenge                string
-}
-
-func (h *Harness) arm(f fault) {
-	h.mu.Lock()
-	h.faults = append(h.faults, f)
-	h.mu.Unlock()
-}
-
-// take consumes one call of the first armed fault.
-func (h *Harness) take() (fault, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.faults) == 0 {
-		return fault{}, false
+// inject arms f for the grant's consent only, so subtests running side
+// by side on one mockbank do not see each other's faults.
+func (h *Harness) inject(ctx context.Context, g *sdk.Grant, f mockbanktest.Fault) error {
+	if g == nil || g.ConsentID == "" {
+		return errors.New("mockbankharness: a fault needs the grant's consent id")
 	}
-	f := h.faults[0]
-	if h.faults[0].count--; h.faults[0].count <= 0 {
-		h.faults = h.faults[1:]
+	f.Bank, f.ConsentID = h.bank.Name, g.ConsentID
+	if f.Times == 0 {
+		f.Times = 1
 	}
-	return f, true
-}
-
-// middleware answers armed faults on the data API of the bank under test.
-func (h *Harness) middleware(bank string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if bank != h.profile.Name || !strings.Contains(r.URL.Path, "/fdx/") {
-				next.ServeHTTP(w, r)
-				return
-			}
-			f, ok := h.take()
-			if !ok {
-				next.ServeHTTP(w, r)
-				return
-			}
-			var code any = strconv.Itoa(f.code)
-			if h.profile.Errors.IntegerCodes {
-				code = f.code
-			}
-			body, _ := json.Marshal(map[string]any{"code": code, "message": http.StatusText(f.status), "debugMessage": f.debug})
-			hd := w.Header()
-			hd.Set("Content-Type", "application/json")
-			if id := r.Header.Get("x-fapi-interaction-id"); id != "" {
-				hd.Set("x-fapi-interaction-id", id)
-			}
-			if f.retryAfter > 0 {
-				hd.Set("Retry-After", h.profile.Errors.RetryAfter(f.retryAfter, time.Now()))
-			}
-			if f.challenge != "" {
-				hd.Set("WWW-Authenticate", f.challenge)
-			}
-			w.WriteHeader(f.status)
-			_, _ = w.Write(body)
-		})
-	}
+	_, err := h.srv.InjectFault(ctx, f)
+	return err
 }

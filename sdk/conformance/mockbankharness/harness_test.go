@@ -2,31 +2,45 @@ package mockbankharness
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/obconnect/obconnect/connectors/chase"
+	_ "github.com/obconnect/obconnect/connectors/citi"
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
-	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
+	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/conformance"
 )
 
+func link(t *testing.T, h *Harness) (*sdk.Client, *sdk.Grant) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := h.NewClient(ctx, func(cfg *sdk.Options) { cfg.Retry = sdk.RetryPolicy{MaxAttempts: 1} })
+	require.NoError(t, err)
+	g, err := h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
+	require.NoError(t, err)
+	return c, g
+}
+
 func TestLinksThroughTheConsentPage(t *testing.T) {
 	ctx := context.Background()
 	h := Start(t, Options{Bank: "wellsfargo", Username: "user_mfa"})
-	c, err := h.NewClient(ctx, nil)
+	_, g := link(t, h)
+	bank, user := "wellsfargo", "user_mfa"
+	r, err := h.Server().Admin().ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: &bank, Username: &user})
 	require.NoError(t, err)
-	g, err := h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
-	require.NoError(t, err, "the one-time code is the test user's")
-	u, err := h.Server().Store().UserByUsername(ctx, "wellsfargo", "user_mfa")
-	require.NoError(t, err)
-	assert.ElementsMatch(t, u.Accounts, g.AccountIDs, "every account offered is ticked")
+	require.Len(t, r.JSON200.Users, 1)
+	var held []string
+	for _, a := range *r.JSON200.Users[0].Accounts {
+		held = append(held, a.AccountId)
+	}
+	assert.ElementsMatch(t, held, g.AccountIDs, "every account offered is ticked; the one-time code is the test user's")
 }
 
 func TestWrongPasswordFailsTheLinkClearly(t *testing.T) {
@@ -35,7 +49,7 @@ func TestWrongPasswordFailsTheLinkClearly(t *testing.T) {
 	c, err := h.NewClient(ctx, nil)
 	require.NoError(t, err)
 	_, err = h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
-	require.ErrorIs(t, err, mockbank.ErrWrongCredentials)
+	require.ErrorIs(t, err, mockbanktest.ErrWrongCredentials)
 	assert.NotContains(t, err.Error(), "not-the-password")
 }
 
@@ -44,60 +58,47 @@ func TestDeniedConsentIsClassifiedByTheClient(t *testing.T) {
 	h := Start(t, Options{Bank: "wellsfargo"})
 	c, err := h.NewClient(ctx, nil)
 	require.NoError(t, err)
-	h.Consent = consent(h.Options.HTTPClient, mockbank.Answers{Deny: true})
+	h.Consent = consent(h.srv, mockbanktest.Answers{Deny: true})
 	_, err = h.Link(ctx, c, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
 	assert.Equal(t, sdk.PermissionDenied, sdk.ErrorCode(err), "%v", err)
 }
 
-func TestFaultsFollowTheProfile(t *testing.T) {
-	// A partner's profile may send integer codes and delta-seconds.
-	partner := mockbank.Chase()
-	partner.Errors = mockbank.ErrorQuirks{IntegerCodes: true}
-	ph := &Harness{profile: partner}
-	psrv := httptest.NewServer(ph.middleware("chase")(http.NotFoundHandler()))
-	defer psrv.Close()
-	require.NoError(t, ph.InjectFault(context.Background(), nil, conformance.Fault{Code: sdk.RateLimited, RetryAfter: 1500 * time.Millisecond}))
-	resp, err := http.Get(psrv.URL + "/chase/fdx/v6/accounts")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Equal(t, "2", resp.Header.Get("Retry-After"), "rounded up to whole seconds")
-	assert.Contains(t, string(body), `"code":1207`)
+// Faults are the bank's own words (citi's rate limit is a 503 with
+// Retry-After, chase's Retry-After an HTTP-date) and hit the grant they
+// were injected for, never another.
+func TestFaultsAreTheBanksAndTheGrants(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		bank   string
+		status int
+	}{{"citi", http.StatusServiceUnavailable}, {"chase", http.StatusTooManyRequests}} {
+		t.Run(c.bank, func(t *testing.T) {
+			h := Start(t, Options{Bank: c.bank})
+			var statuses []int
+			h.Options.Observer = func(e sdk.Exchange) { statuses = append(statuses, e.Status) }
+			mine, g := link(t, h)
+			other, og := link(t, h)
+			require.NoError(t, h.InjectFault(ctx, g, conformance.Fault{Code: sdk.RateLimited, RetryAfter: 1500 * time.Millisecond, Count: 2}))
 
-	// chase itself: FDX's string codes, Retry-After as an HTTP-date.
-	h := &Harness{profile: mockbank.Chase()}
-	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
-	srv := httptest.NewServer(h.middleware("chase")(next))
-	defer srv.Close()
+			_, err := other.Account(ctx, og, og.AccountIDs[0])
+			require.NoError(t, err, "another grant is not faulted")
+			for range 2 {
+				statuses = nil
+				_, err = mine.Account(ctx, g, g.AccountIDs[0])
+				require.ErrorIs(t, err, sdk.ErrRateLimited)
+				assert.Contains(t, statuses, c.status)
+				d, ok := sdk.RetryAfter(err)
+				assert.True(t, ok && d > time.Second && d <= 3*time.Second, "about two whole seconds: %v", d)
+			}
+			_, err = mine.Account(ctx, g, g.AccountIDs[0])
+			require.NoError(t, err, "the fault is spent")
 
-	require.NoError(t, h.InjectFault(context.Background(), nil, conformance.Fault{Code: sdk.RateLimited, RetryAfter: 1500 * time.Millisecond, Count: 2}))
-	for range 2 {
-		resp, err := http.Get(srv.URL + "/chase/fdx/v6/accounts")
-		require.NoError(t, err)
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		assert.Equal(t, 429, resp.StatusCode)
-		assert.Contains(t, string(body), `"code":"1207"`)
-		at, err := http.ParseTime(resp.Header.Get("Retry-After"))
-		require.NoError(t, err, "an HTTP-date: %q", resp.Header.Get("Retry-After"))
-		assert.InDelta(t, 2*time.Second, time.Until(at), float64(time.Second), "two whole seconds ahead")
+			require.NoError(t, h.ExpireAccessTokens(ctx, g))
+			_, err = mine.Account(ctx, g, g.AccountIDs[0])
+			require.NoError(t, err, "the client refreshes past a rejected access token")
+
+			err = h.InjectFault(ctx, g, conformance.Fault{Code: sdk.PermissionDenied})
+			assert.Equal(t, sdk.Unimplemented, sdk.ErrorCode(err))
+		})
 	}
-	resp, err = http.Get(srv.URL + "/chase/fdx/v6/accounts")
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	assert.Equal(t, http.StatusTeapot, resp.StatusCode, "the fault is spent")
-
-	require.NoError(t, h.ExpireAccessTokens(context.Background(), nil))
-	resp, err = http.Get(srv.URL + "/chase/authorize")
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	assert.Equal(t, http.StatusTeapot, resp.StatusCode, "OAuth endpoints are never faulted")
-	resp, err = http.Get(srv.URL + "/chase/fdx/v6/accounts")
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, `Bearer error="invalid_token"`, resp.Header.Get("WWW-Authenticate"))
-
-	err = h.InjectFault(context.Background(), nil, conformance.Fault{Code: sdk.PermissionDenied})
-	assert.Equal(t, sdk.Unimplemented, sdk.ErrorCode(err))
 }

@@ -1,4 +1,4 @@
-package admin_test
+package mockbank
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
@@ -29,9 +28,13 @@ import (
 	"github.com/obconnect/obconnect/sdk/webhook"
 )
 
-// live is a real in-process mockbank with its control side attached.
+// liveToken is the admin token of the live tests.
+const liveToken = "test-admin-token-0123456789"
+
+// live is a real in-process mockbank with its control side: the admin
+// API, faults, notifications and the data file working together.
 type live struct {
-	srv    *mockbank.Server
+	srv    *Server
 	ctl    *admin.Control
 	http   *httptest.Server
 	client *adminapi.ClientWithResponses
@@ -40,21 +43,16 @@ type live struct {
 func startLive(t *testing.T, dataFile string) *live {
 	t.Helper()
 	ctx := t.Context()
-	var banks []string
-	for _, p := range mockbank.Profiles() {
-		banks = append(banks, p.Name)
-	}
-	ctl := admin.NewControl(admin.ControlOptions{Banks: banks, Seed: 42, DataFile: dataFile, SaveInterval: 250 * time.Millisecond,
-		Notify: notify.Options{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxAttempts: 6}})
-	srv, err := mockbank.New(ctx, mockbank.Options{Seed: 42, AdminToken: token, Middleware: ctl.Middleware, LargeTransactions: 2000})
+	ts := httptest.NewUnstartedServer(nil)
+	srv, err := New(ctx, &Options{Seed: 42, AdminToken: liveToken, LargeTransactions: 2000, BaseURL: "http://" + ts.Listener.Addr().String(),
+		DataFile: dataFile, NotificationRetryBase: time.Millisecond, NotificationMaxAttempts: 6})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	require.NoError(t, srv.SetBaseURL(ctx, ts.URL))
-	require.NoError(t, ctl.Attach(ctx, srv))
-	l := &live{srv: srv, ctl: ctl, http: ts}
+	ts.Config.Handler = srv
+	ts.Start()
+	l := &live{srv: srv, ctl: srv.ctl, http: ts}
 	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
 	l.client, err = adminapi.NewClientWithResponses(ts.URL+"/admin", adminapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", "Bearer "+token)
+		r.Header.Set("Authorization", "Bearer "+liveToken)
 		return nil
 	}))
 	require.NoError(t, err)
@@ -144,7 +142,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestLiveClockNotificationsSignedWithTheBankJWKS(t *testing.T) {
 	l := startLive(t, "")
 	ctx := t.Context()
-	st := l.srv.Store()
+	st := l.srv.st
 	good, err := st.UserByUsername(ctx, "chase", "user_good")
 	require.NoError(t, err)
 	_, err = st.CreateConsent(ctx, store.Consent{Bank: "chase", UserID: good.ID, ClientID: "qa-app", Clusters: []string{"TRANSACTIONS"},
@@ -208,13 +206,13 @@ func TestLiveRestartWithDataFileKeepsState(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "mockbank.json")
 	l := startLive(t, path)
-	st := l.srv.Store()
+	st := l.srv.st
 	good, err := st.UserByUsername(ctx, "usbank", "user_good")
 	require.NoError(t, err)
 	cns, err := st.CreateConsent(ctx, store.Consent{Bank: "usbank", UserID: good.ID, ClientID: "qa-app", Clusters: []string{"ACCOUNT_BASIC"},
 		AccountIDs: good.Accounts[:2], DurationDays: 60})
 	require.NoError(t, err)
-	cl, err := l.srv.Provider("usbank").RegisterClient(ctx, authz.ClientMetadata{ClientName: "QA app", RedirectURIs: []string{"http://127.0.0.1:9/cb"},
+	cl, err := l.srv.provider("usbank").RegisterClient(ctx, authz.ClientMetadata{ClientName: "QA app", RedirectURIs: []string{"http://127.0.0.1:9/cb"},
 		TokenEndpointAuthMethod: "private_key_jwt", GrantTypes: []string{"authorization_code", "refresh_token"},
 		JWKS: json.RawMessage(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1","alg":"ES256","use":"sig"}]}`)})
 	require.NoError(t, err)
@@ -232,12 +230,12 @@ func TestLiveRestartWithDataFileKeepsState(t *testing.T) {
 	l.stop(t) // a clean shutdown writes the final state
 
 	l2 := startLive(t, path)
-	st2 := l2.srv.Store()
+	st2 := l2.srv.st
 	assert.True(t, st2.Now().Equal(now), "simulated time survives")
 	got, err := st2.Consent(ctx, "usbank", cns.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{good.Accounts[1]}, got.RevokedAccounts)
-	_, ok := l2.srv.Provider("usbank").Client(ctx, cl.ID)
+	_, ok := l2.srv.provider("usbank").Client(ctx, cl.ID)
 	assert.True(t, ok, "registered clients survive")
 	g, err := l2.client.GetUserWithResponse(ctx, u.JSON201.UserId)
 	require.NoError(t, err)
@@ -280,7 +278,7 @@ func TestLiveSubscriptionThroughFDXVerifiedBySDK(t *testing.T) {
 	ctx := t.Context()
 	bank := l.srv.Banks()[1] // wellsfargo: client_secret_basic
 	require.Equal(t, "wellsfargo", bank.Name)
-	st := l.srv.Store()
+	st := l.srv.st
 
 	// A client-credentials token for the ready client.
 	form := strings.NewReader("grant_type=client_credentials")

@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxserver"
@@ -23,33 +25,33 @@ import (
 // The outer layer (bankAPI.ServeHTTP) has already authenticated the call,
 // validated it against the spec and checked the consent's state and the
 // operation's cluster; handlers check the account-level rules.
-type handlers struct{ api *bankAPI }
+type handlers struct{ api *API }
 
 var _ fdxserver.StrictServerInterface = (*handlers)(nil)
 
 // page resolves the pagination parameters in the bank's style.
 func (h *handlers) page(offset, pageKey *string, limit *int32) (cursor, size int, _ *apiError) {
-	p := h.api.p
-	size = p.DefaultPageSize
+	p := h.api.d.Paging
+	size = p.Default
 	if limit != nil {
 		size = int(*limit)
-		if size > p.MaxPageSize {
-			if p.LimitOverMax == LimitReject {
-				return 0, 0, fdxErr(codeInvalidInput, "limit exceeds the maximum of "+strconv.Itoa(p.MaxPageSize))
+		if size > p.Max {
+			if p.OverMax == bankdesc.Reject {
+				return 0, 0, fdxErr(fdxerr.InvalidInput, "limit exceeds the maximum of "+strconv.Itoa(p.Max))
 			}
-			size = p.MaxPageSize
+			size = p.Max
 		}
 	}
 	var token *string
-	switch p.Pagination {
-	case PageKey:
+	switch p.Style {
+	case bankdesc.PageKey:
 		if offset != nil {
-			return 0, 0, fdxErr(codeInvalidInput, "this provider paginates with pageKey, not offset")
+			return 0, 0, fdxErr(fdxerr.InvalidInput, "this provider paginates with pageKey, not offset")
 		}
 		token = pageKey
 	default:
 		if pageKey != nil {
-			return 0, 0, fdxErr(codeInvalidInput, "this provider paginates with offset, not pageKey")
+			return 0, 0, fdxErr(fdxerr.InvalidInput, "this provider paginates with offset, not pageKey")
 		}
 		token = offset
 	}
@@ -57,15 +59,15 @@ func (h *handlers) page(offset, pageKey *string, limit *int32) (cursor, size int
 		return 0, size, nil
 	}
 	s := *token
-	if p.Pagination == PageKey {
+	if p.Style == bankdesc.PageKey {
 		var ok bool
 		if s, ok = strings.CutPrefix(s, "pk"); !ok {
-			return 0, 0, fdxErr(codeInvalidInput, "malformed pageKey")
+			return 0, 0, fdxErr(fdxerr.InvalidInput, "malformed pageKey")
 		}
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 1<<40 {
-		return 0, 0, fdxErr(codeInvalidInput, "malformed "+p.Pagination)
+		return 0, 0, fdxErr(fdxerr.InvalidInput, "malformed "+string(p.Style))
 	}
 	return n, size, nil
 }
@@ -74,7 +76,7 @@ func (h *handlers) page(offset, pageKey *string, limit *int32) (cursor, size int
 func (h *handlers) meta(next int, total *int64) *fdxclient.PageMetadata {
 	m := &fdxclient.PageMetadata{TotalElements: total}
 	if next > 0 {
-		if h.api.p.Pagination == PageKey {
+		if h.api.d.Paging.Style == bankdesc.PageKey {
 			m.NextPageKey = ptr("pk" + strconv.Itoa(next))
 		} else {
 			m.NextOffset = ptr(strconv.Itoa(next))
@@ -91,20 +93,20 @@ func (h *handlers) account(ctx context.Context, c *call, id string, closedOK, re
 		return nil, h.api.revokedErr()
 	}
 	if !c.consent.GrantsAccount(id) || !c.info.HasAccount(id) {
-		return nil, fdxErr(codeAccountMissing, "")
+		return nil, fdxErr(fdxerr.AccountNotFound, "")
 	}
-	a, err := h.api.st.Account(ctx, h.api.p.Name, id)
+	a, err := h.api.st.Account(ctx, h.api.d.Name, id)
 	if err != nil || a.UserID != c.consent.UserID {
-		return nil, fdxErr(codeAccountMissing, "")
+		return nil, fdxErr(fdxerr.AccountNotFound, "")
 	}
 	switch a.Status {
 	case store.StatusClosed:
 		if !closedOK {
-			return nil, fdxErr(codeAccountClosed, "")
+			return nil, fdxErr(fdxerr.AccountClosed, "")
 		}
 	case store.StatusRestricted:
 		if !restrictedOK {
-			return nil, fdxErr(codeAccountLocked, "")
+			return nil, fdxErr(fdxerr.AccountRestricted, "")
 		}
 	}
 	return a, nil
@@ -141,12 +143,12 @@ func (h *handlers) SearchForAccounts(ctx context.Context, req fdxserver.SearchFo
 			next = i
 			break
 		}
-		a, err := h.api.st.Account(ctx, h.api.p.Name, ids[i])
+		a, err := h.api.st.Account(ctx, h.api.d.Name, ids[i])
 		if err != nil {
 			continue
 		}
 		sum := accountSummary(a)
-		if err := shapeFor(h.api.p.FDXVersion).shapeAccount(a, &sum); err != nil {
+		if err := shapeFor(h.api.d.FDXVersion).shapeAccount(a, &sum); err != nil {
 			return nil, err
 		}
 		out.Accounts = append(out.Accounts, sum)
@@ -156,7 +158,7 @@ func (h *handlers) SearchForAccounts(ctx context.Context, req fdxserver.SearchFo
 }
 
 func (h *handlers) balances(ctx context.Context, a *store.Account, now time.Time) (*accountBalances, error) {
-	st, bank := h.api.st, h.api.p.Name
+	st, bank := h.api.st, h.api.d.Name
 	b, err := st.BalancesAt(ctx, bank, a.ID, now)
 	if err != nil {
 		return nil, err
@@ -187,7 +189,7 @@ func (h *handlers) GetAccount(ctx context.Context, req fdxserver.GetAccountReque
 	if err != nil {
 		return nil, err
 	}
-	body, err := shapeFor(h.api.p.FDXVersion).accountBody(a, accountDetail(a, bal, c.now))
+	body, err := shapeFor(h.api.d.FDXVersion).accountBody(a, accountDetail(a, bal, c.now))
 	if err != nil {
 		return nil, err
 	}
@@ -198,27 +200,27 @@ func (h *handlers) GetAccount(ctx context.Context, req fdxserver.GetAccountReque
 // the consent's lookback period.
 func (h *handlers) window(c *call, startTime, endTime *string, startDate, endDate *time.Time) (from, to time.Time, _ *apiError) {
 	if (startTime != nil && startDate != nil) || (endTime != nil && endDate != nil) {
-		return from, to, fdxErr(codeInvalidInput, "use startTime/endTime or startDate/endDate, not both")
+		return from, to, fdxErr(fdxerr.InvalidInput, "use startTime/endTime or startDate/endDate, not both")
 	}
 	var err error
 	if startTime != nil {
 		if from, err = parseBound(*startTime, false); err != nil {
-			return from, to, fdxErr(codeInvalidDate, "startTime is not a valid date or date-time")
+			return from, to, fdxErr(fdxerr.InvalidDate, "startTime is not a valid date or date-time")
 		}
 	} else if startDate != nil {
 		from = *startDate
 	}
 	if endTime != nil {
 		if to, err = parseBound(*endTime, true); err != nil {
-			return from, to, fdxErr(codeInvalidDate, "endTime is not a valid date or date-time")
+			return from, to, fdxErr(fdxerr.InvalidDate, "endTime is not a valid date or date-time")
 		}
 	} else if endDate != nil {
 		to = endDate.AddDate(0, 0, 1)
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		return from, to, fdxErr(codeInvalidRange, "the start is not before the end")
+		return from, to, fdxErr(fdxerr.InvalidDateRange, "the start is not before the end")
 	}
-	floor := c.now.AddDate(0, -h.api.p.HistoryMonths, 0)
+	floor := c.now.AddDate(0, -h.api.d.HistoryMonths, 0)
 	why := "before the provider's history window"
 	if lb := c.consent.LookbackDays; lb > 0 {
 		if l := c.now.AddDate(0, 0, -lb); l.After(floor) {
@@ -230,7 +232,7 @@ func (h *handlers) window(c *call, startTime, endTime *string, startDate, endDat
 		from = floor
 	case from.Before(floor.Add(-24 * time.Hour)):
 		// A day's grace lets a client ask from the window's first date.
-		return from, to, fdxErr(codeInvalidRange, "the start is "+why)
+		return from, to, fdxErr(fdxerr.InvalidDateRange, "the start is "+why)
 	case from.Before(floor):
 		from = floor
 	}
@@ -274,11 +276,11 @@ func (h *handlers) SearchForAccountTransactions(ctx context.Context, req fdxserv
 	if e != nil {
 		return h.api.bind(e), nil
 	}
-	txs, next, err := h.api.st.Transactions(ctx, h.api.p.Name, a.ID, store.TxQuery{From: from, To: to, Now: c.now, Cursor: cursor, Limit: size})
+	txs, next, err := h.api.st.Transactions(ctx, h.api.d.Name, a.ID, store.TxQuery{From: from, To: to, Now: c.now, Cursor: cursor, Limit: size})
 	if err != nil {
 		return nil, err
 	}
-	return transactionsPage{shape: shapeFor(h.api.p.FDXVersion), kind: a.Kind, txs: txs, page: h.meta(next, nil)}, nil
+	return transactionsPage{shape: shapeFor(h.api.d.FDXVersion), kind: a.Kind, txs: txs, page: h.meta(next, nil)}, nil
 }
 
 func (h *handlers) statementHref(accountID, statementID string) string {
@@ -296,16 +298,16 @@ func (h *handlers) SearchForAccountStatements(ctx context.Context, req fdxserver
 	var err error
 	if p.StartTime != nil {
 		if from, err = parseBound(*p.StartTime, false); err != nil {
-			return h.api.bind(fdxErr(codeInvalidDate, "startTime is not a valid date or date-time")), nil
+			return h.api.bind(fdxErr(fdxerr.InvalidDate, "startTime is not a valid date or date-time")), nil
 		}
 	}
 	if p.EndTime != nil {
 		if to, err = parseBound(*p.EndTime, true); err != nil {
-			return h.api.bind(fdxErr(codeInvalidDate, "endTime is not a valid date or date-time")), nil
+			return h.api.bind(fdxErr(fdxerr.InvalidDate, "endTime is not a valid date or date-time")), nil
 		}
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		return h.api.bind(fdxErr(codeInvalidRange, "the start is not before the end")), nil
+		return h.api.bind(fdxErr(fdxerr.InvalidDateRange, "the start is not before the end")), nil
 	}
 	cursor, size, e := h.page(p.Offset, p.PageKey, p.Limit)
 	if e != nil {
@@ -319,7 +321,7 @@ func (h *handlers) SearchForAccountStatements(ctx context.Context, req fdxserver
 	if !to.IsZero() {
 		to = to.AddDate(0, 0, 1)
 	}
-	stmts, err := h.api.st.Statements(ctx, h.api.p.Name, a.ID, from, to)
+	stmts, err := h.api.st.Statements(ctx, h.api.d.Name, a.ID, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -354,15 +356,15 @@ func (h *handlers) GetAccountStatement(ctx context.Context, req fdxserver.GetAcc
 	if e != nil {
 		return h.api.bind(e), nil
 	}
-	st, err := h.api.st.Statement(ctx, h.api.p.Name, a.ID, req.StatementId)
+	st, err := h.api.st.Statement(ctx, h.api.d.Name, a.ID, req.StatementId)
 	if err != nil {
-		return h.api.bind(fdxErr(codeNoStatement, "")), nil
+		return h.api.bind(fdxErr(fdxerr.StatementNotFound, "")), nil
 	}
-	txs, err := h.api.st.StatementTransactions(ctx, h.api.p.Name, a.ID, st)
+	txs, err := h.api.st.StatementTransactions(ctx, h.api.d.Name, a.ID, st)
 	if err != nil {
 		return nil, err
 	}
-	doc := renderStatement(h.api.p.DisplayName, c.user, a, st, txs)
+	doc := renderStatement(h.api.label, c.user, a, st, txs)
 	return fdxserver.GetAccountStatement200ApplicationpdfResponse{Body: bytes.NewReader(doc), ContentLength: int64(len(doc))}, nil
 }
 
@@ -407,7 +409,7 @@ func (h *handlers) GetAccountPaymentNetworks(ctx context.Context, req fdxserver.
 		return h.api.bind(e), nil
 	}
 	if a.Kind != store.KindChecking && a.Kind != store.KindSavings {
-		return h.api.bind(fdxErr(codeTypeUnsupport, "payment networks exist for deposit accounts only")), nil
+		return h.api.bind(fdxErr(fdxerr.AccountTypeNotSupport, "payment networks exist for deposit accounts only")), nil
 	}
 	if _, _, e := h.page(req.Params.Offset, req.Params.PageKey, req.Params.Limit); e != nil {
 		return h.api.bind(e), nil
@@ -416,7 +418,7 @@ func (h *handlers) GetAccountPaymentNetworks(ctx context.Context, req fdxserver.
 	out := fdxclient.AccountPaymentNetworkList{
 		Page: &fdxclient.PageMetadata{TotalElements: &one},
 		PaymentNetworks: []fdxclient.PaymentNetwork{{
-			BankId: optString(a.Routing), Identifier: ptr(tan(h.api.p.Name, a.ID)),
+			BankId: optString(a.Routing), Identifier: ptr(tan(h.api.d.Name, a.ID)),
 			IdentifierType: ptr(fdxclient.PaymentNetworkIdentifierType("TOKENIZED_ACCOUNT_NUMBER")),
 			Type:           ptr(fdxclient.PaymentNetworkType("US_ACH")),
 			TransferIn:     ptr(true), TransferOut: ptr(true),
@@ -454,7 +456,7 @@ func (h *handlers) consentGrant(c *store.Consent, now time.Time) fdxclient.Conse
 		Status: fdxclient.ConsentStatus(c.StatusAt(now)),
 		Parties: []fdxclient.Party{
 			{Name: recipient, Type: "DATA_RECIPIENT"},
-			{Name: h.api.p.DisplayName, Type: "DATA_PROVIDER"},
+			{Name: h.api.label, Type: "DATA_PROVIDER"},
 		},
 		CreatedTime:    c.CreatedAt,
 		ExpirationTime: c.ExpiresAt,
@@ -500,22 +502,22 @@ func (h *handlers) RevokeConsent(ctx context.Context, req fdxserver.RevokeConsen
 		return h.api.bind(consentNotFound()), nil
 	}
 	if req.Body == nil {
-		return h.api.bind(fdxErr(codeInvalidInput, "a revocation request body is required")), nil
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "a revocation request body is required")), nil
 	}
 	var accounts []string
 	if req.Body.AccountIds != nil {
-		if !h.api.p.AccountLevelRevocation {
-			e := fdxErr(codeUnavailable, "not supported by this provider: account-level revocation").withStatus(501)
+		if !h.api.d.AccountRevocation {
+			e := fdxErr(fdxerr.SubsystemUnavailable, "not supported by this provider: account-level revocation").withStatus(501)
 			return h.api.bind(e), nil
 		}
 		accounts = *req.Body.AccountIds
 	}
-	_, err := h.api.st.RevokeConsent(ctx, h.api.p.Name, c.consent.ID, accounts, string(req.Body.Reason))
+	_, err := h.api.st.RevokeConsent(ctx, h.api.d.Name, c.consent.ID, accounts, string(req.Body.Reason))
 	switch {
 	case errors.Is(err, store.ErrAlreadyRevoked):
-		return h.api.bind(fdxErr(codeConsentRevoked, "already revoked").withStatus(409)), nil
+		return h.api.bind(fdxErr(fdxerr.ConsentRevoked, "already revoked").withStatus(409)), nil
 	case errors.Is(err, store.ErrNotFound):
-		return h.api.bind(fdxErr(codeAccountMissing, "")), nil
+		return h.api.bind(fdxErr(fdxerr.AccountNotFound, "")), nil
 	case err != nil:
 		return nil, err
 	}
@@ -560,9 +562,9 @@ func callbackAllowed(raw string) bool {
 func (h *handlers) CreateNotificationSubscription(ctx context.Context, req fdxserver.CreateNotificationSubscriptionRequestObject) (fdxserver.CreateNotificationSubscriptionResponseObject, error) {
 	c := callFrom(ctx)
 	if req.Body == nil || !callbackAllowed(req.Body.CallbackUrl) {
-		return h.api.bind(fdxErr(codeInvalidInput, "callbackUrl must be https (or http to a loopback host)")), nil
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "callbackUrl must be https (or http to a loopback host)")), nil
 	}
-	sub := store.Subscription{Bank: h.api.p.Name, ClientID: c.info.ClientID, CallbackURL: req.Body.CallbackUrl}
+	sub := store.Subscription{Bank: h.api.d.Name, ClientID: c.info.ClientID, CallbackURL: req.Body.CallbackUrl}
 	for _, t := range req.Body.NotificationTypes {
 		if !slices.Contains(sub.Types, string(t)) {
 			sub.Types = append(sub.Types, string(t))
@@ -580,7 +582,7 @@ func (h *handlers) CreateNotificationSubscription(ctx context.Context, req fdxse
 
 func (h *handlers) ListNotificationSubscriptions(ctx context.Context, req fdxserver.ListNotificationSubscriptionsRequestObject) (fdxserver.ListNotificationSubscriptionsResponseObject, error) {
 	c := callFrom(ctx)
-	subs, err := h.api.st.Subscriptions(ctx, h.api.p.Name, c.info.ClientID)
+	subs, err := h.api.st.Subscriptions(ctx, h.api.d.Name, c.info.ClientID)
 	if err != nil {
 		return nil, err
 	}
@@ -593,17 +595,17 @@ func (h *handlers) ListNotificationSubscriptions(ctx context.Context, req fdxser
 
 func (h *handlers) GetNotificationSubscription(ctx context.Context, req fdxserver.GetNotificationSubscriptionRequestObject) (fdxserver.GetNotificationSubscriptionResponseObject, error) {
 	c := callFrom(ctx)
-	s, err := h.api.st.Subscription(ctx, h.api.p.Name, c.info.ClientID, req.SubscriptionId)
+	s, err := h.api.st.Subscription(ctx, h.api.d.Name, c.info.ClientID, req.SubscriptionId)
 	if err != nil {
-		return h.api.bind(fdxErr(codeInvalidInput, "no such subscription").withStatus(404)), nil
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "no such subscription").withStatus(404)), nil
 	}
 	return fdxserver.GetNotificationSubscription200JSONResponse(subscriptionOut(s)), nil
 }
 
 func (h *handlers) DeleteNotificationSubscription(ctx context.Context, req fdxserver.DeleteNotificationSubscriptionRequestObject) (fdxserver.DeleteNotificationSubscriptionResponseObject, error) {
 	c := callFrom(ctx)
-	if err := h.api.st.DeleteSubscription(ctx, h.api.p.Name, c.info.ClientID, req.SubscriptionId); err != nil {
-		return h.api.bind(fdxErr(codeInvalidInput, "no such subscription").withStatus(404)), nil
+	if err := h.api.st.DeleteSubscription(ctx, h.api.d.Name, c.info.ClientID, req.SubscriptionId); err != nil {
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "no such subscription").withStatus(404)), nil
 	}
 	return fdxserver.DeleteNotificationSubscription204Response{}, nil
 }

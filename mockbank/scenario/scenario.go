@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
@@ -167,27 +166,17 @@ func writeScalar(buf *bytes.Buffer, n *yaml.Node) error {
 	return nil
 }
 
-var (
-	schemaOnce sync.Once
-	schema     *openapi3.Schema
-	schemaErr  error
-)
-
+// scenarioSchema reads the Scenario schema from the admin spec.
 func scenarioSchema(ctx context.Context) (*openapi3.Schema, error) {
-	schemaOnce.Do(func() {
-		doc, err := openapi.LoadAdmin(ctx)
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		ref := doc.Components.Schemas["Scenario"]
-		if ref == nil || ref.Value == nil {
-			schemaErr = errors.New("scenario: admin spec has no Scenario schema")
-			return
-		}
-		schema = ref.Value
-	})
-	return schema, schemaErr
+	doc, err := openapi.LoadAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ref := doc.Components.Schemas["Scenario"]
+	if ref == nil || ref.Value == nil {
+		return nil, errors.New("scenario: admin spec has no Scenario schema")
+	}
+	return ref.Value, nil
 }
 
 func validate(ctx context.Context, js []byte) error {

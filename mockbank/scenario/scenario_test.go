@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/mockbank/internal/scenario"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 )
 
 func TestExampleFile(t *testing.T) {

@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"bytes"
@@ -8,60 +8,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
-
-// Standard FDX error codes mockbank answers with.
-const (
-	codeInvalidInput   = 401
-	codeInternal       = 500
-	codeUnavailable    = 501
-	codeMaintenance    = 503
-	codeNotFound       = 601
-	codeNotAuthorized  = 602
-	codeAccountMissing = 701
-	codeInvalidDate    = 702
-	codeInvalidRange   = 703
-	codeTypeUnsupport  = 704
-	codeAccountClosed  = 705
-	codeAccountLocked  = 706
-	codeConsentExpired = 1106
-	codeConsentRevoked = 1107
-	codeNoStatement    = 1205
-	codeTooMany        = 1207
-)
-
-// standard maps an FDX code to its HTTP status and end-user message.
-var standard = map[int]struct {
-	status  int
-	message string
-}{
-	401:  {400, "Invalid input"},
-	500:  {500, "Internal server error"},
-	501:  {503, "Subsystem unavailable"},
-	503:  {503, "Scheduled maintenance"},
-	601:  {404, "Customer not found"},
-	602:  {401, "Customer not authorized"},
-	701:  {404, "Account not found"},
-	702:  {400, "Invalid start or end date"},
-	703:  {400, "Invalid date range"},
-	704:  {400, "Account type not supported"},
-	705:  {409, "Account is closed"},
-	706:  {409, "Account is restricted"},
-	1106: {403, "Consent expired"},
-	1107: {403, "Consent revoked"},
-	1205: {404, "Statement not found"},
-	1207: {429, "Too many requests"},
-}
 
 // consentNotFound answers a consent id that is not the caller's. FDX has no
 // consent-specific not-found code; 601 is the spec's NotFound code for a
 // resource of the customer that cannot be found (the consent belongs to the
 // customer), so it is 404 + 601 with a message that names the consent.
 func consentNotFound() *apiError {
-	e := fdxErr(codeNotFound, "no consent with this id for this token")
+	e := fdxErr(fdxerr.CustomerNotFound, "no consent with this id for this token")
 	e.message = "Consent not found"
 	return e
 }
@@ -74,33 +33,40 @@ type apiError struct {
 	code       int
 	message    string
 	debug      string
-	retryAfter int
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
 	return "fdx error " + strconv.Itoa(e.code) + " (HTTP " + strconv.Itoa(e.status) + "): " + e.message
 }
 
-// fdxErr builds the standard error for code, with its standard status.
+// fdxErr builds the catalogue's error for code (package fdxerr), with its
+// status and message; a code FDX does not define is a 500.
 func fdxErr(code int, debug string) *apiError {
-	s, ok := standard[code]
+	e, ok := fdxerr.Lookup(code)
 	if !ok {
-		s.status, s.message = 500, "Error"
+		return &apiError{status: http.StatusInternalServerError, code: code, message: "Error", debug: debug}
 	}
-	return &apiError{status: s.status, code: code, message: s.message, debug: debug}
+	return &apiError{status: e.HTTPStatus, code: code, message: e.Message, debug: debug}
 }
 
 func (e *apiError) withStatus(status int) *apiError { e.status = status; return e }
 
-// write sends the error in the profile's style: the code a string, as
-// FDX's Error schema defines, unless the bank sends integers; Retry-After
-// in seconds unless the bank sends an HTTP-date.
-func (e *apiError) write(w http.ResponseWriter, q ErrorQuirks) error {
-	code := fdxtypes.CodeString(strconv.Itoa(e.code))
-	if q.IntegerCodes {
-		code = fdxtypes.Code(e.code)
+// errorCode is an FDX code in the bank's form (bankdesc's CodeJSON: a
+// string, or a number where the description says so).
+func errorCode(d *bankdesc.Description, code int) fdxtypes.ErrorCode {
+	var c fdxtypes.ErrorCode
+	if err := json.Unmarshal([]byte(d.CodeJSON(code)), &c); err != nil {
+		// CodeJSON writes digits, quoted or not; this cannot fail.
+		return fdxtypes.CodeString(strconv.Itoa(code))
 	}
-	body := fdxclient.Error{Code: code, Message: e.message}
+	return c
+}
+
+// write sends the error in the bank's style: the code in its form,
+// Retry-After in its form (delta-seconds or an HTTP-date).
+func (e *apiError) write(w http.ResponseWriter, d *bankdesc.Description) error {
+	body := fdxclient.Error{Code: errorCode(d, e.code), Message: e.message}
 	if e.debug != "" {
 		body.DebugMessage = &e.debug
 	}
@@ -112,21 +78,23 @@ func (e *apiError) write(w http.ResponseWriter, q ErrorQuirks) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	if e.retryAfter > 0 {
-		h.Set("Retry-After", q.RetryAfter(e.retryAfter, time.Now()))
+		// The client compares a date with its own clock, so the wall
+		// clock, never mockbank's simulated time.
+		h.Set("Retry-After", d.RetryAfterValue(e.retryAfter, time.Now()))
 	}
 	w.WriteHeader(e.status)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-// boundError carries the profile's error style into the generated
-// visitors, which only get the ResponseWriter.
+// boundError carries the bank's error style into the generated visitors,
+// which only get the ResponseWriter.
 type boundError struct {
 	*apiError
-	quirks ErrorQuirks
+	d *bankdesc.Description
 }
 
-func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.quirks) }
+func (b boundError) visit(w http.ResponseWriter) error { return b.write(w, b.d) }
 
 func (b boundError) VisitSearchForAccountsResponse(w http.ResponseWriter) error   { return b.visit(w) }
 func (b boundError) VisitGetAccountResponse(w http.ResponseWriter) error          { return b.visit(w) }

@@ -1,11 +1,10 @@
-package mockbank
+package fdxapi
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,12 +17,16 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/fdxserver"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// Authenticator checks a request's bearer token. *authz.Provider is one.
+// Authenticator checks a request's bearer token; *authz.Provider is one.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request) (*authz.AccessInfo, error)
 }
@@ -72,9 +75,11 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// bankAPI serves one bank's FDX data API under prefix.
-type bankAPI struct {
-	p      *Profile
+// API serves one bank's FDX data API under its prefix,
+// /{bank}{dataPath}.
+type API struct {
+	d      *bankdesc.Description
+	label  string
 	st     *store.Store
 	auth   Authenticator
 	prefix string
@@ -86,43 +91,70 @@ type bankAPI struct {
 	limiters map[string]*rate.Limiter
 }
 
-// loadFDXRouter builds the kin-openapi router once per process: the spec is
-// parsed and validated a single time, whatever the number of banks.
-var (
-	fdxDocOnce sync.Once
-	fdxDoc     *openapi3.T
-	fdxDocErr  error
-)
-
-func fdxRouter(ctx context.Context, load func(context.Context) (*openapi3.T, error)) (routers.Router, error) {
-	fdxDocOnce.Do(func() {
-		fdxDoc, fdxDocErr = load(ctx)
-		if fdxDocErr == nil {
-			// Routes are matched on the path below the bank's prefix,
-			// whatever host serves it.
-			fdxDoc.Servers = openapi3.Servers{{URL: "/"}}
-		}
-	})
-	if fdxDocErr != nil {
-		return nil, fdxDocErr
-	}
-	return legacy.NewRouter(fdxDoc)
+// Spec is the FDX spec's router, built once per server and shared by its
+// banks' APIs (it is read-only once built). Loading the spec, examples
+// validated, takes about 10 ms; a server pays it once, at start.
+type Spec struct {
+	router routers.Router
 }
 
-func newBankAPI(ctx context.Context, p *Profile, st *store.Store, auth Authenticator, log *slog.Logger, load func(context.Context) (*openapi3.T, error)) (*bankAPI, error) {
-	router, err := fdxRouter(ctx, load)
+// LoadSpec parses openapi/fdx.yaml and builds the router every request is
+// matched and validated with.
+func LoadSpec(ctx context.Context) (*Spec, error) {
+	doc, err := openapi.LoadFDX(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: FDX spec: %w", err)
+		return nil, fmt.Errorf("fdxapi: FDX spec: %w", err)
 	}
-	a := &bankAPI{
-		p: p, st: st, auth: auth, log: log, router: router,
-		prefix:   "/" + p.Name + "/fdx/" + p.VersionPath(),
+	// Routes are matched on the path below the bank's prefix, whatever
+	// host serves it.
+	doc.Servers = openapi3.Servers{{URL: "/"}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("fdxapi: FDX spec router: %w", err)
+	}
+	return &Spec{router: router}, nil
+}
+
+// Config is one bank's data API.
+type Config struct {
+	// Bank is the bank's description: paging, rate limit, history window,
+	// clusters, revocation, FDX version and error words all come from it.
+	Bank *bankdesc.Description
+	// Label is the bank's name where a person reads it (statements, the
+	// consent's data provider); Bank.DisplayName when empty.
+	Label string
+	// Store holds the bank's data, consents and simulated clock.
+	Store *store.Store
+	// Auth checks bearer tokens: the bank's authorization server.
+	Auth Authenticator
+	// Spec is the server's FDX spec (LoadSpec).
+	Spec   *Spec
+	Logger *slog.Logger
+}
+
+// New returns the data API of one bank.
+func New(cfg Config) (*API, error) {
+	d := cfg.Bank
+	if d == nil || cfg.Store == nil || cfg.Auth == nil || cfg.Spec == nil {
+		return nil, errors.New("fdxapi: Bank, Store, Auth and Spec are required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	label := cfg.Label
+	if label == "" {
+		label = d.DisplayName
+	}
+	a := &API{
+		d: d, label: label, st: cfg.Store, auth: cfg.Auth, log: log, router: cfg.Spec.router,
+		prefix:   "/" + d.Name + d.DataPath,
 		limiters: map[string]*rate.Limiter{},
 	}
 	h := &handlers{api: a}
 	strict := fdxserver.NewStrictHandlerWithOptions(h, nil, fdxserver.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			a.fail(w, r, fdxErr(codeInvalidInput, "malformed request"))
+			a.fail(w, r, fdxErr(fdxerr.InvalidInput, "malformed request"))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			var ae *apiError
@@ -130,69 +162,64 @@ func newBankAPI(ctx context.Context, p *Profile, st *store.Store, auth Authentic
 				a.fail(w, r, ae)
 				return
 			}
-			a.log.ErrorContext(r.Context(), "data API handler failed", "bank", p.Name, "err", err)
-			a.fail(w, r, fdxErr(codeInternal, ""))
+			a.log.ErrorContext(r.Context(), "data API handler failed", "bank", d.Name, "err", err)
+			a.fail(w, r, fdxErr(fdxerr.InternalServerError, ""))
 		},
 	})
 	a.inner = fdxserver.HandlerWithOptions(strict, fdxserver.StdHTTPServerOptions{
 		BaseURL:    a.prefix,
 		BaseRouter: http.NewServeMux(),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			a.fail(w, r, fdxErr(codeInvalidInput, "malformed parameter"))
+			a.fail(w, r, fdxErr(fdxerr.InvalidInput, "malformed parameter"))
 		},
 	})
 	return a, nil
 }
 
+// Prefix is the path the API is served under, /{bank}{dataPath}.
+func (a *API) Prefix() string { return a.prefix }
+
 // fail writes err in the bank's style.
-func (a *bankAPI) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
-	_ = err.write(w, a.p.Errors)
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err *apiError) {
+	_ = err.write(w, a.d)
 }
 
 // bind makes an apiError usable as any operation's response.
-func (a *bankAPI) bind(err *apiError) boundError {
-	return boundError{apiError: err, quirks: a.p.Errors}
+func (a *API) bind(err *apiError) boundError {
+	return boundError{apiError: err, d: a.d}
 }
 
-// revokedErr, expiredErr and rateErr apply the profile's quirks.
-func (a *bankAPI) revokedErr() *apiError {
-	e := fdxErr(codeConsentRevoked, "the consent was revoked")
-	if q := a.p.Errors; q.RevokedCode != 0 {
-		e = fdxErr(q.RevokedCode, "the consent was revoked")
-		if q.RevokedStatus != 0 {
-			e.status = q.RevokedStatus
-		}
+// meaning is the bank's answer when it means means, as its description
+// words it (bankdesc's Answer: a quirk, else the FDX catalogue).
+func (a *API) meaning(means obcerr.Code, debug string) *apiError {
+	ans, ok := a.d.Answer(means, debug)
+	if !ok {
+		// Only for a meaning without an FDX code, which no caller asks for.
+		return fdxErr(fdxerr.InternalServerError, debug)
 	}
-	return e
+	return &apiError{status: ans.Status, code: ans.Code, message: ans.Message, debug: ans.DebugMessage}
 }
 
-func (a *bankAPI) expiredErr() *apiError {
-	e := fdxErr(codeConsentExpired, "the consent expired")
-	if q := a.p.Errors; q.ExpiredCode != 0 {
-		e = fdxErr(q.ExpiredCode, q.ExpiredDebugMessage)
-		if q.ExpiredStatus != 0 {
-			e.status = q.ExpiredStatus
-		}
-	}
-	return e
+func (a *API) revokedErr() *apiError {
+	return a.meaning(obcerr.ConsentRevoked, "the consent was revoked")
 }
 
-func (a *bankAPI) rateErr(retryAfter int) *apiError {
-	e := fdxErr(codeTooMany, "per-client rate limit")
-	if q := a.p.Errors; q.RateLimitCode != 0 {
-		e = fdxErr(q.RateLimitCode, "per-client rate limit")
-		if q.RateLimitStatus != 0 {
-			e.status = q.RateLimitStatus
-		}
-	}
-	e.retryAfter = max(1, retryAfter)
+func (a *API) expiredErr() *apiError {
+	return a.meaning(obcerr.ConsentExpired, "the consent expired")
+}
+
+// rateErr answers an empty bucket; the wait is never less than a second,
+// so a client that honours it finds a token.
+func (a *API) rateErr(wait time.Duration) *apiError {
+	e := a.meaning(obcerr.RateLimited, "per-client rate limit")
+	e.retryAfter = max(time.Second, wait)
 	return e
 }
 
 // ServeHTTP runs, in order: interaction id, routing, authentication, the
 // per-client rate limit, request validation against the spec, the consent
 // checks common to every operation, then the generated strict handler.
-func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
 		iid = uuid.NewString()
@@ -201,7 +228,7 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rest := strings.TrimPrefix(r.URL.Path, a.prefix)
 	if rest == r.URL.Path {
-		a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint").withStatus(http.StatusNotFound))
+		a.fail(w, r, fdxErr(fdxerr.InvalidInput, "no such endpoint").withStatus(http.StatusNotFound))
 		return
 	}
 	vr := *r
@@ -214,7 +241,7 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if a.otherMethod(&vr) {
 			status = http.StatusMethodNotAllowed
 		}
-		a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint").withStatus(status))
+		a.fail(w, r, fdxErr(fdxerr.InvalidInput, "no such endpoint").withStatus(status))
 		return
 	}
 	op := route.Operation.OperationID
@@ -238,7 +265,7 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			debug = "access token revoked"
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		a.fail(w, r, fdxErr(codeNotAuthorized, debug))
+		a.fail(w, r, fdxErr(fdxerr.CustomerNotAuthorized, debug))
 		return
 	}
 
@@ -270,22 +297,22 @@ func (a *bankAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // requirement is accepted as met.
 var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
 
-// unknownPath answers any path under /{bank}/fdx/ that is not this bank's
-// data API (another FDX version, a typo), in FDX's error form rather than
-// the authorization server's OAuth one: 404 + 401, as for an unknown
-// endpoint under the right version.
-func (a *bankAPI) unknownPath(w http.ResponseWriter, r *http.Request) {
+// ServeUnknown answers a path near the data API that is not it (another
+// FDX version, a typo), in FDX's error form rather than the authorization
+// server's OAuth one: 404 + 401, as for an unknown endpoint under the
+// right version.
+func (a *API) ServeUnknown(w http.ResponseWriter, r *http.Request) {
 	iid := r.Header.Get("x-fapi-interaction-id")
 	if iid == "" || len(iid) > 128 {
 		iid = uuid.NewString()
 	}
 	w.Header().Set("x-fapi-interaction-id", iid)
-	a.fail(w, r, fdxErr(codeInvalidInput, "no such endpoint; this bank serves FDX "+a.p.FDXVersion+" under "+a.prefix).withStatus(http.StatusNotFound))
+	a.fail(w, r, fdxErr(fdxerr.InvalidInput, "no such endpoint; this bank serves FDX "+a.d.FDXVersion+" under "+a.prefix).withStatus(http.StatusNotFound))
 }
 
 // otherMethod reports whether the path exists with another method, to
 // tell 405 from 404 (the router does not).
-func (a *bankAPI) otherMethod(r *http.Request) bool {
+func (a *API) otherMethod(r *http.Request) bool {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 		if m == r.Method {
 			continue
@@ -306,23 +333,23 @@ func validationErr(err error) *apiError {
 	if errors.As(err, &re) && re.Parameter != nil {
 		switch re.Parameter.Name {
 		case "startTime", "endTime", "startDate", "endDate":
-			return fdxErr(codeInvalidDate, "parameter "+re.Parameter.Name+" is not a valid date or date-time")
+			return fdxErr(fdxerr.InvalidDate, "parameter "+re.Parameter.Name+" is not a valid date or date-time")
 		}
-		return fdxErr(codeInvalidInput, "invalid parameter "+re.Parameter.Name)
+		return fdxErr(fdxerr.InvalidInput, "invalid parameter "+re.Parameter.Name)
 	}
 	if errors.As(err, &re) && re.RequestBody != nil {
-		return fdxErr(codeInvalidInput, "invalid request body")
+		return fdxErr(fdxerr.InvalidInput, "invalid request body")
 	}
-	return fdxErr(codeInvalidInput, "invalid request")
+	return fdxErr(fdxerr.InvalidInput, "invalid request")
 }
 
 // allow takes a token from the client's bucket; when it is empty it
-// reports how many whole seconds to wait.
-func (a *bankAPI) allow(clientID string) (int, bool) {
+// reports how long to wait.
+func (a *API) allow(clientID string) (time.Duration, bool) {
 	a.limMu.Lock()
 	lim := a.limiters[clientID]
 	if lim == nil {
-		lim = rate.NewLimiter(rate.Limit(a.p.RateLimit.PerSecond), a.p.RateLimit.Burst)
+		lim = rate.NewLimiter(rate.Limit(a.d.RateLimit.RequestsPerSecond), a.d.RateLimit.Burst)
 		a.limiters[clientID] = lim
 	}
 	a.limMu.Unlock()
@@ -333,33 +360,33 @@ func (a *bankAPI) allow(clientID string) (int, bool) {
 	res := lim.ReserveN(now, 1)
 	wait := res.DelayFrom(now)
 	res.CancelAt(now)
-	return int(math.Ceil(wait.Seconds())), false
+	return wait, false
 }
 
 // checkConsent applies what every operation shares: the consent must be
 // active, the user must not be a failing scenario user, and the token must
 // carry the operation's cluster.
-func (a *bankAPI) checkConsent(ctx context.Context, c *call) *apiError {
+func (a *API) checkConsent(ctx context.Context, c *call) *apiError {
 	cluster := opCluster[c.op]
-	if cluster != "" && !a.p.Supports(cluster) {
+	if cluster != "" && !a.d.Offers(cluster) {
 		if cluster == "STATEMENTS" {
-			return fdxErr(codeNoStatement, "statements are not offered by this provider")
+			return fdxErr(fdxerr.StatementNotFound, "statements are not offered by this provider")
 		}
-		return fdxErr(codeUnavailable, "not supported by this provider").withStatus(http.StatusNotImplemented)
+		return fdxErr(fdxerr.SubsystemUnavailable, "not supported by this provider").withStatus(http.StatusNotImplemented)
 	}
 	if clientOps[c.op] {
 		return nil
 	}
 	if c.info.ClientCredentials || c.info.ConsentID == "" {
-		return fdxErr(codeNotAuthorized, "a client credentials token cannot read customer data").withStatus(http.StatusForbidden)
+		return fdxErr(fdxerr.CustomerNotAuthorized, "a client credentials token cannot read customer data").withStatus(http.StatusForbidden)
 	}
-	consent, err := a.st.Consent(ctx, a.p.Name, c.info.ConsentID)
+	consent, err := a.st.Consent(ctx, a.d.Name, c.info.ConsentID)
 	if err != nil {
-		return fdxErr(codeNotAuthorized, "the token's consent does not exist")
+		return fdxErr(fdxerr.CustomerNotAuthorized, "the token's consent does not exist")
 	}
-	user, err := a.st.User(ctx, a.p.Name, consent.UserID)
+	user, err := a.st.User(ctx, a.d.Name, consent.UserID)
 	if err != nil {
-		return fdxErr(codeNotAuthorized, "the consent's customer does not exist")
+		return fdxErr(fdxerr.CustomerNotAuthorized, "the consent's customer does not exist")
 	}
 	c.consent, c.user = consent, user
 	if c.op == "getConsent" || c.op == "revokeConsent" {
@@ -374,13 +401,13 @@ func (a *bankAPI) checkConsent(ctx context.Context, c *call) *apiError {
 	}
 	if user.ErrorCode != 0 {
 		e := fdxErr(user.ErrorCode, "scenario user "+user.Username)
-		if e.status >= 500 || e.code == codeTooMany {
-			e.retryAfter = 1
+		if e.status >= 500 || e.code == fdxerr.TooManyRequests {
+			e.retryAfter = time.Second
 		}
 		return e
 	}
 	if !consent.HasCluster(cluster) || !c.info.HasCluster(cluster) {
-		return fdxErr(codeNotAuthorized, "data cluster "+cluster+" is not granted").withStatus(http.StatusForbidden)
+		return fdxErr(fdxerr.CustomerNotAuthorized, "data cluster "+cluster+" is not granted").withStatus(http.StatusForbidden)
 	}
 	return nil
 }

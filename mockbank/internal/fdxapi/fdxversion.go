@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 // fields that one version or another requires. A bank, though, speaks one
 // version, and a partner checks its answers against FDX's Core Exchange
 // subset of that version. So the payload each bank sends is shaped to its
-// profile's FDXVersion at the edge, here, from a small table: every value
+// description's fdxVersion at the edge, here, from a small table: every value
 // sent stays valid under our own spec (the shapes only narrow it) and the
 // generated client still decodes it.
 //
@@ -106,7 +106,7 @@ var (
 		"DOUBLE_UP_PAYMENT", "PAYOFF")
 )
 
-// fdxShapes is ordered by version; a profile on a version not listed takes
+// fdxShapes is ordered by version; a bank on a version not listed takes
 // the closest listed one below it (or the oldest).
 var fdxShapes = []*fdxShape{
 	{

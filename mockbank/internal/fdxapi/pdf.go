@@ -1,4 +1,4 @@
-package mockbank
+package fdxapi
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package mockbank
+package mockbanktest
 
 // The consent-page driver: the code equivalent of Plaid's sandbox
 // public_token shortcut, except that nothing is short-cut. Approve drives
@@ -23,6 +23,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/obconnect/obconnect/mockbank"
 )
 
 // Answers are what the test user types and picks on the consent pages.
@@ -32,7 +34,7 @@ type Answers struct {
 	// Password defaults to the built-in test users' password.
 	Password string
 	// OTP is the one-time code, used only when the bank asks for one;
-	// empty means the built-in test user's code (see TestUsers).
+	// empty means the built-in test user's code (see mockbank.TestUsers).
 	OTP string
 	// Accounts are the account ids to tick on the consent page. Nil ticks
 	// every account offered; otherwise each must be offered, and an empty
@@ -140,7 +142,7 @@ const (
 func Approve(ctx context.Context, httpClient *http.Client, authURL string, a Answers) (callback *url.URL, err error) {
 	start, err := url.Parse(authURL)
 	if err != nil || (start.Scheme != "http" && start.Scheme != "https") || start.Host == "" {
-		return nil, fmt.Errorf("mockbank: Approve: %w", ErrInvalidAuthURL)
+		return nil, fmt.Errorf("mockbanktest: Approve: %w", ErrInvalidAuthURL)
 	}
 	if a.Accounts != nil && len(a.Accounts) == 0 && !a.Deny {
 		return nil, &ConsentError{Err: ErrAccountNotOffered, Message: "no account chosen; choose at least one or set Deny"}
@@ -151,7 +153,7 @@ func Approve(ctx context.Context, httpClient *http.Client, authURL string, a Ans
 	}
 	jar, err := cookiejar.New(nil)
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: Approve: %w", err)
+		return nil, fmt.Errorf("mockbanktest: Approve: %w", err)
 	}
 	hc := *httpClient
 	hc.Jar = jar
@@ -164,7 +166,7 @@ func (a Answers) withDefaults() Answers {
 	if a.Username == "" {
 		a.Username = "user_good"
 	}
-	for _, u := range TestUsers() {
+	for _, u := range mockbank.TestUsers() {
 		if u.Username == a.Username || (strings.HasPrefix(u.Username, "user_error_") && strings.HasPrefix(a.Username, "user_error_")) {
 			if a.Password == "" {
 				a.Password = u.Password
@@ -176,7 +178,7 @@ func (a Answers) withDefaults() Answers {
 		}
 	}
 	if a.Password == "" {
-		a.Password = TestUsers()[0].Password
+		a.Password = mockbank.TestUsers()[0].Password
 	}
 	return a
 }
@@ -207,7 +209,7 @@ func (d *consentDriver) fail(sentinel error, status int, msg string) *ConsentErr
 func (d *consentDriver) run(start *url.URL) (*url.URL, error) {
 	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, start.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: Approve: %w", err)
+		return nil, fmt.Errorf("mockbanktest: Approve: %w", err)
 	}
 	for range approveMaxSteps {
 		resp, err := d.hc.Do(req)
@@ -228,7 +230,7 @@ func (d *consentDriver) run(start *url.URL) (*url.URL, error) {
 			}
 			// Within the authorization endpoint: a browser follows with GET.
 			if req, err = http.NewRequestWithContext(d.ctx, http.MethodGet, next.String(), nil); err != nil {
-				return nil, fmt.Errorf("mockbank: Approve: %w", err)
+				return nil, fmt.Errorf("mockbanktest: Approve: %w", err)
 			}
 			continue
 		}
@@ -349,7 +351,7 @@ func (d *consentDriver) answer(resp *http.Response, body []byte) (*http.Request,
 	}
 	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, action.String(), strings.NewReader(f.values.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("mockbank: Approve: %w", err)
+		return nil, fmt.Errorf("mockbanktest: Approve: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req, nil

@@ -1,4 +1,4 @@
-package mockbank
+package mockbanktest
 
 import (
 	"context"
@@ -11,35 +11,41 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
-	"github.com/obconnect/obconnect/mockbank/internal/store"
+	_ "github.com/obconnect/obconnect/connectors/chase"
+	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/openapi/adminapi"
+	"github.com/obconnect/obconnect/sdk"
 )
 
 // oauthFor is a golang.org/x/oauth2 config for a client_secret_basic
 // bank's ready client.
-func oauthFor(b BankInfo, clusters ...string) *oauth2.Config {
+func oauthFor(b Bank, clusters ...string) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID: b.Client.ID, ClientSecret: b.Client.Secret, RedirectURL: b.Client.RedirectURIs[0],
-		Scopes:   append([]string{"openid", "offline_access"}, clusters...),
-		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize", TokenURL: b.Issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader},
+		Scopes: append([]string{"openid", "offline_access"}, clusters...),
+		Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + b.Description.Auth.Authorization, TokenURL: b.Issuer + b.Description.Auth.Token,
+			AuthStyle: oauth2.AuthStyleInHeader},
 	}
 }
 
 // startLink returns an authorization URL at wellsfargo and a function that
 // exchanges the callback's code for the consent id.
-func startLink(t *testing.T, e *env) (string, func(cb *url.URL) string) {
+func startLink(t *testing.T, srv *Server) (string, func(cb *url.URL) string) {
 	t.Helper()
-	cfg := oauthFor(e.bank("wellsfargo"), "ACCOUNT_BASIC", "TRANSACTIONS")
+	cfg := oauthFor(srv.Bank("wellsfargo"), "ACCOUNT_BASIC", "TRANSACTIONS")
 	verifier := oauth2.GenerateVerifier()
 	authURL := cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("purpose", "ACCOUNT_AGGREGATION"))
 	return authURL, func(cb *url.URL) string {
 		t.Helper()
 		require.Equal(t, "st4te", cb.Query().Get("state"))
-		tok, err := cfg.Exchange(context.Background(), cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, srv.Client())
+		tok, err := cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
 		require.NoError(t, err)
 		cid, _ := tok.Extra("consent_id").(string)
 		require.NotEmpty(t, cid)
@@ -47,57 +53,76 @@ func startLink(t *testing.T, e *env) (string, func(cb *url.URL) string) {
 	}
 }
 
-func consentAccounts(t *testing.T, e *env, bank, consentID string) []string {
+// consents lists a bank's consents through the admin API.
+func consents(t *testing.T, srv *Server, bank string) []adminapi.Consent {
 	t.Helper()
-	c, err := e.srv.Store().Consent(context.Background(), bank, consentID)
+	r, err := srv.Admin().ListConsentsWithResponse(context.Background(), &adminapi.ListConsentsParams{Bank: &bank})
 	require.NoError(t, err)
-	return c.AccountIDs
+	require.NotNil(t, r.JSON200, "%s", r.Body)
+	return r.JSON200.Consents
 }
 
-func userAccounts(t *testing.T, e *env, bank, username string) []string {
+func consentAccounts(t *testing.T, srv *Server, bank, consentID string) []string {
 	t.Helper()
-	u, err := e.srv.Store().UserByUsername(context.Background(), bank, username)
+	for _, c := range consents(t, srv, bank) {
+		if c.ConsentId == consentID {
+			return c.AccountIds
+		}
+	}
+	t.Fatalf("no consent %s at %s", consentID, bank)
+	return nil
+}
+
+func userAccounts(t *testing.T, srv *Server, bank, username string) []string {
+	t.Helper()
+	r, err := srv.Admin().ListUsersWithResponse(context.Background(), &adminapi.ListUsersParams{Bank: &bank, Username: &username})
 	require.NoError(t, err)
-	return u.Accounts
+	require.NotNil(t, r.JSON200, "%s", r.Body)
+	require.Len(t, r.JSON200.Users, 1)
+	var ids []string
+	for _, a := range *r.JSON200.Users[0].Accounts {
+		ids = append(ids, a.AccountId)
+	}
+	return ids
 }
 
 func TestApprove(t *testing.T) {
-	e := newEnv(t, Options{Seed: 3})
+	srv := NewServer(t, &Options{Seed: 3, LargeTransactions: 100})
 	ctx := context.Background()
-	hc := e.ts.Client()
+	hc := srv.Client()
 
 	t.Run("good user shares every account offered", func(t *testing.T) {
-		authURL, exchange := startLink(t, e)
+		authURL, exchange := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_good", Password: "pass_good"})
 		require.NoError(t, err)
 		assert.Equal(t, "http://127.0.0.1:8081/callback", cb.Scheme+"://"+cb.Host+cb.Path)
 		assert.NotEmpty(t, cb.Query().Get("code"))
-		assert.Equal(t, e.bank("wellsfargo").Issuer, cb.Query().Get("iss"))
+		assert.Equal(t, srv.Bank("wellsfargo").Issuer, cb.Query().Get("iss"))
 		cid := exchange(cb)
-		assert.ElementsMatch(t, userAccounts(t, e, "wellsfargo", "user_good"), consentAccounts(t, e, "wellsfargo", cid))
+		assert.ElementsMatch(t, userAccounts(t, srv, "wellsfargo", "user_good"), consentAccounts(t, srv, "wellsfargo", cid))
 	})
 
 	t.Run("zero answers are user_good with the test password", func(t *testing.T) {
-		authURL, exchange := startLink(t, e)
+		authURL, exchange := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{})
 		require.NoError(t, err)
 		exchange(cb)
 	})
 
 	t.Run("MFA user with the documented code", func(t *testing.T) {
-		authURL, exchange := startLink(t, e)
+		authURL, exchange := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_mfa"})
 		require.NoError(t, err, "the test user's code is known")
 		exchange(cb)
 
-		authURL, exchange = startLink(t, e)
-		cb, err = Approve(ctx, hc, authURL, Answers{Username: "user_mfa", OTP: TestUsers()[1].OTP})
+		authURL, exchange = startLink(t, srv)
+		cb, err = Approve(ctx, hc, authURL, Answers{Username: "user_mfa", OTP: mockbank.TestUsers()[1].OTP})
 		require.NoError(t, err)
 		exchange(cb)
 	})
 
 	t.Run("MFA user with a wrong code", func(t *testing.T) {
-		authURL, _ := startLink(t, e)
+		authURL, _ := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_mfa", OTP: "000000"})
 		require.ErrorIs(t, err, ErrWrongOTP)
 		assert.Nil(t, cb)
@@ -109,7 +134,7 @@ func TestApprove(t *testing.T) {
 	})
 
 	t.Run("deny", func(t *testing.T) {
-		authURL, _ := startLink(t, e)
+		authURL, _ := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_good", Deny: true})
 		require.NoError(t, err)
 		assert.Equal(t, "access_denied", cb.Query().Get("error"))
@@ -118,7 +143,7 @@ func TestApprove(t *testing.T) {
 	})
 
 	t.Run("wrong password", func(t *testing.T) {
-		authURL, _ := startLink(t, e)
+		authURL, _ := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_good", Password: "hunter2-wrong"})
 		require.ErrorIs(t, err, ErrWrongCredentials)
 		assert.Nil(t, cb)
@@ -130,63 +155,46 @@ func TestApprove(t *testing.T) {
 	})
 
 	t.Run("unknown user", func(t *testing.T) {
-		authURL, _ := startLink(t, e)
+		authURL, _ := startLink(t, srv)
 		_, err := Approve(ctx, hc, authURL, Answers{Username: "nobody"})
 		require.ErrorIs(t, err, ErrWrongCredentials)
 	})
 
-	t.Run("locked user", func(t *testing.T) {
-		require.NoError(t, e.srv.Store().AddUser(ctx, "wellsfargo", &store.User{ID: "u-frozen", Username: "user_frozen", Password: "pw-frozen", Locked: true}))
-		authURL, _ := startLink(t, e)
-		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_frozen", Password: "pw-frozen"})
-		require.ErrorIs(t, err, ErrUserLocked)
-		assert.Nil(t, cb)
-		var ce *ConsentError
-		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, http.StatusForbidden, ce.Status)
-		assert.Contains(t, ce.Message, "locked")
-	})
-
 	t.Run("account subset", func(t *testing.T) {
-		all := userAccounts(t, e, "wellsfargo", "user_good")
+		all := userAccounts(t, srv, "wellsfargo", "user_good")
 		require.GreaterOrEqual(t, len(all), 2)
-		authURL, exchange := startLink(t, e)
+		authURL, exchange := startLink(t, srv)
 		cb, err := Approve(ctx, hc, authURL, Answers{Accounts: []string{all[1]}})
 		require.NoError(t, err)
-		assert.Equal(t, []string{all[1]}, consentAccounts(t, e, "wellsfargo", exchange(cb)))
+		assert.Equal(t, []string{all[1]}, consentAccounts(t, srv, "wellsfargo", exchange(cb)))
 	})
 
 	t.Run("an account not offered is refused before posting", func(t *testing.T) {
-		before, err := e.srv.Store().Consents(ctx, "wellsfargo")
-		require.NoError(t, err)
-		authURL, _ := startLink(t, e)
-		_, err = Approve(ctx, hc, authURL, Answers{Accounts: []string{"acct-of-someone-else"}})
+		before := consents(t, srv, "wellsfargo")
+		authURL, _ := startLink(t, srv)
+		_, err := Approve(ctx, hc, authURL, Answers{Accounts: []string{"acct-of-someone-else"}})
 		require.ErrorIs(t, err, ErrAccountNotOffered)
 		_, err = Approve(ctx, hc, authURL, Answers{Accounts: []string{}})
 		require.ErrorIs(t, err, ErrAccountNotOffered)
-		after, err := e.srv.Store().Consents(ctx, "wellsfargo")
-		require.NoError(t, err)
-		assert.Len(t, after, len(before), "no consent was created")
+		assert.Len(t, consents(t, srv, "wellsfargo"), len(before), "no consent was created")
 	})
 
 	t.Run("PAR at chase", func(t *testing.T) {
-		b := e.bank("chase")
-		require.True(t, b.Profile.RequirePAR)
-		pc := newKeyClient(t, b.Client)
-		verifier := oauth2.GenerateVerifier()
-		par := pc.post(b.Issuer+"/par", b.Issuer, url.Values{
-			"response_type": {"code"}, "client_id": {b.Client.ID}, "redirect_uri": {b.Client.RedirectURIs[0]},
-			"scope": {"openid ACCOUNT_BASIC"}, "state": {"p4r"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
-			"code_challenge_method": {"S256"},
-		})
-		authURL := b.Issuer + "/authorize?" + url.Values{"client_id": {b.Client.ID}, "request_uri": {par["request_uri"].(string)}}.Encode()
-		acct := userAccounts(t, e, "chase", "user_mfa")[0]
+		b := srv.Bank("chase")
+		require.True(t, b.Description.Auth.PARRequired)
+		client, err := sdk.Open(ctx, "chase", sdk.Credentials{ClientID: b.Client.ID, PrivateKey: b.PrivateKey, KeyID: b.Client.KeyID},
+			&sdk.Options{BaseURL: b.Issuer, RedirectURL: b.Client.RedirectURIs[0], HTTPClient: hc, Now: srv.Now})
+		require.NoError(t, err)
+		pending, err := client.StartLink(ctx, sdk.LinkRequest{Clusters: []sdk.Cluster{sdk.AccountBasic}, Purpose: sdk.PurposeAccountAggregation, Duration: 24 * time.Hour})
+		require.NoError(t, err)
+		authURL := pending.AuthURL
+		require.Contains(t, authURL, "request_uri=", "pushed")
+		acct := userAccounts(t, srv, "chase", "user_mfa")[0]
 		cb, err := Approve(ctx, hc, authURL, Answers{Username: "user_mfa", Accounts: []string{acct}})
 		require.NoError(t, err)
-		assert.Equal(t, "p4r", cb.Query().Get("state"))
-		tok := pc.post(b.Issuer+"/token", b.Issuer, url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
-			"redirect_uri": {b.Client.RedirectURIs[0]}, "code_verifier": {verifier}, "client_id": {b.Client.ID}})
-		assert.Equal(t, []string{acct}, consentAccounts(t, e, "chase", tok["consent_id"].(string)))
+		g, err := client.CompleteLink(ctx, pending, cb.Query())
+		require.NoError(t, err)
+		assert.Equal(t, []string{acct}, consentAccounts(t, srv, "chase", g.ConsentID))
 
 		// A request_uri is single use: the second visit ends on the bank's
 		// message page.
@@ -199,7 +207,7 @@ func TestApprove(t *testing.T) {
 	})
 
 	t.Run("chase without PAR redirects back with an error", func(t *testing.T) {
-		cfg := oauthFor(e.bank("chase"), "ACCOUNT_BASIC")
+		cfg := oauthFor(srv.Bank("chase"), "ACCOUNT_BASIC")
 		authURL := cfg.AuthCodeURL("n0par", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
 		cb, err := Approve(ctx, hc, authURL, Answers{})
 		require.ErrorIs(t, err, ErrBankRefused)
@@ -212,7 +220,7 @@ func TestApprove(t *testing.T) {
 
 	t.Run("the caller's client is not modified", func(t *testing.T) {
 		mine := &http.Client{Transport: hc.Transport}
-		authURL, exchange := startLink(t, e)
+		authURL, exchange := startLink(t, srv)
 		cb, err := Approve(ctx, mine, authURL, Answers{})
 		require.NoError(t, err)
 		exchange(cb)
@@ -224,7 +232,7 @@ func TestApprove(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
 		for i := range errs {
-			authURL, _ := startLink(t, e)
+			authURL, _ := startLink(t, srv)
 			wg.Go(func() {
 				cb, err := Approve(ctx, hc, authURL, Answers{Username: []string{"user_good", "user_mfa"}[i%2]})
 				if err == nil && !cb.Query().Has("code") {
@@ -240,7 +248,7 @@ func TestApprove(t *testing.T) {
 	})
 
 	t.Run("cancelled context", func(t *testing.T) {
-		authURL, _ := startLink(t, e)
+		authURL, _ := startLink(t, srv)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err := Approve(cctx, hc, authURL, Answers{})
@@ -287,6 +295,14 @@ func odd(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/nolocation", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusFound) })
 	mux.HandleFunc("/offsite", htmlPage(200, `<form id="login-form" action="http://evil.example/steal"><input type="hidden" name="session" value="s"></form>`))
 	mux.HandleFunc("/relogin", htmlPage(200, `<form id="login-form" action="/relogin" method="post"><input type="hidden" name="session" value="s"></form>`))
+	mux.HandleFunc("/locked", func(w http.ResponseWriter, r *http.Request) {
+		// The sign-in form, then the page mockbank shows a locked user.
+		if r.Method == http.MethodPost {
+			htmlPage(403, `<main><p id="message">This online banking profile is locked. Please contact the bank.</p></main>`)(w, r)
+			return
+		}
+		htmlPage(200, `<form id="login-form" action="/locked" method="post"><input type="hidden" name="session" value="s"></form>`)(w, r)
+	})
 	mux.HandleFunc("/noaccounts", htmlPage(200, `<form id="consent-form" action="/noaccounts" method="post"><input type="hidden" name="session" value="s"></form>`))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -308,6 +324,7 @@ func TestApproveNeverPanicsOnOddPages(t *testing.T) {
 		"/offsite":    ErrUnrecognisedPage,
 		"/relogin":    ErrWrongCredentials,
 		"/noaccounts": ErrAccountNotOffered,
+		"/locked":     ErrUserLocked,
 	}
 	for path, want := range cases {
 		t.Run(path, func(t *testing.T) {

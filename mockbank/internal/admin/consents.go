@@ -1,0 +1,96 @@
+package admin
+
+// The consents resource: consents at every bank, listed and revoked.
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/openapi/adminapi"
+)
+
+func apiConsent(c *store.Consent, now time.Time) adminapi.Consent {
+	out := adminapi.Consent{ConsentId: c.ID, Bank: c.Bank, UserId: c.UserID, ClientId: c.ClientID,
+		Status: adminapi.ConsentStatus(c.StatusAt(now)), AccountIds: slices.Clone(c.AccountIDs), Clusters: slices.Clone(c.Clusters),
+		CreatedTime: c.CreatedAt.UTC(), ExpirationTime: c.ExpiresAt.UTC()}
+	if out.AccountIds == nil {
+		out.AccountIds = []string{}
+	}
+	if c.ClientName != "" {
+		out.ClientName = ptr(c.ClientName)
+	}
+	if c.Purpose != "" {
+		out.Purpose = ptr(c.Purpose)
+	}
+	if len(c.RevokedAccounts) > 0 {
+		out.RevokedAccountIds = ptr(slices.Clone(c.RevokedAccounts))
+	}
+	if !c.RevokedAt.IsZero() {
+		out.RevokedTime = ptr(c.RevokedAt.UTC())
+	}
+	return out
+}
+
+// ListConsents lists consents.
+func (s *Server) ListConsents(ctx context.Context, req adminapi.ListConsentsRequestObject) (adminapi.ListConsentsResponseObject, error) {
+	banks := s.deps.Store.Banks()
+	if req.Params.Bank != nil {
+		if !s.hasBank(*req.Params.Bank) {
+			return nil, invalid("bank %q is not served", *req.Params.Bank)
+		}
+		banks = []string{*req.Params.Bank}
+	}
+	now := s.deps.Store.Now()
+	out := []adminapi.Consent{}
+	for _, b := range banks {
+		cs, err := s.deps.Store.Consents(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			ac := apiConsent(c, now)
+			if ac.Bank == "" {
+				ac.Bank = b
+			}
+			if req.Params.Status != nil && string(ac.Status) != string(*req.Params.Status) {
+				continue
+			}
+			out = append(out, ac)
+		}
+	}
+	return adminapi.ListConsents200JSONResponse{Consents: out}, nil
+}
+
+// RevokeConsent revokes a consent at the bank, whole or some accounts.
+func (s *Server) RevokeConsent(ctx context.Context, req adminapi.RevokeConsentRequestObject) (adminapi.RevokeConsentResponseObject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bank, c, err := s.findConsent(ctx, req.ConsentId)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []string
+	if req.Body != nil && req.Body.AccountIds != nil {
+		accounts = *req.Body.AccountIds
+	}
+	if len(accounts) > 0 && !s.deps.AccountLevelRevocation(bank) {
+		return nil, invalid("%s revokes whole consents only", bank)
+	}
+	for _, a := range accounts {
+		if !slices.Contains(c.AccountIDs, a) {
+			return nil, invalid("account %q is not in the consent", a)
+		}
+	}
+	nc, err := s.deps.Store.RevokeConsent(ctx, bank, c.ID, accounts, "revoked at the bank (admin API)")
+	if err != nil {
+		return nil, err
+	}
+	s.changed()
+	ac := apiConsent(nc, s.deps.Store.Now())
+	if ac.Bank == "" {
+		ac.Bank = bank
+	}
+	return adminapi.RevokeConsent200JSONResponse(ac), nil
+}
