@@ -32,7 +32,7 @@ import (
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
-// Errors New returns.
+// ErrConfig is what New returns for a configuration it cannot serve with.
 var ErrConfig = errors.New("admin: invalid configuration")
 
 // MaxBody bounds a request body (snapshots included).

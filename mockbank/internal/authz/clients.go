@@ -307,10 +307,6 @@ func (p *Provider) authBasic(rawID, rawSecret string) (*client, *OAuthError) {
 	return c, nil
 }
 
-type assertionClaims struct {
-	jwt.Claims
-}
-
 func (p *Provider) authAssertion(form url.Values, endpoint string) (*client, *OAuthError) {
 	fail := func(desc string) (*client, *OAuthError) { return nil, oauthErr(codeInvalidClient, desc) }
 	if form.Get("client_assertion_type") != clientAssertionType {
