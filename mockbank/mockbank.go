@@ -53,6 +53,7 @@ type Options struct {
 	// AdminToken guards /admin; random when empty.
 	AdminToken string
 	// RedirectURIs of the ready clients; DefaultRedirectURIs when nil.
+	// Each must be https, or http to a loopback host, as at registration.
 	RedirectURIs []string
 	// Middleware, when set, wraps each bank's handler (OAuth and data
 	// API): the seam where faults are injected.

@@ -113,7 +113,10 @@
 // header next to an assertion (what x/oauth2 sends for a client without a
 // secret) is ignored. DemoClientKey derives the ready private_key_jwt
 // client's key from the mockbank seed.
-// Registration (/register, RFC 7591) is open, as befits a test double.
+// Registration (/register, RFC 7591) is open, as befits a test double, but
+// redirect URIs must be https, or http to a loopback host only
+// (ValidateClientURL, the rule the data API applies to notification
+// callbacks too), so a code never crosses a network in clear.
 //
 // # State
 //
