@@ -334,7 +334,7 @@ func (p *Provider) authAssertion(form url.Values, endpoint string) (*client, *OA
 	}
 	// Clients sign assertions with their own wall clock, so assertions are
 	// judged by the wall clock even when the provider runs on simulated time.
-	wall := time.Now()
+	wall := p.wall()
 	if claims.Subject != c.id || claims.Issuer != c.id {
 		return fail("client_assertion iss and sub must be the client_id")
 	}

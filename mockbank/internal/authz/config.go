@@ -81,6 +81,12 @@ type Config struct {
 	// Clock is the provider's notion of now; mockbank passes its simulated
 	// clock. Default time.Now.
 	Clock func() time.Time
+	// WallClock is the real clock, for what must not wait for simulated
+	// time: pending sign-ins, pushed requests and codes also expire by
+	// wall-clock age (simulated time may stand still), and what clients
+	// check with their own clocks (ID-token times, assertion expiry).
+	// Default time.Now; tests inject one so they need not sleep.
+	WallClock func() time.Time
 	// Clusters are the data clusters (scopes) this bank supports; asking for
 	// another is invalid_scope. Default: all of Clusters.
 	Clusters []string

@@ -67,8 +67,18 @@
 // Time: everything the provider enforces (codes, access and refresh tokens,
 // consents, login sessions) follows Config.Clock, so advancing mockbank's
 // simulated time expires them. What a client checks with its own clock
-// follows the wall clock instead: ID-token iat, exp and auth_time, and the
-// exp of client assertions.
+// follows the wall clock (Config.WallClock) instead: ID-token iat, exp and
+// auth_time, and the exp of client assertions.
+//
+// Pending state (sign-in sessions, pushed requests, codes) expires by
+// simulated time and also by wall-clock age, after the same lifetime (10
+// minutes, 60 s, CodeTTL): simulated time may stand still for days while
+// anyone can open /authorize, and nothing would free what it leaves. At
+// most 4096 sessions and 4096 pushed requests are kept per bank; the
+// oldest gives way. Sweeping is O(expired): pending entries sit in
+// insertion order, which is their expiry order, and the long-lived tables
+// (grants, refresh tokens) are scanned only when simulated time has moved
+// 30 s past the last scan.
 //
 // client_credentials tokens carry no scope, no consent and no accounts; they
 // only let a client manage its notification subscriptions.

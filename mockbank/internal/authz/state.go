@@ -185,7 +185,9 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 	}
 	p.mu.Lock()
 	p.clients, p.grants, p.refresh, p.revokedAT = clients, grants, refresh, revoked
-	p.codes, p.pars, p.sessions = map[string]*codeEntry{}, map[string]*parEntry{}, map[string]*session{}
+	p.codes.clear()
+	p.pars.clear()
+	p.sessions.clear()
 	p.key.Store(sk)
 	p.mu.Unlock()
 	p.atMu.Lock()
