@@ -53,7 +53,10 @@ type session struct {
 	bindHash   [32]byte
 	stage      stage
 	user       User
-	attempts   int
+	// username is what the user typed, once the password was right: the
+	// one-time code draws on the same failure budget.
+	username string
+	attempts int
 }
 
 // redirectError is an authorization error that may be sent back to the
@@ -328,23 +331,45 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	}
 	switch st {
 	case stageLogin:
-		u, err := p.deps.Users.Authenticate(ctx, form.Get("username"), form.Get("password"))
+		const wrong = "The username or password is incorrect."
+		username := form.Get("username")
+		att, ok := p.beginAttempt(w, r, s, username)
+		if !ok {
+			// A username out of budget gets the wrong-password answer,
+			// whatever the password: the answer must not tell a guesser
+			// that a guess was right, nor a locked name from an unknown one.
+			p.failedAttempt(w, r, s, want, wrong)
+			return
+		}
+		if att == nil {
+			return
+		}
+		u, err := p.deps.Users.Authenticate(ctx, username, form.Get("password"))
 		switch {
 		case errors.Is(err, ErrUserLocked):
+			p.logins.end(*att, attemptNeutral, p.wall())
 			p.dropSession(s.id)
 			p.log.Info("login refused: user locked")
 			p.renderError(w, http.StatusForbidden, "This online banking profile is locked. Please contact the bank. No data has been shared.")
 			return
 		case errors.Is(err, ErrInvalidCredentials):
-			p.failedAttempt(w, r, s, want, "The username or password is incorrect.")
+			p.logins.end(*att, attemptFailed, p.wall())
+			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case err != nil:
+			p.logins.end(*att, attemptNeutral, p.wall())
 			p.log.Error("user authentication failed", "error", err)
 			p.renderError(w, http.StatusServiceUnavailable, "Sign-in is temporarily unavailable. Please try again.")
 			return
 		}
+		if u.NeedsOTP {
+			// Not signed in yet: the count stands until the code is right.
+			p.logins.end(*att, attemptNeutral, p.wall())
+		} else {
+			p.logins.end(*att, attemptSignedIn, p.wall())
+		}
 		p.mu.Lock()
-		s.user, s.attempts = u, 0
+		s.user, s.username, s.attempts = u, username, 0
 		s.stage = stageConsent
 		if u.NeedsOTP {
 			s.stage = stageOTP
@@ -352,20 +377,36 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 		p.renderStage(w, r, s, want, "")
 	case stageOTP:
+		const wrong = "The one-time code is incorrect."
+		p.mu.Lock()
+		username := s.username
+		p.mu.Unlock()
+		att, ok := p.beginAttempt(w, r, s, username)
+		if !ok {
+			p.failedAttempt(w, r, s, want, wrong)
+			return
+		}
+		if att == nil {
+			return
+		}
 		err := p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
 		switch {
 		case errors.Is(err, ErrInvalidOTP):
-			p.failedAttempt(w, r, s, want, "The one-time code is incorrect.")
+			p.logins.end(*att, attemptFailed, p.wall())
+			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case errors.Is(err, ErrUserLocked):
+			p.logins.end(*att, attemptNeutral, p.wall())
 			p.dropSession(s.id)
 			p.renderError(w, http.StatusForbidden, "This online banking profile is locked. Please contact the bank. No data has been shared.")
 			return
 		case err != nil:
+			p.logins.end(*att, attemptNeutral, p.wall())
 			p.log.Error("OTP verification failed", "error", err)
 			p.renderError(w, http.StatusServiceUnavailable, "Sign-in is temporarily unavailable. Please try again.")
 			return
 		}
+		p.logins.end(*att, attemptSignedIn, p.wall())
 		p.mu.Lock()
 		s.stage, s.attempts = stageConsent, 0
 		p.mu.Unlock()
@@ -377,6 +418,27 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		}
 		p.approve(w, r, s, user, want, form["account"])
 	}
+}
+
+// beginAttempt consults the failure budget before credentials are checked.
+// It returns the attempt to report on when they may be checked; false when
+// the username must wait (the caller answers as for a wrong credential);
+// true and nil when it has already answered: the client's budget is spent,
+// so the request goes back to the client with temporarily_unavailable,
+// which says nothing about the user.
+func (p *Provider) beginAttempt(w http.ResponseWriter, r *http.Request, s *session, username string) (*loginAttempt, bool) {
+	att, v := p.logins.begin(username, s.req.ClientID, p.wall())
+	switch v {
+	case userMustWait:
+		return nil, false
+	case clientSpent:
+		p.dropSession(s.id)
+		p.log.Warn("sign-in refused: the client's failure budget is spent", "client_id", s.req.ClientID)
+		p.redirectError(w, r, &redirectError{OAuthError: oauthErr(codeTemporarilyUnavailable,
+			"too many failed sign-ins through this client; try again later"), redirectURI: s.req.RedirectURI, state: s.req.State})
+		return nil, true
+	}
+	return &att, true
 }
 
 func (p *Provider) failedAttempt(w http.ResponseWriter, r *http.Request, s *session, csrf, msg string) {

@@ -92,6 +92,12 @@ type Config struct {
 	Clusters []string
 	// MaxConsentDays caps duration_days, default and maximum 365.
 	MaxConsentDays int
+	// LockedOutUsers are usernames whose sign-in failure budget starts
+	// spent, as after 100 consecutive failures: every sign-in answers as a
+	// wrong password until ClearLoginFailures. They are locked out again
+	// after ImportState (a reset or a restored snapshot). mockbank's
+	// user_lockout shows the lockout this way.
+	LockedOutUsers []string
 }
 
 // Deps are the provider's collaborators, implemented by the rest of

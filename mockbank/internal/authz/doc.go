@@ -105,6 +105,27 @@
 // requires at least one account and creates the consent before redirecting
 // with code, state and iss (RFC 9207).
 //
+// # Sign-in failure budget
+//
+// A guesser can open as many consent pages as it likes, so failures are
+// also counted per username and per client, across pages (RFC 6819 section
+// 4.4.3.6, NIST SP 800-63B section 5.2.2; budget.go). Wrong passwords and
+// wrong one-time codes count alike; a complete sign-in starts the count
+// over. The first ten consecutive failures are free; from the tenth on the
+// username waits one minute, doubling with each further failure up to 30
+// minutes; at 100 it is locked until ClearLoginFailures. While it waits,
+// every attempt, with the right password too, gets exactly the
+// wrong-password answer and is not checked, so the page never tells a
+// guesser that a guess was right or that a name exists (unknown usernames
+// are counted like known ones, by SHA-256 hash). A second attempt for a
+// username while one is being checked is refused the same way, so
+// parallel guesses cannot outrun the count. Each client may cause 100
+// failures, refilled at ten a minute (golang.org/x/time/rate); past that
+// its sign-ins go back to it with temporarily_unavailable. Delays follow
+// Config.WallClock. Counts live in memory, at most 10 000 usernames per
+// bank (the least recently failed is forgotten first); ImportState clears
+// them and locks Config.LockedOutUsers out again.
+//
 // Errors found before the client and redirect URI are proven (unknown
 // client, unregistered redirect URI, matched exactly) are shown on an error
 // page and never redirected; later ones are redirected with error and

@@ -47,6 +47,9 @@ type Provider struct {
 
 	jtiMu sync.Mutex
 	jtis  map[string]time.Time
+
+	// logins is the sign-in failure budget, across consent pages.
+	logins *loginBudget
 }
 
 // New validates cfg and returns a ready provider.
@@ -64,6 +67,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		pars: newPending[*parEntry](DefaultPARTTL, maxPendingPARs), sessions: newPending[*session](DefaultSessionTTL, maxPendingSessions),
 		revokedAT: map[string]time.Time{},
 		jtis:      map[string]time.Time{}, sweepSize: 1024,
+		logins: newLoginBudget(slices.Clone(cfg.LockedOutUsers)),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

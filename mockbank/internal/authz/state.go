@@ -188,6 +188,9 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 	p.codes.clear()
 	p.pars.clear()
 	p.sessions.clear()
+	// Failure counts are not part of the state: a restored or reset
+	// provider starts over, with LockedOutUsers locked out again.
+	p.logins.reset()
 	p.key.Store(sk)
 	p.mu.Unlock()
 	p.atMu.Lock()
