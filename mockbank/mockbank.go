@@ -219,6 +219,8 @@ func (s *Server) buildBank(ctx context.Context, p *Profile, base string) (*bankE
 		KeySeed:     fmt.Sprintf("%d", s.opts.Seed),
 		Clock:       s.st.Now,
 		Clusters:    p.SupportedClusters(),
+		// user_lockout shows the sign-in failure budget's lockout.
+		LockedOutUsers: []string{datagen.LockedOutUser},
 	}, authz.Deps{
 		Users:    &authUsers{st: s.st, gen: s.genConfig(p)},
 		Consents: &authConsents{st: s.st, bank: p.Name},
@@ -455,5 +457,6 @@ func TestUsers() []TestUser {
 		{"user_error_<code>", datagen.Password, "", "every data call fails with that FDX code, e.g. user_error_501"},
 		{"user_large", datagen.Password, "", "about 50 000 transactions, generated on first read"},
 		{"user_live", datagen.Password, "", "pending transactions post and new ones arrive as simulated time advances"},
+		{datagen.LockedOutUser, datagen.Password, "", "locked out as after 100 wrong passwords: sign-in answers as a wrong password until DELETE /admin/login-failures"},
 	}
 }

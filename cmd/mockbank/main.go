@@ -95,7 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live. See docs/mockbank.md.\n\nEnvironment: MOCKBANK_ADMIN_TOKEN fixes the admin API's token (16+ characters; random otherwise).\n")
+		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live, user_lockout. See docs/mockbank.md.\n\nEnvironment: MOCKBANK_ADMIN_TOKEN fixes the admin API's token (16+ characters; random otherwise).\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
@@ -370,4 +371,51 @@ func TestLiveSubscriptionThroughFDXVerifiedBySDK(t *testing.T) {
 	for _, d := range ds {
 		assert.Equal(t, notify.StatusDelivered, d.Status, "%s %+v", d.Type, d.Attempts)
 	}
+}
+
+// TestLiveLockedOutUserClearedThroughAdmin: user_lockout starts with its
+// sign-in failure budget spent at every bank, so even its right password
+// gets the wrong-password answer; DELETE /admin/login-failures clears it at
+// one bank, and a reset locks it out again.
+func TestLiveLockedOutUserClearedThroughAdmin(t *testing.T) {
+	l := startLive(t, "")
+	ctx := t.Context()
+	signIn := func(bank string) error {
+		for _, b := range l.srv.Banks() {
+			if b.Name != bank {
+				continue
+			}
+			conf := oauth2.Config{ClientID: b.Client.ID, RedirectURL: b.Client.RedirectURIs[0], Scopes: []string{"ACCOUNT_BASIC"},
+				Endpoint: oauth2.Endpoint{AuthURL: b.Issuer + "/authorize"}}
+			authURL := conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
+			_, err := mockbank.Approve(ctx, fresh(t), authURL, mockbank.Answers{Username: "user_lockout"})
+			return err
+		}
+		t.Fatalf("no bank %s", bank)
+		return nil
+	}
+	require.ErrorIs(t, signIn("wellsfargo"), mockbank.ErrWrongCredentials)
+	require.ErrorIs(t, signIn("citi"), mockbank.ErrWrongCredentials)
+
+	r, err := l.client.ClearLoginFailuresWithResponse(ctx, &adminapi.ClearLoginFailuresParams{Bank: ptr("wellsfargo"), Username: ptr("user_lockout")})
+	require.NoError(t, err)
+	require.Equal(t, 200, r.StatusCode(), string(r.Body))
+	assert.Equal(t, 1, r.JSON200.Cleared)
+	require.NoError(t, signIn("wellsfargo"))
+	assert.ErrorIs(t, signIn("citi"), mockbank.ErrWrongCredentials, "only wellsfargo was cleared")
+
+	bad, err := l.client.ClearLoginFailuresWithResponse(ctx, &adminapi.ClearLoginFailuresParams{Bank: ptr("hsbc")})
+	require.NoError(t, err)
+	assert.Equal(t, 400, bad.StatusCode())
+
+	reset, err := l.client.ResetWithResponse(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 204, reset.StatusCode(), string(reset.Body))
+	assert.ErrorIs(t, signIn("wellsfargo"), mockbank.ErrWrongCredentials, "a reset locks it out again")
+
+	all, err := l.client.ClearLoginFailuresWithResponse(ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, all.StatusCode(), string(all.Body))
+	assert.Equal(t, len(l.srv.Banks()), all.JSON200.Cleared, "user_lockout at every bank")
+	require.NoError(t, signIn("citi"))
 }

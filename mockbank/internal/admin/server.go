@@ -63,6 +63,11 @@ type Deps struct {
 	AccountLevelRevocation func(bank string) bool
 	// Parts are extra state parts by name (e.g. "authz/chase").
 	Parts map[string]Part
+	// ClearLoginFailures forgets the sign-in failures counted at one bank
+	// (every bank when bank is empty) for username (every username and
+	// client when empty), returning how many usernames had some. Nil
+	// makes the endpoint answer 501.
+	ClearLoginFailures func(ctx context.Context, bank, username string) (int, error)
 	// OnChange is called after every successful mutation (persistence).
 	OnChange func()
 }
