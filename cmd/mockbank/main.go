@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	_, port, _ := net.SplitHostPort(host)
 	banner(stdout, srv, scheme+"://"+host, port, time.Since(start))
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := newHTTPServer(srv, log, defaultTimeouts)
 	errc := make(chan error, 1)
 	go func() {
 		if c.cert != "" {
@@ -201,6 +201,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// timeouts bound how long a connection may hold the server (docs/mockbank.md,
+// Run it). Without them a client trickling a request body a byte at a time,
+// or keeping idle connections open, held its connections indefinitely.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+// maxFaultLatency is the longest delay a fault may inject: the admin spec's
+// latencyMs maximum (a test keeps the two in step).
+const maxFaultLatency = 120 * time.Second
+
+var defaultTimeouts = timeouts{
+	readHeader: 10 * time.Second,
+	// read covers the whole request, body included. The largest bodies
+	// (admin scenarios and snapshots) take milliseconds on loopback and a
+	// few seconds on a slow link; a client that trickles a body is cut off.
+	read: 15 * time.Second,
+	// write runs from the end of the request headers to the end of the
+	// response, so it must outlast the longest injected latency and then
+	// leave a minute to write a large answer (the admin API's ground truth
+	// of user_large, a few MB; a 1000-transaction page).
+	write: maxFaultLatency + time.Minute,
+	// idle closes a keep-alive connection that sends no new request.
+	idle: 30 * time.Second,
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger, t timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.readHeader,
+		ReadTimeout:       t.read,
+		WriteTimeout:      t.write,
+		IdleTimeout:       t.idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // publicHost is the host:port that mockbank's URLs (issuer, discovery, data
