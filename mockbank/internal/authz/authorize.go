@@ -333,40 +333,42 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	case stageLogin:
 		const wrong = "The username or password is incorrect."
 		username := form.Get("username")
-		att, ok := p.beginAttempt(w, r, s, username)
-		if !ok {
+		var u User
+		var err error
+		v := p.logins.try(username, s.req.ClientID, p.wall, func() attemptOutcome {
+			u, err = p.deps.Users.Authenticate(ctx, username, form.Get("password"))
+			switch {
+			case errors.Is(err, ErrInvalidCredentials):
+				return attemptFailed
+			case err == nil && !u.NeedsOTP:
+				return attemptSignedIn
+			}
+			// A right password before its one-time code, a locked
+			// profile or an outage teach nothing.
+			return attemptNeutral
+		})
+		switch {
+		case v == userMustWait:
 			// A username out of budget gets the wrong-password answer,
 			// whatever the password: the answer must not tell a guesser
 			// that a guess was right, nor a locked name from an unknown one.
 			p.failedAttempt(w, r, s, want, wrong)
 			return
-		}
-		if att == nil {
+		case v == clientSpent:
+			p.refuseSpentClient(w, r, s)
 			return
-		}
-		u, err := p.deps.Users.Authenticate(ctx, username, form.Get("password"))
-		switch {
 		case errors.Is(err, ErrUserLocked):
-			p.logins.end(*att, attemptNeutral, p.wall())
 			p.dropSession(s.id)
 			p.log.Info("login refused: user locked")
 			p.renderError(w, http.StatusForbidden, "This online banking profile is locked. Please contact the bank. No data has been shared.")
 			return
 		case errors.Is(err, ErrInvalidCredentials):
-			p.logins.end(*att, attemptFailed, p.wall())
 			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case err != nil:
-			p.logins.end(*att, attemptNeutral, p.wall())
 			p.log.Error("user authentication failed", "error", err)
 			p.renderError(w, http.StatusServiceUnavailable, "Sign-in is temporarily unavailable. Please try again.")
 			return
-		}
-		if u.NeedsOTP {
-			// Not signed in yet: the count stands until the code is right.
-			p.logins.end(*att, attemptNeutral, p.wall())
-		} else {
-			p.logins.end(*att, attemptSignedIn, p.wall())
 		}
 		p.mu.Lock()
 		s.user, s.username, s.attempts = u, username, 0
@@ -381,32 +383,36 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		username := s.username
 		p.mu.Unlock()
-		att, ok := p.beginAttempt(w, r, s, username)
-		if !ok {
+		var err error
+		v := p.logins.try(username, s.req.ClientID, p.wall, func() attemptOutcome {
+			err = p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
+			switch {
+			case err == nil:
+				return attemptSignedIn
+			case errors.Is(err, ErrInvalidOTP):
+				return attemptFailed
+			}
+			return attemptNeutral
+		})
+		switch {
+		case v == userMustWait:
 			p.failedAttempt(w, r, s, want, wrong)
 			return
-		}
-		if att == nil {
+		case v == clientSpent:
+			p.refuseSpentClient(w, r, s)
 			return
-		}
-		err := p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
-		switch {
 		case errors.Is(err, ErrInvalidOTP):
-			p.logins.end(*att, attemptFailed, p.wall())
 			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case errors.Is(err, ErrUserLocked):
-			p.logins.end(*att, attemptNeutral, p.wall())
 			p.dropSession(s.id)
 			p.renderError(w, http.StatusForbidden, "This online banking profile is locked. Please contact the bank. No data has been shared.")
 			return
 		case err != nil:
-			p.logins.end(*att, attemptNeutral, p.wall())
 			p.log.Error("OTP verification failed", "error", err)
 			p.renderError(w, http.StatusServiceUnavailable, "Sign-in is temporarily unavailable. Please try again.")
 			return
 		}
-		p.logins.end(*att, attemptSignedIn, p.wall())
 		p.mu.Lock()
 		s.stage, s.attempts = stageConsent, 0
 		p.mu.Unlock()
@@ -420,25 +426,14 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// beginAttempt consults the failure budget before credentials are checked.
-// It returns the attempt to report on when they may be checked; false when
-// the username must wait (the caller answers as for a wrong credential);
-// true and nil when it has already answered: the client's budget is spent,
-// so the request goes back to the client with temporarily_unavailable,
-// which says nothing about the user.
-func (p *Provider) beginAttempt(w http.ResponseWriter, r *http.Request, s *session, username string) (*loginAttempt, bool) {
-	att, v := p.logins.begin(username, s.req.ClientID, p.wall())
-	switch v {
-	case userMustWait:
-		return nil, false
-	case clientSpent:
-		p.dropSession(s.id)
-		p.log.Warn("sign-in refused: the client's failure budget is spent", "client_id", s.req.ClientID)
-		p.redirectError(w, r, &redirectError{OAuthError: oauthErr(codeTemporarilyUnavailable,
-			"too many failed sign-ins through this client; try again later"), redirectURI: s.req.RedirectURI, state: s.req.State})
-		return nil, true
-	}
-	return &att, true
+// refuseSpentClient answers a sign-in through a client whose failure
+// budget is spent: back to the client with temporarily_unavailable, which
+// says nothing about the user.
+func (p *Provider) refuseSpentClient(w http.ResponseWriter, r *http.Request, s *session) {
+	p.dropSession(s.id)
+	p.log.Warn("sign-in refused: the client's failure budget is spent", "client_id", s.req.ClientID)
+	p.redirectError(w, r, &redirectError{OAuthError: oauthErr(codeTemporarilyUnavailable,
+		"too many failed sign-ins through this client; try again later"), redirectURI: s.req.RedirectURI, state: s.req.State})
 }
 
 func (p *Provider) failedAttempt(w http.ResponseWriter, r *http.Request, s *session, csrf, msg string) {

@@ -43,7 +43,14 @@ const (
 // SHA-256 hashes, and unknown usernames are counted like known ones, so
 // the budget reveals nothing about who exists.
 type loginBudget struct {
-	mu      sync.Mutex
+	// stripes serialise the attempts for one username (and the few that
+	// share its stripe) from the budget check to the recorded outcome, so
+	// parallel guesses cannot all pass the check before the first failure
+	// is counted. Parallel sign-ins of one user wait their turn, a few
+	// microseconds each, instead of being refused.
+	stripes [64]sync.Mutex
+
+	mu      sync.Mutex // guards what follows
 	users   map[[32]byte]*list.Element
 	order   list.List // of *userFailures, least recently used first
 	clients map[string]*rate.Limiter
@@ -55,10 +62,6 @@ type userFailures struct {
 	n   int
 	// until: no attempt is checked before this wall-clock time.
 	until time.Time
-	// busy: an attempt for this username is being checked. A concurrent
-	// one is refused rather than checked, so parallel guesses cannot slip
-	// in between a check of the budget and the failure it then records.
-	busy bool
 }
 
 func usernameKey(username string) [32]byte { return sha256.Sum256([]byte(username)) }
@@ -96,56 +99,27 @@ func (b *loginBudget) entryLocked(key [32]byte) *userFailures {
 	return f
 }
 
-// verdict is what begin decides about an attempt.
+func (b *loginBudget) removeLocked(key [32]byte) {
+	if el, ok := b.users[key]; ok {
+		delete(b.users, key)
+		b.order.Remove(el)
+	}
+}
+
+// verdict is what the budget decides about an attempt.
 type verdict int
 
 const (
-	// checkAttempt: check the credentials, then report with end.
-	checkAttempt verdict = iota
-	// userMustWait: refuse without checking, exactly as a wrong
-	// credential is refused (the username is locked out, waiting out its
-	// delay, or being checked by a concurrent attempt).
+	// checked: the credentials were checked and the outcome recorded.
+	checked verdict = iota
+	// userMustWait: refused without checking, to be answered exactly as a
+	// wrong credential (the username is locked out or waiting out its
+	// delay).
 	userMustWait
 	// clientSpent: the client's failure budget is spent; refuse whoever
 	// signs in through it for now.
 	clientSpent
 )
-
-// loginAttempt is an attempt begin allowed; end reports its outcome.
-type loginAttempt struct {
-	key         [32]byte
-	reservation *rate.Reservation
-}
-
-// begin decides whether one attempt to sign in as username through
-// clientID may be checked. A concurrent attempt for the same username is
-// refused rather than checked, so parallel guesses cannot slip in between
-// the budget check and the failure recorded after it; each attempt also
-// reserves a failure from the client's bucket, refunded unless it fails.
-func (b *loginBudget) begin(username, clientID string, wall time.Time) (loginAttempt, verdict) {
-	a := loginAttempt{key: usernameKey(username)}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lim := b.clients[clientID]
-	if lim == nil {
-		lim = rate.NewLimiter(rate.Every(clientFailureRefill), clientFailureBurst)
-		b.clients[clientID] = lim
-	}
-	a.reservation = lim.ReserveN(wall, 1)
-	if a.reservation.DelayFrom(wall) > 0 {
-		a.reservation.CancelAt(wall)
-		return a, clientSpent
-	}
-	if el, ok := b.users[a.key]; ok {
-		f := el.Value.(*userFailures)
-		if f.busy || f.n >= maxLoginFailures || wall.Before(f.until) {
-			a.reservation.CancelAt(wall)
-			return a, userMustWait
-		}
-	}
-	b.entryLocked(a.key).busy = true
-	return a, checkAttempt
-}
 
 type attemptOutcome int
 
@@ -160,40 +134,62 @@ const (
 	attemptNeutral
 )
 
-// end records the outcome of an attempt begin allowed.
-func (b *loginBudget) end(a loginAttempt, out attemptOutcome, wall time.Time) {
+// try runs check, the credential check of one attempt to sign in as
+// username through clientID, if the budget allows it, and records its
+// outcome. Each attempt reserves a failure from the client's bucket, given
+// back unless the attempt fails.
+func (b *loginBudget) try(username, clientID string, wall func() time.Time, check func() attemptOutcome) verdict {
+	key := usernameKey(username)
+	stripe := &b.stripes[int(key[0])%len(b.stripes)]
+	stripe.Lock()
+	defer stripe.Unlock()
+
+	now := wall()
+	b.mu.Lock()
+	lim := b.clients[clientID]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Every(clientFailureRefill), clientFailureBurst)
+		b.clients[clientID] = lim
+	}
+	res := lim.ReserveN(now, 1)
+	if res.DelayFrom(now) > 0 {
+		res.CancelAt(now)
+		b.mu.Unlock()
+		return clientSpent
+	}
+	if el, ok := b.users[key]; ok {
+		if f := el.Value.(*userFailures); f.n >= maxLoginFailures || now.Before(f.until) {
+			res.CancelAt(now)
+			b.mu.Unlock()
+			return userMustWait
+		}
+	}
+	b.mu.Unlock()
+
+	out := check()
+
+	now = wall()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if out != attemptFailed {
-		a.reservation.CancelAt(wall)
+		res.CancelAt(now)
 	}
-	key := a.key
-	f := b.entryLocked(key)
-	f.busy = false
 	switch out {
 	case attemptSignedIn:
-		f.n = 0
+		// Nothing to remember: a signed-in user leaves the table.
+		b.removeLocked(key)
 	case attemptFailed:
+		f := b.entryLocked(key)
 		f.n++
 		if f.n >= freeLoginFailures {
 			d := maxLoginDelay
 			if shift := f.n - freeLoginFailures; shift < 16 {
 				d = min(firstLoginDelay<<shift, maxLoginDelay)
 			}
-			f.until = wall.Add(d)
+			f.until = now.Add(d)
 		}
 	}
-	if f.n == 0 {
-		// Nothing to remember: a signed-in user leaves the table.
-		b.removeLocked(key)
-	}
-}
-
-func (b *loginBudget) removeLocked(key [32]byte) {
-	if el, ok := b.users[key]; ok {
-		delete(b.users, key)
-		b.order.Remove(el)
-	}
+	return checked
 }
 
 // clear forgets username's count, or every count (each client's too) when
@@ -203,26 +199,14 @@ func (b *loginBudget) clear(username string) int {
 	defer b.mu.Unlock()
 	if username == "" {
 		clear(b.clients)
-		n := 0
-		for _, el := range b.users {
-			if el.Value.(*userFailures).n > 0 {
-				n++
-			}
-		}
+		n := len(b.users)
 		clear(b.users)
 		b.order.Init()
 		return n
 	}
-	el, ok := b.users[usernameKey(username)]
-	if !ok {
-		return 0
-	}
-	f := el.Value.(*userFailures)
-	had := f.n > 0
-	f.n, f.until = 0, time.Time{}
-	if !f.busy {
-		b.removeLocked(f.key)
-	}
+	key := usernameKey(username)
+	_, had := b.users[key]
+	b.removeLocked(key)
 	if had {
 		return 1
 	}

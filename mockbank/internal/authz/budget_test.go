@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,23 +217,43 @@ func TestClientFailureBudget(t *testing.T) {
 	assert.True(t, signedIn(g.signIn("user_good", "pass_good")), "one failure's worth is back")
 }
 
-func TestLoginBudgetRefusesConcurrentChecksAndStaysBounded(t *testing.T) {
-	wall := time.Now()
+// TestLoginBudgetSerialisesAttempts: parallel guesses for one username
+// must not all pass the budget check before the first failure is counted.
+// Attempts for a username are checked one at a time, so exactly the free
+// failures are checked and the rest wait, however many arrive at once.
+func TestLoginBudgetSerialisesAttempts(t *testing.T) {
+	now := time.Now()
+	wall := func() time.Time { return now }
 	b := newLoginBudget(nil)
-	a, v := b.begin("user_good", "c", wall)
-	require.Equal(t, checkAttempt, v)
-	_, v = b.begin("user_good", "c", wall)
-	assert.Equal(t, userMustWait, v, "a second check while the first runs is refused")
-	b.end(a, attemptFailed, wall)
-	a, v = b.begin("user_good", "c", wall)
-	require.Equal(t, checkAttempt, v)
-	b.end(a, attemptSignedIn, wall)
-	assert.Empty(t, b.users, "a signed-in user leaves the table")
+	var inFlight, most, checks atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			b.try("user_good", "c", wall, func() attemptOutcome {
+				n := inFlight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				checks.Add(1)
+				time.Sleep(time.Millisecond) // a slow credential check widens any gap
+				inFlight.Add(-1)
+				return attemptFailed
+			})
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, most.Load(), "one check at a time for a username")
+	assert.EqualValues(t, freeLoginFailures, checks.Load())
+}
 
+func TestLoginBudgetStaysBounded(t *testing.T) {
+	now := time.Now()
+	wall := func() time.Time { return now }
+	b := newLoginBudget(nil)
+	assert.Equal(t, checked, b.try("user_good", "c", wall, func() attemptOutcome { return attemptFailed }))
+	assert.Equal(t, checked, b.try("user_good", "c", wall, func() attemptOutcome { return attemptSignedIn }))
+	assert.Empty(t, b.users, "a signed-in user leaves the table")
 	for i := range maxTrackedUsernames + 10 {
-		a, v := b.begin(fmt.Sprint("u", i), fmt.Sprint("c", i), wall)
-		require.Equal(t, checkAttempt, v)
-		b.end(a, attemptFailed, wall)
+		b.try(fmt.Sprint("u", i), fmt.Sprint("c", i), wall, func() attemptOutcome { return attemptFailed })
 	}
 	assert.Len(t, b.users, maxTrackedUsernames)
 	assert.Equal(t, maxTrackedUsernames, b.order.Len())

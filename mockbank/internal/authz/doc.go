@@ -117,9 +117,9 @@
 // every attempt, with the right password too, gets exactly the
 // wrong-password answer and is not checked, so the page never tells a
 // guesser that a guess was right or that a name exists (unknown usernames
-// are counted like known ones, by SHA-256 hash). A second attempt for a
-// username while one is being checked is refused the same way, so
-// parallel guesses cannot outrun the count. Each client may cause 100
+// are counted like known ones, by SHA-256 hash). Attempts for one username
+// are checked one at a time, so parallel guesses cannot outrun the count;
+// parallel sign-ins of one user simply wait their turn. Each client may cause 100
 // failures, refilled at ten a minute (golang.org/x/time/rate); past that
 // its sign-ins go back to it with temporarily_unavailable. Delays follow
 // Config.WallClock. Counts live in memory, at most 10 000 usernames per
