@@ -25,6 +25,6 @@ func TestOutOfTreeConnector(t *testing.T) {
 		// caller's flags (-race, -short) leak into it.
 		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
 		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go %v in examples/acmebank:\n%s", args, out)
+		require.NoError(t, err, "go %v in examples/acmebank (after a dependency change, run go mod tidy there):\n%s", args, out)
 	}
 }

@@ -64,6 +64,7 @@ type Options struct {
 	// AllowRemoteAdmin serves the admin API to non-loopback clients too.
 	AllowRemoteAdmin bool
 	// RedirectURIs of the ready clients; DefaultRedirectURIs when nil.
+	// Each must be https, or http to a loopback host, as at registration.
 	RedirectURIs []string
 	// RefreshReuseGrace, when positive, lets a client present its last
 	// rotated refresh token once more within this long, while the token
@@ -265,6 +266,8 @@ func (s *Server) buildBank(ctx context.Context, d *bankdesc.Description, base st
 		Endpoints:   endpoints(d),
 
 		RefreshReuseGrace: s.opts.RefreshReuseGrace,
+		// user_lockout shows the sign-in failure budget's lockout.
+		LockedOutUsers: []string{datagen.LockedOutUser},
 	}, authz.Deps{
 		Users:    &authUsers{st: s.st, gen: s.genConfig(d)},
 		Consents: &authConsents{st: s.st, bank: d.Name},
@@ -490,5 +493,6 @@ func TestUsers() []TestUser {
 		{"user_error_<code>", datagen.Password, "", "every data call fails with that FDX code, e.g. user_error_501"},
 		{"user_large", datagen.Password, "", "about 50 000 transactions, generated on first read"},
 		{"user_live", datagen.Password, "", "pending transactions post and new ones arrive as simulated time advances"},
+		{datagen.LockedOutUser, datagen.Password, "", "locked out as after 100 wrong passwords: sign-in answers as a wrong password until DELETE /admin/login-failures"},
 	}
 }

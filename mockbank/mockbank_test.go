@@ -219,6 +219,7 @@ func TestInvalidRequestsGetFDXErrors(t *testing.T) {
 		{"another consent", "GET", "/consents/cns-other", g.token, nil, 404, "601"},
 		{"revoking another consent", "PUT", "/consents/cns-other/revocation", g.token, map[string]any{"reason": "USER_ACTION", "initiator": "INDIVIDUAL"}, 404, "601"},
 		{"subscription to plain http", "POST", "/notification-subscriptions", g.token, map[string]any{"callbackUrl": "http://example.com/hook", "notificationTypes": []string{"BALANCE"}}, 400, "401"},
+		{"subscription to a wildcard host", "POST", "/notification-subscriptions", g.token, map[string]any{"callbackUrl": "https://*.example.com/hook", "notificationTypes": []string{"BALANCE"}}, 400, "401"},
 		{"subscription with unknown type", "POST", "/notification-subscriptions", g.token, map[string]any{"callbackUrl": "https://example.com/hook", "notificationTypes": []string{"ADS"}}, 400, "401"},
 	}
 	for _, c := range cases {

@@ -697,7 +697,9 @@ func TestCredentialsHideSecrets(t *testing.T) {
 	out := fmt.Sprintf("%v %+v %#v %s", creds, creds, creds, creds) + buf.String()
 	assert.Contains(t, out, "client-1")
 	assert.NotContains(t, out, "s3cret-value")
-	assert.NotContains(t, out, key.D.String())
+	raw, err := key.Bytes()
+	require.NoError(t, err)
+	assert.NotContains(t, out, fmt.Sprintf("%x", raw))
 }
 
 func TestOpenNilOptions(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"time"
-
-	"github.com/obconnect/obconnect/sdk/driver"
 )
 
 // Grant is the outcome of a completed link: what the user consented to at
@@ -155,7 +153,3 @@ func validID(op, what, id string) error {
 	}
 	return nil
 }
-
-// revocationReason is what the SDK tells the bank when the integrator
-// revokes: the user asked in the integrator's app.
-const revocationReason = driver.ReasonUserAction

@@ -101,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live. See docs/mockbank.md.\n\nEnvironment: MOCKBANK_ADMIN_TOKEN fixes the admin API's token (16+ characters; random otherwise).\n")
+		fmt.Fprintf(stderr, "\nTest users (password pass_good): user_good, user_mfa (code 123456), user_locked, user_closed,\nuser_error_<code>, user_large, user_live, user_lockout. See docs/mockbank.md.\n\nEnvironment: MOCKBANK_ADMIN_TOKEN fixes the admin API's token (16+ characters; random otherwise).\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	_, port, _ := net.SplitHostPort(host)
 	banner(stdout, srv, scheme+"://"+host, port, time.Since(start))
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := newHTTPServer(srv, log, defaultTimeouts)
 	errc := make(chan error, 1)
 	go func() {
 		if c.cert != "" {
@@ -232,6 +232,43 @@ func loadBanks(paths []string) ([]*bankdesc.Description, error) {
 		}
 	}
 	return banks, nil
+}
+
+// timeouts bound how long a connection may hold the server (docs/mockbank.md,
+// Run it). Without them a client trickling a request body a byte at a time,
+// or keeping idle connections open, held its connections indefinitely.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+// maxFaultLatency is the longest delay a fault may inject: the admin spec's
+// latencyMs maximum (a test keeps the two in step).
+const maxFaultLatency = 120 * time.Second
+
+var defaultTimeouts = timeouts{
+	readHeader: 10 * time.Second,
+	// read covers the whole request, body included. The largest bodies
+	// (admin scenarios and snapshots) take milliseconds on loopback and a
+	// few seconds on a slow link; a client that trickles a body is cut off.
+	read: 15 * time.Second,
+	// write runs from the end of the request headers to the end of the
+	// response, so it must outlast the longest injected latency and then
+	// leave a minute to write a large answer (the admin API's ground truth
+	// of user_large is about 9 MB: 4 s to a client reading 1 MB/s).
+	write: maxFaultLatency + time.Minute,
+	// idle closes a keep-alive connection that sends no new request.
+	idle: 30 * time.Second,
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger, t timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.readHeader,
+		ReadTimeout:       t.read,
+		WriteTimeout:      t.write,
+		IdleTimeout:       t.idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // publicHost is the host:port that mockbank's URLs (issuer, discovery, data

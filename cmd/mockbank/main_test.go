@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +20,7 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
+	"github.com/obconnect/obconnect/openapi"
 )
 
 func TestFlags(t *testing.T) {
@@ -161,4 +166,90 @@ func TestKeyFilesPerPort(t *testing.T) {
 	got, err := os.ReadFile(target)
 	require.NoError(t, err)
 	assert.Equal(t, "keep", string(got))
+}
+
+// serve runs newHTTPServer with short timeouts on a loopback listener.
+func serve(t *testing.T, tm timeouts) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "ok")
+	})
+	hs := newHTTPServer(h, slog.New(slog.DiscardHandler), tm)
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return ln.Addr().String()
+}
+
+// closedWithin reports whether the server closes conn within d.
+func closedWithin(conn net.Conn, d time.Duration) bool {
+	_ = conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// TestSlowBodyIsCutOff is the attack run's finding: a POST to /token sending
+// one byte every 2 s stayed open for 40 s, because only ReadHeaderTimeout
+// was set. The read timeout covers the body too.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	tm := defaultTimeouts
+	tm.read = 300 * time.Millisecond
+	addr := serve(t, tm)
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /chase/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := io.WriteString(conn, "a"); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	assert.True(t, closedWithin(conn, 3*time.Second), "a trickled body must not hold the connection")
+}
+
+// TestIdleKeepAliveIsClosed: an idle keep-alive connection stayed open past
+// 45 s; the idle timeout closes it.
+func TestIdleKeepAliveIsClosed(t *testing.T) {
+	tm := defaultTimeouts
+	tm.idle = 300 * time.Millisecond
+	addr := serve(t, tm)
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, closedWithin(conn, 3*time.Second), "an idle keep-alive connection must be closed")
+}
+
+// TestTimeoutsFitEveryEndpoint: the write timeout outlasts the longest
+// latency fault the admin spec allows, with room to write a large answer;
+// the defaults are the ones docs/mockbank.md states.
+func TestTimeoutsFitEveryEndpoint(t *testing.T) {
+	doc, err := openapi.LoadAdmin(t.Context())
+	require.NoError(t, err)
+	lat := doc.Components.Schemas["FaultCreate"].Value.Properties["latencyMs"].Value
+	require.NotNil(t, lat.Max)
+	assert.Equal(t, maxFaultLatency, time.Duration(*lat.Max)*time.Millisecond, "keep maxFaultLatency in step with the spec")
+	assert.GreaterOrEqual(t, defaultTimeouts.write, maxFaultLatency+time.Minute)
+	assert.Equal(t, timeouts{readHeader: 10 * time.Second, read: 15 * time.Second, write: 3 * time.Minute, idle: 30 * time.Second}, defaultTimeouts)
+	hs := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler), defaultTimeouts)
+	assert.Equal(t, []time.Duration{10 * time.Second, 15 * time.Second, 3 * time.Minute, 30 * time.Second},
+		[]time.Duration{hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout})
 }

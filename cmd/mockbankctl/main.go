@@ -25,6 +25,7 @@
 //	delete-fault ID | clear-faults
 //	notify -bank B -type TYPE [-account ID] [-consent ID] [-transaction ID]
 //	deliveries [-bank B] | consents [-bank B] [-status S] | revoke CONSENT_ID [-accounts A1,A2]
+//	clear-login-failures [-bank B] [-username U]
 //	reset | snapshot > FILE | restore FILE | scenario FILE (YAML or JSON)
 package main
 
@@ -418,6 +419,13 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 			body.AccountIds = &ids
 		}
 		return c.RevokeConsent(ctx, pos[0], body)
+	case "clear-login-failures":
+		bank := fs.String("bank", "", "only this bank")
+		username := fs.String("username", "", "only this username (default: every username and client)")
+		if _, err := parse(fs, args, 0, "[-bank B] [-username U]"); err != nil {
+			return nil, err
+		}
+		return c.ClearLoginFailures(ctx, &adminapi.ClearLoginFailuresParams{Bank: opt(*bank), Username: opt(*username)})
 	case "reset":
 		if _, err := parse(fs, args, 0, ""); err != nil {
 			return nil, err

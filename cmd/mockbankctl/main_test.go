@@ -60,6 +60,7 @@ func TestCommandsSendTheRightRequests(t *testing.T) {
 		{[]string{"notify", "-bank", "chase", "-type", "PLANNED_OUTAGE"}, "POST", "/admin/notifications", "", `{"bank":"chase","type":"PLANNED_OUTAGE"}`},
 		{[]string{"close-account", "acc-1"}, "PATCH", "/admin/accounts/acc-1", "", `{"status":"CLOSED"}`},
 		{[]string{"reset"}, "POST", "/admin/reset", "", ""},
+		{[]string{"clear-login-failures", "-bank", "citi", "-username", "user_lockout"}, "DELETE", "/admin/login-failures", "bank=citi&username=user_lockout", ""},
 	}
 	for i, c := range cases {
 		code, out, errOut := runCtl(t, srv.URL, c.args...)

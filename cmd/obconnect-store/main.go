@@ -48,7 +48,7 @@ const usage = `usage:
   obconnect-store migrate   (-postgres DSN | -sqlite PATH)
   obconnect-store reencrypt (-postgres DSN | -sqlite PATH)
 OBCONNECT_KEYS holds the keyring (id:base64[,id:base64...], primary first);
-OBCONNECT_POSTGRES may hold the DSN instead of -postgres.`
+OBCONNECT_POSTGRES may hold the DSN instead of -postgres`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -741,6 +741,14 @@ type ListDeliveriesParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
 }
 
+// ClearLoginFailuresParams defines parameters for ClearLoginFailures.
+type ClearLoginFailuresParams struct {
+	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Username The username as typed on the consent page.
+	Username *string `form:"username,omitempty" json:"username,omitempty"`
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
@@ -967,6 +975,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
+	//
+	// The consent page counts failed sign-ins per username and per client,
+	// across pages (the failure budget in docs/mockbank.md): a username
+	// waits after 10 consecutive failures and is locked at 100 until
+	// cleared here. With `username`, that username's count is forgotten;
+	// without it, every username's and every client's. With `bank`, at
+	// that bank only; without it, at every bank. `user_lockout` starts
+	// locked out at every bank to show this; a reset locks it out again.
+	//
+	// Corresponds with DELETE /login-failures (the `ClearLoginFailures` operationId).
+	ClearLoginFailures(ctx context.Context, params *ClearLoginFailuresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FireNotificationWithBody Send a notification to every matching subscription now
 	//
@@ -1354,6 +1375,29 @@ func (c *Client) CreateFault(ctx context.Context, body CreateFaultJSONRequestBod
 // Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 func (c *Client) DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteFaultRequest(c.Server, faultId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
+//
+// The consent page counts failed sign-ins per username and per client,
+// across pages (the failure budget in docs/mockbank.md): a username
+// waits after 10 consecutive failures and is locked at 100 until
+// cleared here. With `username`, that username's count is forgotten;
+// without it, every username's and every client's. With `bank`, at
+// that bank only; without it, at every bank. `user_lockout` starts
+// locked out at every bank to show this; a reset locks it out again.
+//
+// Corresponds with DELETE /login-failures (the `ClearLoginFailures` operationId).
+func (c *Client) ClearLoginFailures(ctx context.Context, params *ClearLoginFailuresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearLoginFailuresRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2172,6 +2216,72 @@ func NewDeleteFaultRequest(server string, faultId string) (*http.Request, error)
 	return req, nil
 }
 
+// NewClearLoginFailuresRequest constructs an http.Request for the ClearLoginFailures method
+func NewClearLoginFailuresRequest(server string, params *ClearLoginFailuresParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/login-failures")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Username != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username", *params.Username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewFireNotificationRequest calls the generic FireNotification builder with application/json body
 func NewFireNotificationRequest(server string, body FireNotificationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2709,6 +2819,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFaultWithResponse(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error)
+
+	// ClearLoginFailuresWithResponse Forget counted sign-in failures, unlocking locked-out users
+	//
+	// The consent page counts failed sign-ins per username and per client,
+	// across pages (the failure budget in docs/mockbank.md): a username
+	// waits after 10 consecutive failures and is locked at 100 until
+	// cleared here. With `username`, that username's count is forgotten;
+	// without it, every username's and every client's. With `bank`, at
+	// that bank only; without it, at every bank. `user_lockout` starts
+	// locked out at every bank to show this; a reset locks it out again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /login-failures (the `ClearLoginFailures` operationId).
+	ClearLoginFailuresWithResponse(ctx context.Context, params *ClearLoginFailuresParams, reqEditors ...RequestEditorFn) (*ClearLoginFailuresResponse, error)
 
 	// FireNotificationWithBodyWithResponse Send a notification to every matching subscription now
 	//
@@ -3585,6 +3710,67 @@ func (r DeleteFaultResponse) ContentType() string {
 	return ""
 }
 
+type ClearLoginFailuresResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Cleared How many usernames had failures counted, summed over the banks.
+		Cleared int `json:"cleared"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClearLoginFailuresResponse) GetJSON200() *struct {
+	// Cleared How many usernames had failures counted, summed over the banks.
+	Cleared int `json:"cleared"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearLoginFailuresResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ClearLoginFailuresResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearLoginFailuresResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearLoginFailuresResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearLoginFailuresResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearLoginFailuresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type FireNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4327,6 +4513,27 @@ func (c *ClientWithResponses) DeleteFaultWithResponse(ctx context.Context, fault
 		return nil, err
 	}
 	return ParseDeleteFaultResponse(rsp)
+}
+
+// ClearLoginFailuresWithResponse Forget counted sign-in failures, unlocking locked-out users
+//
+// The consent page counts failed sign-ins per username and per client,
+// across pages (the failure budget in docs/mockbank.md): a username
+// waits after 10 consecutive failures and is locked at 100 until
+// cleared here. With `username`, that username's count is forgotten;
+// without it, every username's and every client's. With `bank`, at
+// that bank only; without it, at every bank. `user_lockout` starts
+// locked out at every bank to show this; a reset locks it out again.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /login-failures (the `ClearLoginFailures` operationId).
+func (c *ClientWithResponses) ClearLoginFailuresWithResponse(ctx context.Context, params *ClearLoginFailuresParams, reqEditors ...RequestEditorFn) (*ClearLoginFailuresResponse, error) {
+	rsp, err := c.ClearLoginFailures(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearLoginFailuresResponse(rsp)
 }
 
 // FireNotificationWithBodyWithResponse Send a notification to every matching subscription now
@@ -5073,6 +5280,49 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	return response, nil
 }
 
+// ParseClearLoginFailuresResponse parses an HTTP response from a ClearLoginFailuresWithResponse call
+func ParseClearLoginFailuresResponse(rsp *http.Response) (*ClearLoginFailuresResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearLoginFailuresResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Cleared How many usernames had failures counted, summed over the banks.
+			Cleared int `json:"cleared"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseFireNotificationResponse parses an HTTP response from a FireNotificationWithResponse call
 func ParseFireNotificationResponse(rsp *http.Response) (*FireNotificationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5477,6 +5727,9 @@ type ServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(w http.ResponseWriter, r *http.Request, faultId string)
+	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
+	// (DELETE /login-failures)
+	ClearLoginFailures(w http.ResponseWriter, r *http.Request, params ClearLoginFailuresParams)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(w http.ResponseWriter, r *http.Request)
@@ -5850,6 +6103,52 @@ func (siw *ServerInterfaceWrapper) DeleteFault(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// ClearLoginFailures operation middleware
+func (siw *ServerInterfaceWrapper) ClearLoginFailures(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ClearLoginFailuresParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "username" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "username", r.URL.Query(), &params.Username, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "username"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "username", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ClearLoginFailures(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // FireNotification operation middleware
 func (siw *ServerInterfaceWrapper) FireNotification(w http.ResponseWriter, r *http.Request) {
 
@@ -6171,6 +6470,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/deliveries", wrapper.ListDeliveries)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/consents", wrapper.ListConsents)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/revoke", wrapper.RevokeConsent)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/login-failures", wrapper.ClearLoginFailures)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/reset", wrapper.Reset)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/snapshot", wrapper.ExportSnapshot)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/snapshot", wrapper.ImportSnapshot)
@@ -6921,6 +7221,62 @@ func (response DeleteFaultdefaultJSONResponse) VisitDeleteFaultResponse(w http.R
 	return err
 }
 
+type ClearLoginFailuresRequestObject struct {
+	Params ClearLoginFailuresParams
+}
+
+type ClearLoginFailuresResponseObject interface {
+	VisitClearLoginFailuresResponse(w http.ResponseWriter) error
+}
+
+type ClearLoginFailures200JSONResponse struct {
+	// Cleared How many usernames had failures counted, summed over the banks.
+	Cleared int `json:"cleared"`
+}
+
+func (response ClearLoginFailures200JSONResponse) VisitClearLoginFailuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearLoginFailures400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ClearLoginFailures400JSONResponse) VisitClearLoginFailuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearLoginFailuresdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ClearLoginFailuresdefaultJSONResponse) VisitClearLoginFailuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FireNotificationRequestObject struct {
 	Body *FireNotificationJSONRequestBody
 }
@@ -7437,6 +7793,9 @@ type StrictServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(ctx context.Context, request DeleteFaultRequestObject) (DeleteFaultResponseObject, error)
+	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
+	// (DELETE /login-failures)
+	ClearLoginFailures(ctx context.Context, request ClearLoginFailuresRequestObject) (ClearLoginFailuresResponseObject, error)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(ctx context.Context, request FireNotificationRequestObject) (FireNotificationResponseObject, error)
@@ -7889,6 +8248,32 @@ func (sh *strictHandler) DeleteFault(w http.ResponseWriter, r *http.Request, fau
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DeleteFaultResponseObject); ok {
 		if err := validResponse.VisitDeleteFaultResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ClearLoginFailures operation middleware
+func (sh *strictHandler) ClearLoginFailures(w http.ResponseWriter, r *http.Request, params ClearLoginFailuresParams) {
+	var request ClearLoginFailuresRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ClearLoginFailures(ctx, request.(ClearLoginFailuresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClearLoginFailures")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ClearLoginFailuresResponseObject); ok {
+		if err := validResponse.VisitClearLoginFailuresResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

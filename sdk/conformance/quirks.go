@@ -36,7 +36,7 @@ func (k *kit) testQuirks(t T) {
 		means, ok := bankdesc.ParseCode(q.Means)
 		require.True(t, ok, "quirk %d means %q", i, q.Means)
 		t.Run(fmt.Sprintf("%d_%s_%d", i, q.Means, q.Status), func(t T) {
-			err, how := k.provoke(t, means)
+			how, err := k.provoke(t, means)
 			if err == nil {
 				t.Skipf("not provoked: %s", how)
 			}
@@ -53,7 +53,7 @@ func (k *kit) testQuirks(t T) {
 
 // provoke makes the bank answer means to a data call, returning that
 // call's error and how it was provoked, or a nil error and why not.
-func (k *kit) provoke(t T, means sdk.Code) (error, string) {
+func (k *kit) provoke(t T, means sdk.Code) (string, error) {
 	ctx := context.Background()
 	e := k.newEnv(t, nil, func(o *sdk.Options) { o.Retry.MaxAttempts = 1 })
 	acct := k.truth.Accounts[0].ID
@@ -61,7 +61,7 @@ func (k *kit) provoke(t T, means sdk.Code) (error, string) {
 	switch {
 	case err == nil:
 		_, err := e.c.Account(ctx, e.g, acct)
-		return err, "injected " + means.String()
+		return "injected " + means.String(), err
 	case sdk.ErrorCode(err) != sdk.Unimplemented:
 		require.NoError(t, err, "InjectFault")
 	}
@@ -71,17 +71,17 @@ func (k *kit) provoke(t T, means sdk.Code) (error, string) {
 	case sdk.ConsentRevoked:
 		if err := k.h.RevokeAtBank(ctx, e.g); err == nil {
 			_, err := e.c.Account(ctx, e.g, acct)
-			return err, "revoked at the bank"
+			return "revoked at the bank", err
 		}
-		return nil, "the harness cannot revoke at the bank (revocation through the API ends the client's own tokens)"
+		return "the harness cannot revoke at the bank (revocation through the API ends the client's own tokens)", nil
 	}
-	return nil, "the harness cannot make the bank mean " + means.String() + " (no fault injection, and a remote bank cannot be made to)"
+	return "the harness cannot make the bank mean " + means.String() + " (no fault injection, and a remote bank cannot be made to)", nil
 }
 
 // burst sends reads past the declared rate limit, with the client-side
 // limiter lifted and no retries, until the bank refuses one. It is
 // bounded: three bursts' worth of requests, or ten seconds.
-func (k *kit) burst(t T, g *sdk.Grant) (error, string) {
+func (k *kit) burst(t T, g *sdk.Grant) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rl := k.profile.RateLimit
@@ -126,7 +126,7 @@ func (k *kit) burst(t T, g *sdk.Grant) (error, string) {
 	}
 	wg.Wait()
 	if refusal == nil {
-		return nil, fmt.Sprintf("%s: the bank answered all %d without refusing", how, sent)
+		return fmt.Sprintf("%s: the bank answered all %d without refusing", how, sent), nil
 	}
-	return refusal, how
+	return how, refusal
 }

@@ -88,7 +88,8 @@ func newWorld(t *testing.T, key *ecdsa.PrivateKey) *world {
 	t.Cleanup(func() { _ = w.nd.Close() })
 	w.st.OnEvent(w.nd.HandleEvent)
 	w.srv, err = admin.New(admin.Options{Token: token}, admin.Deps{Store: w.st, Faults: w.inj, Notify: w.nd,
-		Reset: func(context.Context) error { w.resets++; return nil },
+		Reset:              func(context.Context) error { w.resets++; return nil },
+		ClearLoginFailures: func(context.Context, string, string) (int, error) { return 1, nil },
 		AccountLevelRevocation: func(bank string) bool {
 			i := slices.IndexFunc(banks, func(d *bankdesc.Description) bool { return d.Name == bank })
 			return i >= 0 && banks[i].AccountRevocation

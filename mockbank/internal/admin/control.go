@@ -196,8 +196,30 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 			},
 		}
 	}
+	clearLogins := func(ctx context.Context, bank, username string) (int, error) {
+		var banks []string
+		for _, d := range c.opts.Banks {
+			banks = append(banks, d.Name)
+		}
+		if bank != "" {
+			banks = []string{bank}
+		}
+		total := 0
+		for _, b := range banks {
+			p := host.Provider(b)
+			if p == nil {
+				return 0, fmt.Errorf("admin: %s has no authorization server", b)
+			}
+			n, err := p.ClearLoginFailures(ctx, username)
+			if err != nil {
+				return 0, err
+			}
+			total += n
+		}
+		return total, nil
+	}
 	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
-		Parts: parts, OnChange: c.touch}
+		Parts: parts, OnChange: c.touch, ClearLoginFailures: clearLogins}
 	srv, err := New(Options{Token: host.AdminToken(), AllowRemote: c.opts.AllowRemote, Seed: c.opts.Seed, Logger: c.log}, deps)
 	if err != nil {
 		_ = nd.Close()

@@ -16,7 +16,11 @@
 //     appears in errors or logs.
 //  3. Validation against the spec with kin-openapi (types, enums, lengths,
 //     patterns, additionalProperties: false) before the generated handler
-//     decodes the body.
+//     decodes the body. Before that, a body is bounded in bytes (MaxBody)
+//     and JSON tokens (MaxBodyTokens), 413 beyond them, and the bodies in
+//     flight share a budget of the same size, 429 with Retry-After when a
+//     request does not fit: generic decoding costs 40 to 100 bytes a
+//     token, and four concurrent 53 MB scenarios once took 4.3 GB.
 //
 // Handlers then validate their input completely (banks, ids, amounts,
 // durations, every user, account, transaction and fault of a scenario)

@@ -133,3 +133,26 @@ func (s *Server) ClearFaults(ctx context.Context, _ adminapi.ClearFaultsRequestO
 	s.changed()
 	return adminapi.ClearFaults204Response{}, nil
 }
+
+// ClearLoginFailures forgets counted sign-in failures (the consent page's
+// failure budget), unlocking locked-out usernames.
+func (s *Server) ClearLoginFailures(ctx context.Context, req adminapi.ClearLoginFailuresRequestObject) (adminapi.ClearLoginFailuresResponseObject, error) {
+	if s.deps.ClearLoginFailures == nil {
+		return nil, &apiError{status: 501, code: "internal", msg: "clearing sign-in failures is not available in this configuration"}
+	}
+	bank, username := "", ""
+	if req.Params.Bank != nil {
+		if !s.hasBank(*req.Params.Bank) {
+			return nil, invalid("bank %q is not served", *req.Params.Bank)
+		}
+		bank = *req.Params.Bank
+	}
+	if req.Params.Username != nil {
+		username = *req.Params.Username
+	}
+	n, err := s.deps.ClearLoginFailures(ctx, bank, username)
+	if err != nil {
+		return nil, err
+	}
+	return adminapi.ClearLoginFailures200JSONResponse{Cleared: n}, nil
+}

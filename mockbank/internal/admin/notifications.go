@@ -4,7 +4,7 @@ package admin
 
 import (
 	"context"
-	"time"
+	"slices"
 
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/openapi/adminapi"
@@ -50,11 +50,9 @@ func (s *Server) ListDeliveries(ctx context.Context, req adminapi.ListDeliveries
 	for _, d := range s.deps.Notify.Deliveries(ctx, bank) {
 		ad := adminapi.Delivery{DeliveryId: d.ID, NotificationId: d.NotificationID, SubscriptionId: ptr(d.SubscriptionID),
 			Bank: d.Bank, Type: d.Type, CallbackUrl: d.CallbackURL, Status: adminapi.DeliveryStatus(d.Status)}
-		ad.Attempts = make([]struct {
-			At         time.Time `json:"at"`
-			Error      *string   `json:"error,omitempty"`
-			HttpStatus *int      `json:"httpStatus,omitempty"`
-		}, len(d.Attempts))
+		// The element type is the generated anonymous struct; Grow infers
+		// it, where spelling it out would repeat the generator's field names.
+		ad.Attempts = slices.Grow(ad.Attempts, len(d.Attempts))[:len(d.Attempts)]
 		for i, a := range d.Attempts {
 			ad.Attempts[i].At = a.At
 			if a.Error != "" {

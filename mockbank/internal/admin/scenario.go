@@ -143,10 +143,8 @@ func (s *Server) applyScenario(ctx context.Context, p *scenarioPlan) (ScenarioRe
 				return res, err
 			}
 			res.AccountIDs = append(res.AccountIDs, na.ID)
-			for _, t := range a.txs {
-				if _, err := s.applyTx(ctx, u.user.bank, na, t); err != nil {
-					return res, err
-				}
+			if err := s.applyTxs(ctx, u.user.bank, na, a.txs); err != nil {
+				return res, err
 			}
 		}
 	}

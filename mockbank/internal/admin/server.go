@@ -24,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
@@ -32,11 +33,28 @@ import (
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
-// Errors New returns.
+// ErrConfig is what New returns for a configuration it cannot serve with.
 var ErrConfig = errors.New("admin: invalid configuration")
 
-// MaxBody bounds a request body (snapshots included).
-const MaxBody = 64 << 20
+// Admin request bodies are read whole, then decoded into generic maps by
+// spec validation (kin-openapi) at 40 to 100 bytes a JSON token, then
+// again into the generated types. Four concurrent 53 MB scenarios once
+// peaked at 4.3 GB, so bodies are bounded in size, in JSON tokens (what
+// the generic decoding costs) and in how many are in flight at once; past
+// the in-flight budgets a request is answered 429 with Retry-After rather
+// than queued. The worst case is one request at the limits, about 80 MB
+// above the idle server (docs/mockbank.md, Admin API).
+const (
+	// MaxBody bounds one request body, snapshots included.
+	MaxBody = 8 << 20
+	// MaxBodyTokens bounds the JSON tokens (each key, value and bracket)
+	// of one body: a scenario of 50 000 transactions has about 400 000.
+	MaxBodyTokens = 500_000
+	// maxBytesInFlight and maxTokensInFlight are shared by all requests
+	// being served: one body at the limits, or several smaller ones.
+	maxBytesInFlight  = MaxBody
+	maxTokensInFlight = MaxBodyTokens
+)
 
 // Part is a piece of mockbank state owned elsewhere (e.g. one bank's
 // authorization server) that joins the snapshot.
@@ -64,6 +82,11 @@ type Deps struct {
 	AccountLevelRevocation func(bank string) bool
 	// Parts are extra state parts by name (e.g. "authz/chase").
 	Parts map[string]Part
+	// ClearLoginFailures forgets the sign-in failures counted at one bank
+	// (every bank when bank is empty) for username (every username and
+	// client when empty), returning how many usernames had some. Nil
+	// makes the endpoint answer 501.
+	ClearLoginFailures func(ctx context.Context, bank, username string) (int, error)
 	// OnChange is called after every successful mutation (persistence).
 	OnChange func()
 }
@@ -99,6 +122,9 @@ type Server struct {
 
 	// counters fed by the store's events, for the clock step's report.
 	newTx, postedTx, droppedTx atomic.Int64
+
+	// bodyBytes and bodyTokens are the in-flight budgets of request bodies.
+	bodyBytes, bodyTokens *semaphore.Weighted
 }
 
 var _ adminapi.StrictServerInterface = (*Server)(nil)
@@ -135,7 +161,8 @@ func New(opts Options, deps Deps) (*Server, error) {
 	var seed [8]byte
 	binary.BigEndian.PutUint64(seed[:], opts.Seed)
 	k := sha256.Sum256(append([]byte("mockbank/admin ids "), seed[:]...))
-	s := &Server{opts: opts, deps: deps, log: log, key: k[:], router: router}
+	s := &Server{opts: opts, deps: deps, log: log, key: k[:], router: router,
+		bodyBytes: semaphore.NewWeighted(maxBytesInFlight), bodyTokens: semaphore.NewWeighted(maxTokensInFlight)}
 	deps.Store.OnEvent(func(e store.Event) {
 		switch e.Kind {
 		case store.EventTransactionNew:
@@ -203,18 +230,14 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, &apiError{status: 404, code: "not_found", msg: "no such admin endpoint"})
 			return
 		}
-		var body []byte
-		if r.Body != nil {
-			b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-			if err != nil {
-				writeError(w, &apiError{status: 400, code: "invalid_request", msg: "cannot read the body"})
-				return
+		body, release, aerr := s.admitBody(r)
+		defer release()
+		if aerr != nil {
+			if aerr.status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
 			}
-			if len(b) > MaxBody {
-				writeError(w, &apiError{status: 413, code: "invalid_request", msg: "body too large"})
-				return
-			}
-			body = b
+			writeError(w, aerr)
+			return
 		}
 		// Validate a copy addressed relative to the base path.
 		vr := r.Clone(r.Context())
@@ -247,6 +270,83 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// admitBody reads r's body within the size, token and in-flight limits.
+// release gives the request's share of the in-flight budgets back; call it
+// when the request is done, whatever the error.
+func (s *Server) admitBody(r *http.Request) (body []byte, release func(), _ *apiError) {
+	var heldBytes, heldTokens int64
+	release = func() {
+		if heldBytes > 0 {
+			s.bodyBytes.Release(heldBytes)
+		}
+		if heldTokens > 0 {
+			s.bodyTokens.Release(heldTokens)
+		}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, release, nil
+	}
+	tooLarge := &apiError{status: http.StatusRequestEntityTooLarge, code: "invalid_request",
+		msg: fmt.Sprintf("body too large: at most %d bytes and %d JSON tokens", MaxBody, MaxBodyTokens)}
+	busy := &apiError{status: http.StatusTooManyRequests, code: "invalid_request",
+		msg: "too many large admin requests at once; retry after the others finish"}
+	if r.ContentLength > MaxBody {
+		return nil, release, tooLarge
+	}
+	// Reserve before reading, so that concurrent uploads cannot hold more
+	// than the budget; a body of unknown length reserves the maximum and
+	// gives back what it did not use.
+	want := r.ContentLength
+	if want < 0 {
+		want = MaxBody
+	}
+	if want > 0 {
+		if !s.bodyBytes.TryAcquire(want) {
+			return nil, release, busy
+		}
+		heldBytes = want
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, release, &apiError{status: 400, code: "invalid_request", msg: "cannot read the body"}
+	}
+	if len(b) > MaxBody {
+		return nil, release, tooLarge
+	}
+	if unused := heldBytes - int64(len(b)); unused > 0 {
+		s.bodyBytes.Release(unused)
+		heldBytes -= unused
+	}
+	if len(b) == 0 {
+		return b, release, nil
+	}
+	n, ok := countJSONTokens(b, MaxBodyTokens)
+	if !ok {
+		return nil, release, tooLarge
+	}
+	if !s.bodyTokens.TryAcquire(n) {
+		return nil, release, busy
+	}
+	heldTokens = n
+	return b, release, nil
+}
+
+// countJSONTokens counts b's JSON tokens, stopping past limit (false). A
+// syntax error ends the count where it is: validation reports the error,
+// and decoding stops at it too.
+func countJSONTokens(b []byte, limit int64) (int64, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var n int64
+	for {
+		if _, err := dec.Token(); err != nil {
+			return n, true
+		}
+		if n++; n > limit {
+			return n, false
+		}
+	}
 }
 
 // allowedMethods lists the methods the spec serves on r's path. The router

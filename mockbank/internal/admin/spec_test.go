@@ -84,7 +84,10 @@ func TestResponsesMatchTheSpec(t *testing.T) {
 	call("GET", "/admin/snapshot", "")
 	call("POST", "/admin/scenarios", `{"users":[{"user":{"bank":"chase","username":"spec2","password":"p"},"accounts":[{"account":{"type":"LOAN","openingBalance":900}}]}],"clockSteps":["1h"]}`)
 	call("POST", "/admin/reset", "")
+	call("DELETE", "/admin/login-failures?bank=usbank&username=user_good", "")
+	call("DELETE", "/admin/login-failures", "")
 	// Errors.
+	call("DELETE", "/admin/login-failures?bank=hsbc", "")
 	call("GET", "/admin/users/nobody", "")
 	call("POST", "/admin/users", `{"bank":"hsbc","username":"x","password":"y"}`)
 	call("POST", "/admin/consents/"+w.cns.ID+"/revoke", `{}`)

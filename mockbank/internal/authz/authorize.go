@@ -33,8 +33,7 @@ type authRequest struct {
 }
 
 type parEntry struct {
-	req       authRequest
-	expiresAt time.Time
+	req authRequest
 }
 
 type stage int
@@ -54,8 +53,10 @@ type session struct {
 	bindHash   [32]byte
 	stage      stage
 	user       User
-	attempts   int
-	expiresAt  time.Time
+	// username is what the user typed, once the password was right: the
+	// one-time code draws on the same failure budget.
+	username string
+	attempts int
 }
 
 // redirectError is an authorization error that may be sent back to the
@@ -208,10 +209,10 @@ func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uri := requestURIPrefix + randomToken(24)
-	now := p.now()
+	now, wall := p.now(), p.wall()
 	p.mu.Lock()
-	p.sweepLocked(now)
-	p.pars[uri] = &parEntry{req: req, expiresAt: now.Add(DefaultPARTTL)}
+	p.sweepLocked(now, wall)
+	p.pars.add(uri, &parEntry{req: req}, now.Add(DefaultPARTTL), wall)
 	p.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri, "expires_in": int(DefaultPARTTL / time.Second)})
@@ -222,10 +223,9 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	var req authRequest
 	if uri := q.Get("request_uri"); uri != "" {
 		p.mu.Lock()
-		e := p.pars[uri]
-		delete(p.pars, uri) // single use, whatever happens next
+		e, ok := p.pars.take(uri, p.now(), p.wall()) // single use, whatever happens next
 		p.mu.Unlock()
-		if e == nil || !p.now().Before(e.expiresAt) {
+		if !ok {
 			p.renderError(w, http.StatusBadRequest, "This authorization request has expired or was already used. Please start again from the application.")
 			return
 		}
@@ -261,12 +261,13 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) startSession(w http.ResponseWriter, req authRequest, clientName string) {
-	s := &session{id: randomToken(18), req: req, clientName: clientName, stage: stageLogin, expiresAt: p.now().Add(DefaultSessionTTL)}
+	s := &session{id: randomToken(18), req: req, clientName: clientName, stage: stageLogin}
 	bind := randomToken(24)
 	s.bindHash = sha256.Sum256([]byte(bind))
+	now, wall := p.now(), p.wall()
 	p.mu.Lock()
-	p.sweepLocked(p.now())
-	p.sessions[s.id] = s
+	p.sweepLocked(now, wall)
+	p.sessions.add(s.id, s, now.Add(DefaultSessionTTL), wall)
 	p.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName(s.id), Value: bind, Path: p.issuerPath + p.cfg.Endpoints.Authorization,
@@ -295,13 +296,12 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	form := r.PostForm
 	id := form.Get("session")
 	p.mu.Lock()
-	s := p.sessions[id]
-	if s != nil && !p.now().Before(s.expiresAt) {
-		delete(p.sessions, id)
-		s = nil
+	s, expired, ok := p.sessions.lookup(id, p.now(), p.wall())
+	if ok && expired {
+		p.sessions.remove(id)
 	}
 	p.mu.Unlock()
-	if s == nil {
+	if !ok || expired {
 		p.renderError(w, http.StatusBadRequest, "This sign-in session has expired or is unknown. Please start again from the application.")
 		return
 	}
@@ -331,15 +331,39 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	}
 	switch st {
 	case stageLogin:
-		u, err := p.deps.Users.Authenticate(ctx, form.Get("username"), form.Get("password"))
+		const wrong = "The username or password is incorrect."
+		username := form.Get("username")
+		var u User
+		var err error
+		v := p.logins.try(username, s.req.ClientID, p.wall, func() attemptOutcome {
+			u, err = p.deps.Users.Authenticate(ctx, username, form.Get("password"))
+			switch {
+			case errors.Is(err, ErrInvalidCredentials):
+				return attemptFailed
+			case err == nil && !u.NeedsOTP:
+				return attemptSignedIn
+			}
+			// A right password before its one-time code, a locked
+			// profile or an outage teach nothing.
+			return attemptNeutral
+		})
 		switch {
+		case v == userMustWait:
+			// A username out of budget gets the wrong-password answer,
+			// whatever the password: the answer must not tell a guesser
+			// that a guess was right, nor a locked name from an unknown one.
+			p.failedAttempt(w, r, s, want, wrong)
+			return
+		case v == clientSpent:
+			p.refuseSpentClient(w, r, s)
+			return
 		case errors.Is(err, ErrUserLocked):
 			p.dropSession(s.id)
 			p.log.Info("login refused: user locked")
 			p.renderError(w, http.StatusForbidden, "This online banking profile is locked. Please contact the bank. No data has been shared.")
 			return
 		case errors.Is(err, ErrInvalidCredentials):
-			p.failedAttempt(w, r, s, want, "The username or password is incorrect.")
+			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case err != nil:
 			p.log.Error("user authentication failed", "error", err)
@@ -347,7 +371,7 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.mu.Lock()
-		s.user, s.attempts = u, 0
+		s.user, s.username, s.attempts = u, username, 0
 		s.stage = stageConsent
 		if u.NeedsOTP {
 			s.stage = stageOTP
@@ -355,10 +379,30 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 		p.renderStage(w, r, s, want, "")
 	case stageOTP:
-		err := p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
+		const wrong = "The one-time code is incorrect."
+		p.mu.Lock()
+		username := s.username
+		p.mu.Unlock()
+		var err error
+		v := p.logins.try(username, s.req.ClientID, p.wall, func() attemptOutcome {
+			err = p.deps.Users.VerifyOTP(ctx, user.ID, strings.TrimSpace(form.Get("otp")))
+			switch {
+			case err == nil:
+				return attemptSignedIn
+			case errors.Is(err, ErrInvalidOTP):
+				return attemptFailed
+			}
+			return attemptNeutral
+		})
 		switch {
+		case v == userMustWait:
+			p.failedAttempt(w, r, s, want, wrong)
+			return
+		case v == clientSpent:
+			p.refuseSpentClient(w, r, s)
+			return
 		case errors.Is(err, ErrInvalidOTP):
-			p.failedAttempt(w, r, s, want, "The one-time code is incorrect.")
+			p.failedAttempt(w, r, s, want, wrong)
 			return
 		case errors.Is(err, ErrUserLocked):
 			p.dropSession(s.id)
@@ -380,6 +424,16 @@ func (p *Provider) serveAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		}
 		p.approve(w, r, s, user, want, form["account"])
 	}
+}
+
+// refuseSpentClient answers a sign-in through a client whose failure
+// budget is spent: back to the client with temporarily_unavailable, which
+// says nothing about the user.
+func (p *Provider) refuseSpentClient(w http.ResponseWriter, r *http.Request, s *session) {
+	p.dropSession(s.id)
+	p.log.Warn("sign-in refused: the client's failure budget is spent", "client_id", s.req.ClientID)
+	p.redirectError(w, r, &redirectError{OAuthError: oauthErr(codeTemporarilyUnavailable,
+		"too many failed sign-ins through this client; try again later"), redirectURI: s.req.RedirectURI, state: s.req.State})
 }
 
 func (p *Provider) failedAttempt(w http.ResponseWriter, r *http.Request, s *session, csrf, msg string) {
@@ -459,11 +513,13 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, u
 		return
 	}
 	code := randomToken(32)
+	wall := p.wall()
 	p.mu.Lock()
-	p.codes[tokenKey(code)] = &codeEntry{
+	p.sweepLocked(now, wall)
+	p.codes.add(tokenKey(code), &codeEntry{
 		req: s.req, userID: user.ID, userName: user.DisplayName, consentID: consentID,
-		accountIDs: ids, consentExpiresAt: cr.ExpiresAt, authTime: time.Now(), expiresAt: now.Add(p.cfg.CodeTTL),
-	}
+		accountIDs: ids, consentExpiresAt: cr.ExpiresAt, authTime: wall,
+	}, now.Add(p.cfg.CodeTTL), wall)
 	p.mu.Unlock()
 	p.log.Info("consent approved", "client_id", s.req.ClientID, "consent_id", consentID)
 	v := url.Values{"code": {code}, "iss": {p.cfg.Issuer}}
@@ -477,9 +533,7 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, s *session, u
 func (p *Provider) dropSession(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, ok := p.sessions[id]
-	delete(p.sessions, id)
-	return ok
+	return p.sessions.remove(id)
 }
 
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, e *redirectError) {
@@ -501,11 +555,20 @@ func appendQuery(base string, v url.Values) string {
 	return base + sep + v.Encode()
 }
 
-// sweepLocked drops expired flow state; callers hold p.mu.
-func (p *Provider) sweepLocked(now time.Time) {
-	// Expired entries are refused on lookup anyway; sweeping only bounds
-	// memory, so it runs at most every sweepInterval.
-	if now.Sub(p.lastSweep) < sweepInterval && now.After(p.lastSweep) {
+// sweepLocked drops expired state; callers hold p.mu. It runs on every
+// call that adds state, so it must stay cheap: the pending maps cost
+// O(expired), and the long-lived tables (grants, refresh tokens, revoked
+// access tokens), whose entries live days by simulated time and expire in
+// no useful order, are scanned only when simulated time has moved
+// sweepInterval past the last scan, or back before it. While simulated
+// time stands still they are never scanned again: none of them can have
+// expired since.
+func (p *Provider) sweepLocked(now, wall time.Time) {
+	p.sessions.sweep(now, wall)
+	p.pars.sweep(now, wall)
+	// Used codes stay until they expire, so a replay is still detected.
+	p.codes.sweep(now, wall)
+	if !now.Before(p.lastSweep) && now.Sub(p.lastSweep) < sweepInterval {
 		return
 	}
 	p.lastSweep = now
@@ -524,22 +587,6 @@ func (p *Provider) sweepLocked(now time.Time) {
 	for k, exp := range p.revokedAT {
 		if !now.Before(exp) {
 			delete(p.revokedAT, k)
-		}
-	}
-	for k, e := range p.pars {
-		if !now.Before(e.expiresAt) {
-			delete(p.pars, k)
-		}
-	}
-	for k, s := range p.sessions {
-		if !now.Before(s.expiresAt) {
-			delete(p.sessions, k)
-		}
-	}
-	for k, c := range p.codes {
-		// Used codes are kept until expiry so a replay can be detected.
-		if !now.Before(c.expiresAt) {
-			delete(p.codes, k)
 		}
 	}
 }

@@ -164,9 +164,10 @@ func (p *Provider) buildClient(md ClientMetadata) (*client, string, *OAuthError)
 	if len(md.RedirectURIs) > 20 {
 		return bad(codeInvalidRedirectURI, "at most 20 redirect_uris")
 	}
-	for _, u := range md.RedirectURIs {
-		if err := validRedirectURI(u); err != "" {
-			return bad(codeInvalidRedirectURI, "%s", err)
+	for i, u := range md.RedirectURIs {
+		// The URI is not echoed: it may carry a password.
+		if err := ValidateClientURL(u); err != nil {
+			return bad(codeInvalidRedirectURI, "redirect_uris[%d] %v", i, err)
 		}
 	}
 	if c.allowsGrant(GrantAuthorizationCode) && len(md.RedirectURIs) == 0 {
@@ -212,23 +213,6 @@ func (p *Provider) buildClient(md ClientMetadata) (*client, string, *OAuthError)
 		c.secretHash = h[:]
 	}
 	return c, secret, nil
-}
-
-func validRedirectURI(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || len(raw) > 2000:
-		return "redirect_uri is not a valid URL"
-	case !u.IsAbs():
-		return "redirect_uri must be absolute"
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return "redirect_uri must not contain a fragment"
-	case u.Scheme == "javascript" || u.Scheme == "data" || u.Scheme == "file" || u.Scheme == "vbscript":
-		return "redirect_uri scheme is not allowed"
-	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
-		return "redirect_uri must have a host"
-	}
-	return ""
 }
 
 func parseClientJWKS(raw json.RawMessage) (*jose.JSONWebKeySet, string) {
@@ -307,10 +291,6 @@ func (p *Provider) authBasic(rawID, rawSecret string) (*client, *OAuthError) {
 	return c, nil
 }
 
-type assertionClaims struct {
-	jwt.Claims
-}
-
 func (p *Provider) authAssertion(form url.Values, endpoint string) (*client, *OAuthError) {
 	fail := func(desc string) (*client, *OAuthError) { return nil, oauthErr(codeInvalidClient, desc) }
 	if form.Get("client_assertion_type") != clientAssertionType {
@@ -354,7 +334,7 @@ func (p *Provider) authAssertion(form url.Values, endpoint string) (*client, *OA
 	}
 	// Clients sign assertions with their own wall clock, so assertions are
 	// judged by the wall clock even when the provider runs on simulated time.
-	wall := time.Now()
+	wall := p.wall()
 	if claims.Subject != c.id || claims.Issuer != c.id {
 		return fail("client_assertion iss and sub must be the client_id")
 	}

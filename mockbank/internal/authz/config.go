@@ -90,6 +90,12 @@ type Config struct {
 	// Clock is the provider's notion of now; mockbank passes its simulated
 	// clock. Default time.Now.
 	Clock func() time.Time
+	// WallClock is the real clock, for what must not wait for simulated
+	// time: pending sign-ins, pushed requests and codes also expire by
+	// wall-clock age (simulated time may stand still), and what clients
+	// check with their own clocks (ID-token times, assertion expiry).
+	// Default time.Now; tests inject one so they need not sleep.
+	WallClock func() time.Time
 	// Clusters are the data clusters (scopes) this bank supports; asking for
 	// another is invalid_scope. Default: all of Clusters.
 	Clusters []string
@@ -97,6 +103,12 @@ type Config struct {
 	MaxConsentDays int
 	// Endpoints are where the bank's description puts its endpoints.
 	Endpoints Endpoints
+	// LockedOutUsers are usernames whose sign-in failure budget starts
+	// spent, as after 100 consecutive failures: every sign-in answers as a
+	// wrong password until ClearLoginFailures. They are locked out again
+	// after ImportState (a reset or a restored snapshot). mockbank's
+	// user_lockout shows the lockout this way.
+	LockedOutUsers []string
 }
 
 // Deps are the provider's collaborators, implemented by the rest of

@@ -71,8 +71,18 @@
 // Time: everything the provider enforces (codes, access and refresh tokens,
 // consents, login sessions) follows Config.Clock, so advancing mockbank's
 // simulated time expires them. What a client checks with its own clock
-// follows the wall clock instead: ID-token iat, exp and auth_time, and the
-// exp of client assertions.
+// follows the wall clock (Config.WallClock) instead: ID-token iat, exp and
+// auth_time, and the exp of client assertions.
+//
+// Pending state (sign-in sessions, pushed requests, codes) expires by
+// simulated time and also by wall-clock age, after the same lifetime (10
+// minutes, 60 s, CodeTTL): simulated time may stand still for days while
+// anyone can open /authorize, and nothing would free what it leaves. At
+// most 4096 sessions and 4096 pushed requests are kept per bank; the
+// oldest gives way. Sweeping is O(expired): pending entries sit in
+// insertion order, which is their expiry order, and the long-lived tables
+// (grants, refresh tokens) are scanned only when simulated time has moved
+// 30 s past the last scan.
 //
 // client_credentials tokens carry no scope, no consent and no accounts; they
 // only let a client manage its notification subscriptions.
@@ -99,6 +109,27 @@
 // requires at least one account and creates the consent before redirecting
 // with code, state and iss (RFC 9207).
 //
+// # Sign-in failure budget
+//
+// A guesser can open as many consent pages as it likes, so failures are
+// also counted per username and per client, across pages (RFC 6819 section
+// 4.4.3.6, NIST SP 800-63B section 5.2.2; budget.go). Wrong passwords and
+// wrong one-time codes count alike; a complete sign-in starts the count
+// over. The first ten consecutive failures are free; from the tenth on the
+// username waits one minute, doubling with each further failure up to 30
+// minutes; at 100 it is locked until ClearLoginFailures. While it waits,
+// every attempt, with the right password too, gets exactly the
+// wrong-password answer and is not checked, so the page never tells a
+// guesser that a guess was right or that a name exists (unknown usernames
+// are counted like known ones, by SHA-256 hash). Attempts for one username
+// are checked one at a time, so parallel guesses cannot outrun the count;
+// parallel sign-ins of one user simply wait their turn. Each client may cause 100
+// failures, refilled at ten a minute (golang.org/x/time/rate); past that
+// its sign-ins go back to it with temporarily_unavailable. Delays follow
+// Config.WallClock. Counts live in memory, at most 10 000 usernames per
+// bank (the least recently failed is forgotten first); ImportState clears
+// them and locks Config.LockedOutUsers out again.
+//
 // Errors found before the client and redirect URI are proven (unknown
 // client, unregistered redirect URI, matched exactly) are shown on an error
 // page and never redirected; later ones are redirected with error and
@@ -117,7 +148,10 @@
 // header next to an assertion (what x/oauth2 sends for a client without a
 // secret) is ignored. DemoClientKey derives the ready private_key_jwt
 // client's key from the mockbank seed.
-// Registration (/register, RFC 7591) is open, as befits a test double.
+// Registration (/register, RFC 7591) is open, as befits a test double, but
+// redirect URIs must be https, or http to a loopback host only
+// (ValidateClientURL, the rule the data API applies to notification
+// callbacks too), so a code never crosses a network in clear.
 //
 // # State
 //

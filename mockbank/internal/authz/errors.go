@@ -56,11 +56,14 @@ const (
 	codeAccessDenied         = "access_denied"
 	codeUnsupportedRespType  = "unsupported_response_type"
 	codeServerError          = "server_error"
-	codeInvalidRedirectURI   = "invalid_redirect_uri"
-	codeInvalidClientMeta    = "invalid_client_metadata"
-	codeRequestNotSupported  = "request_not_supported"
-	codeUnsupportedTokenType = "unsupported_token_type"
-	codeInvalidTokenBearer   = "invalid_token"
+	// RFC 6749 section 4.1.2.1, sent when a client's sign-in failure
+	// budget is spent.
+	codeTemporarilyUnavailable = "temporarily_unavailable"
+	codeInvalidRedirectURI     = "invalid_redirect_uri"
+	codeInvalidClientMeta      = "invalid_client_metadata"
+	codeRequestNotSupported    = "request_not_supported"
+	codeUnsupportedTokenType   = "unsupported_token_type"
+	codeInvalidTokenBearer     = "invalid_token"
 )
 
 // OAuthError is an OAuth 2.0 error as sent to clients. Description is

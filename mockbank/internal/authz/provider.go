@@ -30,11 +30,11 @@ type Provider struct {
 	clients   map[string]*client
 	grants    map[string]*grant
 	refresh   map[string]*refreshEntry // key: refreshKey(token)
-	codes     map[string]*codeEntry    // key: refreshKey(code)
-	pars      map[string]*parEntry     // key: request_uri
-	sessions  map[string]*session      // key: session id
+	codes     *pending[*codeEntry]     // key: tokenKey(code)
+	pars      *pending[*parEntry]      // key: request_uri
+	sessions  *pending[*session]       // key: session id
 	revokedAT map[string]time.Time     // access-token jti -> exp, for tokens revoked one by one
-	lastSweep time.Time
+	lastSweep time.Time                // simulated time of the last scan of the long-lived tables
 
 	// access caches the access tokens this process minted or verified
 	// (token string -> *accessEntry). A sync.Map because the data API reads
@@ -47,6 +47,9 @@ type Provider struct {
 
 	jtiMu sync.Mutex
 	jtis  map[string]time.Time
+
+	// logins is the sign-in failure budget, across consent pages.
+	logins *loginBudget
 }
 
 // New validates cfg and returns a ready provider.
@@ -60,10 +63,11 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	p := &Provider{
 		cfg: cfg, deps: deps, log: deps.Logger,
 		clients: map[string]*client{}, grants: map[string]*grant{},
-		refresh: map[string]*refreshEntry{}, codes: map[string]*codeEntry{},
-		pars: map[string]*parEntry{}, sessions: map[string]*session{},
+		refresh: map[string]*refreshEntry{}, codes: newPending[*codeEntry](cfg.CodeTTL, 0),
+		pars: newPending[*parEntry](DefaultPARTTL, maxPendingPARs), sessions: newPending[*session](DefaultSessionTTL, maxPendingSessions),
 		revokedAT: map[string]time.Time{},
 		jtis:      map[string]time.Time{}, sweepSize: 1024,
+		logins: newLoginBudget(slices.Clone(cfg.LockedOutUsers)),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -129,6 +133,9 @@ func normalise(cfg *Config) error {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.WallClock == nil {
+		cfg.WallClock = time.Now
+	}
 	if len(cfg.Clusters) == 0 {
 		cfg.Clusters = slices.Clone(Clusters)
 	}
@@ -147,6 +154,8 @@ func normalise(cfg *Config) error {
 }
 
 func (p *Provider) now() time.Time { return p.cfg.Clock() }
+
+func (p *Provider) wall() time.Time { return p.cfg.WallClock() }
 
 // url returns the absolute URL of an endpoint.
 func (p *Provider) url(path string) string { return p.cfg.Issuer + path }

@@ -185,7 +185,12 @@ func (p *Provider) ImportState(ctx context.Context, s *State) error {
 	}
 	p.mu.Lock()
 	p.clients, p.grants, p.refresh, p.revokedAT = clients, grants, refresh, revoked
-	p.codes, p.pars, p.sessions = map[string]*codeEntry{}, map[string]*parEntry{}, map[string]*session{}
+	p.codes.clear()
+	p.pars.clear()
+	p.sessions.clear()
+	// Failure counts are not part of the state: a restored or reset
+	// provider starts over, with LockedOutUsers locked out again.
+	p.logins.reset()
 	p.key.Store(sk)
 	p.mu.Unlock()
 	p.atMu.Lock()

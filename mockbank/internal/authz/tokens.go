@@ -71,7 +71,6 @@ type codeEntry struct {
 	accountIDs       []string
 	consentExpiresAt time.Time
 	authTime         time.Time
-	expiresAt        time.Time
 	used             bool
 	grantID          string
 }
@@ -222,9 +221,9 @@ func (p *Provider) exchangeCode(c *client, code, redirectURI, verifier string) (
 	}
 	now := p.now()
 	p.mu.Lock()
-	e := p.codes[tokenKey(code)]
+	e, expired, ok := p.codes.lookup(tokenKey(code), now, p.wall())
 	switch {
-	case e == nil:
+	case !ok:
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "authorization code is invalid")
 	case e.used:
@@ -234,7 +233,7 @@ func (p *Provider) exchangeCode(c *client, code, redirectURI, verifier string) (
 		}
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "authorization code was already used; tokens issued with it are revoked")
-	case !now.Before(e.expiresAt):
+	case expired:
 		p.mu.Unlock()
 		return nil, oauthErr(codeInvalidGrant, "authorization code expired")
 	case e.req.ClientID != c.id:
@@ -374,7 +373,7 @@ func (p *Provider) exchangeRefresh(ctx context.Context, c *client, rt, scope str
 		e.used, e.usedAt = true, now
 	}
 	e.next = tokenKey(next)
-	p.sweepLocked(now)
+	p.sweepLocked(now, p.wall())
 	p.refresh[tokenKey(next)] = &refreshEntry{grantID: g.id, issuedAt: now, expiresAt: p.refreshExpiry(g, now)}
 	p.extendGrantLocked(g, p.refreshExpiry(g, now))
 	p.extendGrantLocked(g, now.Add(p.cfg.AccessTokenTTL))
@@ -391,7 +390,7 @@ func (p *Provider) clientCredentials(c *client, scope string) (*tokenResponse, *
 	// (by load tests too) and must not grow the grant table.
 	id := "cc-" + c.id
 	p.mu.Lock()
-	p.sweepLocked(now)
+	p.sweepLocked(now, p.wall())
 	g := p.grants[id]
 	if g == nil || g.revoked.Load() {
 		g = &grant{id: id, kind: grantKindClientCredentials, clientID: c.id, createdAt: now}
@@ -437,7 +436,7 @@ func (p *Provider) mint(g *grant, scopes []string, nonce, refreshToken string, n
 		// these follow the wall clock even when the provider runs on
 		// simulated time (a simulated date in the past would otherwise make
 		// every ID token look expired).
-		wall := time.Now()
+		wall := p.wall()
 		ic := idClaims{
 			Claims: jwt.Claims{Issuer: p.cfg.Issuer, Subject: sub, Audience: jwt.Audience{g.clientID},
 				IssuedAt: jwt.NewNumericDate(wall), Expiry: jwt.NewNumericDate(wall.Add(p.cfg.AccessTokenTTL))},

@@ -19,6 +19,12 @@ const Password = "pass_good"
 // OTP is the one-time code user_mfa needs.
 const OTP = "123456"
 
+// LockedOutUser starts with its sign-in failure budget spent, as after 100
+// wrong passwords: the consent page answers it as a wrong password until
+// the admin API clears it. The authorization server is told so
+// (authz.Config.LockedOutUsers); the store holds an ordinary user.
+const LockedOutUser = "user_lockout"
+
 // Config says what to generate for one bank.
 type Config struct {
 	// Seed drives every random choice; the same seed gives the same data.
@@ -78,6 +84,7 @@ func Populate(ctx context.Context, st *store.Store, cfg Config) error {
 		{username: "user_closed", first: "Jordan", last: "Reyes", kinds: []store.Kind{store.KindChecking, store.KindSavings}, closed: store.KindSavings},
 		{username: "user_large", first: "Casey", last: "Nguyen", kinds: []store.Kind{store.KindChecking}, large: true},
 		{username: "user_live", first: "Taylor", last: "Brooks", kinds: []store.Kind{store.KindChecking, store.KindCreditCard}, live: true},
+		{username: LockedOutUser, first: "Sam", last: "Keller", kinds: []store.Kind{store.KindChecking}},
 	}
 	for _, code := range cfg.ErrorCodes {
 		specs = append(specs, errorSpec(code))

@@ -23,7 +23,9 @@
 //
 // user_good, user_mfa (one-time code 123456), user_locked (its checking
 // account is RESTRICTED), user_closed (a CLOSED savings account),
-// user_error_<code>, user_large (about 50 000 transactions) and user_live
+// user_error_<code>, user_large (about 50 000 transactions), user_live
 // (activity pre-generated [Config.LiveDays] into the future, revealed as the
-// simulated clock advances). All use the password "pass_good".
+// simulated clock advances) and user_lockout (an ordinary checking
+// account; the authorization server starts it locked out, see
+// [LockedOutUser]). All use the password "pass_good".
 package datagen

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/fdxerr"
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxserver"
@@ -538,31 +538,15 @@ func subscriptionOut(s *store.Subscription) fdxclient.NotificationSubscription {
 	return out
 }
 
-// callbackAllowed accepts https URLs, and http only to loopback hosts (a
-// test receiver on the same machine).
-func callbackAllowed(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
-}
-
 func (h *handlers) CreateNotificationSubscription(ctx context.Context, req fdxserver.CreateNotificationSubscriptionRequestObject) (fdxserver.CreateNotificationSubscriptionResponseObject, error) {
 	c := callFrom(ctx)
-	if req.Body == nil || !callbackAllowed(req.Body.CallbackUrl) {
-		return h.api.bind(fdxErr(fdxerr.InvalidInput, "callbackUrl must be https (or http to a loopback host)")), nil
+	if req.Body == nil {
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "a body with callbackUrl and notificationTypes is required")), nil
+	}
+	// Redirect URIs and callbacks follow one rule (https, or http to a
+	// loopback host): both carry what must not cross a network in clear.
+	if err := authz.ValidateClientURL(req.Body.CallbackUrl); err != nil {
+		return h.api.bind(fdxErr(fdxerr.InvalidInput, "callbackUrl "+err.Error())), nil
 	}
 	sub := store.Subscription{Bank: h.api.d.Name, ClientID: c.info.ClientID, CallbackURL: req.Body.CallbackUrl}
 	for _, t := range req.Body.NotificationTypes {
