@@ -66,9 +66,16 @@ type Options struct {
 	// duration, interaction id; never headers, tokens or bodies) and warnings
 	// on retries. Nil means silent.
 	Logger *slog.Logger
-	// TokenStore persists tokens per grant. Nil means an in-memory store
-	// private to this Client (tokens are lost on restart).
+	// TokenStore persists tokens per grant and serialises their refresh.
+	// Nil means an in-memory store private to this Client (tokens are
+	// lost on restart). Processes that serve the same grants must share
+	// one store (package store/sqlstore): see # Concurrency in the package
+	// doc.
 	TokenStore TokenStore
+	// GrantStore, if set, receives every grant this Client links, and
+	// again each grant the bank narrows (before OnGrantChange runs); Revoke
+	// and Forget delete it. Nil means the integrator keeps grants itself.
+	GrantStore GrantStore
 	// Retry configures retries of idempotent reads. Zero means defaults.
 	Retry RetryPolicy
 	// PageSize is the page size asked of the bank; 0 means the profile's
@@ -168,7 +175,9 @@ type Client struct {
 	retry   RetryPolicy
 	now     func() time.Time
 	store   TokenStore
-	limiter *rate.Limiter // nil: unlimited
+	// grantStore is nil unless Options.GrantStore is set.
+	grantStore GrantStore
+	limiter    *rate.Limiter // nil: unlimited
 	// dataHTTP is what the connector got; authHTTP is for OAuth endpoints
 	// (no bearer token, client assertion added where needed).
 	dataHTTP *http.Client
@@ -227,13 +236,14 @@ func open(ctx context.Context, op string, opener driver.Opener, creds Credential
 		return nil, &Error{Code: InvalidArgument, Op: op, Msg: "Credentials.ClientID is required"}
 	}
 	c := &Client{
-		creds:  creds,
-		opts:   cfg,
-		log:    cfg.Logger,
-		retry:  cfg.Retry.withDefaults(),
-		now:    cfg.Now,
-		store:  cfg.TokenStore,
-		grants: map[string]*grantTokens{},
+		creds:      creds,
+		opts:       cfg,
+		log:        cfg.Logger,
+		retry:      cfg.Retry.withDefaults(),
+		now:        cfg.Now,
+		store:      cfg.TokenStore,
+		grantStore: cfg.GrantStore,
+		grants:     map[string]*grantTokens{},
 	}
 	c.own = &clientTokens{c: c}
 	if c.log == nil {

@@ -2,6 +2,12 @@
 // every bank, whatever its FDX version, pagination style, client
 // authentication or error quirks.
 //
+// Package sdk compiles no database driver: the state it keeps goes through
+// small interfaces ([TokenStore], [GrantStore]) with in-memory
+// implementations for tests, and the production stores (SQLite,
+// PostgreSQL) are separate packages under store/, imported only by
+// integrators who use them.
+//
 // An integrator imports sdk and, with a blank import, the connectors of the
 // banks they use; holds one [*Client] per bank; links users with
 // [Client.StartLink] and [Client.CompleteLink]; and reads their data with
@@ -148,12 +154,17 @@
 // # Concurrency
 //
 // A [Client] is safe for concurrent use and is meant to be shared. Token
-// refresh is serialised per grant: when many goroutines find the access
-// token expired at once, one refreshes, the rotated token is persisted in
-// the [TokenStore] before use, and the others use it (each waiting only as
-// long as its own context allows). The store is re-read
-// before each refresh so processes sharing a store follow each other's
-// rotations. Iterators returned by the list methods are not themselves
+// refresh is serialised per grant, across goroutines and across processes:
+// when many find the access token expired at once, one goroutine per
+// process calls [TokenStore].Refresh, which holds the grant's lock in the
+// store (a row lock in PostgreSQL, the write lock in SQLite) while it
+// either finds a token another process stored meanwhile or refreshes at
+// the bank and stores the rotated token before anyone uses it. The others
+// use that token (each waiting only as long as its own context allows).
+// So a refresh token is presented once, and a bank that revokes a token
+// family on reuse (RFC 9700 section 4.14.2) never sees a reuse from
+// replicas sharing a store. A lock dies with its holder; what a crash in
+// the middle of a refresh costs is said in docs/stores.md. Iterators returned by the list methods are not themselves
 // safe for concurrent iteration; create one per goroutine. A *Grant may be
 // shared by many goroutines: data calls only read it (a narrowing learnt
 // at a refresh lives in the client, see # Consent). Revoke,

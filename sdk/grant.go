@@ -50,6 +50,18 @@ func (g *Grant) TokenKey() string {
 	return g.Bank + "/" + id
 }
 
+// Clone returns a deep copy of g; nil gives nil.
+func (g *Grant) Clone() *Grant {
+	if g == nil {
+		return nil
+	}
+	cp := *g
+	cp.Clusters = slices.Clone(g.Clusters)
+	cp.AccountIDs = slices.Clone(g.AccountIDs)
+	cp.RevokedAccounts = slices.Clone(g.RevokedAccounts)
+	return &cp
+}
+
 // HasCluster reports whether the grant includes c.
 func (g *Grant) HasCluster(c Cluster) bool { return slices.Contains(g.Clusters, c) }
 

@@ -345,8 +345,15 @@ func (c *Client) CompleteLink(ctx context.Context, pending *PendingLink, callbac
 	} else {
 		g.ExpiresAt = g.CreatedAt.Add(time.Duration(pending.DurationDays) * 24 * time.Hour)
 	}
-	if err := c.store.Put(ctx, g.TokenKey(), tok); err != nil {
+	if err := c.store.Put(ctx, g.TokenKey(), recordOf(tok)); err != nil {
 		return nil, &Error{Code: Unavailable, Op: op, Msg: "could not store tokens", Err: err}
+	}
+	if c.grantStore != nil {
+		if err := c.grantStore.Put(ctx, g); err != nil {
+			// Tokens without a grant record would be found by nobody.
+			_ = c.store.Delete(ctx, g.TokenKey())
+			return nil, &Error{Code: Unavailable, Op: op, Msg: "could not store the grant", Err: err}
+		}
 	}
 	c.forgetTokens(g)
 	c.log.DebugContext(ctx, "obconnect link completed", "grant", g)

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/obconnect/obconnect/sdk/model"
 )
 
@@ -54,33 +52,29 @@ type tokenScope struct {
 	expiresAt   time.Time // zero: not said
 }
 
-// scopeOfToken reads the narrowing facts of a token response: `scope`
-// (only the FDX cluster names in it count) and the non-standard but
-// widespread `account_ids`. A member that is absent, or a scope naming no
-// cluster at all, says nothing: RFC 6749 5.1 lets a refresh response omit
-// the scope when it is unchanged, and a scope without any cluster is more
-// likely a bank that words scopes differently than one that withdrew
-// everything (which refuses the refresh instead). Tokens read back from a
-// TokenStore that kept no extra members say nothing either.
-func scopeOfToken(tok *oauth2.Token) tokenScope {
+// scopeOf reads the narrowing facts of a token response, as kept in its
+// record: `scope` (only the FDX cluster names in it count) and the
+// non-standard but widespread `account_ids` and `consent_expires_at`. A
+// member that is absent, or a scope naming no cluster at all, says
+// nothing: RFC 6749 5.1 lets a refresh response omit the scope when it is
+// unchanged, and a scope without any cluster is more likely a bank that
+// words scopes differently than one that withdrew everything (which
+// refuses the refresh instead).
+func scopeOf(rec *TokenRecord) tokenScope {
 	var s tokenScope
-	if tok == nil {
+	if rec == nil {
 		return s
 	}
-	if scope, _ := tok.Extra("scope").(string); scope != "" {
-		if cl := model.ParseClusters(scope); len(cl) > 0 {
+	if rec.Scope != "" {
+		if cl := model.ParseClusters(rec.Scope); len(cl) > 0 {
 			s.clusters, s.hasClusters = cl, true
 		}
 	}
-	if exp, _ := tok.Extra("consent_expires_at").(string); exp != "" {
-		if t, err := time.Parse(time.RFC3339, exp); err == nil {
-			s.expiresAt = t.UTC()
-		}
-	}
-	if ids, ok := tok.Extra("account_ids").([]any); ok {
-		s.accounts, s.hasAccounts = make([]string, 0, len(ids)), true
-		for _, v := range ids {
-			if id, ok := v.(string); ok && id != "" && !slices.Contains(s.accounts, id) {
+	s.expiresAt = rec.ConsentExpiresAt
+	if rec.AccountIDs != nil {
+		s.accounts, s.hasAccounts = make([]string, 0, len(rec.AccountIDs)), true
+		for _, id := range rec.AccountIDs {
+			if id != "" && !slices.Contains(s.accounts, id) {
 				s.accounts = append(s.accounts, id)
 			}
 		}
@@ -250,14 +244,22 @@ func needOf(ctx context.Context) (need, bool) {
 	return n, ok
 }
 
-// notifyGrantChange calls the integrator's hook, outside every lock of the
-// client so that the hook may call the client again.
-func (c *Client) notifyGrantChange(ctx context.Context, ch *GrantChange) {
+// grantChanged saves the narrowed grant in the GrantStore, if any, then
+// calls the integrator's hook, outside every lock of the client so that
+// the hook may call the client again. A failed save is logged, not
+// returned: the call that triggered the refresh is not at fault, and the
+// client enforces the narrowing all the same (CurrentGrant returns it).
+func (c *Client) grantChanged(ctx context.Context, ch *GrantChange) {
 	if ch == nil {
 		return
 	}
 	c.log.InfoContext(ctx, "obconnect grant narrowed by the bank", "grant", ch.Grant,
 		"removed_clusters", ch.RemovedClusters, "removed_accounts", len(ch.RemovedAccounts))
+	if c.grantStore != nil {
+		if err := c.grantStore.Put(ctx, ch.Grant); err != nil {
+			c.log.WarnContext(ctx, "obconnect could not save a narrowed grant", "grant", ch.Grant, "code", ErrorCode(err).String())
+		}
+	}
 	if c.opts.OnGrantChange != nil {
 		c.opts.OnGrantChange(ctx, *ch)
 	}

@@ -8,16 +8,17 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func tokWith(extra map[string]any) *oauth2.Token {
-	return (&oauth2.Token{AccessToken: "a"}).WithExtra(extra)
+// tokWith is the record of a token response with these extra members.
+func tokWith(extra map[string]any) *TokenRecord {
+	return recordOf((&oauth2.Token{AccessToken: "a"}).WithExtra(extra))
 }
 
-func TestScopeOfToken(t *testing.T) {
-	assert.Equal(t, tokenScope{}, scopeOfToken(nil))
-	assert.Equal(t, tokenScope{}, scopeOfToken(&oauth2.Token{AccessToken: "a"}), "a store that kept no members says nothing")
-	assert.False(t, scopeOfToken(tokWith(map[string]any{"scope": "openid offline_access"})).hasClusters,
+func TestScopeOf(t *testing.T) {
+	assert.Equal(t, tokenScope{}, scopeOf(nil))
+	assert.Equal(t, tokenScope{}, scopeOf(&TokenRecord{AccessToken: "a"}), "a store that kept no members says nothing")
+	assert.False(t, scopeOf(tokWith(map[string]any{"scope": "openid offline_access"})).hasClusters,
 		"a scope without clusters says nothing rather than withdrawing everything")
-	s := scopeOfToken(tokWith(map[string]any{
+	s := scopeOf(tokWith(map[string]any{
 		"scope":              "openid TRANSACTIONS ACCOUNT_BASIC",
 		"account_ids":        []any{"a1", "", 7, "a1", "a2"},
 		"consent_expires_at": "2026-12-01T00:00:00Z",
@@ -25,7 +26,7 @@ func TestScopeOfToken(t *testing.T) {
 	assert.Equal(t, []Cluster{AccountBasic, Transactions}, s.clusters)
 	assert.Equal(t, []string{"a1", "a2"}, s.accounts)
 	assert.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), s.expiresAt)
-	empty := scopeOfToken(tokWith(map[string]any{"account_ids": []any{}, "consent_expires_at": "soon"}))
+	empty := scopeOf(tokWith(map[string]any{"account_ids": []any{}, "consent_expires_at": "soon"}))
 	assert.True(t, empty.hasAccounts, "an empty list is a list: every account withdrawn")
 	assert.Empty(t, empty.accounts)
 	assert.True(t, empty.expiresAt.IsZero(), "an unreadable end says nothing")

@@ -56,7 +56,7 @@ func TestMockbankAccountRevocationNarrowsGrantOnRefresh(t *testing.T) {
 	require.NoError(t, err)
 	tok, err := store.Get(ctx, g.TokenKey())
 	require.NoError(t, err)
-	if ids, _ := tok.Extra("account_ids").([]any); slices.Contains(ids, any(gone)) {
+	if slices.Contains(tok.AccountIDs, gone) {
 		// The bank side, not the SDK: mockbank's authz narrows on refresh
 		// only when the consent store reports the accounts still shared.
 		t.Skip("mockbank's refresh response still lists the revoked account (mockbank/adapters.go ConsentStatus reports no AccountIDs)")

@@ -58,6 +58,11 @@ func (c *Client) Revoke(ctx context.Context, g *Grant) error {
 	if derr := c.store.Delete(ctx, g.TokenKey()); derr != nil {
 		c.log.WarnContext(ctx, "obconnect could not delete revoked grant's tokens", "bank", c.bank, "consent_id", g.ConsentID)
 	}
+	if c.grantStore != nil {
+		if derr := c.grantStore.Delete(ctx, g.TokenKey()); derr != nil {
+			c.log.WarnContext(ctx, "obconnect could not delete revoked grant's record", "bank", c.bank, "consent_id", g.ConsentID)
+		}
+	}
 	c.forgetTokens(g)
 	g.RevokedAt = c.now().UTC()
 	return nil
@@ -190,7 +195,7 @@ func (c *Client) revokeRefreshToken(ctx context.Context, g *Grant) {
 }
 
 // Forget deletes what the SDK stores for the grant (its tokens, in the
-// TokenStore and in memory) and marks it revoked, without calling the
+// TokenStore and in memory, and its GrantStore record) and marks it revoked, without calling the
 // bank. Use it when the bank has ended the consent: a CONSENT_REVOKED
 // notification, or ConsentRevoked / ConsentExpired on a call that was not
 // about a single account. The SDK does not do this by itself on such an
@@ -206,6 +211,11 @@ func (c *Client) Forget(ctx context.Context, g *Grant) error {
 	c.forgetTokens(g)
 	if err := c.store.Delete(ctx, g.TokenKey()); err != nil {
 		return &Error{Code: Unavailable, Op: "sdk.Forget", Msg: "token store", Err: err}
+	}
+	if c.grantStore != nil {
+		if err := c.grantStore.Delete(ctx, g.TokenKey()); err != nil {
+			return &Error{Code: Unavailable, Op: "sdk.Forget", Msg: "grant store", Err: err}
+		}
 	}
 	if g.RevokedAt.IsZero() {
 		g.RevokedAt = c.now().UTC()

@@ -14,70 +14,12 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
-// TokenStore persists a grant's OAuth tokens between calls and across
-// restarts. Back it with your own database (encrypt at rest: these are
-// bearer credentials). Keys are Grant.TokenKey() values. Implementations
-// must be safe for concurrent use.
-//
-// Refresh tokens rotate: every refresh Puts the new token, and the SDK
-// re-reads the store before refreshing, so several processes sharing one
-// store pick up each other's rotations instead of replaying a spent refresh
-// token.
-type TokenStore interface {
-	// Get returns the token for key, or an error for which ErrorCode is
-	// NotFound when there is none.
-	Get(ctx context.Context, key string) (*oauth2.Token, error)
-	// Put stores tok under key, replacing any previous token.
-	Put(ctx context.Context, key string, tok *oauth2.Token) error
-	// Delete removes key; deleting a missing key is not an error.
-	Delete(ctx context.Context, key string) error
-}
-
-// MemoryTokenStore is an in-memory TokenStore, the default. Tokens are lost
-// when the process exits.
-type MemoryTokenStore struct {
-	mu sync.Mutex
-	m  map[string]oauth2.Token
-}
-
-// NewMemoryTokenStore returns an empty store.
-func NewMemoryTokenStore() *MemoryTokenStore { return &MemoryTokenStore{m: map[string]oauth2.Token{}} }
-
-// Get implements TokenStore; it returns a copy.
-func (s *MemoryTokenStore) Get(_ context.Context, key string) (*oauth2.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.m[key]
-	if !ok {
-		return nil, &Error{Code: NotFound, Op: "sdk.MemoryTokenStore.Get", Msg: "no token for this grant"}
-	}
-	return &t, nil
-}
-
-// Put implements TokenStore; it stores a copy.
-func (s *MemoryTokenStore) Put(_ context.Context, key string, tok *oauth2.Token) error {
-	if tok == nil {
-		return &Error{Code: InvalidArgument, Op: "sdk.MemoryTokenStore.Put", Msg: "nil token"}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[key] = *tok
-	return nil
-}
-
-// Delete implements TokenStore.
-func (s *MemoryTokenStore) Delete(_ context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, key)
-	return nil
-}
-
 // tokenSource is what bearerTransport takes tokens from: a grant's
 // (grantTokens) or the client's own client-credentials token
 // (clientTokens).
 type tokenSource interface {
-	token(ctx context.Context) (*oauth2.Token, error)
+	// accessToken returns a valid access token.
+	accessToken(ctx context.Context) (string, error)
 	// invalidate drops the access token if it is still the rejected one.
 	invalidate(rejected string)
 }
@@ -91,20 +33,20 @@ type clientTokens struct {
 	cur *oauth2.Token
 }
 
-func (t *clientTokens) token(ctx context.Context) (*oauth2.Token, error) {
+func (t *clientTokens) accessToken(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if valid(t.cur, time.Now()) {
-		return t.cur, nil
+	if t.cur != nil && validUntil(t.cur.AccessToken, t.cur.Expiry, time.Now()) {
+		return t.cur.AccessToken, nil
 	}
 	cc := clientcredentials.Config{ClientID: t.c.oauth.ClientID, ClientSecret: t.c.oauth.ClientSecret,
 		TokenURL: t.c.oauth.Endpoint.TokenURL, AuthStyle: t.c.oauth.Endpoint.AuthStyle}
 	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, t.c.authHTTP))
 	if err != nil {
-		return nil, t.c.classifyOAuth(err, "sdk.token.client_credentials", "client_credentials")
+		return "", t.c.classifyOAuth(err, "sdk.token.client_credentials", "client_credentials")
 	}
 	t.cur = tok
-	return tok, nil
+	return tok.AccessToken, nil
 }
 
 func (t *clientTokens) invalidate(rejected string) {
@@ -120,10 +62,15 @@ func (t *clientTokens) invalidate(rejected string) {
 const expiryMargin = 30 * time.Second
 
 // grantTokens is the per-grant token source: at most one refresh at a
-// time (the refreshing semaphore), rotation persisted before the new token
-// is used, and invalidation when the bank rejects a token it had not told
-// us was expired. It plays the role of oauth2.ReuseTokenSource, with
-// persistence.
+// time, rotation persisted before the new token is used, and invalidation
+// when the bank rejects a token it had not told us was expired. It plays
+// the role of oauth2.ReuseTokenSource, with persistence.
+//
+// Refreshes are serialised twice: in this process by the refreshing
+// semaphore, so that one goroutine per grant waits on the store, and
+// across processes by TokenStore.Refresh, which holds the grant's lock in
+// the database while the bank is asked, so that a refresh token is
+// presented once whatever the number of processes.
 //
 // Two locks, so that nothing waits on the network without its context: mu
 // guards the fields and is never held across I/O (the consent check reads
@@ -144,7 +91,7 @@ type grantTokens struct {
 	refreshing chan struct{}
 
 	mu  sync.Mutex
-	cur *oauth2.Token
+	cur *TokenRecord
 	// rejected is an access token the bank refused; never reuse it from
 	// the store, even though its expiry says it is still valid.
 	rejected string
@@ -177,14 +124,14 @@ func (g *grantTokens) scopeNow() bankScope {
 	return g.scope
 }
 
-// use makes tok the current token, learns what it says about the grant
+// use makes rec the current token, learns what it says about the grant
 // and reports what that took away from n's grant.
-func (g *grantTokens) use(tok *oauth2.Token, n need) *GrantChange {
+func (g *grantTokens) use(rec *TokenRecord, n need) *GrantChange {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.cur = tok
+	g.cur = rec
 	before := g.scope
-	g.scope = before.learn(scopeOfToken(tok), n.grant)
+	g.scope = before.learn(scopeOf(rec), n.grant)
 	ch := change(n.grant, before, g.scope)
 	if ch != nil {
 		g.pinned.Store(true)
@@ -228,29 +175,34 @@ func (c *Client) forgetTokens(g *Grant) {
 	c.mu.Unlock()
 }
 
-func valid(t *oauth2.Token, now time.Time) bool {
-	if t == nil || t.AccessToken == "" {
+// validUntil reports whether an access token with this expiry can still
+// be sent at now.
+func validUntil(access string, expiry, now time.Time) bool {
+	if access == "" {
 		return false
 	}
-	return t.Expiry.IsZero() || now.Add(expiryMargin).Before(t.Expiry)
+	return expiry.IsZero() || now.Add(expiryMargin).Before(expiry)
 }
 
-// token returns a valid access token, refreshing (and persisting the
+// accessToken returns a valid access token, refreshing (and persisting the
 // rotated token) when needed. Errors are classified: Unauthenticated when
 // there is no token or the bank refused the refresh, unless the connector
 // recognises the refusal (driver.TokenErrorClassifier). A token response
 // that narrows the grant is learnt before the token is used, and reported
 // to the integrator's OnGrantChange hook after the lock is released.
-func (g *grantTokens) token(ctx context.Context) (*oauth2.Token, error) {
+func (g *grantTokens) accessToken(ctx context.Context) (string, error) {
 	n, _ := needOf(ctx)
-	tok, ch, err := g.tokenLocked(ctx, n)
-	g.c.notifyGrantChange(ctx, ch)
-	return tok, err
+	rec, ch, err := g.tokenLocked(ctx, n)
+	g.c.grantChanged(ctx, ch)
+	if err != nil {
+		return "", err
+	}
+	return rec.AccessToken, nil
 }
 
-func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *GrantChange, error) {
-	if tok := g.fresh(time.Now()); tok != nil {
-		return tok, nil, nil
+func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*TokenRecord, *GrantChange, error) {
+	if rec := g.fresh(time.Now()); rec != nil {
+		return rec, nil, nil
 	}
 	if code := g.endedCode(); code != OK {
 		return nil, nil, endedError("sdk.token", code)
@@ -258,40 +210,69 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 	select {
 	case g.refreshing <- struct{}{}:
 	case <-ctx.Done():
-		code := Canceled
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			code = DeadlineExceeded
-		}
-		return nil, nil, &Error{Code: code, Op: "sdk.token", Msg: "waiting for another goroutine's token refresh", Err: ctx.Err()}
+		return nil, nil, &Error{Code: ctxCode(ctx.Err()), Op: "sdk.token", Msg: "waiting for another goroutine's token refresh", Err: ctx.Err()}
 	}
 	defer func() { <-g.refreshing }()
-	now := time.Now()
 	// Another goroutine may have refreshed, or learnt that the consent
 	// ended, while this one waited.
-	if tok := g.fresh(now); tok != nil {
-		return tok, nil, nil
+	if rec := g.fresh(time.Now()); rec != nil {
+		return rec, nil, nil
 	}
 	if code := g.endedCode(); code != OK {
 		return nil, nil, endedError("sdk.token", code)
 	}
-	// Another process sharing the store may have refreshed already.
-	stored, err := g.c.store.Get(ctx, g.key)
-	if err != nil {
-		if obcerr.ErrorCode(err) == NotFound {
-			return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
+	// Under the store's lock, either another process has stored a usable
+	// token since (use it), or this one asks the bank with the refresh
+	// token as stored now, never one read before the lock was held.
+	var fnErr error
+	refreshed := false
+	rec, err := g.c.store.Refresh(ctx, g.key, func(cur *TokenRecord) (*TokenRecord, error) {
+		if g.usable(cur, time.Now()) {
+			return nil, nil
 		}
+		if cur.RefreshToken == "" {
+			fnErr = &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
+			return nil, fnErr
+		}
+		next, err := g.refreshAtBank(ctx, cur.RefreshToken)
+		if err != nil {
+			fnErr = err
+			return nil, err
+		}
+		refreshed = true
+		return next, nil
+	})
+	switch {
+	case fnErr != nil:
+		return nil, nil, fnErr
+	case err == nil:
+	case ErrorCode(err) == NotFound:
+		return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "no token stored for this grant; link again"}
+	case ErrorCode(err) == Canceled || ErrorCode(err) == DeadlineExceeded:
+		return nil, nil, &Error{Code: ErrorCode(err), Op: "sdk.token", Msg: "waiting for the token store", Err: err}
+	case refreshed:
+		// Using a rotated token we could not persist would strand the grant
+		// after a restart (and in every other process): fail loudly instead.
+		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
+	default:
 		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "token store", Err: err}
 	}
-	if ok, ch := g.adopt(stored, n, now); ok {
-		return stored, ch, nil
+	if refreshed {
+		g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
+	} else if !g.usable(rec, time.Now()) {
+		// A store that ignored fn's verdict: do not send a dead token.
+		return nil, nil, &Error{Code: Internal, Op: "sdk.token", Msg: "the token store returned an unusable token without refreshing it"}
 	}
-	if stored.RefreshToken == "" {
-		return nil, nil, &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
-	}
-	// Refresh with only the refresh token so x/oauth2 does not short-cut on
-	// its own notion of validity.
-	src := g.c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, g.c.authHTTP), &oauth2.Token{RefreshToken: stored.RefreshToken})
-	fresh, err := src.Token()
+	// A token another process stored carries its narrowing too.
+	return rec, g.use(rec, n), nil
+}
+
+// refreshAtBank presents the refresh token at the bank's token endpoint,
+// with only the refresh token so that x/oauth2 does not short-cut on its
+// own notion of validity, and records a refusal that ends the consent.
+func (g *grantTokens) refreshAtBank(ctx context.Context, refreshToken string) (*TokenRecord, error) {
+	src := g.c.oauth.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, g.c.authHTTP), &oauth2.Token{RefreshToken: refreshToken})
+	tok, err := src.Token()
 	if err != nil {
 		err := g.c.classifyOAuth(err, "sdk.token.refresh", "refresh_token")
 		if code := ErrorCode(err); code == ConsentRevoked || code == ConsentExpired {
@@ -300,40 +281,29 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*oauth2.Token, *
 			g.mu.Unlock()
 			g.pinned.Store(true)
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	if fresh.RefreshToken == "" {
-		fresh.RefreshToken = stored.RefreshToken // no rotation this time
+	rec := recordOf(tok)
+	if rec.RefreshToken == "" {
+		rec.RefreshToken = refreshToken // no rotation this time
 	}
-	if err := g.c.store.Put(ctx, g.key, fresh); err != nil {
-		// Using a rotated token we could not persist would strand the grant
-		// after a restart: fail loudly instead.
-		return nil, nil, &Error{Code: Unavailable, Op: "sdk.token", Msg: "could not persist rotated token", Err: err}
-	}
-	g.c.log.DebugContext(ctx, "obconnect token refreshed", "bank", g.c.bank)
-	return fresh, g.use(fresh, n), nil
+	return rec, nil
 }
 
-// adopt makes a token read from the store current, unless it has expired
-// or the bank rejected it; the check is under mu because a rejection can
-// arrive while the store is being read.
-func (g *grantTokens) adopt(stored *oauth2.Token, n need, now time.Time) (bool, *GrantChange) {
+// usable reports whether a stored token can be sent: unexpired, and not
+// the one the bank just rejected. The check is under mu because a
+// rejection can arrive while the store is being read.
+func (g *grantTokens) usable(rec *TokenRecord, now time.Time) bool {
 	g.mu.Lock()
-	ok := valid(stored, now) && stored.AccessToken != g.rejected
-	g.mu.Unlock()
-	if !ok {
-		return false, nil
-	}
-	// A store that keeps the token response's members (the memory store
-	// does) carries another process's narrowing too.
-	return true, g.use(stored, n)
+	defer g.mu.Unlock()
+	return rec != nil && validUntil(rec.AccessToken, rec.Expiry, now) && rec.AccessToken != g.rejected
 }
 
 // fresh returns the current token if it is still valid, else nil.
-func (g *grantTokens) fresh(now time.Time) *oauth2.Token {
+func (g *grantTokens) fresh(now time.Time) *TokenRecord {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if valid(g.cur, now) {
+	if g.cur != nil && validUntil(g.cur.AccessToken, g.cur.Expiry, now) {
 		return g.cur
 	}
 	return nil

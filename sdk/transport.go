@@ -79,7 +79,7 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if ts == nil {
 		return t.next.RoundTrip(req)
 	}
-	tok, err := ts.token(req.Context())
+	access, err := ts.accessToken(req.Context())
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -95,10 +95,10 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	if sent, ok := req.Context().Value(sentKey{}).(*sentToken); ok {
-		sent.set(tok.AccessToken)
+		sent.set(access)
 	}
 	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+access)
 	return t.next.RoundTrip(req)
 }
 

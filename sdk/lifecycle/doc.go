@@ -38,6 +38,17 @@
 // same Outcome as the other paths. Nothing the sdk does is done again
 // here.
 //
+// # Deletion records
+//
+// An [Outcome] is an obligation: the integrator must delete the data it
+// lists. With Options.Deletions set, the Forgetter records each outcome
+// in that [DeletionStore] before returning it, under Outcome.ID, so a
+// process that dies between the revocation and the deletion leaves a
+// record behind: list DeletionStore.Pending at start-up (or from a
+// periodic job), delete, then call DeletionStore.Done. Package
+// store/sqlstore keeps these records in SQLite or PostgreSQL;
+// [MemoryDeletionStore] is for tests.
+//
 // # Expiry
 //
 // An expired consent is not a revocation and OnError ignores it: the

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/lifecycle"
 	"github.com/obconnect/obconnect/sdk/txsync"
@@ -21,7 +19,7 @@ func ExampleForgetter_OnNotification() {
 	tokens := sdk.NewMemoryTokenStore()
 	client, _ := open(&bank{}, tokens, nil) // a scripted bank standing in for sdk.Open
 	grant := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
-	_ = tokens.Put(ctx, grant.TokenKey(), &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
+	_ = tokens.Put(ctx, grant.TokenKey(), &sdk.TokenRecord{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
 
 	f, _ := lifecycle.New(client, &lifecycle.Options{Tokens: tokens, SyncState: txsync.NewMemoryStore()})
 	for _, ev := range []*webhook.ConsentRevoked{

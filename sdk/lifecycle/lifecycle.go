@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/model"
 	"github.com/obconnect/obconnect/sdk/txsync"
@@ -28,27 +30,33 @@ const (
 // Outcome says what a revocation covers, what this package deleted, and
 // what the integrator must delete now.
 type Outcome struct {
-	Bank      string
-	ConsentID string
-	Source    Source
+	// ID names the outcome in the DeletionStore; empty when Options has
+	// no Deletions store.
+	ID string `json:"id,omitempty"`
+	// At is when the revocation was applied here (UTC).
+	At        time.Time `json:"at"`
+	Bank      string    `json:"bank"`
+	ConsentID string    `json:"consent_id"`
+	Source    Source    `json:"source"`
 	// Whole is true when the whole consent is gone: delete the stored
 	// grant record. When false, only AccountIDs left the consent: save
 	// the grant again (its RevokedAccounts changed) and keep using it for
 	// the other accounts.
-	Whole bool
+	Whole bool `json:"whole"`
 	// AccountIDs are the accounts whose data the integrator must delete
 	// (transactions, balances, statements, contact and payment details,
 	// and anything derived from them). With Whole and a grant that lists
 	// no accounts it is nil: delete everything obtained under ConsentID.
-	AccountIDs []string
+	AccountIDs []string `json:"account_ids,omitzero"`
 	// Reason and Initiator are the notification's, when sent.
-	Reason, Initiator string
+	Reason    string `json:"reason,omitempty"`
+	Initiator string `json:"initiator,omitempty"`
 
 	// What this package deleted: the grant's tokens (TokenStore entry and
 	// the Client's cache, through sdk.Client.Revoke, which also revokes
 	// the refresh token at the bank) and the sync state of AccountIDs.
-	TokensDeleted      bool
-	SyncStreamsDeleted int
+	TokensDeleted      bool `json:"tokens_deleted"`
+	SyncStreamsDeleted int  `json:"sync_streams_deleted"`
 }
 
 // Options configures a [Forgetter]. A nil *Options, like a nil field,
@@ -60,6 +68,11 @@ type Options struct {
 	Tokens sdk.TokenStore
 	// SyncState is the txsync store, nil when txsync is not used.
 	SyncState txsync.StateStore
+	// Deletions, if set, records every Outcome before the Forgetter
+	// returns it, so that what the integrator must delete survives a
+	// crash between the revocation and the deletion: call Done once the
+	// data is gone, and Pending at start-up.
+	Deletions DeletionStore
 }
 
 // Forgetter applies revocations to what obconnect stores, for the grants
@@ -69,6 +82,7 @@ type Forgetter struct {
 	client    *sdk.Client
 	tokens    sdk.TokenStore
 	syncState txsync.StateStore
+	deletions DeletionStore
 }
 
 // New returns a Forgetter for the grants of client, the bank's client the
@@ -80,7 +94,7 @@ func New(client *sdk.Client, opts *Options) (*Forgetter, error) {
 	}
 	f := &Forgetter{client: client}
 	if opts != nil {
-		f.tokens, f.syncState = opts.Tokens, opts.SyncState
+		f.tokens, f.syncState, f.deletions = opts.Tokens, opts.SyncState, opts.Deletions
 	}
 	return f, nil
 }
@@ -95,19 +109,19 @@ func (f *Forgetter) Revoke(ctx context.Context, g *sdk.Grant, accountIDs ...stri
 	if err := f.valid(g); err != nil {
 		return nil, err
 	}
-	o := &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromApp}
+	o := &Outcome{At: time.Now().UTC(), Bank: g.Bank, ConsentID: g.ConsentID, Source: FromApp}
 	if len(accountIDs) == 0 {
 		if err := f.client.Revoke(ctx, g); err != nil {
 			return nil, err
 		}
 		o.Whole, o.TokensDeleted = true, true
 		o.AccountIDs = f.allAccounts(g)
-		return o, f.forgetSync(ctx, g, o)
+		return o, f.record(ctx, o, f.forgetSync(ctx, g, o))
 	}
 	if err := f.client.RevokeAccounts(ctx, g, accountIDs...); err != nil {
 		return nil, err
 	}
-	return o, f.accounts(ctx, g, o, accountIDs...)
+	return o, f.record(ctx, o, f.accounts(ctx, g, o, accountIDs...))
 }
 
 // OnNotification applies a verified CONSENT_REVOKED notification to g
@@ -122,11 +136,11 @@ func (f *Forgetter) OnNotification(ctx context.Context, g *sdk.Grant, ev *webhoo
 	if ev == nil || ev.ConsentID != g.ConsentID {
 		return nil, &sdk.Error{Code: sdk.InvalidArgument, Op: "lifecycle.OnNotification", Msg: "the notification is about another consent"}
 	}
-	o := &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromNotification, Reason: ev.Reason, Initiator: ev.Initiator}
+	o := &Outcome{At: time.Now().UTC(), Bank: g.Bank, ConsentID: g.ConsentID, Source: FromNotification, Reason: ev.Reason, Initiator: ev.Initiator}
 	if ev.WholeConsent() {
-		return o, f.whole(ctx, g, o)
+		return o, f.record(ctx, o, f.whole(ctx, g, o))
 	}
-	return o, f.accounts(ctx, g, o, ev.AccountID)
+	return o, f.record(ctx, o, f.accounts(ctx, g, o, ev.AccountID))
 }
 
 // OnError applies err to g when it says the consent was revoked
@@ -149,11 +163,25 @@ func (f *Forgetter) OnError(ctx context.Context, g *sdk.Grant, accountID string,
 	if ferr := f.valid(g); ferr != nil {
 		return nil, true, ferr
 	}
-	o = &Outcome{Bank: g.Bank, ConsentID: g.ConsentID, Source: FromError}
+	o = &Outcome{At: time.Now().UTC(), Bank: g.Bank, ConsentID: g.ConsentID, Source: FromError}
 	if accountID != "" && f.onlyAccount(ctx, g, accountID) {
-		return o, true, f.accounts(ctx, g, o, accountID)
+		return o, true, f.record(ctx, o, f.accounts(ctx, g, o, accountID))
 	}
-	return o, true, f.whole(ctx, g, o)
+	return o, true, f.record(ctx, o, f.whole(ctx, g, o))
+}
+
+// record saves o in the DeletionStore, if there is one, whatever err
+// says: an outcome returned with an error still lists data to delete.
+func (f *Forgetter) record(ctx context.Context, o *Outcome, err error) error {
+	if f.deletions == nil {
+		return err
+	}
+	o.ID = uuid.NewString()
+	if rerr := f.deletions.Add(ctx, o); rerr != nil {
+		o.ID = ""
+		return errors.Join(err, &sdk.Error{Code: sdk.Unavailable, Op: "lifecycle", Msg: "could not record what must be deleted", Err: rerr})
+	}
+	return err
 }
 
 // onlyAccount reports whether the bank shows the consent active with the

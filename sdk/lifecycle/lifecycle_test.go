@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
@@ -131,7 +130,7 @@ func setup(t *testing.T) *env {
 	c, err := open(b, tokens, &sdk.Options{Retry: sdk.RetryPolicy{MaxAttempts: 1}})
 	require.NoError(t, err)
 	g := &sdk.Grant{Bank: fakeName, ConsentID: "cns-1", Clusters: []sdk.Cluster{sdk.Transactions}, AccountIDs: []string{"a1", "a2"}}
-	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
+	require.NoError(t, tokens.Put(ctx, g.TokenKey(), &sdk.TokenRecord{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}))
 	store := txsync.NewMemoryStore()
 	s, err := txsync.New(store, nil)
 	require.NoError(t, err)
@@ -305,4 +304,32 @@ func TestRevokeFromTheAppFails(t *testing.T) {
 	require.ErrorIs(t, err, sdk.ErrUnavailable)
 	assert.Equal(t, 2, e.sync.Len(), "nothing forgotten when the bank did not revoke")
 	assert.Empty(t, e.g.RevokedAccounts)
+}
+
+// With a DeletionStore, every outcome is recorded before it is returned
+// and stays pending until the integrator says its data is gone.
+func TestDeletionsRecordedUntilDone(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	dels := lifecycle.NewMemoryDeletionStore()
+	f, err := lifecycle.New(e.c, &lifecycle.Options{Tokens: e.tokens, SyncState: e.sync, Deletions: dels})
+	require.NoError(t, err)
+	one, err := f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1", AccountID: "a2"})
+	require.NoError(t, err)
+	require.NotEmpty(t, one.ID)
+	e.b.revoked = true
+	whole, err := f.OnNotification(ctx, e.g, &webhook.ConsentRevoked{ConsentID: "cns-1"})
+	require.NoError(t, err)
+
+	pending, err := dels.Pending(ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, pending, 2)
+	assert.Equal(t, one, pending[0], "oldest first, as returned")
+	assert.Equal(t, whole, pending[1])
+
+	require.NoError(t, dels.Done(ctx, one.ID))
+	pending, err = dels.Pending(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	assert.Equal(t, whole.ID, pending[0].ID)
 }

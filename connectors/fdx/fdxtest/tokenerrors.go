@@ -14,7 +14,6 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
@@ -54,7 +53,7 @@ func testTokenErrors(t *testing.T, b Bank) {
 			g := &sdk.Grant{Bank: c.Bank(), ConsentID: "cns-" + strings.ReplaceAll(tc.name, " ", "-"), Clusters: c.Profile().Clusters,
 				ID: "g-1", ExpiresAt: time.Now().Add(24 * time.Hour)}
 			require.NoError(t, store.Put(context.Background(), g.TokenKey(),
-				&oauth2.Token{AccessToken: "expired", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Hour)}))
+				&sdk.TokenRecord{AccessToken: "expired", RefreshToken: "rt-1", Expiry: time.Now().Add(-time.Hour)}))
 			var data atomic.Int64
 			mt.Reset()
 			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
