@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/obconnect/obconnect/fleet/internal/backend"
@@ -95,13 +96,20 @@ func (b *budget) take(ctx context.Context) error {
 }
 
 // budgetTransport takes a token before every request the sdk sends to the
-// bank, retries included: the bank counts attempts, not calls.
+// bank's resource server, retries included: the bank counts attempts, not
+// calls. Those are the requests with a bearer token (data API,
+// subscriptions); the OAuth endpoints (token, PAR, revocation), which
+// authenticate the client otherwise, are not what a bank's per-client
+// data limit counts, and are not made to wait behind a backlog of syncs.
 type budgetTransport struct {
 	next http.RoundTripper
 	b    *budget
 }
 
 func (t *budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		return t.next.RoundTrip(r)
+	}
 	if err := t.b.take(r.Context()); err != nil {
 		if r.Body != nil {
 			_ = r.Body.Close()

@@ -72,9 +72,9 @@ type scheduleWorker struct {
 // account is an account row with its link.
 type account struct {
 	bank, id, link, status, cursor string
-	version, requested            int64
-	linkStatus                    string
-	grant                         *sdk.Grant
+	version, requested             int64
+	linkStatus                     string
+	grant                          *sdk.Grant
 }
 
 func (f *Fleet) loadAccount(ctx context.Context, bank, id string) (*account, error) {

@@ -67,3 +67,16 @@ func (f *Fleet) Account(ctx context.Context, bank, accountID string) (AccountSta
 	}
 	return AccountState{Bank: bank, AccountID: accountID, Status: a.status, LinkStatus: a.linkStatus, Synced: a.cursor != ""}, nil
 }
+
+// Backlog counts the fleet's jobs not yet finished (queued, scheduled for
+// a retry, or running), across every process: zero means every sync asked
+// for has committed and every deletion is done.
+func (f *Fleet) Backlog(ctx context.Context) (int64, error) {
+	var n int64
+	err := f.db.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE queue = ? AND kind <> ?
+		AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, Queue, KindSchedule).Scan(&n)
+	if err != nil {
+		return 0, dbErr("fleet.Backlog", err)
+	}
+	return n, nil
+}
