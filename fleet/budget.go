@@ -62,6 +62,13 @@ const takeSQLite = `UPDATE obconnect_fleet_budget
 	WHERE bank = ?
 	RETURNING tokens, rate`
 
+// maxBudgetWait bounds how long a request queues for the budget. A longer
+// queue means the fleet has more work than the bank allows: the request
+// gives its token back and fails as RateLimited, and River retries the job
+// later, instead of a queue that grows faster than it drains while its
+// waiters time out holding tokens nobody uses.
+const maxBudgetWait = 20 * time.Second
+
 // take reserves one request and waits for its turn.
 func (b *budget) take(ctx context.Context) error {
 	if b == nil || b.off {
@@ -82,6 +89,14 @@ func (b *budget) take(ctx context.Context) error {
 		return nil
 	}
 	wait := time.Duration(-level / rate * float64(time.Second))
+	limit := maxBudgetWait
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl))
+	}
+	if wait > limit {
+		b.refund()
+		return &obcerr.Error{Code: obcerr.RateLimited, Op: "fleet.budget", Msg: "the request budget of " + b.bank + " is booked for longer than this request can wait", RetryAfter: wait}
+	}
 	b.metrics.bank(b.bank).budgetWait.Add(int64(wait))
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -89,10 +104,18 @@ func (b *budget) take(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		// The token stays spent: giving it back would let a request that
-		// is not sent count for one that is, and the bank is owed nothing.
+		b.refund()
 		return ctx.Err()
 	}
+}
+
+// refund gives back a token that will not be used, so requests that are
+// never sent do not push everyone else's turn back.
+func (b *budget) refund() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = b.db.Exec(ctx, `UPDATE obconnect_fleet_budget SET tokens = CASE WHEN tokens + 1 > burst THEN burst ELSE tokens + 1 END,
+		granted = granted - 1 WHERE bank = ?`, b.bank)
 }
 
 // budgetTransport takes a token before every request the sdk sends to the

@@ -90,8 +90,8 @@ func workerOptions(t testing.TB, banks []bankEnv, tokens sdk.TokenStore, workers
 		Retry:        fleet.RetryPolicy{Base: 200 * time.Millisecond, Max: 3 * time.Second, MaxAttempts: 100},
 		// A killed worker's job is handed to another after RescueAfter,
 		// plus River's rescuer period (30 s).
-		JobTimeout:        8 * time.Second,
-		RescueAfter:       10 * time.Second,
+		JobTimeout:        20 * time.Second,
+		RescueAfter:       25 * time.Second,
 		FetchPollInterval: 200 * time.Millisecond,
 		Logger:            slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	}

@@ -47,6 +47,7 @@ type mock struct {
 	admin *adminapi.ClientWithResponses
 	banks []bankEnv
 	wire  *wire
+	real  bool // the banks throttle as their descriptions say
 }
 
 // bankEnv is what a worker process needs to reach one bank: serialised
@@ -68,7 +69,7 @@ type bankEnv struct {
 func startMock(t testing.TB, realLimits bool) *mock {
 	t.Helper()
 	ctx := context.Background()
-	m := &mock{wire: newWire()}
+	m := &mock{wire: newWire(), real: realLimits}
 	var handler atomic.Value
 	m.ts = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		m.wire.serve(rw, r, handler.Load().(http.Handler))
@@ -115,10 +116,13 @@ type wire struct {
 	overlaps  int
 	refusals  map[string]int
 	dataCalls map[string]int
+	first     map[string]time.Time
+	last      map[string]time.Time
 }
 
 func newWire() *wire {
-	return &wire{rlStatus: map[string]int{}, inflight: map[string]int{}, refusals: map[string]int{}, dataCalls: map[string]int{}}
+	return &wire{rlStatus: map[string]int{}, inflight: map[string]int{}, refusals: map[string]int{}, dataCalls: map[string]int{},
+		first: map[string]time.Time{}, last: map[string]time.Time{}}
 }
 
 var txPath = regexp.MustCompile(`^/([a-z0-9]+)/fdx/v\d+/accounts/([^/]+)/transactions$`)
@@ -185,6 +189,11 @@ func (w *wire) serve(rw http.ResponseWriter, r *http.Request, next http.Handler)
 	rec.answer()
 	w.mu.Lock()
 	if isData {
+		now := time.Now()
+		if w.first[bank].IsZero() {
+			w.first[bank] = now
+		}
+		w.last[bank] = now
 		w.dataCalls[bank]++
 		if rec.status == w.rlStatus[bank] {
 			w.refusals[bank]++
@@ -204,6 +213,20 @@ func (w *wire) snapshot() (refusals, data map[string]int, overlaps int) {
 		data[k] = v
 	}
 	return refusals, data, w.overlaps
+}
+
+// rates reports each bank's data requests per second between its first
+// and last request.
+func (w *wire) rates() map[string]float64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]float64{}
+	for b, n := range w.dataCalls {
+		if d := w.last[b].Sub(w.first[b]).Seconds(); d > 0 {
+			out[b] = float64(n-1) / d
+		}
+	}
+	return out
 }
 
 func (m *mock) advance(t testing.TB, by string) {
@@ -298,6 +321,36 @@ func (m *mock) population(t testing.TB, perBank int) (users map[string][]string)
 					Transactions *[]adminapi.TransactionCreate `json:"transactions,omitempty"`
 				}{Account: adminapi.AccountCreate{Type: typ}, Transactions: &txs})
 			}
+			su = append(su, adminapi.ScenarioUser{User: adminapi.UserCreate{Bank: b.Name, Username: name, Password: "pass_good"}, Accounts: &accts})
+		}
+	}
+	r, err := m.admin.LoadScenarioWithResponse(context.Background(), adminapi.Scenario{Users: &su})
+	require.NoError(t, err)
+	require.NotNil(t, r.JSON200, "scenario: %s", r.Body)
+	return users
+}
+
+// histories creates perBank users at every bank with one checking account
+// each holding n posted transactions over the last months: several pages
+// at every bank, for throughput runs.
+func (m *mock) histories(t testing.TB, perBank, n int) map[string][]string {
+	t.Helper()
+	now := time.Now().UTC()
+	users := map[string][]string{}
+	var su []adminapi.ScenarioUser
+	for _, b := range m.banks {
+		for i := range perBank {
+			name := fmt.Sprintf("bench_%s_%03d", b.Name, i)
+			users[b.Name] = append(users[b.Name], name)
+			txs := make([]adminapi.TransactionCreate, 0, n)
+			for k := range n {
+				ts := now.Add(-time.Duration(k*150/n+1)*24*time.Hour - time.Duration(k%24)*time.Hour)
+				txs = append(txs, adminapi.TransactionCreate{Amount: dec(t, fmt.Sprintf("-%d.%02d", 1+k%90, k%100)), Description: fmt.Sprintf("PURCHASE %d", k), Timestamp: &ts})
+			}
+			accts := []struct {
+				Account      adminapi.AccountCreate        `json:"account"`
+				Transactions *[]adminapi.TransactionCreate `json:"transactions,omitempty"`
+			}{{Account: adminapi.AccountCreate{Type: "CHECKING"}, Transactions: &txs}}
 			su = append(su, adminapi.ScenarioUser{User: adminapi.UserCreate{Bank: b.Name, Username: name, Password: "pass_good"}, Accounts: &accts})
 		}
 	}
