@@ -44,7 +44,7 @@
 // bucket, one row in the database updated atomically (on the database's
 // clock); a process whose token lies in the future waits for it. So the
 // whole fleet stays under each bank's limit whatever the number of
-// processes. By default the bucket refills at 95 % of the rate in the
+// processes. By default the bucket refills at 98 % of the rate in the
 // bank's description with half its burst; Bank.Budget overrides it.
 //
 // # Retries and errors

@@ -36,11 +36,17 @@ const (
 	// DefaultBudgetShare is the share of a bank's published rate the fleet
 	// spends by default: the rest absorbs network jitter, so requests sent
 	// evenly do not arrive bunched at a bank whose bucket is empty.
-	DefaultBudgetShare = 0.95
+	DefaultBudgetShare = 0.98
 )
 
-// Queue is the River queue the fleet's jobs run in.
+// Queue is the River queue of the fleet's deletions and schedule; each
+// bank's syncs run in a queue of their own, BankQueue(bank), so that a
+// bank whose budget is booked ahead does not hold the workers of the
+// others.
 const Queue = "obconnect_fleet"
+
+// BankQueue is the River queue of the bank's sync jobs.
+func BankQueue(bank string) string { return Queue + "_" + bank }
 
 // migrationTable is goose's version table for the fleet's schema, apart
 // from any other goose user's in the same database.
@@ -86,9 +92,10 @@ type Options struct {
 	// Banks are the banks this process syncs. A process that only links
 	// accounts and enqueues syncs needs the banks it links at.
 	Banks []Bank
-	// Workers is how many syncs this process runs at once; 0 means
-	// DefaultWorkers, and a negative value makes an enqueue-only process
-	// (Start is then an error).
+	// Workers is how many syncs this process runs at once at each bank
+	// (each bank has its own queue); 0 means DefaultWorkers, and a
+	// negative value makes an enqueue-only process (Start is then an
+	// error).
 	Workers int
 	// SyncInterval is how stale an account may get without a notification:
 	// the scheduler enqueues a sync for every account not synced for that
@@ -376,6 +383,9 @@ func (f *Fleet) riverConfig() *river.Config {
 	}
 	if o.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers}}
+		for _, b := range o.Banks {
+			cfg.Queues[BankQueue(b.Name)] = river.QueueConfig{MaxWorkers: o.Workers}
+		}
 		if o.SyncInterval > 0 {
 			every := min(max(o.SyncInterval/6, time.Second), 10*time.Minute)
 			cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),

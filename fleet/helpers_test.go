@@ -215,6 +215,23 @@ func (w *wire) snapshot() (refusals, data map[string]int, overlaps int) {
 	return refusals, data, w.overlaps
 }
 
+// reset forgets the counts, starting a measurement window now.
+func (w *wire) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.refusals, w.dataCalls = map[string]int{}, map[string]int{}
+	w.first, w.last = map[string]time.Time{}, map[string]time.Time{}
+	w.first["*"] = time.Now()
+}
+
+// window reports the bank's data requests since reset and the time from
+// reset to its last one.
+func (w *wire) window(bank string) (int, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dataCalls[bank], w.last[bank].Sub(w.first["*"])
+}
+
 // rates reports each bank's data requests per second between its first
 // and last request.
 func (w *wire) rates() map[string]float64 {
@@ -222,8 +239,12 @@ func (w *wire) rates() map[string]float64 {
 	defer w.mu.Unlock()
 	out := map[string]float64{}
 	for b, n := range w.dataCalls {
-		if d := w.last[b].Sub(w.first[b]).Seconds(); d > 0 {
-			out[b] = float64(n-1) / d
+		from := w.first[b]
+		if t0, ok := w.first["*"]; ok {
+			from = t0 // measured from the start of the window
+		}
+		if d := w.last[b].Sub(from).Seconds(); d > 0 {
+			out[b] = float64(n) / d
 		}
 	}
 	return out
@@ -333,13 +354,13 @@ func (m *mock) population(t testing.TB, perBank int) (users map[string][]string)
 // histories creates perBank users at every bank with one checking account
 // each holding n posted transactions over the last months: several pages
 // at every bank, for throughput runs.
-func (m *mock) histories(t testing.TB, perBank, n int) map[string][]string {
+func (m *mock) histories(t testing.TB, perBank map[string]int, n int) map[string][]string {
 	t.Helper()
 	now := time.Now().UTC()
 	users := map[string][]string{}
 	var su []adminapi.ScenarioUser
 	for _, b := range m.banks {
-		for i := range perBank {
+		for i := range perBank[b.Name] {
 			name := fmt.Sprintf("bench_%s_%03d", b.Name, i)
 			users[b.Name] = append(users[b.Name], name)
 			txs := make([]adminapi.TransactionCreate, 0, n)

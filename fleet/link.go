@@ -188,7 +188,7 @@ func (f *Fleet) enqueueDeletion(ctx context.Context, tx backend.Tx, bank, link, 
 
 func syncJob(bank, account, reason string) river.InsertManyParams {
 	return river.InsertManyParams{Args: syncArgs{Bank: bank, Account: account, Reason: reason}, InsertOpts: &river.InsertOpts{
-		Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}}
+		Queue: BankQueue(bank), UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates}}}
 }
 
 // inTx runs fn in a transaction and commits it; errors that are already

@@ -73,8 +73,8 @@ func (f *Fleet) Account(ctx context.Context, bank, accountID string) (AccountSta
 // for has committed and every deletion is done.
 func (f *Fleet) Backlog(ctx context.Context) (int64, error) {
 	var n int64
-	err := f.db.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE queue = ? AND kind <> ?
-		AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, Queue, KindSchedule).Scan(&n)
+	err := f.db.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE kind IN (?, ?)
+		AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, KindSync, KindDelete).Scan(&n)
 	if err != nil {
 		return 0, dbErr("fleet.Backlog", err)
 	}
