@@ -33,7 +33,7 @@ import (
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/store/internal/pgtest"
+	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/store/postgres"
 	"github.com/obconnect/obconnect/store/sqlstore"
 )

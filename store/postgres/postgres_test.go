@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/obconnect/obconnect/store/internal/pgtest"
+	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/store/internal/storetest"
 	"github.com/obconnect/obconnect/store/postgres"
 	"github.com/obconnect/obconnect/store/sqlstore"
