@@ -21,11 +21,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/connectors"
 	_ "github.com/obconnect/obconnect/connectors/chase"
 	_ "github.com/obconnect/obconnect/connectors/citi"
 	_ "github.com/obconnect/obconnect/connectors/usbank"
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
-	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/fleet"
 	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/mockbank"

@@ -30,10 +30,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
+	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/mockbank"
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/sdk"
-	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/store/postgres"
 	"github.com/obconnect/obconnect/store/sqlstore"
 )
