@@ -86,8 +86,15 @@ func startMock(t testing.TB, realLimits bool) *mock {
 		a, _ := d.Answer(sdk.RateLimited, "")
 		m.wire.rlStatus[d.Name] = a.Status
 	}
+	// Workers are killed at random, some in the middle of a refresh: after
+	// the bank rotated the refresh token, before the store kept the new
+	// one. No client can recover that token, so the bank offers the reuse
+	// grace real providers do (docs/stores.md, "What the refresh guarantee
+	// covers"); without it such a grant is lost and the test measures the
+	// bank's strictness, not the fleet. The grace runs on simulated time,
+	// which the test moves twelve hours a step, hence a day.
 	srv, err := mockbank.New(ctx, &mockbank.Options{BaseURL: m.ts.URL, Seed: 12, Banks: banks, Clock: time.Now,
-		NotificationRetryBase: 20 * time.Millisecond})
+		NotificationRetryBase: 20 * time.Millisecond, RefreshReuseGrace: 24 * time.Hour})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	handler.Store(http.Handler(srv))
