@@ -119,3 +119,78 @@ func TestLinkAccounts(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	golden(t, "accounts", h.normalise(out))
 }
+
+// TestJourney links wellsfargo's user_good and runs every read command,
+// sync and revoke, comparing stdout with the golden files.
+func TestJourney(t *testing.T) {
+	h := newHarness(t)
+	code, _, errOut := h.run("link", "wellsfargo", "--days", "30")
+	require.Equal(t, 0, code, errOut)
+
+	steps := []struct {
+		name string
+		args []string
+	}{
+		{"balances", []string{"balances"}},
+		{"transactions", []string{"transactions", "--account", "chk-ac2605e1ad", "--since", "2026-05-20"}},
+		{"transactions_pending_csv", []string{"transactions", "--status", "pending", "--since", "2026-05-25", "--csv"}},
+		{"transactions_json", []string{"transactions", "--account", "cc-5e1b04dfec", "--since", "2026-05-30", "--json"}},
+		{"statements", []string{"statements", "--account", "chk-ac2605e1ad"}},
+		{"contact", []string{"contact", "--account", "chk-ac2605e1ad"}},
+		{"payment_networks", []string{"payment-networks"}},
+		{"consents", []string{"consents"}},
+		{"consents_remote", []string{"consents", "--remote"}},
+		{"sync_first", []string{"sync", "--since", "2026-05-15"}},
+		{"sync_again", []string{"sync"}},
+		{"revoke", []string{"revoke"}},
+	}
+	for _, s := range steps {
+		code, out, errOut := h.run(s.args...)
+		require.Equal(t, 0, code, "%s: %s", s.name, errOut)
+		golden(t, s.name, h.normalise(out))
+	}
+	// After the revocation nothing is linked.
+	code, _, errOut = h.run("accounts")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut, "obconnect link BANK")
+}
+
+func TestStatementDownload(t *testing.T) {
+	h := newHarness(t)
+	code, _, errOut := h.run("link", "wellsfargo")
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut := h.run("statements", "--account", "chk-ac2605e1ad", "--json")
+	require.Equal(t, 0, code, errOut)
+	id := regexp.MustCompile(`"ID": "([^"]+)"`).FindStringSubmatch(out)
+	require.NotNil(t, id, out)
+	pdf := filepath.Join(t.TempDir(), "s.pdf")
+	code, out, errOut = h.run("statements", "--account", "chk-ac2605e1ad", "--download", id[1], "-o", pdf)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Saved statement")
+	b, err := os.ReadFile(pdf)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(b, []byte("%PDF")))
+	fi, err := os.Stat(pdf)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+func TestExitCodes(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range []struct {
+		args []string
+		code int
+		say  string
+	}{
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+		{[]string{"accounts", "--nope"}, exitUsage, "unknown flag"},
+		{[]string{"link"}, exitUsage, "accepts 1 arg"},
+		{[]string{"link", "nobank"}, exitUsage, "built-in banks: chase, citi, usbank, wellsfargo"},
+		{[]string{"transactions", "--since", "yesterday"}, exitUsage, "YYYY-MM-DD"},
+		{[]string{"accounts"}, exitFailure, "link a bank first"},
+	} {
+		code, _, errOut := h.run(c.args...)
+		assert.Equal(t, c.code, code, "%v: %s", c.args, errOut)
+		assert.Contains(t, errOut, c.say, "%v", c.args)
+	}
+}
