@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
+	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -193,4 +194,22 @@ func TestExitCodes(t *testing.T) {
 		assert.Equal(t, c.code, code, "%v: %s", c.args, errOut)
 		assert.Contains(t, errOut, c.say, "%v", c.args)
 	}
+}
+
+// TestWatch fires a notification through mockbank's admin API once watch
+// has subscribed, and checks that it arrives verified.
+func TestWatch(t *testing.T) {
+	h := newHarness(t)
+	code, _, errOut := h.run("link", "wellsfargo")
+	require.Equal(t, 0, code, errOut)
+	acct := "chk-ac2605e1ad"
+	h.env.onWatching = func(bank string) {
+		resp, err := h.srv.Admin().FireNotificationWithResponse(t.Context(), adminapi.NotificationFire{Bank: bank, Type: "FRAUD_SUSPECTED", AccountId: &acct})
+		if assert.NoError(t, err) {
+			assert.Equal(t, http.StatusAccepted, resp.StatusCode(), string(resp.Body))
+		}
+	}
+	code, out, errOut := h.run("watch", "--count", "1")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "watch", h.normalise(out))
 }

@@ -27,6 +27,10 @@ type env struct {
 	HTTPClient *http.Client
 	// OpenBrowser shows url to the user.
 	OpenBrowser func(ctx context.Context, url string) error
+	// onWatching, if set, is called once watch's subscription is in
+	// place: tests fire notifications from it. It changes nothing the
+	// command does.
+	onWatching func(bank string)
 }
 
 func systemEnv() env {
