@@ -22,6 +22,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
+// testdata is absolute because the harness changes the working directory.
+var testdata, _ = filepath.Abs("testdata")
+
 // harness runs the CLI in-process against one mockbank with a fixed seed
 // and a stopped clock, in a config directory of its own.
 type harness struct {
@@ -39,7 +42,11 @@ func newHarness(t *testing.T) *harness {
 	// mockbank's default clock is stopped (2026-06-01 12:00 UTC): with a
 	// fixed seed every run sees the same data at the same time.
 	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 7, RedirectURIs: []string{redirect}})
-	h := &harness{t: t, srv: srv, dir: t.TempDir(), answers: mockbanktest.Answers{Username: "user_good"}}
+	// The config directory is relative to a temporary working directory,
+	// so the paths commands print are the same on every run and tables
+	// keep their widths.
+	t.Chdir(t.TempDir())
+	h := &harness{t: t, srv: srv, dir: "home", answers: mockbanktest.Answers{Username: "user_good"}}
 	vars := map[string]string{
 		"MOCKBANK_ADMIN_TOKEN": srv.AdminToken(),
 		"OBCONNECT_MOCKBANK":   srv.URL,
@@ -93,9 +100,8 @@ func (h *harness) run(args ...string) (int, string, string) {
 // golden compares got with testdata/name.golden, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name+".golden")
+	p := filepath.Join(testdata, name+".golden")
 	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(got), 0o644))
 		return
 	}
@@ -104,11 +110,11 @@ func golden(t *testing.T, name, got string) {
 	assert.Equal(t, string(want), got)
 }
 
-// normalise replaces what varies between runs (ports, temp dirs).
+// normalise replaces what varies between runs: the loopback ports, by a
+// placeholder of the same width (ephemeral ports have five digits), so
+// that tables keep their alignment.
 func (h *harness) normalise(s string) string {
-	s = strings.ReplaceAll(s, h.srv.URL, "http://MOCKBANK")
-	s = strings.ReplaceAll(s, h.dir, "$CONFIG_DIR")
-	return regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(s, "127.0.0.1:PORT")
+	return regexp.MustCompile(`127\.0\.0\.1:\d{5}`).ReplaceAllString(s, "127.0.0.1:XXXXX")
 }
 
 func TestLinkAccounts(t *testing.T) {
@@ -212,4 +218,48 @@ func TestWatch(t *testing.T) {
 	code, out, errOut := h.run("watch", "--count", "1")
 	require.Equal(t, 0, code, errOut)
 	golden(t, "watch", h.normalise(out))
+}
+
+func TestDoctor(t *testing.T) {
+	h := newHarness(t)
+	// Before any link: nothing is wrong, the files are simply not there.
+	code, out, errOut := h.run("doctor", "--bank", "chase")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "doctor_fresh", h.normalise(out))
+
+	code, _, errOut = h.run("link", "chase")
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut = h.run("doctor")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "doctor_linked", h.normalise(out))
+
+	// A keyring others can read fails the check.
+	require.NoError(t, os.Chmod(filepath.Join(h.dir, "obconnect", "keyring"), 0o644))
+	code, out, _ = h.run("doctor")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "readable by others")
+}
+
+// TestSecretsNotPrinted checks that no command prints the client secret,
+// the keyring or a token, whatever it says.
+func TestSecretsNotPrinted(t *testing.T) {
+	h := newHarness(t)
+	var all strings.Builder
+	for _, args := range [][]string{{"link", "wellsfargo"}, {"doctor"}, {"consents", "--json"}, {"accounts"}, {"--help"}} {
+		_, out, errOut := h.run(args...)
+		all.WriteString(out + errOut)
+	}
+	secret := h.srv.Bank("wellsfargo").Client.Secret
+	require.NotEmpty(t, secret)
+	assert.NotContains(t, all.String(), secret)
+	assert.NotContains(t, all.String(), h.srv.AdminToken())
+	kr, err := os.ReadFile(filepath.Join(h.dir, "obconnect", "keyring"))
+	require.NoError(t, err)
+	_, key, _ := strings.Cut(strings.TrimSpace(string(kr)), ":")
+	assert.NotContains(t, all.String(), key)
+	for _, name := range []string{"keyring", "state.db"} {
+		fi, err := os.Stat(filepath.Join(h.dir, "obconnect", name))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), name)
+	}
 }
