@@ -104,7 +104,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 consent revoked, 4 consent expired,
 See docs/cli.md.`,
 		Example: `  obconnect link wellsfargo
   obconnect accounts
-  obconnect transactions --since 2026-01-01 --pending=false --csv > tx.csv
+  obconnect transactions --since 2026-01-01 --status posted --csv > tx.csv
   obconnect doctor`,
 		SilenceErrors: true,
 		SilenceUsage:  true,

@@ -16,14 +16,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-// testdata is absolute because the harness changes the working directory.
-var testdata, _ = filepath.Abs("testdata")
+// Paths are absolute because the harness changes the working directory.
+var (
+	testdata, _ = filepath.Abs("testdata")
+	acmeDesc, _ = filepath.Abs(filepath.Join("..", "..", "examples", "acmebank", "bank.json"))
+)
 
 // harness runs the CLI in-process against one mockbank with a fixed seed
 // and a stopped clock, in a config directory of its own.
@@ -35,13 +40,20 @@ type harness struct {
 	answers mockbanktest.Answers
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test change mockbank's options (the banks served).
+func newHarnessWith(t *testing.T, change func(*mockbanktest.Options)) *harness {
 	t.Helper()
 	port := freePort(t)
 	redirect := "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
 	// mockbank's default clock is stopped (2026-06-01 12:00 UTC): with a
 	// fixed seed every run sees the same data at the same time.
-	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 7, RedirectURIs: []string{redirect}})
+	opts := &mockbanktest.Options{Seed: 7, RedirectURIs: []string{redirect}}
+	if change != nil {
+		change(opts)
+	}
+	srv := mockbanktest.NewServer(t, opts)
 	// The config directory is relative to a temporary working directory,
 	// so the paths commands print are the same on every run and tables
 	// keep their widths.
@@ -262,4 +274,45 @@ func TestSecretsNotPrinted(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), name)
 	}
+}
+
+// TestDescription links a bank that has no built-in connector, from its
+// description file alone.
+func TestDescription(t *testing.T) {
+	acme, err := bankdesc.Load(acmeDesc)
+	require.NoError(t, err)
+	h := newHarnessWith(t, func(o *mockbanktest.Options) { o.Banks = append(connectors.Builtin(), acme) })
+	code, out, errOut := h.run("--description", acmeDesc, "link", "acmebank")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Linked acmebank")
+	code, out, errOut = h.run("--description", acmeDesc, "accounts", "--csv")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "description_accounts", h.normalise(out))
+}
+
+// TestHelp checks that every command has examples in its --help, and
+// that shell completion is there.
+func TestHelp(t *testing.T) {
+	h := newHarness(t)
+	root := (&App{env: h.env}).newRoot()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" || c.Hidden {
+			continue
+		}
+		code, out, errOut := h.run(c.Name(), "--help")
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "Examples:", c.Name())
+	}
+	// Not a golden file: a new subcommand would change it.
+	code, out, _ := h.run("--help")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "Exit codes: 0 ok, 1 failure, 2 usage")
+	assert.Contains(t, out, "Examples:")
+	code, out, errOut := h.run("completion", "bash")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "bash completion")
+	// Bank names complete from the built-in connectors.
+	code, out, _ = h.run("__complete", "link", "")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "wellsfargo")
 }
