@@ -152,7 +152,7 @@ func TestJourney(t *testing.T) {
 	}{
 		{"balances", []string{"balances"}},
 		{"transactions", []string{"transactions", "--account", "chk-ac2605e1ad", "--since", "2026-05-20"}},
-		{"transactions_pending_csv", []string{"transactions", "--status", "pending", "--since", "2026-05-25", "--csv"}},
+		{"transactions_pending_csv", []string{"transactions", "--status", "pending", "--since", "7d", "--csv"}},
 		{"transactions_json", []string{"transactions", "--account", "cc-5e1b04dfec", "--since", "2026-05-30", "--json"}},
 		{"statements", []string{"statements", "--account", "chk-ac2605e1ad"}},
 		{"contact", []string{"contact", "--account", "chk-ac2605e1ad"}},
