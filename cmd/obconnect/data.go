@@ -209,7 +209,7 @@ func txAccount(a sdk.Account) bool {
 }
 
 // parseDate reads a date flag: YYYY-MM-DD, or Nd for N days before now
-// (the bank's day, in UTC), which reads better in scripts and examples.
+// (in UTC), which reads better in scripts and examples than a date.
 func parseDate(flag, s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil

@@ -120,7 +120,11 @@ It prints a summary per account; --json prints the changes themselves.`,
 			if err != nil {
 				return err
 			}
-			syncer, err := txsync.New(st.SyncState(), &txsync.Options{Now: a.env.Now, InitialStart: start})
+			s, err := a.setup(ctx, g.Bank)
+			if err != nil {
+				return err
+			}
+			syncer, err := txsync.New(st.SyncState(), &txsync.Options{Now: a.clock(s), InitialStart: start})
 			if err != nil {
 				return err
 			}
