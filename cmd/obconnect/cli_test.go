@@ -316,3 +316,36 @@ func TestHelp(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "wellsfargo")
 }
+
+// TestConsentExitCodes: a consent revoked at the bank exits 3, an expired
+// one 4, each with what to do.
+func TestConsentExitCodes(t *testing.T) {
+	t.Run("revoked", func(t *testing.T) {
+		h := newHarness(t)
+		code, out, errOut := h.run("link", "wellsfargo", "--days", "1")
+		require.Equal(t, 0, code, errOut)
+		consent := regexp.MustCompile(`consent (cns-\w+)`).FindStringSubmatch(out)
+		require.NotNil(t, consent, out)
+		resp, err := h.srv.Admin().RevokeConsentWithResponse(t.Context(), consent[1], adminapi.RevokeConsentJSONRequestBody{})
+		require.NoError(t, err)
+		require.Less(t, resp.StatusCode(), 300, string(resp.Body))
+		code, _, errOut = h.run("balances")
+		assert.Equal(t, exitRevoked, code, errOut)
+		assert.Contains(t, errOut, "link again")
+	})
+	t.Run("expired", func(t *testing.T) {
+		h := newHarness(t)
+		code, _, errOut := h.run("link", "wellsfargo", "--days", "1")
+		require.Equal(t, 0, code, errOut)
+		by := "48h"
+		resp, err := h.srv.Admin().AdvanceClockWithResponse(t.Context(), adminapi.AdvanceClockJSONRequestBody{By: &by})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode(), string(resp.Body))
+		code, _, errOut = h.run("accounts")
+		assert.Equal(t, exitExpired, code, errOut)
+		assert.Contains(t, errOut, "link again")
+		code, out, errOut := h.run("consents")
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "EXPIRED")
+	})
+}
