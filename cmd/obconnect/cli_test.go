@@ -349,3 +349,16 @@ func TestConsentExitCodes(t *testing.T) {
 		assert.Contains(t, out, "EXPIRED")
 	})
 }
+
+// TestLinkDenied: a user who declines at the bank gets a message that says
+// so, and nothing is stored.
+func TestLinkDenied(t *testing.T) {
+	h := newHarness(t)
+	h.answers.Deny = true
+	code, _, errOut := h.run("link", "wellsfargo")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut, "declined")
+	code, out, errOut := h.run("consents")
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, "wellsfargo")
+}

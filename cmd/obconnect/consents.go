@@ -65,7 +65,7 @@ own view of the consent (status, accounts, expiry) instead.`,
 			if err != nil {
 				return err
 			}
-			t := table{Header: []string{"BANK", "CONSENT", "STATUS", "PURPOSE", "CLUSTERS", "ACCOUNTS", "EXPIRES"}}
+			t := table{Header: []string{"BANK", "CONSENT", "STATUS", "PURPOSE", "CLUSTERS", "ACCOUNTS", "EXPIRES"}, Lists: []int{4, 5}}
 			if !remote {
 				for _, g := range gs {
 					t.Rows = append(t.Rows, []string{g.Bank, g.ConsentID, grantStatus(g, a.Now()), g.Purpose.String(), clusterList(g.Clusters), accountList(g.AccountIDs), date(g.ExpiresAt)})

@@ -3,8 +3,9 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
@@ -31,6 +32,9 @@ type table struct {
 	Header []string
 	Rows   [][]string
 	JSON   any
+	// Lists are the columns holding comma-separated lists, drawn one item
+	// a line in the table so that it stays narrow; CSV keeps them as is.
+	Lists []int
 }
 
 func (f format) print(w io.Writer, t table) error {
@@ -50,7 +54,17 @@ func (f format) print(w io.Writer, t table) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	return printTable(w, t.Header, t.Rows)
+	rows := t.Rows
+	if len(t.Lists) > 0 {
+		rows = make([][]string, len(t.Rows))
+		for i, r := range t.Rows {
+			rows[i] = slices.Clone(r)
+			for _, c := range t.Lists {
+				rows[i][c] = strings.ReplaceAll(rows[i][c], ", ", "\n")
+			}
+		}
+	}
+	return printTable(w, t.Header, rows)
 }
 
 // printTable draws rows with tablewriter.
@@ -83,5 +97,3 @@ func kv(w io.Writer, pairs ...string) error {
 	}
 	return tw.Render()
 }
-
-var _ = fmt.Sprint
