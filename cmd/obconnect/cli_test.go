@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -361,4 +363,45 @@ func TestLinkDenied(t *testing.T) {
 	code, out, errOut := h.run("consents")
 	require.Equal(t, 0, code, errOut)
 	assert.NotContains(t, out, "wellsfargo")
+}
+
+// TestLinkNoBrowser: with --no-browser the consent URL is printed, the
+// browser is never asked, and the redirect still completes the link.
+func TestLinkNoBrowser(t *testing.T) {
+	h := newHarness(t)
+	h.env.OpenBrowser = func(context.Context, string) error {
+		t.Error("--no-browser opened a browser")
+		return nil
+	}
+	pr, pw := io.Pipe()
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		// Play the user with the URL the command printed.
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			out.WriteString(line + "\n")
+			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "http://"); ok && strings.Contains(u, "/authorize") {
+				cb, err := h.srv.Approve(t.Context(), "http://"+u, h.answers)
+				if err == nil {
+					var resp *http.Response
+					if resp, err = http.Get(cb.String()); err == nil {
+						err = resp.Body.Close()
+					}
+				}
+				done <- err
+			}
+		}
+	}()
+	var errb bytes.Buffer
+	code := execute(t.Context(), h.env, []string{"link", "wellsfargo", "--no-browser"}, strings.NewReader(""), pw, &errb)
+	require.NoError(t, pw.Close())
+	<-finished // out is complete, and no longer written
+	require.Equal(t, 0, code, errb.String())
+	require.NoError(t, <-done)
+	assert.Contains(t, out.String(), "Open this URL in a browser")
+	assert.Contains(t, out.String(), "Linked wellsfargo")
 }
