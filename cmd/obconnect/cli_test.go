@@ -405,3 +405,42 @@ func TestLinkNoBrowser(t *testing.T) {
 	assert.Contains(t, out.String(), "Open this URL in a browser")
 	assert.Contains(t, out.String(), "Linked wellsfargo")
 }
+
+// TestEnvironmentCredentials links as against a real bank: credentials
+// from OBCONNECT_<BANK>_* (a secret at wellsfargo, a private key file at
+// chase), no mockbank admin token.
+func TestEnvironmentCredentials(t *testing.T) {
+	h := newHarness(t)
+	wf, ch := h.srv.Bank("wellsfargo"), h.srv.Bank("chase")
+	require.NoError(t, os.WriteFile("chase.pem", []byte(ch.Client.PrivateKeyPEM), 0o600))
+	vars := map[string]string{
+		"OBCONNECT_WELLSFARGO_CLIENT_ID":     wf.Client.ID,
+		"OBCONNECT_WELLSFARGO_CLIENT_SECRET": wf.Client.Secret,
+		"OBCONNECT_WELLSFARGO_BASE_URL":      wf.Issuer,
+		"OBCONNECT_CHASE_CLIENT_ID":          ch.Client.ID,
+		"OBCONNECT_CHASE_PRIVATE_KEY_FILE":   "chase.pem",
+		"OBCONNECT_CHASE_KEY_ID":             ch.Client.KeyID,
+		"OBCONNECT_CHASE_BASE_URL":           ch.Issuer,
+	}
+	h.env.Getenv = func(k string) string { return vars[k] }
+	for _, bank := range []string{"wellsfargo", "chase"} {
+		code, out, errOut := h.run("link", bank)
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "Linked "+bank)
+	}
+	code, out, errOut := h.run("doctor")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "client "+wf.Client.ID+" from the environment")
+	assert.Contains(t, out, "chase key file")
+	assert.NotContains(t, out, wf.Client.Secret)
+	// Two grants: a data command must be told which.
+	code, _, errOut = h.run("accounts")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--bank")
+	code, _, errOut = h.run("accounts", "--bank", "chase")
+	assert.Equal(t, 0, code, errOut)
+	// Without any credentials the error says where to put them.
+	code, _, errOut = h.run("link", "citi")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut, "OBCONNECT_CITI_CLIENT_ID")
+}
