@@ -1,0 +1,52 @@
+package readiness_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/connectors"
+	_ "github.com/obconnect/obconnect/connectors/chase"
+	_ "github.com/obconnect/obconnect/connectors/citi"
+	_ "github.com/obconnect/obconnect/connectors/usbank"
+	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
+	"github.com/obconnect/obconnect/sdk/conformance/mockbankharness"
+	"github.com/obconnect/obconnect/sdk/conformance/readiness"
+)
+
+// The four built-in banks pass against mockbank; with
+// OBCONNECT_READINESS_OUT set, their reports are written there (CI keeps
+// them; docs/readiness.md has the summary).
+func TestBuiltinBanksAreReady(t *testing.T) {
+	prof, err := readiness.Profile("cfpb-1033")
+	require.NoError(t, err)
+	out := os.Getenv("OBCONNECT_READINESS_OUT")
+	for _, d := range connectors.Builtin() {
+		t.Run(d.Name, func(t *testing.T) {
+			r, err := readiness.Run(context.Background(), readiness.Config{
+				Bank: d, Target: "mockbank", Thresholds: prof,
+				Harness: mockbankharness.Maker(mockbankharness.Options{Bank: d.Name}),
+			})
+			require.NoError(t, err)
+			var js, mdown bytes.Buffer
+			require.NoError(t, r.WriteJSON(&js))
+			require.NoError(t, r.WriteMarkdown(&mdown))
+			if out != "" {
+				require.NoError(t, os.WriteFile(filepath.Join(out, d.Name+".json"), js.Bytes(), 0o644))
+				require.NoError(t, os.WriteFile(filepath.Join(out, d.Name+".md"), mdown.Bytes(), 0o644))
+			}
+			assert.True(t, r.Pass, "%s", mdown.String())
+			assert.Empty(t, r.Problems)
+			var back map[string]any
+			require.NoError(t, json.Unmarshal(js.Bytes(), &back))
+			assert.Equal(t, readiness.SchemaVersion, back["schemaVersion"])
+			assert.NotContains(t, js.String(), "Bearer")
+		})
+	}
+}
