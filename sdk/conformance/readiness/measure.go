@@ -47,6 +47,15 @@ type sample struct {
 	valid, validated     bool
 	fields               fieldCount
 	problem              string
+	// kind groups problems so that examples of each kind are kept.
+	kind string
+}
+
+// setProblem records the first problem of an exchange.
+func (s *sample) setProblem(kind, msg string) {
+	if s.problem == "" {
+		s.kind, s.problem = kind, msg
+	}
 }
 
 // spec is openapi/fdx.yaml's router, built once.
@@ -179,7 +188,7 @@ func (m *meter) judge(req *http.Request, resp *http.Response, body []byte, err e
 		}
 	}
 	if err != nil {
-		s.problem = s.endpoint + ": no answer: " + err.Error()
+		s.setProblem("transport", s.endpoint+": no answer: "+err.Error())
 		return s
 	}
 	s.status = resp.StatusCode
@@ -198,9 +207,9 @@ func (m *meter) judge(req *http.Request, resp *http.Response, body []byte, err e
 		s.errorOK = ok && got != sdk.Unknown && (!provoked || got == want)
 		if !s.errorOK {
 			if provoked {
-				s.problem = fmt.Sprintf("%s: HTTP %d meant %v, the description classifies it as %v", s.endpoint, s.status, want, got)
-			} else if s.problem == "" {
-				s.problem = fmt.Sprintf("%s: HTTP %d is not an error the description declares (%v)", s.endpoint, s.status, got)
+				s.kind, s.problem = "code", fmt.Sprintf("%s: HTTP %d meant %v, the description classifies it as %v", s.endpoint, s.status, want, got)
+			} else {
+				s.setProblem("code", fmt.Sprintf("%s: HTTP %d is not an error the description declares (%v)", s.endpoint, s.status, got))
 			}
 		}
 		// A 5xx is the bank failing, not a proper error, unless the kit
@@ -210,8 +219,11 @@ func (m *meter) judge(req *http.Request, resp *http.Response, body []byte, err e
 		// OAuth errors (invalid_grant after a revocation) are answers.
 		s.proper = inTime && s.status < 500
 	}
-	if !inTime && s.problem == "" {
-		s.problem = fmt.Sprintf("%s: answered in %v, over %v", s.endpoint, d.Round(time.Millisecond), m.threshold)
+	if !inTime {
+		s.setProblem("latency", fmt.Sprintf("%s: answered in %v, over %v", s.endpoint, d.Round(time.Millisecond), m.threshold))
+	}
+	if !s.proper && !s.provoked && s.status >= 500 {
+		s.setProblem("status", fmt.Sprintf("%s: HTTP %d, a failure rather than a proper answer", s.endpoint, s.status))
 	}
 	return s
 }
@@ -229,13 +241,13 @@ func (s *sample) validate(m *meter, r *http.Request, route *routers.Route, param
 		Body: io.NopCloser(bytes.NewReader(body)), Options: in.Options,
 	})
 	if err != nil {
-		s.problem = fmt.Sprintf("%s: HTTP %d invalid against openapi/fdx.yaml: %s", s.endpoint, resp.StatusCode, firstLine(err.Error()))
+		s.setProblem("spec", fmt.Sprintf("%s: HTTP %d invalid against openapi/fdx.yaml: %s", s.endpoint, resp.StatusCode, firstLine(err.Error())))
 		return
 	}
 	if resp.StatusCode < 300 {
 		s.fields = checkVersion(m.version, route.Path, body)
 		if len(s.fields.problems) > 0 {
-			s.problem = fmt.Sprintf("%s: FDX %s: %s", s.endpoint, m.version, s.fields.problems[0])
+			s.setProblem("version", fmt.Sprintf("%s: FDX %s: %s", s.endpoint, m.version, s.fields.problems[0]))
 			return
 		}
 	}
@@ -317,7 +329,8 @@ type Figures struct {
 	Validated int     `json:"validated"`
 	Valid     int     `json:"valid"`
 	Validity  float64 `json:"validity"`
-	// Problems are up to ten examples of what was wrong.
+	// Problems are examples of what was wrong: up to three of each kind
+	// (latency, status, code, spec, version, transport).
 	Problems []string `json:"problems,omitempty"`
 }
 
@@ -347,6 +360,7 @@ func figures(ss []sample) Figures {
 	var f Figures
 	var lat []time.Duration
 	seen := map[string]bool{}
+	perKind := map[string]int{}
 	for _, s := range ss {
 		f.Requests++
 		if len(lat) < maxSamples {
@@ -371,8 +385,9 @@ func figures(ss []sample) Figures {
 				f.Valid++
 			}
 		}
-		if s.problem != "" && len(f.Problems) < 10 && !seen[s.problem] {
+		if s.problem != "" && perKind[s.kind] < 3 && !seen[s.problem] {
 			seen[s.problem] = true
+			perKind[s.kind]++
 			f.Problems = append(f.Problems, s.problem)
 		}
 	}

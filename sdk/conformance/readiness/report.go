@@ -3,6 +3,8 @@ package readiness
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,7 +62,8 @@ func (t *Thresholds) UnmarshalJSON(b []byte) error {
 func (r *Report) judge() {
 	r.Problems = []string{}
 	for _, c := range r.Checks {
-		if c.Status == Fail {
+		// A parent fails with its child; the child names the problem.
+		if c.Status == Fail && !slices.ContainsFunc(r.Checks, func(x Check) bool { return x.Status == Fail && strings.HasPrefix(x.Name, c.Name+"/") }) {
 			why := ""
 			if len(c.Why) > 0 {
 				why = ": " + firstLine(c.Why[0])

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/obconnect/obconnect/sdk/conformance"
 )
@@ -26,6 +27,8 @@ type Check struct {
 	Name   string   `json:"name"`
 	Status Status   `json:"status"`
 	Why    []string `json:"why,omitempty"`
+	// DurationMs is how long the check took, its harness's start included.
+	DurationMs float64 `json:"durationMs"`
 }
 
 // recorder is a conformance.T that keeps every subtest, not only the
@@ -39,6 +42,7 @@ type recorder struct {
 	root   *rootRec
 
 	mu       sync.Mutex
+	took     time.Duration
 	failed   bool
 	skipped  bool
 	why      []string
@@ -68,7 +72,7 @@ func (r *recorder) Cleanup(f func()) {
 }
 
 func (r *recorder) Errorf(format string, args ...any) {
-	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	msg := brief(fmt.Sprintf(format, args...))
 	r.mu.Lock()
 	r.failed = true
 	r.why = append(r.why, msg)
@@ -121,6 +125,12 @@ func (r *recorder) Run(name string, f func(conformance.T)) bool {
 	r.root.checks[child.name] = child
 	r.root.mu.Unlock()
 	run := func() {
+		start := time.Now()
+		defer func() {
+			child.mu.Lock()
+			child.took = time.Since(start)
+			child.mu.Unlock()
+		}()
 		defer func() {
 			for i := len(child.cleanups) - 1; i >= 0; i-- {
 				child.cleanups[i]()
@@ -164,9 +174,33 @@ func (r *recorder) checks() []Check {
 			// A passing check's logs are what it compared; keep them short.
 			why = nil
 		}
-		out = append(out, Check{Name: name, Status: st, Why: why})
+		out = append(out, Check{Name: name, Status: st, Why: why, DurationMs: float64(c.took.Milliseconds())})
 		c.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// brief keeps what a reader of a report needs from a testify failure
+// (its Error and Messages lines), not the trace into the kit's source.
+func brief(msg string) string {
+	if !strings.Contains(msg, "Error Trace:") {
+		return strings.TrimSpace(msg)
+	}
+	var keep []string
+	field := ""
+	for _, line := range strings.Split(msg, "\n") {
+		t := strings.TrimSpace(line)
+		if k, v, ok := strings.Cut(t, ":"); ok && !strings.ContainsAny(k, " \t") || strings.HasPrefix(t, "Error Trace:") {
+			field = k
+			t = strings.TrimSpace(v)
+		}
+		if (field == "Error" || field == "Messages") && t != "" {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		return strings.TrimSpace(msg)
+	}
+	return strings.Join(keep, " ")
 }
