@@ -31,16 +31,19 @@ type LoadOptions struct {
 // Load is the report's load section: the figures at the chosen rate and
 // whether the profile's targets held.
 type Load struct {
-	Rate          float64           `json:"rate"`
-	MaxRequests   int               `json:"maxRequests"`
-	MaxDurationMs float64           `json:"maxDurationMs"`
-	AchievedRate  float64           `json:"achievedRate"`
-	DurationMs    float64           `json:"durationMs"`
-	Mix           map[string]int    `json:"mix"`
-	Overall       Figures           `json:"overall"`
-	Endpoints     []EndpointFigures `json:"endpoints"`
-	Pass          bool              `json:"pass"`
-	Problems      []string          `json:"problems"`
+	Rate          float64        `json:"rate"`
+	MaxRequests   int            `json:"maxRequests"`
+	MaxDurationMs float64        `json:"maxDurationMs"`
+	AchievedRate  float64        `json:"achievedRate"`
+	DurationMs    float64        `json:"durationMs"`
+	Mix           map[string]int `json:"mix"`
+	// Refused counts requests to another host than the configured one,
+	// refused unsent.
+	Refused   int               `json:"refused"`
+	Overall   Figures           `json:"overall"`
+	Endpoints []EndpointFigures `json:"endpoints"`
+	Pass      bool              `json:"pass"`
+	Problems  []string          `json:"problems"`
 }
 
 // The realistic mix: a person opening an app (accounts, then one
@@ -88,6 +91,8 @@ func runLoad(ctx context.Context, cfg Config, parent *meter, o LoadOptions) *Loa
 		m.allowHost = hostOf(ad.Address())
 		require.NotEmpty(t, m.allowHost, "the configured address %q has no host", ad.Address())
 		m.take() // the link is not load
+		m.budget.Store(int64(o.MaxRequests))
+		m.bounded = true
 		accts := g.AccountIDs
 		if len(accts) == 0 {
 			for a, err := range c.Accounts(ctx, g) {
@@ -102,18 +107,8 @@ func runLoad(ctx context.Context, cfg Config, parent *meter, o LoadOptions) *Loa
 		defer cancel()
 		lim := rate.NewLimiter(rate.Limit(o.Rate), 1)
 		var mu sync.Mutex
-		sent := 0
 		next := func() bool {
-			if lim.Wait(lctx) != nil {
-				return false
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if sent >= o.MaxRequests {
-				return false
-			}
-			sent++
-			return true
+			return lim.Wait(lctx) == nil && m.budget.Load() > 0
 		}
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -165,6 +160,9 @@ func runLoad(ctx context.Context, cfg Config, parent *meter, o LoadOptions) *Loa
 	l.Endpoints = byEndpoint(ss)
 	if l.DurationMs > 0 {
 		l.AchievedRate = float64(l.Overall.Requests) / (l.DurationMs / 1000)
+	}
+	if l.Refused = int(m.refused.Load()); l.Refused > 0 {
+		l.Problems = append(l.Problems, fmt.Sprintf("%d requests to a host other than %s were refused", l.Refused, m.allowHost))
 	}
 	l.Problems = append(l.Problems, cfg.Thresholds.judge("at "+fmt.Sprint(o.Rate)+" req/s", l.Overall)...)
 	l.Pass = len(l.Problems) == 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -89,6 +91,13 @@ type meter struct {
 	// allowHost, when set, refuses requests to any other host: the load
 	// phase never leaves the address the partner configured.
 	allowHost string
+	// budget, when positive, is how many more exchanges may be sent:
+	// the load phase's bound is on exchanges, whatever an operation
+	// pages through.
+	budget  atomic.Int64
+	bounded bool
+	// refused counts requests to other hosts, never sent.
+	refused atomic.Int64
 
 	mu      sync.Mutex
 	samples []sample
@@ -124,6 +133,10 @@ func (a *armed) take() (sdk.Code, bool) {
 	return c, true
 }
 
+// errBudget ends a load phase's last operations once its requests are
+// spent.
+var errBudget = errors.New("readiness: the load phase's request budget is spent")
+
 // transport is the RoundTripper the meter wraps around a client's own.
 type transport struct {
 	m    *meter
@@ -137,7 +150,11 @@ func (m *meter) wrap(a *armed) func(http.RoundTripper) http.RoundTripper {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.m.allowHost != "" && req.URL.Host != t.m.allowHost {
+		t.m.refused.Add(1)
 		return nil, fmt.Errorf("readiness: refusing %s: the load phase only calls %s", req.URL.Host, t.m.allowHost)
+	}
+	if t.m.bounded && t.m.budget.Add(-1) < 0 {
+		return nil, errBudget
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)

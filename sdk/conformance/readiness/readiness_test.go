@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,10 +44,33 @@ func TestBuiltinBanksAreReady(t *testing.T) {
 			}
 			assert.True(t, r.Pass, "%s", mdown.String())
 			assert.Empty(t, r.Problems)
+			assert.Nil(t, r.Load, "the load phase is off by default")
 			var back map[string]any
 			require.NoError(t, json.Unmarshal(js.Bytes(), &back))
 			assert.Equal(t, readiness.SchemaVersion, back["schemaVersion"])
 			assert.NotContains(t, js.String(), "Bearer")
 		})
 	}
+}
+
+// The load phase is off by default, and when asked runs bounded, at the
+// harness's own address.
+func TestLoadPhaseIsBoundedAndReported(t *testing.T) {
+	d, err := connectors.Lookup("usbank")
+	require.NoError(t, err)
+	prof, err := readiness.Profile("cfpb-1033")
+	require.NoError(t, err)
+	r, err := readiness.Run(context.Background(), readiness.Config{
+		Bank: d, Thresholds: prof,
+		Harness: mockbankharness.Maker(mockbankharness.Options{Bank: d.Name}),
+		Load:    &readiness.LoadOptions{Rate: 40, MaxRequests: 30, MaxDuration: 5 * time.Second},
+	})
+	require.NoError(t, err)
+	require.NotNil(t, r.Load)
+	l := r.Load
+	assert.True(t, l.Pass, "%v", l.Problems)
+	assert.Equal(t, 30, l.Overall.Requests, "exactly the budget")
+	assert.Zero(t, l.Refused)
+	assert.LessOrEqual(t, l.DurationMs, 5000.0+500)
+	assert.Len(t, l.Mix, 3, "attended lists and details, unattended history")
 }
