@@ -54,3 +54,27 @@ func TestLoadTransportStaysOnTheConfiguredHostAndBudget(t *testing.T) {
 	assert.Equal(t, 2, hits, "the budget of two requests holds")
 	assert.Len(t, m.take(), 2)
 }
+
+// The per-version checks tell the layouts apart and count required
+// fields.
+func TestVersionChecks(t *testing.T) {
+	flat := []byte(`{"accounts":[{"accountCategory":"DEPOSIT_ACCOUNT","accountId":"a1","accountType":"CHECKING","status":"RESTRICTED","currency":{"currencyCode":"USD"}}]}`)
+	fc := checkVersion("6.2", "/accounts", flat)
+	assert.Equal(t, 6, fc.required)
+	assert.Equal(t, 5, fc.filled, "productName missing")
+	assert.Contains(t, fc.problems[0], "productName")
+
+	fc = checkVersion("4.6", "/accounts", flat)
+	assert.Contains(t, fc.problems[0], "layout", "4.6 wraps entries in a member")
+
+	member := []byte(`{"accounts":[{"depositAccount":{"accountCategory":"DEPOSIT_ACCOUNT","accountId":"a1","accountType":"CHECKING","productName":"Checking","status":"RESTRICTED","currency":{"currencyCode":"USD"}}}]}`)
+	fc = checkVersion("4.6", "/accounts", member)
+	assert.Equal(t, fc.required, fc.filled)
+	require.Len(t, fc.problems, 1)
+	assert.Contains(t, fc.problems[0], "RESTRICTED", "4.6 has no RESTRICTED")
+
+	loan := []byte(`{"accountCategory":"LOAN_ACCOUNT","accountId":"l1","accountType":"MORTGAGE","productName":"Home","status":"OPEN","currency":{"currencyCode":"USD"},"principalBalance":1,"interestRate":1,"interestRateType":"FIXED","accountNumber":"1234567890"}`)
+	fc = checkVersion("6.2", "/accounts/{accountId}", loan)
+	assert.Equal(t, fc.required, fc.filled)
+	assert.Contains(t, fc.problems, "account l1: accountNumber is not masked")
+}

@@ -80,7 +80,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "\n## Load phase\n\nAt %.1f req/s (achieved %.1f) for %.1f s, at most %d requests and %.0f s: the targets %s.\n\n",
 			l.Rate, l.AchievedRate, l.DurationMs/1000, l.MaxRequests, l.MaxDurationMs/1000, v)
 		for _, k := range slices.Sorted(maps.Keys(l.Mix)) {
-			fmt.Fprintf(&b, "- %s: %d requests\n", k, l.Mix[k])
+			fmt.Fprintf(&b, "- %s: %d operations\n", k, l.Mix[k])
 		}
 		b.WriteString("\n")
 		for _, p := range l.Problems {

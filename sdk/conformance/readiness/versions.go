@@ -3,6 +3,7 @@ package readiness
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ type versionFacts struct {
 	depositTypes, locTypes, loanTypes []string
 	loanRequired                      []string
 	mortgageAccountNumber             bool
+	// dateTimes are account fields the version types as date-times.
+	dateTimes []string
 }
 
 var (
@@ -35,6 +38,7 @@ var (
 			locTypes:     []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "WITHDRAWAL"},
 			loanTypes:    []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT"},
 			loanRequired: []string{"accountNumber", "principalBalance", "originatingDate", "interestRate", "interestRateType"},
+			dateTimes:    []string{"nextPaymentDate", "lastPaymentDate", "maturityDate", "lastStmtDate", "originatingDate"},
 		},
 		"5.3": {statuses: statuses5, locTypes: locTypes5, loanTypes: loanTypes5, loanRequired: loanReq5, mortgageAccountNumber: true},
 		"6.0": {statuses: statuses5, locTypes: locTypes5, loanTypes: loanTypes5, loanRequired: loanReq5, mortgageAccountNumber: true},
@@ -43,6 +47,8 @@ var (
 
 	accountMembers     = map[string]string{"DEPOSIT_ACCOUNT": "depositAccount", "LOC_ACCOUNT": "locAccount", "LOAN_ACCOUNT": "loanAccount"}
 	transactionMembers = map[string]string{"DEPOSIT_ACCOUNT": "depositTransaction", "LOC_ACCOUNT": "locTransaction", "LOAN_ACCOUNT": "loanTransaction"}
+
+	maskedNumber = regexp.MustCompile(`^X+[0-9]{4}$`)
 
 	descriptorFields  = []string{"accountId", "accountType", "productName", "status", "currency", "accountCategory"}
 	transactionFields = []string{"transactionId", "description", "transactionTimestamp", "status", "amount", "debitCreditMemo"}
@@ -94,6 +100,17 @@ func checkVersion(version, endpoint string, body []byte) fieldCount {
 		for member, a := range fc.entries(version, flat, doc, accountMembers) {
 			fc.descriptor(member, a, facts)
 			where := fmt.Sprintf("account %v", a["accountId"])
+			for _, field := range facts.dateTimes {
+				if v, ok := a[field].(string); ok {
+					if _, err := time.Parse(time.RFC3339, v); err != nil {
+						fc.problems = append(fc.problems, fmt.Sprintf("%s: %s %q must be a date-time in FDX %s", where, field, v, version))
+					}
+				}
+			}
+			if n, ok := a["accountNumber"].(string); ok && !maskedNumber.MatchString(n) {
+				// obconnect's rule, not FDX's: never a full account number.
+				fc.problems = append(fc.problems, where+": accountNumber is not masked")
+			}
 			switch member {
 			case "depositAccount":
 				fc.need(where, a, "currentBalance", "availableBalance")
