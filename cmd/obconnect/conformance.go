@@ -35,6 +35,7 @@ func newConformanceCmd(a *App) *cobra.Command {
 		loadRate            float64
 		loadRequests        int
 		loadSeconds         int
+		parallel            int
 	)
 	cmd := &cobra.Command{
 		Use:   "conformance BANK",
@@ -79,7 +80,7 @@ does not. See docs/readiness.md.`,
 			if err != nil {
 				return err
 			}
-			cfg := readiness.Config{Bank: desc, Thresholds: th}
+			cfg := readiness.Config{Bank: desc, Thresholds: th, Parallel: parallel}
 			if loadRate > 0 {
 				cfg.Load = &readiness.LoadOptions{Rate: loadRate, MaxRequests: loadRequests, MaxDuration: time.Duration(loadSeconds) * time.Second}
 			}
@@ -114,6 +115,10 @@ does not. See docs/readiness.md.`,
 						return withHint(err, "fix the description file; docs/bank-description.md describes it")
 					}
 					sdk.Register(bank, op)
+				}
+				if parallel == 0 {
+					// mockbank is unthrottled: every subtest at once.
+					cfg.Parallel = conformance.Subtests()
 				}
 				cfg.Harness, cfg.Target = mockbankharness.Maker(mockbankharness.Options{Bank: bank, Banks: banks}), "mockbank (in-process)"
 			}
@@ -161,6 +166,7 @@ does not. See docs/readiness.md.`,
 	f.Float64Var(&loadRate, "load-rate", 0, "requests per second of the load phase; 0 (the default) skips it")
 	f.IntVar(&loadRequests, "load-requests", 200, "most requests the load phase sends")
 	f.IntVar(&loadSeconds, "load-seconds", 30, "most seconds the load phase runs")
+	f.IntVar(&parallel, "parallel", 0, "kit subtests run at once, each at the bank's declared rate (default: all at mockbank, 2 at a sandbox)")
 	return cmd
 }
 

@@ -99,7 +99,7 @@ func TestDegradedBankFailsNamingEachProblem(t *testing.T) {
 		mh.Options.HTTPClient = &hc
 		return degradedHarness{mh}, nil
 	}
-	r, err := readiness.Run(context.Background(), readiness.Config{Bank: d, Target: "mockbank (degraded)", Harness: maker, Thresholds: prof})
+	r, err := readiness.Run(context.Background(), readiness.Config{Bank: d, Target: "mockbank (degraded)", Harness: maker, Thresholds: prof, Parallel: conformance.Subtests()})
 	require.NoError(t, err)
 	var mdown bytes.Buffer
 	require.NoError(t, r.WriteMarkdown(&mdown))

@@ -17,6 +17,7 @@ import (
 	_ "github.com/obconnect/obconnect/connectors/citi"
 	_ "github.com/obconnect/obconnect/connectors/usbank"
 	_ "github.com/obconnect/obconnect/connectors/wellsfargo"
+	"github.com/obconnect/obconnect/sdk/conformance"
 	"github.com/obconnect/obconnect/sdk/conformance/mockbankharness"
 	"github.com/obconnect/obconnect/sdk/conformance/readiness"
 )
@@ -31,7 +32,7 @@ func TestBuiltinBanksAreReady(t *testing.T) {
 	for _, d := range connectors.Builtin() {
 		t.Run(d.Name, func(t *testing.T) {
 			r, err := readiness.Run(context.Background(), readiness.Config{
-				Bank: d, Target: "mockbank", Thresholds: prof,
+				Bank: d, Target: "mockbank", Thresholds: prof, Parallel: conformance.Subtests(),
 				Harness: mockbankharness.Maker(mockbankharness.Options{Bank: d.Name}),
 			})
 			require.NoError(t, err)
@@ -61,7 +62,7 @@ func TestLoadPhaseIsBoundedAndReported(t *testing.T) {
 	prof, err := readiness.Profile("cfpb-1033")
 	require.NoError(t, err)
 	r, err := readiness.Run(context.Background(), readiness.Config{
-		Bank: d, Thresholds: prof,
+		Bank: d, Thresholds: prof, Parallel: conformance.Subtests(),
 		Harness: mockbankharness.Maker(mockbankharness.Options{Bank: d.Name}),
 		Load:    &readiness.LoadOptions{Rate: 40, MaxRequests: 30, MaxDuration: 5 * time.Second},
 	})
