@@ -21,7 +21,7 @@ type LoadOptions struct {
 	// Rate is the requests per second aimed at; 0 means 5.
 	Rate float64 `json:"rate"`
 	// MaxRequests and MaxDuration bound the phase; 0 means 200 requests
-	// and 30 s.
+	// and 30 s. MaxRequests is at most 100,000.
 	MaxRequests int           `json:"maxRequests"`
 	MaxDuration time.Duration `json:"-"`
 	// Workers send concurrently; 0 means 4.
@@ -64,6 +64,8 @@ func runLoad(ctx context.Context, cfg Config, parent *meter, o LoadOptions) *Loa
 	if o.MaxRequests <= 0 {
 		o.MaxRequests = 200
 	}
+	// Every exchange is kept for exact percentiles.
+	o.MaxRequests = min(o.MaxRequests, maxSamples)
 	if o.MaxDuration <= 0 {
 		o.MaxDuration = 30 * time.Second
 	}

@@ -26,7 +26,7 @@ import (
 	"github.com/obconnect/obconnect/sdk"
 )
 
-// maxSamples bounds what one run keeps per endpoint. Percentiles are
+// maxSamples bounds the exchanges one run (or load phase) keeps. Percentiles are
 // exact, by sorting the samples: a kit run is a few thousand exchanges
 // and a load phase is bounded in requests, so the samples fit in memory
 // and an exact figure is cheaper to trust than a sketch's.
@@ -168,7 +168,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s := t.m.judge(req, resp, body, err, time.Since(start), t.a)
 	t.m.mu.Lock()
-	if len(t.m.samples) < maxSamples*8 {
+	if len(t.m.samples) < maxSamples {
 		t.m.samples = append(t.m.samples, s)
 	}
 	t.m.mu.Unlock()

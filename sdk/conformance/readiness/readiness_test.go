@@ -75,3 +75,32 @@ func TestLoadPhaseIsBoundedAndReported(t *testing.T) {
 	assert.LessOrEqual(t, l.DurationMs, 5000.0+500)
 	assert.Len(t, l.Mix, 3, "attended lists and details, unattended history")
 }
+
+// At a sandbox (here mockbank reached as a remote harness would reach a
+// partner's: no fault injection, one environment for every subtest) the
+// checks that need control of the bank are skipped, each with why, and
+// the report still passes.
+func TestRemoteRunListsSkipsWithWhy(t *testing.T) {
+	d, err := connectors.Lookup("chase")
+	require.NoError(t, err)
+	prof, err := readiness.Profile("cfpb-1033")
+	require.NoError(t, err)
+	h := mockbankharness.Start(t, mockbankharness.Options{Bank: d.Name})
+	r, err := readiness.Run(context.Background(), readiness.Config{
+		Bank: d, Thresholds: prof, Target: h.Address(), Harness: h.RemoteHarness.Maker(),
+	})
+	require.NoError(t, err)
+	var mdown bytes.Buffer
+	require.NoError(t, r.WriteMarkdown(&mdown))
+	assert.True(t, r.Pass, "%s", mdown.String())
+	skips := 0
+	for _, c := range r.Checks {
+		if c.Status == readiness.Skip {
+			skips++
+			assert.NotEmpty(t, c.Why, "%s is skipped with a reason", c.Name)
+		}
+	}
+	assert.Positive(t, skips, "fault injection is not possible remotely")
+	assert.Zero(t, r.Overall.Provoked)
+	assert.Contains(t, mdown.String(), "| skip |")
+}
