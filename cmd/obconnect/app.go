@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,7 +74,8 @@ func execute(ctx context.Context, e env, args []string, stdin io.Reader, stdout,
 	if !a.started && code == exitFailure {
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "obconnect: %v\n", err)
+	// The sdk's messages name the module already; one prefix is enough.
+	fmt.Fprintf(stderr, "obconnect: %s\n", strings.TrimPrefix(err.Error(), "obconnect: "))
 	if h := hint(err); h != "" {
 		fmt.Fprintf(stderr, "  %s\n", h)
 	}
@@ -104,7 +106,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 consent revoked, 4 consent expired,
 See docs/cli.md.`,
 		Example: `  obconnect link wellsfargo
   obconnect accounts
-  obconnect transactions --since 2026-01-01 --pending=false --csv > tx.csv
+  obconnect transactions --since 2026-01-01 --status posted --csv > tx.csv
   obconnect doctor`,
 		SilenceErrors: true,
 		SilenceUsage:  true,

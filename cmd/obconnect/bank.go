@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/connectors/fdx"
@@ -36,6 +37,9 @@ type bankSetup struct {
 	KeyFile     string
 	BaseURL     string // "" is the connector's sandbox
 	RedirectURL string
+	// Now is the bank's clock when it is not the wall clock: mockbank's
+	// simulated time. Nil means time.Now.
+	Now func() time.Time
 }
 
 // envName is the environment prefix of a bank: OBCONNECT_WELLSFARGO_.
@@ -180,6 +184,7 @@ func (a *App) mockbankClient(ctx context.Context, s *bankSetup) error {
 	}
 	b := resp.JSON200.Banks[i]
 	rc := b.ReadyClient
+	s.Now = mockbankClock(c)
 	s.CredsFrom = "mockbank ready client"
 	s.Creds.ClientID = rc.ClientId
 	if s.BaseURL == "" {
@@ -218,7 +223,7 @@ func (a *App) Client(ctx context.Context, bank string) (*sdk.Client, error) {
 		HTTPClient:  a.HTTPClient(),
 		TokenStore:  st.Tokens(),
 		GrantStore:  st.Grants(),
-		Now:         a.env.Now,
+		Now:         a.clock(s),
 		// A narrowed grant replaces the stored one, so the next command
 		// enforces it too (the client saves it to the GrantStore itself).
 	}
@@ -279,4 +284,31 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// clock is the clock to check consents and notifications with: the
+// test's, else the bank's own when it runs on simulated time (mockbank:
+// its consents expire, and its notifications are dated, on that clock),
+// else nil, the wall clock.
+func (a *App) clock(s *bankSetup) func() time.Time {
+	if a.env.Now != nil {
+		return a.env.Now
+	}
+	return s.Now
+}
+
+// mockbankClock reads mockbank's simulated time from its admin API on each
+// call: the clock may be stopped or moved by a script at any moment, so an
+// offset taken once would drift. On failure it falls back to the wall
+// clock rather than failing the command.
+func mockbankClock(c *adminapi.ClientWithResponses) func() time.Time {
+	return func() time.Time {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		resp, err := c.GetClockWithResponse(ctx)
+		if err != nil || resp.JSON200 == nil {
+			return time.Now()
+		}
+		return resp.JSON200.Now
+	}
 }

@@ -16,11 +16,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// Paths are absolute because the harness changes the working directory.
+var (
+	testdata, _ = filepath.Abs("testdata")
+	acmeDesc, _ = filepath.Abs(filepath.Join("..", "..", "examples", "acmebank", "bank.json"))
+)
 
 // harness runs the CLI in-process against one mockbank with a fixed seed
 // and a stopped clock, in a config directory of its own.
@@ -32,14 +40,25 @@ type harness struct {
 	answers mockbanktest.Answers
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test change mockbank's options (the banks served).
+func newHarnessWith(t *testing.T, change func(*mockbanktest.Options)) *harness {
 	t.Helper()
 	port := freePort(t)
 	redirect := "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
 	// mockbank's default clock is stopped (2026-06-01 12:00 UTC): with a
 	// fixed seed every run sees the same data at the same time.
-	srv := mockbanktest.NewServer(t, &mockbanktest.Options{Seed: 7, RedirectURIs: []string{redirect}})
-	h := &harness{t: t, srv: srv, dir: t.TempDir(), answers: mockbanktest.Answers{Username: "user_good"}}
+	opts := &mockbanktest.Options{Seed: 7, RedirectURIs: []string{redirect}}
+	if change != nil {
+		change(opts)
+	}
+	srv := mockbanktest.NewServer(t, opts)
+	// The config directory is relative to a temporary working directory,
+	// so the paths commands print are the same on every run and tables
+	// keep their widths.
+	t.Chdir(t.TempDir())
+	h := &harness{t: t, srv: srv, dir: "home", answers: mockbanktest.Answers{Username: "user_good"}}
 	vars := map[string]string{
 		"MOCKBANK_ADMIN_TOKEN": srv.AdminToken(),
 		"OBCONNECT_MOCKBANK":   srv.URL,
@@ -93,9 +112,8 @@ func (h *harness) run(args ...string) (int, string, string) {
 // golden compares got with testdata/name.golden, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name+".golden")
+	p := filepath.Join(testdata, name+".golden")
 	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(got), 0o644))
 		return
 	}
@@ -104,11 +122,11 @@ func golden(t *testing.T, name, got string) {
 	assert.Equal(t, string(want), got)
 }
 
-// normalise replaces what varies between runs (ports, temp dirs).
+// normalise replaces what varies between runs: the loopback ports, by a
+// placeholder of the same width (ephemeral ports have five digits), so
+// that tables keep their alignment.
 func (h *harness) normalise(s string) string {
-	s = strings.ReplaceAll(s, h.srv.URL, "http://MOCKBANK")
-	s = strings.ReplaceAll(s, h.dir, "$CONFIG_DIR")
-	return regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(s, "127.0.0.1:PORT")
+	return regexp.MustCompile(`127\.0\.0\.1:\d{5}`).ReplaceAllString(s, "127.0.0.1:XXXXX")
 }
 
 func TestLinkAccounts(t *testing.T) {
@@ -134,7 +152,7 @@ func TestJourney(t *testing.T) {
 	}{
 		{"balances", []string{"balances"}},
 		{"transactions", []string{"transactions", "--account", "chk-ac2605e1ad", "--since", "2026-05-20"}},
-		{"transactions_pending_csv", []string{"transactions", "--status", "pending", "--since", "2026-05-25", "--csv"}},
+		{"transactions_pending_csv", []string{"transactions", "--status", "pending", "--since", "7d", "--csv"}},
 		{"transactions_json", []string{"transactions", "--account", "cc-5e1b04dfec", "--since", "2026-05-30", "--json"}},
 		{"statements", []string{"statements", "--account", "chk-ac2605e1ad"}},
 		{"contact", []string{"contact", "--account", "chk-ac2605e1ad"}},
@@ -212,4 +230,122 @@ func TestWatch(t *testing.T) {
 	code, out, errOut := h.run("watch", "--count", "1")
 	require.Equal(t, 0, code, errOut)
 	golden(t, "watch", h.normalise(out))
+}
+
+func TestDoctor(t *testing.T) {
+	h := newHarness(t)
+	// Before any link: nothing is wrong, the files are simply not there.
+	code, out, errOut := h.run("doctor", "--bank", "chase")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "doctor_fresh", h.normalise(out))
+
+	code, _, errOut = h.run("link", "chase")
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut = h.run("doctor")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "doctor_linked", h.normalise(out))
+
+	// A keyring others can read fails the check.
+	require.NoError(t, os.Chmod(filepath.Join(h.dir, "obconnect", "keyring"), 0o644))
+	code, out, _ = h.run("doctor")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "readable by others")
+}
+
+// TestSecretsNotPrinted checks that no command prints the client secret,
+// the keyring or a token, whatever it says.
+func TestSecretsNotPrinted(t *testing.T) {
+	h := newHarness(t)
+	var all strings.Builder
+	for _, args := range [][]string{{"link", "wellsfargo"}, {"doctor"}, {"consents", "--json"}, {"accounts"}, {"--help"}} {
+		_, out, errOut := h.run(args...)
+		all.WriteString(out + errOut)
+	}
+	secret := h.srv.Bank("wellsfargo").Client.Secret
+	require.NotEmpty(t, secret)
+	assert.NotContains(t, all.String(), secret)
+	assert.NotContains(t, all.String(), h.srv.AdminToken())
+	kr, err := os.ReadFile(filepath.Join(h.dir, "obconnect", "keyring"))
+	require.NoError(t, err)
+	_, key, _ := strings.Cut(strings.TrimSpace(string(kr)), ":")
+	assert.NotContains(t, all.String(), key)
+	for _, name := range []string{"keyring", "state.db"} {
+		fi, err := os.Stat(filepath.Join(h.dir, "obconnect", name))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), name)
+	}
+}
+
+// TestDescription links a bank that has no built-in connector, from its
+// description file alone.
+func TestDescription(t *testing.T) {
+	acme, err := bankdesc.Load(acmeDesc)
+	require.NoError(t, err)
+	h := newHarnessWith(t, func(o *mockbanktest.Options) { o.Banks = append(connectors.Builtin(), acme) })
+	code, out, errOut := h.run("--description", acmeDesc, "link", "acmebank")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Linked acmebank")
+	code, out, errOut = h.run("--description", acmeDesc, "accounts", "--csv")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "description_accounts", h.normalise(out))
+}
+
+// TestHelp checks that every command has examples in its --help, and
+// that shell completion is there.
+func TestHelp(t *testing.T) {
+	h := newHarness(t)
+	root := (&App{env: h.env}).newRoot()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" || c.Hidden {
+			continue
+		}
+		code, out, errOut := h.run(c.Name(), "--help")
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "Examples:", c.Name())
+	}
+	// Not a golden file: a new subcommand would change it.
+	code, out, _ := h.run("--help")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "Exit codes: 0 ok, 1 failure, 2 usage")
+	assert.Contains(t, out, "Examples:")
+	code, out, errOut := h.run("completion", "bash")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "bash completion")
+	// Bank names complete from the built-in connectors.
+	code, out, _ = h.run("__complete", "link", "")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "wellsfargo")
+}
+
+// TestConsentExitCodes: a consent revoked at the bank exits 3, an expired
+// one 4, each with what to do.
+func TestConsentExitCodes(t *testing.T) {
+	t.Run("revoked", func(t *testing.T) {
+		h := newHarness(t)
+		code, out, errOut := h.run("link", "wellsfargo", "--days", "1")
+		require.Equal(t, 0, code, errOut)
+		consent := regexp.MustCompile(`consent (cns-\w+)`).FindStringSubmatch(out)
+		require.NotNil(t, consent, out)
+		resp, err := h.srv.Admin().RevokeConsentWithResponse(t.Context(), consent[1], adminapi.RevokeConsentJSONRequestBody{})
+		require.NoError(t, err)
+		require.Less(t, resp.StatusCode(), 300, string(resp.Body))
+		code, _, errOut = h.run("balances")
+		assert.Equal(t, exitRevoked, code, errOut)
+		assert.Contains(t, errOut, "link again")
+	})
+	t.Run("expired", func(t *testing.T) {
+		h := newHarness(t)
+		code, _, errOut := h.run("link", "wellsfargo", "--days", "1")
+		require.Equal(t, 0, code, errOut)
+		by := "48h"
+		resp, err := h.srv.Admin().AdvanceClockWithResponse(t.Context(), adminapi.AdvanceClockJSONRequestBody{By: &by})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode(), string(resp.Body))
+		code, _, errOut = h.run("accounts")
+		assert.Equal(t, exitExpired, code, errOut)
+		assert.Contains(t, errOut, "link again")
+		code, out, errOut := h.run("consents")
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "EXPIRED")
+	})
 }

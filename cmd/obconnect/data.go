@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,7 +135,8 @@ func newTransactionsCmd(a *App) *cobra.Command {
 bank sends it, with date, signed amount (negative is money out), merchant,
 category and status. Filters apply to every account listed; dates are
 calendar days in UTC, both ends included.`,
-		Example: `  obconnect transactions --since 2026-05-01
+		Example: `  obconnect transactions --since 30d
+  obconnect transactions --since 2026-05-01 --until 2026-05-31
   obconnect transactions --account chk-ac2605e1ad --status pending
   obconnect transactions --merchant starbucks --csv > coffee.csv`,
 		Args: noArgs,
@@ -142,10 +144,10 @@ calendar days in UTC, both ends included.`,
 			ctx := cmd.Context()
 			var q sdk.TxQuery
 			var err error
-			if q.Start, err = parseDate("since", since); err != nil {
+			if q.Start, err = parseDate("since", since, a.Now()); err != nil {
 				return err
 			}
-			if q.End, err = parseDate("until", until); err != nil {
+			if q.End, err = parseDate("until", until, a.Now()); err != nil {
 				return err
 			}
 			status = strings.ToUpper(status)
@@ -189,8 +191,8 @@ calendar days in UTC, both ends included.`,
 	addFormatFlags(cmd, &f)
 	addAccountFlag(cmd, &account)
 	fl := cmd.Flags()
-	fl.StringVar(&since, "since", "", "first day, YYYY-MM-DD (default: the bank's default history)")
-	fl.StringVar(&until, "until", "", "last day, YYYY-MM-DD (default: today)")
+	fl.StringVar(&since, "since", "", "first day, YYYY-MM-DD or Nd (N days ago) (default: the bank's default history)")
+	fl.StringVar(&until, "until", "", "last day, YYYY-MM-DD or Nd (default: today)")
 	fl.StringVar(&status, "status", "", "only pending or only posted transactions")
 	fl.StringVar(&merchant, "merchant", "", "only merchants whose name contains this (any case)")
 	fl.StringVar(&catgory, "category", "", "only this category (any case), e.g. Groceries")
@@ -206,13 +208,19 @@ func txAccount(a sdk.Account) bool {
 	return a.Status != "CLOSED"
 }
 
-func parseDate(flag, s string) (time.Time, error) {
+// parseDate reads a date flag: YYYY-MM-DD, or Nd for N days before now
+// (in UTC), which reads better in scripts and examples than a date.
+func parseDate(flag, s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && strings.HasSuffix(s, "d") && n >= 0 {
+		y, m, d := now.UTC().AddDate(0, 0, -n).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	}
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return time.Time{}, usagef("--%s: %q is not a date YYYY-MM-DD", flag, s)
+		return time.Time{}, usagef("--%s: %q is not a date YYYY-MM-DD or a number of days like 30d", flag, s)
 	}
 	return t, nil
 }

@@ -104,7 +104,7 @@ It prints a summary per account; --json prints the changes themselves.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			start, err := parseDate("since", since)
+			start, err := parseDate("since", since, a.Now())
 			if err != nil {
 				return err
 			}
@@ -120,7 +120,11 @@ It prints a summary per account; --json prints the changes themselves.`,
 			if err != nil {
 				return err
 			}
-			syncer, err := txsync.New(st.SyncState(), &txsync.Options{Now: a.env.Now, InitialStart: start})
+			s, err := a.setup(ctx, g.Bank)
+			if err != nil {
+				return err
+			}
+			syncer, err := txsync.New(st.SyncState(), &txsync.Options{Now: a.clock(s), InitialStart: start})
 			if err != nil {
 				return err
 			}
@@ -174,7 +178,7 @@ It prints a summary per account; --json prints the changes themselves.`,
 	}
 	addFormatFlags(cmd, &f)
 	addAccountFlag(cmd, &account)
-	cmd.Flags().StringVar(&since, "since", "", "where an account's first sync starts, YYYY-MM-DD (default: the whole history the bank serves)")
+	cmd.Flags().StringVar(&since, "since", "", "where an account's first sync starts, YYYY-MM-DD or Nd (default: the whole history the bank serves)")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "do not draw the progress bar (it is drawn only on a terminal)")
 	return cmd
 }

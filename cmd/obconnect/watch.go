@@ -60,7 +60,9 @@ real bank needs a public https URL in front of the port.`,
 			if err != nil {
 				return err
 			}
-			v, err := webhook.NewVerifier(keys, &webhook.Options{Publisher: g.Bank, Subscriber: s.Creds.ClientID, Now: a.env.Now, Replay: st.Replay()})
+			// Notifications are dated on the bank's clock: mockbank's is
+			// simulated, and a wall clock would find them stale.
+			v, err := webhook.NewVerifier(keys, &webhook.Options{Publisher: g.Bank, Subscriber: s.Creds.ClientID, Now: a.clock(s), Replay: st.Replay()})
 			if err != nil {
 				return err
 			}
@@ -141,7 +143,8 @@ func (a *App) printEvent(ev *webhook.Event, asJSON bool) {
 	for _, f := range ev.Fields {
 		fields = append(fields, f.Name+"="+f.Value)
 	}
-	fmt.Fprintf(a.Stdout, "%s  %-20s %s %s  %s\n", ev.SentOn.UTC().Format(time.RFC3339), ev.Type, strings.ToLower(ev.Subject.Kind), ev.Subject.ID, strings.Join(fields, " "))
+	line := fmt.Sprintf("%s  %-20s %s %s  %s", ev.SentOn.UTC().Format(time.RFC3339), ev.Type, strings.ToLower(ev.Subject.Kind), ev.Subject.ID, strings.Join(fields, " "))
+	fmt.Fprintln(a.Stdout, strings.TrimRight(line, " "))
 }
 
 // logRefusals reports notifications that fail verification, which a
@@ -151,19 +154,29 @@ func logRefusals(a *App, h http.Handler) http.Handler {
 		rec := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
 		if rec.status >= 400 {
-			fmt.Fprintf(a.Stderr, "obconnect: refused a notification (HTTP %d)\n", rec.status)
+			// The handler's body names the failed check and nothing else.
+			fmt.Fprintf(a.Stderr, "obconnect: refused a notification (HTTP %d: %s)\n", rec.status, strings.TrimSpace(rec.body.String()))
 		}
 	})
 }
 
+// statusWriter keeps the status and, for refusals, the short body.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   strings.Builder
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status >= 400 && s.body.Len() < 256 {
+		s.body.Write(b)
+	}
+	return s.ResponseWriter.Write(b)
 }
 
 // allTypes are the notification types package webhook decodes.
