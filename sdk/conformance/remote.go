@@ -230,3 +230,7 @@ func loadKey(path string) (crypto.Signer, error) {
 }
 
 var _ Harness = (*RemoteHarness)(nil)
+
+// Address is the base URL the harness was configured with: the one
+// address a load phase (package readiness) may send requests to.
+func (h *RemoteHarness) Address() string { return h.Options.BaseURL }
