@@ -244,11 +244,20 @@ func (a *App) balances(ctx context.Context, userID string, accts []account) (*An
 }
 
 func (a *App) loans(ctx context.Context, userID string, accts []account) (*Answer, error) {
-	ans := &Answer{}
-	for _, ac := range accts {
-		if sdk.CategoryOf(sdk.AccountType(ac.Type)) != sdk.LoanAccount && sdk.CategoryOf(sdk.AccountType(ac.Type)) != sdk.LineOfCredit {
-			continue
+	// Loans answer the question; cards only when there is no loan.
+	var pick []account
+	for _, want := range []sdk.AccountCategory{sdk.LoanAccount, sdk.LineOfCredit} {
+		for _, ac := range accts {
+			if sdk.CategoryOf(sdk.AccountType(ac.Type)) == want {
+				pick = append(pick, ac)
+			}
 		}
+		if len(pick) > 0 {
+			break
+		}
+	}
+	ans := &Answer{}
+	for _, ac := range pick {
 		d, err := a.readAccount(ctx, userID, ac)
 		if err != nil || d.Balances == nil || d.Balances.NextPayment == nil {
 			continue
