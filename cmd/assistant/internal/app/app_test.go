@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/fleet"
+	"github.com/obconnect/obconnect/internal/pgtest"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 	"github.com/obconnect/obconnect/sdk"
 )
@@ -22,7 +23,19 @@ func TestStoryOverHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts mockbank, the fleet and the app")
 	}
-	inst := launch(t)
+	story(t, launch(t))
+}
+
+// TestStoryOverHTTPPostgres is the same story with the tokens, the app's
+// tables and the fleet in PostgreSQL.
+func TestStoryOverHTTPPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts mockbank, the fleet and the app")
+	}
+	story(t, launchWith(t, LaunchOptions{PostgresDSN: pgtest.Schema(t)}))
+}
+
+func story(t *testing.T, inst *Instance) {
 	admin := adminClient(t, inst)
 	ctx := t.Context()
 	alice := signIn(t, inst, "alice", "alice-pass")
@@ -81,7 +94,7 @@ func TestStoryOverHTTP(t *testing.T) {
 		}
 	}
 	ans = alice.ask("what did I spend at Starbucks this month?")
-	t.Logf("starbucks: %d in the truth, answer %s", n, ans)
+	t.Logf("starbucks this month: %d purchase(s) in the ground truth", n)
 	require.Positive(t, n, "seed 1 has a Starbucks purchase this month")
 	assert.Contains(t, ans, "You spent "+money(want)+" at Starbucks this month")
 	assert.Contains(t, alice.ask("show my recent card purchases"), `class="receipt"`)
@@ -157,6 +170,32 @@ func TestStoryOverHTTP(t *testing.T) {
 	assert.Empty(t, left)
 	assert.Contains(t, alice.get("/"), "Consent revoked at the bank")
 	assert.Contains(t, bob.ask("balance"), "Wells Fargo", "bob's link is untouched")
+
+	// Revoked from the app: bob's page says what was deleted, the rows are
+	// gone, and the bank's own CONSENT_REVOKED that follows is not
+	// reported a second time.
+	bobAccts, err := inst.App.db.accounts(ctx, bobID)
+	require.NoError(t, err)
+	require.NotEmpty(t, bobAccts)
+	require.Positive(t, fleetRows(t, inst, "wellsfargo", ids(bobAccts)))
+	resp = bob.post("/revoke", url.Values{"bank": {"wellsfargo"}, "consent": {bobAccts[0].ConsentID}})
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	page := bob.get("/")
+	assert.Contains(t, page, "Consent revoked from the app. Deleted")
+	assert.Zero(t, fleetRows(t, inst, "wellsfargo", ids(bobAccts)))
+	assert.Equal(t, "revoked", waitAlert(t, bobAlerts, "revoked").Kind)
+	time.Sleep(time.Second) // the bank's notification of the revocation arrives meanwhile
+	als, err := inst.App.db.alerts(ctx, bobID, 100)
+	require.NoError(t, err)
+	n = 0
+	for _, a := range als {
+		if a.Kind == "revoked" {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "one report of one revocation")
+	assert.Contains(t, bob.ask("balance"), "no linked accounts")
 }
 
 func ids(accts []account) []string {

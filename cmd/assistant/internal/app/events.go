@@ -24,6 +24,11 @@ func (a *App) EventHandler(bank string) func(context.Context, *webhook.Event) er
 			revoked = a.beforeRevocation(ctx, bank, d)
 		}
 		if err := a.cfg.Fleet.HandleEvent(ctx, bank, ev); err != nil {
+			if revoked != nil {
+				// The bank retries a failed delivery: let the retry claim
+				// and report the revocation.
+				_ = a.db.unclaimRevocation(context.WithoutCancel(ctx), revoked.userID, bank, revoked.consentID)
+			}
 			return err
 		}
 		switch d := ev.Data.(type) {

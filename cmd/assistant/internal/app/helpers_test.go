@@ -31,7 +31,14 @@ var testUsers = []UserPass{{Username: "alice", Password: "alice-pass"}, {Usernam
 // go run ./cmd/assistant does.
 func launch(t *testing.T) *Instance {
 	t.Helper()
-	inst, err := Launch(t.Context(), LaunchOptions{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Seed: 1, Start: testStart, Users: testUsers})
+	return launchWith(t, LaunchOptions{DataDir: t.TempDir()})
+}
+
+// launchWith launches with the tests' address, seed, clock and users.
+func launchWith(t *testing.T, o LaunchOptions) *Instance {
+	t.Helper()
+	o.Addr, o.Seed, o.Start, o.Users = "127.0.0.1:0", 1, testStart, testUsers
+	inst, err := Launch(t.Context(), o)
 	require.NoError(t, err)
 	t.Cleanup(inst.Close)
 	return inst
@@ -101,8 +108,8 @@ func (p *person) link(bank, bankUser string) {
 	resp, err = p.c.Get(cb.String())
 	require.NoError(p.t, err)
 	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	require.Contains(p.t, loc.Query().Get("flash"), "Linked", "callback")
+	require.Equal(p.t, "/", resp.Header.Get("Location"))
+	require.Contains(p.t, p.get("/"), "Linked "+bankTitle(bank), "callback")
 }
 
 func (p *person) ask(q string) string {
@@ -181,7 +188,8 @@ func waitSynced(t *testing.T, inst *Instance, userID string) {
 func userID(t *testing.T, inst *Instance, username string) string {
 	t.Helper()
 	var id string
-	require.NoError(t, inst.App.db.sql.QueryRowContext(t.Context(), `SELECT id FROM assistant_users WHERE username = ?`, username).Scan(&id))
+	d := inst.App.db
+	require.NoError(t, d.sql.QueryRowContext(t.Context(), d.q(`SELECT id FROM assistant_users WHERE username = ?`), username).Scan(&id))
 	return id
 }
 
@@ -194,17 +202,21 @@ func truthMoney(t *testing.T, a adminapi.Amount) sdk.Money {
 }
 
 // fleetRows counts the fleet's rows for the accounts, straight from its
-// SQLite file.
+// database: the SQLite file, or PostgreSQL (where the app's tables are
+// too).
 func fleetRows(t *testing.T, inst *Instance, bank string, accountIDs []string) int {
 	t.Helper()
-	path := strings.TrimPrefix(inst.FleetDSN, "sqlite://")
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
-	require.NoError(t, err)
-	defer db.Close()
+	d := inst.App.db
+	if path, ok := strings.CutPrefix(inst.FleetDSN, "sqlite://"); ok {
+		file, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+		require.NoError(t, err)
+		defer file.Close()
+		d = &db{sql: file}
+	}
 	n := 0
 	for _, id := range accountIDs {
 		var k int
-		require.NoError(t, db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM obconnect_transactions WHERE bank = ? AND account_id = ?`, bank, id).Scan(&k))
+		require.NoError(t, d.sql.QueryRowContext(t.Context(), d.q(`SELECT COUNT(*) FROM obconnect_transactions WHERE bank = ? AND account_id = ?`), bank, id).Scan(&k))
 		n += k
 	}
 	return n

@@ -317,6 +317,10 @@ func (d *db) claimRevocation(ctx context.Context, userID, bank, consentID string
 	return n == 1, err
 }
 
+func (d *db) unclaimRevocation(ctx context.Context, userID, bank, consentID string) error {
+	return d.exec(ctx, `UPDATE assistant_links SET status = 'active' WHERE user_id = ? AND bank = ? AND consent_id = ? AND status = 'revoking'`, userID, bank, consentID)
+}
+
 type auditEntry struct {
 	At                          time.Time
 	What, Bank, Account, Source string

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -187,7 +187,7 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	als, _ := a.db.alerts(r.Context(), s.User.ID, 20)
 	slices.Reverse(als) // oldest first, as a chat reads
 	a.render(w, "home.html", homeData{User: s.User.Username, CSRF: s.CSRF, Banks: a.cfg.Banks, Links: ls, Alerts: als,
-		Flash: r.URL.Query().Get("flash"), Purpose: linkPurpose, Days: linkDays, Now: a.cfg.BankNow()})
+		Flash: takeFlash(w, r), Purpose: linkPurpose, Days: linkDays, Now: a.cfg.BankNow()})
 }
 
 func (a *App) auditPage(w http.ResponseWriter, r *http.Request) {
@@ -200,8 +200,29 @@ func (a *App) auditPage(w http.ResponseWriter, r *http.Request) {
 	a.render(w, "audit.html", map[string]any{"User": s.User.Username, "CSRF": s.CSRF, "Entries": entries})
 }
 
+const flashCookie = "assistant_flash"
+
+// flash shows msg once on the next page. It travels in a short-lived
+// cookie, not in the URL, so that nobody can make the app's page say
+// something by sending a person a crafted link.
 func flash(w http.ResponseWriter, r *http.Request, msg string) {
-	http.Redirect(w, r, "/?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(msg)), Path: "/",
+		MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// takeFlash reads and clears the flash message.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func (a *App) startLink(w http.ResponseWriter, r *http.Request) {
@@ -308,6 +329,9 @@ func (a *App) revoke(w http.ResponseWriter, r *http.Request) {
 	rev := a.countHeld(ctx, s.User.ID, bank, consentID)
 	if err := a.cfg.Fleet.Unlink(ctx, bank, consentID); err != nil && !errors.Is(err, sdk.ErrNotFound) {
 		a.log.Error("assistant: unlink", "bank", bank, "err", err)
+		_ = a.db.unclaimRevocation(context.WithoutCancel(ctx), s.User.ID, bank, consentID)
+		flash(w, r, "Revoking "+bankTitle(bank)+" did not start; try again.")
+		return
 	}
 	flash(w, r, a.finishRevocation(ctx, rev, "from the app"))
 }
