@@ -151,6 +151,28 @@ func story(t *testing.T, inst *Instance) {
 	case <-time.After(300 * time.Millisecond):
 	}
 
+	// Her checking account falls under mockbank's low-balance threshold
+	// (100.00) with a large rent payment: a low-balance alert with the
+	// exact balance, and a large-purchase alert.
+	r, err = admin.GetAccountWithResponse(ctx, checking.ID)
+	require.NoError(t, err)
+	avail := truthMoney(t, r.JSON200.AvailableBalance)
+	rent, err := sdk.NewMoney(-(avail.Minor - 4250), "USD") // leaves 42.50
+	require.NoError(t, err)
+	var rentAmt adminapi.Amount
+	require.NoError(t, rentAmt.UnmarshalJSON([]byte(rent.Decimal())))
+	ct, err = admin.CreateTransactionWithResponse(ctx, checking.ID, adminapi.TransactionCreate{Amount: rentAmt, Description: "RENT JUNE", Merchant: ptr("Parkside Apartments"), Category: ptr("Rent")})
+	require.NoError(t, err)
+	require.NotNil(t, ct.JSON201, "%s", ct.Body)
+	low := waitAlert(t, aliceAlerts, "low-balance")
+	assert.Contains(t, low.Body, "$42.50")
+	assert.Contains(t, low.Body, checking.Masked)
+	// The consent nears its end: the bank says so.
+	fr, err := admin.FireNotificationWithResponse(ctx, adminapi.NotificationFire{Bank: "chase", Type: "CONSENT_EXPIRING", ConsentId: &checking.ConsentID})
+	require.NoError(t, err)
+	require.Less(t, fr.StatusCode(), 300, "%s", fr.Body)
+	assert.Contains(t, waitAlert(t, aliceAlerts, "expiring").Body, "Your consent at Chase ends")
+
 	// Revoked at the bank: the app says so and the data is gone.
 	held := fleetRows(t, inst, "chase", ids(accts))
 	require.Positive(t, held)
