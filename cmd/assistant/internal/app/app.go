@@ -75,6 +75,8 @@ type App struct {
 	wg   sync.WaitGroup
 	done chan struct{}
 
+	handler http.Handler
+
 	mu      sync.Mutex
 	pending map[string]pendingLink // by OAuth state
 }
@@ -107,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := a.db.migrate(ctx); err != nil {
 		return nil, err
 	}
+	a.handler = a.routes()
 	return a, nil
 }
 

@@ -135,6 +135,10 @@ func sessionHash(token string) string {
 // give sessions away) and the session's CSRF token.
 func (d *db) newSession(ctx context.Context, userID string, ttl time.Duration) (token, csrf string, err error) {
 	token, csrf = randomHex(32), randomHex(32)
+	// Expired sessions go when new ones come, so the table stays small.
+	if err := d.exec(ctx, `DELETE FROM assistant_sessions WHERE expires < ?`, stamp(time.Now())); err != nil {
+		return "", "", err
+	}
 	err = d.exec(ctx, `INSERT INTO assistant_sessions (id_hash, user_id, csrf, expires) VALUES (?, ?, ?, ?)`,
 		sessionHash(token), userID, csrf, stamp(time.Now().Add(ttl)))
 	return token, csrf, err

@@ -62,7 +62,9 @@ var linkClusters = []sdk.Cluster{sdk.AccountBasic, sdk.AccountDetailed, sdk.Tran
 
 // Handler returns the app's HTTP routes (the banks' webhook routes are
 // added by whoever verifies them; see Launch).
-func (a *App) Handler() http.Handler {
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -80,7 +82,7 @@ func (a *App) Handler() http.Handler {
 }
 
 // ServeHTTP serves Handler.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Handler().ServeHTTP(w, r) }
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // securityHeaders: nothing is loaded from elsewhere, and the pages cannot
 // be framed.
@@ -283,7 +285,13 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	l := &link{Bank: bank, ConsentID: g.ConsentID, UserID: s.User.ID, Grant: g, Created: time.Now()}
 	for acct, err := range c.Accounts(ctx, g) {
 		if err != nil {
+			// The grant names the accounts anyway: keep them, unnamed,
+			// so that they are answered for and revocable.
 			a.log.Warn("assistant: list accounts", "bank", bank, "err", err)
+			l.Accounts = nil
+			for _, id := range g.AccountIDs {
+				l.Accounts = append(l.Accounts, account{UserID: s.User.ID, Bank: bank, ID: id, ConsentID: g.ConsentID, Name: "account", Masked: mask("")})
+			}
 			break
 		}
 		name := acct.Nickname
