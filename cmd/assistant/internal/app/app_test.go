@@ -167,6 +167,19 @@ func story(t *testing.T, inst *Instance) {
 	low := waitAlert(t, aliceAlerts, "low-balance")
 	assert.Contains(t, low.Body, "$42.50")
 	assert.Contains(t, low.Body, checking.Masked)
+	// The fraudulent purchase and the rent were both large purchases.
+	require.Eventually(t, func() bool {
+		als, err := inst.App.db.alerts(ctx, aliceID, 100)
+		require.NoError(t, err)
+		var large []string
+		for _, a := range als {
+			if a.Kind == "large" {
+				large = append(large, a.Body)
+			}
+		}
+		return len(large) == 2 && strings.Contains(strings.Join(large, "|"), "$1,299.99 at Electro World") &&
+			strings.Contains(strings.Join(large, "|"), "at Parkside Apartments")
+	}, 30*time.Second, 100*time.Millisecond, "large-purchase alerts")
 	// The consent nears its end: the bank says so.
 	fr, err := admin.FireNotificationWithResponse(ctx, adminapi.NotificationFire{Bank: "chase", Type: "CONSENT_EXPIRING", ConsentId: &checking.ConsentID})
 	require.NoError(t, err)
