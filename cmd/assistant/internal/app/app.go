@@ -47,6 +47,11 @@ type Config struct {
 	// DB holds the app's own tables; Postgres says which SQL dialect.
 	DB       *sql.DB
 	Postgres bool
+	// TxDB is the database holding the fleet's obconnect_transactions
+	// table (the same as DB on PostgreSQL; the fleet's file, read-only, on
+	// SQLite), for looking one transaction up by its key when an alert
+	// names it. Nil means reading the account's rows through the fleet.
+	TxDB *sql.DB
 	// Banks are the bank names offered for linking, in order.
 	Banks []string
 	// BankNow is the banks' clock ("this month" is the bank's month);

@@ -54,13 +54,8 @@ func (a *App) EventHandler(bank string) func(context.Context, *webhook.Event) er
 func (a *App) waitForTx(ctx context.Context, bank, accountID, txID string) (sdk.Transaction, bool) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		txs, err := a.cfg.Fleet.Transactions(ctx, bank, accountID)
-		if err == nil {
-			for _, t := range txs {
-				if t.ID == txID || t.ReplacesID == txID {
-					return t, true
-				}
-			}
+		if t, ok := a.lookupTx(ctx, bank, accountID, txID); ok {
+			return t, true
 		}
 		if time.Now().After(deadline) {
 			return sdk.Transaction{}, false
@@ -71,6 +66,35 @@ func (a *App) waitForTx(ctx context.Context, bank, accountID, txID string) (sdk.
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// lookupTx reads one transaction (or the posted one that replaced it) by
+// its key in the fleet's table: many notifications may be waiting at
+// once, and each should not read a whole account's history to find one
+// row.
+func (a *App) lookupTx(ctx context.Context, bank, accountID, txID string) (sdk.Transaction, bool) {
+	if a.cfg.TxDB == nil {
+		txs, err := a.cfg.Fleet.Transactions(ctx, bank, accountID)
+		if err == nil {
+			for _, t := range txs {
+				if t.ID == txID || t.ReplacesID == txID {
+					return t, true
+				}
+			}
+		}
+		return sdk.Transaction{}, false
+	}
+	var data []byte
+	err := a.cfg.TxDB.QueryRowContext(ctx, a.db.q(`SELECT data FROM obconnect_transactions WHERE bank = ? AND account_id = ?
+		AND (transaction_id = ? OR replaces_id = ?) ORDER BY transaction_id LIMIT 1`), bank, accountID, txID, txID).Scan(&data)
+	if err != nil {
+		return sdk.Transaction{}, false
+	}
+	var t sdk.Transaction
+	if err := jsonUnmarshal(data, &t); err != nil {
+		return sdk.Transaction{}, false
+	}
+	return t, true
 }
 
 func (a *App) fraudAlert(ctx context.Context, bank string, d *webhook.SuspectedFraud) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"database/sql"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -172,7 +173,17 @@ func Launch(ctx context.Context, o LaunchOptions) (inst *Instance, err error) {
 		return inst, err
 	}
 
-	a, err := New(ctx, Config{Fleet: f, DB: st.DB(), Postgres: pg, Banks: names, BankNow: mock.Now, BaseURL: inst.URL, Logger: o.Logger})
+	txDB := st.DB()
+	if !pg {
+		// A reader of its own on the fleet's file: WAL lets it read while
+		// the fleet's one connection writes.
+		txDB, err = sql.Open("sqlite", "file:"+filepath.Join(o.DataDir, "fleet.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+		if err != nil {
+			return inst, err
+		}
+		inst.stop = append(inst.stop, func() { _ = txDB.Close() })
+	}
+	a, err := New(ctx, Config{Fleet: f, DB: st.DB(), Postgres: pg, TxDB: txDB, Banks: names, BankNow: mock.Now, BaseURL: inst.URL, Logger: o.Logger})
 	if err != nil {
 		return inst, err
 	}
