@@ -81,6 +81,7 @@ type App struct {
 	done chan struct{}
 
 	handler http.Handler
+	signIns *throttle
 
 	mu      sync.Mutex
 	pending map[string]pendingLink // by OAuth state
@@ -110,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.RevokeWait = 30 * time.Second
 	}
 	a := &App{cfg: cfg, db: &db{sql: cfg.DB, pg: cfg.Postgres}, hub: newHub(), log: cfg.Logger,
-		pending: map[string]pendingLink{}, done: make(chan struct{})}
+		pending: map[string]pendingLink{}, done: make(chan struct{}), signIns: newThrottle()}
 	if err := a.db.migrate(ctx); err != nil {
 		return nil, err
 	}

@@ -144,7 +144,13 @@ func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.db.checkPassword(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"))
+	name := r.PostFormValue("username")
+	if !a.signIns.allowed(name) {
+		http.Redirect(w, r, "/login?error=1", http.StatusSeeOther)
+		return
+	}
+	u, ok := a.db.checkPassword(r.Context(), name, r.PostFormValue("password"))
+	a.signIns.record(name, ok)
 	if !ok {
 		http.Redirect(w, r, "/login?error=1", http.StatusSeeOther)
 		return
