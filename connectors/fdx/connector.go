@@ -3,7 +3,6 @@ package fdx
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +38,8 @@ type Connector struct {
 	profile driver.Profile
 	api     *fdxclient.Client
 	style   driver.Pagination
+	// unmarshal decodes 2xx bodies; see [Unmarshal].
+	unmarshal unmarshaler
 	// Now is the clock used to read Retry-After dates; tests may set it.
 	Now func() time.Time
 }
@@ -67,12 +68,13 @@ func New(cfg driver.OpenConfig, d *bankdesc.Description) (*Connector, error) {
 		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, d.Name+".Open")
 	}
 	return &Connector{
-		mapper:  mapper{currency: d.Currency},
-		desc:    d,
-		profile: prof,
-		api:     api,
-		style:   prof.Pagination,
-		Now:     time.Now,
+		mapper:    mapper{currency: d.Currency},
+		desc:      d,
+		profile:   prof,
+		api:       api,
+		style:     prof.Pagination,
+		unmarshal: Unmarshal,
+		Now:       time.Now,
 	}, nil
 }
 
@@ -324,7 +326,7 @@ func (c *Connector) decode(op string, resp *http.Response, err error, out any) e
 			return malformed(op, fmt.Errorf("content type %q is not JSON", truncate(ct)))
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, err := readBody(resp)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return malformed(op, fmt.Errorf("response body truncated: %w", err))
@@ -337,10 +339,41 @@ func (c *Connector) decode(op string, resp *http.Response, err error, out any) e
 	if len(bytes.TrimSpace(body)) == 0 {
 		return malformed(op, errors.New("empty response body"))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	unmarshal := c.unmarshal
+	if unmarshal == nil {
+		unmarshal = Unmarshal
+	}
+	if err := unmarshal(body, out); err != nil {
 		return malformed(op, err)
 	}
 	return nil
+}
+
+// readBody reads at most maxBody+1 bytes. When the answer declares its
+// length the buffer is made that size at once, instead of io.ReadAll's
+// doubling, which allocated and copied about twice the body per page.
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxBody+1)
+	n := resp.ContentLength
+	if n <= 0 || n > maxBody {
+		return io.ReadAll(r)
+	}
+	// One byte more than declared, so a body longer than its header says
+	// still reads whole; the loop is io.ReadAll's with a sized start.
+	buf := make([]byte, 0, n+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // malformed classifies an answer that cannot be trusted as Internal: the

@@ -1,0 +1,131 @@
+package fdx
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/sdk/driver"
+)
+
+// differentialBodies are answers on which the engines have been known to
+// differ in general (names matched case-insensitively, duplicate names,
+// invalid UTF-8, null for values, numbers where strings belong, loose
+// timestamps, decimals in strings, truncation) and which must therefore be
+// read alike here.
+var differentialBodies = []string{
+	`{"Transactions": [{"DepositTransaction": {"AccountID": "a", "TRANSACTIONID": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "transactionId": "u", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}]}`,
+	`{"transactions": [], "transactions": [{"accountCategory": "DEPOSIT_ACCOUNT", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "CREDIT", "amount": "0.10"}]}`,
+	"{\"transactions\": [{\"depositTransaction\": {\"accountId\": \"a\", \"transactionId\": \"t\xff\", \"status\": \"POSTED\", \"debitCreditMemo\": \"DEBIT\", \"amount\": 1, \"payee\": \"caf\\u00e9 \\ud800\"}}]}",
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": null}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "payee": null, "memo": 5}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "merchantCategoryCode": 5411.0}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "merchantCategoryCode": 99999999999}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "postedTimestamp": "2026-05-01T14:02:11.5+05:30"}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "postedTimestamp": "2026-05-01 14:02:11Z"}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "postedTimestamp": "2026-05-01T24:00:00Z"}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "postedTimestamp": null}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1e400}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": "1.5", "foreignAmount": 2, "foreignCurrency": "EUR"}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}, "locTransaction": null}], "page": {"nextOffset": 3}}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "NEW_STATUS", "debitCreditMemo": "MEMO", "amount": 1, "extra": {"deep": [1, {"x": null}]}}}], "links": {"next": {"href": "/x"}}, "unknown": true}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}], "page": {"nextOffset": "2"}, "links": 7}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}]} trailing`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}`,
+	`{"transactions": {}}`, `{"transactions": null}`, `{"transactions": "x"}`, `{}`, `[]`, `"x"`, `{"transactions": [1]}`,
+	`{"accounts": [{"DepositAccount": {"AccountId": "a"}}, {"loanAccount": {"accountId": "b", "principalBalance": "-0.00"}}]}`,
+}
+
+// TestEnginesAgree is the differential test of the JSON engines: over the
+// fdxtest fixtures, the FuzzDecode corpus and bodies chosen where
+// encoding/json and the v2 engine are known to be able to differ, every
+// decoding call returns identical results through Unmarshal and through
+// encoding/json, or fails under both with the same code.
+func TestEnginesAgree(t *testing.T) {
+	bodies := append(append([]string{}, decodeSeeds...), differentialBodies...)
+	files, err := filepath.Glob("fdxtest/testdata/*.json")
+	require.NoError(t, err)
+	files = append(files, filepath.Join("..", "..", "sdk", "testdata", "fdx_transactions_page.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		bodies = append(bodies, string(b))
+	}
+	corpus, _ := filepath.Glob("testdata/fuzz/*/*")
+	for _, f := range corpus {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for line := range strings.Lines(string(b)) {
+			if s, ok := strings.CutPrefix(strings.TrimSpace(line), "string("); ok {
+				bodies = append(bodies, strings.TrimSuffix(s, ")"))
+			}
+		}
+	}
+	for i, body := range bodies {
+		checkEnginesAgree(t, i, body)
+	}
+}
+
+// FuzzEnginesAgree lets `go test -fuzz` search for a body on which the two
+// engines disagree.
+func FuzzEnginesAgree(f *testing.F) {
+	for _, s := range decodeSeeds {
+		f.Add(s)
+	}
+	for _, s := range differentialBodies {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) { checkEnginesAgree(t, 0, body) })
+}
+
+func checkEnginesAgree(t *testing.T, i int, body string) {
+	t.Helper()
+	open := func(u unmarshaler) *Connector {
+		mt := httpmock.NewMockTransport()
+		mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(200, body)
+			r.Header.Set("Content-Type", "application/json")
+			return r, nil
+		})
+		c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, mustAcme())
+		require.NoError(t, err)
+		c.unmarshal = u
+		return c
+	}
+	oldc, newc := open(stdUnmarshal), open(Unmarshal)
+	ctx := context.Background()
+	calls := map[string]func(c *Connector) (any, error){
+		"ListTransactions": func(c *Connector) (any, error) {
+			return c.ListTransactions(ctx, driver.TransactionQuery{AccountID: "a", Page: driver.PageRequest{Limit: 3}})
+		},
+		"ListTransactions(chk-1)": func(c *Connector) (any, error) {
+			return c.ListTransactions(ctx, driver.TransactionQuery{AccountID: "chk-1"})
+		},
+		"ListAccounts": func(c *Connector) (any, error) { return c.ListAccounts(ctx, driver.PageRequest{}) },
+		"GetAccount":   func(c *Connector) (any, error) { return c.GetAccount(ctx, "a") },
+		"GetConsent":   func(c *Connector) (any, error) { return c.GetConsent(ctx, "c") },
+		"GetContact":   func(c *Connector) (any, error) { return c.GetContact(ctx, "a") },
+		"ListPaymentNetworks": func(c *Connector) (any, error) {
+			return c.ListPaymentNetworks(ctx, "a", driver.PageRequest{})
+		},
+	}
+	for name, call := range calls {
+		want, werr := call(oldc)
+		got, gerr := call(newc)
+		if werr != nil || gerr != nil {
+			require.Errorf(t, gerr, "body %d %s: encoding/json failed (%v), the new engine did not: %q", i, name, werr, body)
+			require.Errorf(t, werr, "body %d %s: the new engine failed (%v), encoding/json did not: %q", i, name, gerr, body)
+			assert.Equal(t, oldc.ErrorCode(werr), newc.ErrorCode(gerr), "body %d %s: %q", i, name, body)
+			continue
+		}
+		assert.Equal(t, want, got, "body %d %s: %q", i, name, body)
+	}
+}
