@@ -2,6 +2,7 @@ package fdx
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/sdk/driver"
 )
 
@@ -40,6 +42,10 @@ var differentialBodies = []string{
 	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}], "page": {"nextOffset": "2"}, "links": 7}`,
 	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}]} trailing`,
 	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1, "payee": "x", "payee": null, "memo": null, "memo": "y", "checkNumber": 1, "checkNumber": 2}}]}`,
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}, "depositTransaction": {"memo": "merged"}}]}`,
+	`{"transactions": [{"depositTransaction": null, "depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1}, "x": 1, "x": [2]}]}`,
+	`{"page": {"nextOffset": "1"}, "transactions": [], "page": null}`,
 	`{"transactions": {}}`, `{"transactions": null}`, `{"transactions": "x"}`, `{}`, `[]`, `"x"`, `{"transactions": [1]}`,
 	`{"accounts": [{"DepositAccount": {"AccountId": "a"}}, {"loanAccount": {"accountId": "b", "principalBalance": "-0.00"}}]}`,
 }
@@ -88,7 +94,7 @@ func FuzzEnginesAgree(f *testing.F) {
 
 func checkEnginesAgree(t *testing.T, i int, body string) {
 	t.Helper()
-	open := func(u unmarshaler) *Connector {
+	open := func(u unmarshaler, noStream bool) *Connector {
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
 			r := httpmock.NewStringResponse(200, body)
@@ -97,10 +103,21 @@ func checkEnginesAgree(t *testing.T, i int, body string) {
 		})
 		c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, mustAcme())
 		require.NoError(t, err)
-		c.unmarshal = u
+		c.unmarshal, c.noStream = u, noStream
 		return c
 	}
-	oldc, newc := open(stdUnmarshal), open(Unmarshal)
+	oldc := open(stdUnmarshal, true)
+	for _, newc := range []*Connector{open(Unmarshal, true), open(Unmarshal, false)} {
+		engine := "v2"
+		if !newc.noStream {
+			engine = "stream"
+		}
+		checkAgree(t, fmt.Sprintf("body %d %s", i, engine), body, oldc, newc)
+	}
+}
+
+func checkAgree(t *testing.T, name, body string, oldc, newc *Connector) {
+	t.Helper()
 	ctx := context.Background()
 	calls := map[string]func(c *Connector) (any, error){
 		"ListTransactions": func(c *Connector) (any, error) {
@@ -117,15 +134,41 @@ func checkEnginesAgree(t *testing.T, i int, body string) {
 			return c.ListPaymentNetworks(ctx, "a", driver.PageRequest{})
 		},
 	}
-	for name, call := range calls {
-		want, werr := call(oldc)
-		got, gerr := call(newc)
+	for call, fn := range calls {
+		want, werr := fn(oldc)
+		got, gerr := fn(newc)
 		if werr != nil || gerr != nil {
-			require.Errorf(t, gerr, "body %d %s: encoding/json failed (%v), the new engine did not: %q", i, name, werr, body)
-			require.Errorf(t, werr, "body %d %s: the new engine failed (%v), encoding/json did not: %q", i, name, gerr, body)
-			assert.Equal(t, oldc.ErrorCode(werr), newc.ErrorCode(gerr), "body %d %s: %q", i, name, body)
+			require.Errorf(t, gerr, "%s %s: encoding/json failed (%v), the new engine did not: %q", name, call, werr, body)
+			require.Errorf(t, werr, "%s %s: the new engine failed (%v), encoding/json did not: %q", name, call, gerr, body)
+			assert.Equal(t, oldc.ErrorCode(werr), newc.ErrorCode(gerr), "%s %s: %q", name, call, body)
 			continue
 		}
-		assert.Equal(t, want, got, "body %d %s: %q", i, name, body)
+		assert.Equal(t, want, got, "%s %s: %q", name, call, body)
 	}
+}
+
+// TestStreamingDecoderTakesFixtures makes sure the streaming decoder
+// really reads ordinary pages (both layouts) rather than always deferring
+// to the ordinary path, which would pass TestEnginesAgree while losing the
+// speed.
+func TestStreamingDecoderTakesFixtures(t *testing.T) {
+	for _, f := range []string{"fdxtest/testdata/transactions_page.json", "fdxtest/testdata/transactions_page_flat.json",
+		"../../sdk/testdata/fdx_transactions_page.json"} {
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var page fdxclient.Transactions
+		require.NoError(t, stdUnmarshal(body, &page))
+		require.NotEmpty(t, page.Transactions, f)
+		w := page.Transactions[0]
+		account := deref(w.AccountId)
+		if w.DepositTransaction != nil {
+			account = w.DepositTransaction.AccountId
+		}
+		m := &mapper{currency: "USD"}
+		items, _, err := m.decodeTransactionsPage(body, account)
+		require.NoError(t, err, f)
+		assert.Len(t, items, len(page.Transactions), f)
+	}
+	_, _, err := (&mapper{currency: "USD"}).decodeTransactionsPage([]byte(`{"Transactions": []}`), "a")
+	assert.ErrorIs(t, err, errSlowPath)
 }
