@@ -194,6 +194,7 @@ type pageDecoder struct {
 	entry   level
 	members [3]level
 	intern  map[string]string
+	mccs    map[int32]string
 	name    []byte
 }
 
@@ -350,8 +351,32 @@ func (d *pageDecoder) readEntry(accountID string) (model.Transaction, bool) {
 	if n != 1 {
 		return model.Transaction{}, false
 	}
+	// The MCC's text is made once per distinct code per page, not per
+	// transaction (model.FormatMCC formats with fmt).
+	mcc := f.mcc
+	f.mcc = nil
 	tx, err := d.m.txFrom(f, accountID)
-	return tx, err == nil
+	if err != nil {
+		return model.Transaction{}, false
+	}
+	if mcc != nil {
+		tx.MCC = d.formatMCC(*mcc)
+	}
+	return tx, true
+}
+
+func (d *pageDecoder) formatMCC(code int32) string {
+	if s, ok := d.mccs[code]; ok {
+		return s
+	}
+	s := model.FormatMCC(int(code))
+	if d.mccs == nil {
+		d.mccs = map[int32]string{}
+	}
+	if len(d.mccs) < 256 {
+		d.mccs[code] = s
+	}
+	return s
 }
 
 // readObject reads one transaction object (the entry or a member) into l.
