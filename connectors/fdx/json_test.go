@@ -172,3 +172,16 @@ func TestStreamingDecoderTakesFixtures(t *testing.T) {
 	_, _, err := (&mapper{currency: "USD"}).decodeTransactionsPage([]byte(`{"Transactions": []}`), "a")
 	assert.ErrorIs(t, err, errSlowPath)
 }
+
+// TestShapesMapEveryField checks that the streaming decoder reads every
+// mapped field of the generated types itself: a regenerated client that
+// changed one's type would send every page to the slow path, silently
+// losing the speed.
+func TestShapesMapEveryField(t *testing.T) {
+	for _, sh := range shapes {
+		for name, s := range sh.slots {
+			assert.NotEqual(t, slotUnsupported, s, name)
+		}
+	}
+	assert.Len(t, shapes[0].slots, len(slotNames), "the entry has every mapped field, members included")
+}

@@ -38,7 +38,8 @@ var errSlowPath = errors.New("fdx: not for the streaming decoder")
 type slot uint8
 
 const (
-	slotOther slot = iota // known to the generated type, not mapped: validated only
+	slotOther       slot = iota // known to the generated type, not mapped: validated only
+	slotUnsupported             // mapped, but of a Go type this decoder does not read: always the slow path
 	slotAccountID
 	slotTransactionID
 	slotDCM
@@ -92,8 +93,9 @@ var (
 )
 
 // shapeOf reads a generated type's fields. A mapped name whose Go type is
-// not the one the slot decodes is treated as unmapped, so a regenerated
-// client that changes a type is validated generically rather than misread.
+// not the one the slot decodes (or that has decoding methods of its own)
+// sends every body that uses it to the slow path, so a regenerated client
+// that changes a type is never misread.
 func shapeOf(t reflect.Type) *shape {
 	sh := &shape{slots: map[string]slot{}, other: map[string]reflect.Type{}}
 	for f := range t.Fields() {
@@ -107,9 +109,12 @@ func shapeOf(t reflect.Type) *shape {
 			ft = ft.Elem()
 		}
 		s, ok := slotNames[name]
+		if !ok {
+			sh.other[name] = f.Type
+			continue
+		}
 		switch {
-		case !ok:
-		case s < numStringSlots && ft.Kind() == reflect.String:
+		case s < numStringSlots && ft.Kind() == reflect.String && !hasMethods(ft):
 		case (s == slotAmount || s == slotForeignAmount) && ft == decimalType:
 		case s == slotMCC && ft == int32Type:
 		case (s == slotPosted || s == slotAt) && ft == timeType:
@@ -117,15 +122,19 @@ func shapeOf(t reflect.Type) *shape {
 			s == slotLoc && ft == reflect.TypeFor[fdxclient.LocTransaction]() && t == entryType,
 			s == slotLoan && ft == reflect.TypeFor[fdxclient.LoanTransaction]() && t == entryType:
 		default:
-			ok = false
+			s = slotUnsupported
 		}
-		if ok {
-			sh.slots[name] = s
-		} else {
-			sh.other[name] = f.Type
-		}
+		sh.slots[name] = s
 	}
 	return sh
+}
+
+// hasMethods reports whether encoding/json would decode t (a string type)
+// through a method rather than as plain text.
+func hasMethods(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(reflect.TypeFor[interface{ UnmarshalJSON([]byte) error }]()) ||
+		p.Implements(reflect.TypeFor[interface{ UnmarshalText([]byte) error }]())
 }
 
 var entryType = reflect.TypeFor[fdxclient.TransactionWithDetails]()
@@ -417,6 +426,9 @@ func (d *pageDecoder) readObject(l *level, sh *shape) bool {
 // encoding/json leaves a pointer nil and a plain value zero, except for
 // amounts (Decimal reads null as an error) and members.
 func (d *pageDecoder) readSlot(l *level, s slot) bool {
+	if s == slotUnsupported {
+		return false
+	}
 	kind := d.dec.PeekKind()
 	if kind == 'n' && s != slotAmount && s != slotForeignAmount {
 		return d.dec.SkipValue() == nil
