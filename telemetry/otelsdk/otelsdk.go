@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +169,8 @@ func (t *Telemetry) exchange(ex sdk.Exchange) {
 	if ex.Err != nil {
 		attrs = append(attrs, attribute.String("error.type", "transport"))
 	} else if ex.Status >= 400 {
-		attrs = append(attrs, attribute.String("error.type", http.StatusText(ex.Status)))
+		// OpenTelemetry's HTTP conventions: the status code as text.
+		attrs = append(attrs, attribute.String("error.type", strconv.Itoa(ex.Status)))
 	}
 	// Exchange carries no context; the measurement is not linked to a span.
 	t.httpDur.Record(context.Background(), ex.Duration.Seconds(), metric.WithAttributes(attrs...))
