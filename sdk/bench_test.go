@@ -10,12 +10,15 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/bankdesc"
+	"github.com/obconnect/obconnect/connectors/fdx"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/sdk"
 	"github.com/obconnect/obconnect/sdk/driver"
@@ -88,6 +91,31 @@ func (c *fdxBenchConnector) ListTransactions(ctx context.Context, q driver.Trans
 	return out, nil
 }
 
+// toolkitConnector reads transactions with the FDX toolkit connector
+// (connectors/fdx: the streaming page decoder on jsontext, the full
+// mapping); the rest of the driver is the fake bank's.
+type toolkitConnector struct {
+	driver.Connector
+	fdx *fdx.Connector
+}
+
+func (c *toolkitConnector) ListTransactions(ctx context.Context, q driver.TransactionQuery) (*model.Page[model.Transaction], error) {
+	return c.fdx.ListTransactions(ctx, q)
+}
+
+// benchBank describes the fixture bank to the toolkit connector.
+const benchBank = `{
+  "name": "fdxbench", "displayName": "FDX bench", "fdxVersion": "5.0",
+  "sandboxURL": "http://127.0.0.1:8080", "dataPath": "/fdx/v5", "currency": "USD",
+  "clusters": ["TRANSACTIONS", "ACCOUNT_BASIC"], "historyMonths": 12,
+  "paging": {"style": "offset", "max": 100, "default": 100, "overMax": "reject"},
+  "rateLimit": {"requestsPerSecond": 100, "burst": 100},
+  "accountRevocation": false, "notificationSubscriptions": false,
+  "auth": {"clientAuth": "client_secret_basic", "parRequired": false, "authorization": "/authorize", "token": "/token"},
+  "errors": {"codeForm": "string", "retryAfter": "seconds", "quirks": []},
+  "assumptions": ["a benchmark fixture"]
+}`
+
 // fixtureTransport answers every transactions request with the fixture
 // page, so the benchmark measures decoding and the client, not a socket.
 // With pages > 1 it serves that many copies of the page, chained by
@@ -99,7 +127,7 @@ type fixtureTransport struct {
 }
 
 func (f *fixtureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Path == "/accounts/chk-1/transactions" {
+	if strings.HasSuffix(r.URL.Path, "/accounts/chk-1/transactions") {
 		body := f.page
 		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		if next := off + 100; next < f.pages*100 {
@@ -111,8 +139,16 @@ func (f *fixtureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return f.next.RoundTrip(r)
 }
 
-// openFDX opens a client whose transactions come from the FDX fixture.
+// openFDX opens a client whose transactions come from the FDX fixture,
+// read with the generated ClientWithResponses over encoding/json.
 func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
+	return openFDXWith(tb, pages, false)
+}
+
+// openFDXWith opens the fixture client, reading transactions with the FDX
+// toolkit connector when toolkit is true and with the encoding/json bench
+// connector otherwise.
+func openFDXWith(tb testing.TB, pages int, toolkit bool) (*sdk.Client, *sdk.Grant) {
 	page, err := os.ReadFile("testdata/fdx_transactions_page.json")
 	require.NoError(tb, err)
 	bank := fakebank.New()
@@ -123,11 +159,22 @@ func openFDX(tb testing.TB, pages int) (*sdk.Client, *sdk.Grant) {
 		if err != nil {
 			return nil, err
 		}
-		fdx, err := fdxclient.NewClientWithResponses(cfg.BaseURL, fdxclient.WithHTTPClient(cfg.HTTPClient))
+		if toolkit {
+			desc, err := bankdesc.Parse([]byte(benchBank))
+			if err != nil {
+				return nil, err
+			}
+			tk, err := fdx.New(cfg, desc)
+			if err != nil {
+				return nil, err
+			}
+			return &toolkitConnector{Connector: inner, fdx: tk}, nil
+		}
+		api, err := fdxclient.NewClientWithResponses(cfg.BaseURL, fdxclient.WithHTTPClient(cfg.HTTPClient))
 		if err != nil {
 			return nil, err
 		}
-		return &fdxBenchConnector{Connector: inner, fdx: fdx}, nil
+		return &fdxBenchConnector{Connector: inner, fdx: api}, nil
 	}
 	c, err := sdk.OpenWith(context.Background(), opener, sdk.Credentials{ClientID: "bench", ClientSecret: "bench-secret"}, &sdk.Options{RedirectURL: "https://app.example/cb",
 		BaseURL: bank.URL(), HTTPClient: &http.Client{Transport: &fixtureTransport{page: page, pages: pages, next: http.DefaultTransport}},
@@ -163,8 +210,24 @@ func TestIterationHoldsOnePage(t *testing.T) {
 	assert.Less(t, int64(late)-int64(early), int64(4<<20), "heap grew from %d to %d bytes", early, late)
 }
 
+// BenchmarkTransactionsFDXPage reads a 100-transaction FDX page through the
+// whole client, side by side: old is the generated ClientWithResponses over
+// encoding/json with a minimal mapping (the benchmark as it was), new is
+// the FDX toolkit connector (streaming decoder, full mapping, so the
+// comparison is conservative).
 func BenchmarkTransactionsFDXPage(b *testing.B) {
-	c, g := openFDX(b, 1)
+	for _, v := range []struct {
+		name    string
+		toolkit bool
+	}{{"old", false}, {"new", true}} {
+		b.Run(v.name, func(b *testing.B) {
+			c, g := openFDXWith(b, 1, v.toolkit)
+			benchPages(b, c, g)
+		})
+	}
+}
+
+func benchPages(b *testing.B, c *sdk.Client, g *sdk.Grant) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var before, after runtime.MemStats

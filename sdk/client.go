@@ -96,6 +96,15 @@ type Options struct {
 	// Observer, if set, is called after every HTTP exchange (data and OAuth)
 	// with facts safe to record as metrics.
 	Observer func(Exchange)
+	// Trace, if set, is called when the client starts an operation at the
+	// bank (a call, with its retries and its one forced refresh; or a
+	// token refresh) and returns the context the operation runs under and
+	// a function the client calls exactly once with the outcome (nil or a
+	// classified *Error). Returning a derived context lets a tracer's span
+	// parent the exchanges WrapTransport sees. Package telemetry/otelsdk
+	// implements it with OpenTelemetry; the sdk imports no tracing library.
+	// It runs on the calling goroutine and must not block.
+	Trace func(ctx context.Context, op Operation) (context.Context, func(error))
 	// OnGrantChange, if set, is called when a token refresh narrows a
 	// grant: the bank's token response lists fewer clusters or accounts
 	// than the grant held (a user withdrawing one account at the bank).
@@ -112,6 +121,46 @@ type Options struct {
 	// validation; nil means time.Now. Tests against a bank on simulated
 	// time (mockbank) set it to the bank's clock.
 	Now func() time.Time
+}
+
+// Operation describes one operation for [Options.Trace]. It holds no
+// tokens, grant or account identifiers.
+type Operation struct {
+	// Bank is the bank's registry name.
+	Bank string
+	// Kind is OperationCall or OperationRefresh.
+	Kind OperationKind
+	// Name is the client's name for the operation, e.g. "sdk.Account",
+	// "sdk.Transactions" or "sdk.token.refresh"; it is low-cardinality.
+	Name string
+	// Cluster is the data cluster a call needs, empty when none.
+	Cluster Cluster
+}
+
+// OperationKind tells calls from token refreshes.
+type OperationKind string
+
+// The kinds of [Operation].
+const (
+	OperationCall    OperationKind = "call"
+	OperationRefresh OperationKind = "refresh"
+)
+
+// startOp reports the start of an operation to Options.Trace, returning
+// the context to run it under and the function that reports its end.
+func (c *Client) startOp(ctx context.Context, op Operation) (context.Context, func(error)) {
+	if c.opts.Trace == nil {
+		return ctx, func(error) {}
+	}
+	op.Bank = c.bank
+	tctx, end := c.opts.Trace(ctx, op)
+	if tctx == nil {
+		tctx = ctx
+	}
+	if end == nil {
+		end = func(error) {}
+	}
+	return tctx, end
 }
 
 // Exchange describes one HTTP exchange for an Observer. It holds no

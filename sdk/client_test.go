@@ -706,3 +706,77 @@ func TestOpenNilOptions(t *testing.T) {
 	_, err := sdk.OpenWith(context.Background(), fakebank.Opener(fakebank.Options{}), testCreds, nil)
 	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "nil options are the defaults; the fake bank has no default BaseURL")
 }
+
+// TestTraceHook checks Options.Trace's contract: one start and exactly one
+// end per call (retries and the forced refresh inside it), the refresh as
+// an operation of its own under the call's context, the outcome's code,
+// and the returned context reaching the exchanges.
+func TestTraceHook(t *testing.T) {
+	type ended struct {
+		op   sdk.Operation
+		code sdk.Code
+	}
+	type ctxKey struct{}
+	var (
+		mu      sync.Mutex
+		ends    []ended
+		tagged  int
+		parents []string
+	)
+	bank, c := setup(t, fakebank.Options{}, func(cfg *sdk.Options) {
+		cfg.Trace = func(ctx context.Context, op sdk.Operation) (context.Context, func(error)) {
+			parent, _ := ctx.Value(ctxKey{}).(string)
+			mu.Lock()
+			parents = append(parents, op.Name+"<"+parent)
+			mu.Unlock()
+			return context.WithValue(ctx, ctxKey{}, op.Name), func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				code := sdk.OK
+				if err != nil {
+					code = sdk.ErrorCode(err)
+				}
+				ends = append(ends, ended{op, code})
+			}
+		}
+		cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if r.Context().Value(ctxKey{}) != nil {
+					mu.Lock()
+					tagged++
+					mu.Unlock()
+				}
+				return rt.RoundTrip(r)
+			})
+		}
+	})
+	g := link(t, c)
+	ctx := context.Background()
+	mu.Lock()
+	ends, parents, tagged = nil, nil, 0
+	mu.Unlock()
+	bank.Fail(fakebank.Fault{Status: 500, Code: 500})
+	_, err := c.Account(ctx, g, "chk-1")
+	require.NoError(t, err, "one 500 is retried")
+	bank.ExpireAccessTokens()
+	_, err = c.Account(ctx, g, "chk-1")
+	require.NoError(t, err)
+	bank.Fail(fakebank.Fault{Status: 404, Code: 701})
+	_, err = c.Account(ctx, g, "chk-1")
+	require.Error(t, err)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, ends, 4, "%v", ends)
+	for i, want := range []sdk.Code{sdk.OK, sdk.OK, sdk.OK, sdk.NotFound} {
+		assert.Equal(t, want, ends[i].code, "end %d", i)
+	}
+	assert.Equal(t, sdk.Operation{Bank: c.Bank(), Kind: sdk.OperationCall, Name: "sdk.Account", Cluster: sdk.AccountDetailed}, ends[0].op)
+	assert.Equal(t, sdk.OperationRefresh, ends[1].op.Kind)
+	assert.Equal(t, []string{"sdk.Account<", "sdk.Account<", "sdk.token.refresh<sdk.Account", "sdk.Account<"}, parents)
+	assert.GreaterOrEqual(t, tagged, 5, "every exchange runs under the operation's context")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

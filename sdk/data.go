@@ -26,14 +26,27 @@ func call[T any](ctx context.Context, c *Client, op string, g *Grant, cluster Cl
 
 // callWith runs f with ts's tokens and retries. A bank rejecting the access
 // token (Unauthenticated) before its known expiry gets one forced refresh.
-func callWith[T any](ctx context.Context, c *Client, op string, ts tokenSource, idempotent bool, f func(context.Context) (T, error)) (T, error) {
-	var zero T
+func callWith[T any](ctx context.Context, c *Client, opName string, ts tokenSource, idempotent bool, f func(context.Context) (T, error)) (T, error) {
 	if ctx == nil {
-		return zero, &Error{Code: InvalidArgument, Op: op, Msg: "nil context"}
+		var zero T
+		return zero, &Error{Code: InvalidArgument, Op: opName, Msg: "nil context"}
 	}
 	// The exact token each attempt sent: with many goroutines refreshing,
 	// the source's current token may already be a newer one, which must not
 	// be dropped for this call's rejection.
+	op := Operation{Kind: OperationCall, Name: opName}
+	if n, ok := needOf(ctx); ok {
+		op.Cluster = n.cluster
+	}
+	ctx, end := c.startOp(ctx, op)
+	v, err := callTokens(ctx, c, opName, ts, idempotent, f)
+	end(err)
+	return v, err
+}
+
+// callTokens is callWith's loop: the attempts, and one forced refresh.
+func callTokens[T any](ctx context.Context, c *Client, op string, ts tokenSource, idempotent bool, f func(context.Context) (T, error)) (T, error) {
+	var zero T
 	sent := &sentToken{}
 	ctx = withTokens(context.WithValue(ctx, sentKey{}, sent), ts)
 	refreshed := false

@@ -192,6 +192,8 @@
 //
 // [Options.Logger] receives debug logs of each exchange (silent by default),
 // [Options.Observer] is called after each exchange with facts safe for
-// metrics, and [Options.WrapTransport] wraps the transport that sends each
-// attempt, for tracing.
+// metrics, [Options.WrapTransport] wraps the transport that sends each
+// attempt, and [Options.Trace] brackets each call and token refresh, for
+// tracing. Package telemetry/otelsdk implements them with OpenTelemetry,
+// which the sdk itself does not import.
 package sdk

@@ -235,7 +235,9 @@ func (g *grantTokens) tokenLocked(ctx context.Context, n need) (*TokenRecord, *G
 			fnErr = &Error{Code: Unauthenticated, Op: "sdk.token", Msg: "access token expired and no refresh token; link again"}
 			return nil, fnErr
 		}
-		next, err := g.refreshAtBank(ctx, cur.RefreshToken)
+		rctx, end := g.c.startOp(ctx, Operation{Kind: OperationRefresh, Name: "sdk.token.refresh"})
+		next, err := g.refreshAtBank(rctx, cur.RefreshToken)
+		end(err)
 		if err != nil {
 			fnErr = err
 			return nil, err

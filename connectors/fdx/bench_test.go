@@ -14,7 +14,10 @@ import (
 
 // BenchmarkListTransactions measures decoding and mapping one FDX page of
 // 100 deposit transactions (the wire is an in-memory mock, so the figure
-// is the connector's own cost).
+// is the connector's own cost), side by side in one run: old is
+// encoding/json into the generated types, v2 the encoding/json/v2 engine
+// into the same types, new the streaming page decoder (txpage.go) the
+// connector uses.
 func BenchmarkListTransactions(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString(`{"page": {"nextOffset": "100"}, "transactions": [`)
@@ -33,6 +36,7 @@ func BenchmarkListTransactions(b *testing.B) {
 	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
 		r := httpmock.NewStringResponse(200, body)
 		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = int64(len(body))
 		return r, nil
 	})
 	c, err := New(driver.OpenConfig{HTTPClient: &http.Client{Transport: mt}}, mustAcme())
@@ -40,13 +44,22 @@ func BenchmarkListTransactions(b *testing.B) {
 		b.Fatal(err)
 	}
 	q := driver.TransactionQuery{AccountID: "acc-1", Page: driver.PageRequest{Limit: 100}}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	for b.Loop() {
-		p, err := c.ListTransactions(context.Background(), q)
-		if err != nil || len(p.Items) != 100 {
-			b.Fatal(err)
-		}
+	for _, engine := range []struct {
+		name     string
+		u        unmarshaler
+		noStream bool
+	}{{"old", stdUnmarshal, true}, {"v2", Unmarshal, true}, {"new", Unmarshal, false}} {
+		b.Run(engine.name, func(b *testing.B) {
+			c.unmarshal, c.noStream = engine.u, engine.noStream
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				p, err := c.ListTransactions(context.Background(), q)
+				if err != nil || len(p.Items) != 100 {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "tx/s")
+		})
 	}
-	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "tx/s")
 }

@@ -3,7 +3,6 @@ package fdx
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +38,11 @@ type Connector struct {
 	profile driver.Profile
 	api     *fdxclient.Client
 	style   driver.Pagination
+	// unmarshal decodes 2xx bodies; see [Unmarshal].
+	unmarshal unmarshaler
+	// noStream turns the streaming transactions decoder off (txpage.go),
+	// for the differential test and the benchmark's old path.
+	noStream bool
 	// Now is the clock used to read Retry-After dates; tests may set it.
 	Now func() time.Time
 }
@@ -67,12 +71,13 @@ func New(cfg driver.OpenConfig, d *bankdesc.Description) (*Connector, error) {
 		return nil, obcerr.Wrap(err, obcerr.InvalidArgument, d.Name+".Open")
 	}
 	return &Connector{
-		mapper:  mapper{currency: d.Currency},
-		desc:    d,
-		profile: prof,
-		api:     api,
-		style:   prof.Pagination,
-		Now:     time.Now,
+		mapper:    mapper{currency: d.Currency},
+		desc:      d,
+		profile:   prof,
+		api:       api,
+		style:     prof.Pagination,
+		unmarshal: Unmarshal,
+		Now:       time.Now,
 	}, nil
 }
 
@@ -145,7 +150,20 @@ func (c *Connector) ListTransactions(ctx context.Context, q driver.TransactionQu
 		return nil, err
 	}
 	resp, err := c.api.SearchForAccountTransactions(ctx, q.AccountID, p)
-	return decodePage(c, op, q.Page.Cursor, resp, err, "transactions",
+	body, err := c.read(op, resp, err)
+	if err != nil {
+		return nil, err
+	}
+	if !c.noStream {
+		if items, meta, err := c.decodeTransactionsPage(body, q.AccountID); err == nil {
+			out := &model.Page[model.Transaction]{Items: items}
+			if out.Next, err = c.next(op, q.Page.Cursor, meta); err != nil {
+				return nil, err
+			}
+			return out, nil
+		}
+	}
+	return mapPage(c, op, q.Page.Cursor, body, "transactions",
 		func(b *fdxclient.Transactions) ([]fdxclient.TransactionWithDetails, *fdxclient.PageMetadata) {
 			return b.Transactions, b.Page
 		},
@@ -280,8 +298,18 @@ func FDXReason(r driver.RevocationReason) fdxclient.ConsentRevocationReason {
 // page metadata in the bank's style.
 func decodePage[B, E, T any](c *Connector, op, cursor string, resp *http.Response, err error, field string,
 	parts func(*B) ([]E, *fdxclient.PageMetadata), conv func(E) (T, error)) (*model.Page[T], error) {
+	raw, err := c.read(op, resp, err)
+	if err != nil {
+		return nil, err
+	}
+	return mapPage(c, op, cursor, raw, field, parts, conv)
+}
+
+// mapPage is decodePage once the body is read.
+func mapPage[B, E, T any](c *Connector, op, cursor string, raw []byte, field string,
+	parts func(*B) ([]E, *fdxclient.PageMetadata), conv func(E) (T, error)) (*model.Page[T], error) {
 	var body B
-	if err := c.decode(op, resp, err, &body); err != nil {
+	if err := c.unmarshalBody(op, raw, &body); err != nil {
 		return nil, err
 	}
 	entries, meta := parts(&body)
@@ -296,6 +324,7 @@ func decodePage[B, E, T any](c *Connector, op, cursor string, resp *http.Respons
 		}
 		out.Items = append(out.Items, item)
 	}
+	var err error
 	if out.Next, err = c.next(op, cursor, meta); err != nil {
 		return nil, err
 	}
@@ -311,36 +340,82 @@ const maxBody = 32 << 20
 // non-2xx answer becomes an *obcerr.BankError, and a 2xx answer must be a
 // complete, well-formed JSON document or the call fails with Internal.
 func (c *Connector) decode(op string, resp *http.Response, err error, out any) error {
+	body, err := c.read(op, resp, err)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
+	}
+	return c.unmarshalBody(op, body, out)
+}
+
+// read is decode up to the JSON: the status, the content type, and a
+// complete, non-empty body.
+func (c *Connector) read(op string, resp *http.Response, err error) ([]byte, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("%s: %w", op, bankError(resp, c.Now()))
+		return nil, fmt.Errorf("%s: %w", op, bankError(resp, c.Now()))
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		mt, _, perr := mime.ParseMediaType(ct)
 		if perr != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return malformed(op, fmt.Errorf("content type %q is not JSON", truncate(ct)))
+			return nil, malformed(op, fmt.Errorf("content type %q is not JSON", truncate(ct)))
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, err := readBody(resp)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return malformed(op, fmt.Errorf("response body truncated: %w", err))
+			return nil, malformed(op, fmt.Errorf("response body truncated: %w", err))
 		}
-		return fmt.Errorf("%s: reading the response: %w", op, err)
+		return nil, fmt.Errorf("%s: reading the response: %w", op, err)
 	}
 	if len(body) > maxBody {
-		return malformed(op, fmt.Errorf("response body over %d bytes", maxBody))
+		return nil, malformed(op, fmt.Errorf("response body over %d bytes", maxBody))
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return malformed(op, errors.New("empty response body"))
+		return nil, malformed(op, errors.New("empty response body"))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	return body, nil
+}
+
+// unmarshalBody is decode after read: the JSON into out, or Internal.
+func (c *Connector) unmarshalBody(op string, body []byte, out any) error {
+	unmarshal := c.unmarshal
+	if unmarshal == nil {
+		unmarshal = Unmarshal
+	}
+	if err := unmarshal(body, out); err != nil {
 		return malformed(op, err)
 	}
 	return nil
+}
+
+// readBody reads at most maxBody+1 bytes. When the answer declares its
+// length the buffer is made that size at once, instead of io.ReadAll's
+// doubling, which allocated and copied about twice the body per page.
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxBody+1)
+	n := resp.ContentLength
+	if n <= 0 || n > maxBody {
+		return io.ReadAll(r)
+	}
+	// One byte more than declared, so a body longer than its header says
+	// still reads whole; the loop is io.ReadAll's with a sized start.
+	buf := make([]byte, 0, n+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // malformed classifies an answer that cannot be trusted as Internal: the

@@ -69,9 +69,12 @@
 // # Performance
 //
 // BenchmarkListTransactions measures decoding and mapping one page of 100
-// real-world-shaped FDX deposit transactions; figures and the command that
-// produced them are in docs/sdk.md ("Performance"). One page is held at a time,
-// whatever the history.
+// real-world-shaped FDX deposit transactions, old (encoding/json) and new
+// side by side; figures and the command that produced them are in
+// docs/sdk.md ("Performance"). One page is held at a time, whatever the
+// history. The transactions page, the one answer read in bulk, is read by
+// a streaming decoder on jsontext that falls back to the ordinary path for
+// any body it is not certain to read identically (see txpage.go).
 //
 // # Stability
 //
@@ -82,6 +85,8 @@
 // # Why no library
 //
 // The request side is the generated client (oapi-codegen); decoding is
-// encoding/json into the generated types, whose amounts are
-// fdxtypes.Decimal. Nothing else here is standard enough to borrow.
+// the encoding/json/v2 engine (github.com/go-json-experiment/json) under
+// encoding/json's semantics into the generated types, whose amounts are
+// fdxtypes.Decimal ([Unmarshal]). Nothing else here is standard enough to
+// borrow.
 package fdx

@@ -11,19 +11,23 @@ import (
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
+// decodeSeeds is the fuzz corpus of FuzzDecode, shared with the
+// differential test of the two JSON engines.
+var decodeSeeds = []string{
+	`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1.5}}]}`,
+	`{"accounts": [{"locAccount": {"accountId": "a", "currentBalance": 1e3}}], "page": {"nextOffset": "2"}}`,
+	`{"depositAccount": {"accountId": "a", "availableBalance": "12.30"}}`,
+	`{"transactions": [{"accountCategory": "LOC_ACCOUNT", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 2}]}`,
+	`{"accountCategory": "INVESTMENT_ACCOUNT", "accountId": "a", "currentBalance": 3, "nextPaymentDate": "2026-01-02"}`,
+	`{"code": "701", "message": "x"}`, `{"id": "c", "status": "ACTIVE", "resources": [{"dataClusters": [null]}]}`,
+	``, `null`, `[`, `{"transactions": [null, {}]}`, "\x00\xff",
+}
+
 // FuzzDecode feeds arbitrary bodies and statuses to every decoding path:
 // none may panic, a failure must classify (never Unknown for a bank
 // answer), and a success must carry a non-nil page.
 func FuzzDecode(f *testing.F) {
-	for _, seed := range []string{
-		`{"transactions": [{"depositTransaction": {"accountId": "a", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 1.5}}]}`,
-		`{"accounts": [{"locAccount": {"accountId": "a", "currentBalance": 1e3}}], "page": {"nextOffset": "2"}}`,
-		`{"depositAccount": {"accountId": "a", "availableBalance": "12.30"}}`,
-		`{"transactions": [{"accountCategory": "LOC_ACCOUNT", "transactionId": "t", "status": "POSTED", "debitCreditMemo": "DEBIT", "amount": 2}]}`,
-		`{"accountCategory": "INVESTMENT_ACCOUNT", "accountId": "a", "currentBalance": 3, "nextPaymentDate": "2026-01-02"}`,
-		`{"code": "701", "message": "x"}`, `{"id": "c", "status": "ACTIVE", "resources": [{"dataClusters": [null]}]}`,
-		``, `null`, `[`, `{"transactions": [null, {}]}`, "\x00\xff",
-	} {
+	for _, seed := range decodeSeeds {
 		f.Add(200, seed)
 		f.Add(404, seed)
 	}

@@ -209,6 +209,13 @@ func (m *mapper) transaction(w fdxclient.TransactionWithDetails, accountID strin
 	if n != 1 {
 		return model.Transaction{}, fmt.Errorf("transaction entry has %d of depositTransaction/locTransaction/loanTransaction and no flat accountCategory, want exactly 1", n)
 	}
+	return m.txFrom(f, accountID)
+}
+
+// txFrom maps one transaction's fields, whichever shape they came in and
+// whichever decoder read them (the generated types or the streaming page
+// decoder), so both give the same model.Transaction.
+func (m *mapper) txFrom(f txFields, accountID string) (model.Transaction, error) {
 	if f.id == "" || f.status == "" || f.dcm == "" {
 		return model.Transaction{}, fmt.Errorf("transaction %q lacks transactionId, status or debitCreditMemo", f.id)
 	}

@@ -44,6 +44,13 @@ func ParseDecimal(s string) (Decimal, error) {
 	if len(frac) > MaxScale {
 		return Decimal{}, fmt.Errorf("%w: %q has more than %d fraction digits", ErrInvalidDecimal, truncate(s), MaxScale)
 	}
+	// Text without an exponent is already canonical (leading zeros were
+	// refused) unless it is a negative zero, whose sign canonical drops:
+	// keep it as is rather than build an equal copy, an allocation per
+	// amount on every page of transactions.
+	if !strings.ContainsAny(s, "eE") && !(neg && strings.Trim(s[1:], "0.") == "") {
+		return Decimal{text: s}, nil
+	}
 	return Decimal{text: canonical(neg, intPart, frac)}, nil
 }
 

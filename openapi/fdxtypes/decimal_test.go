@@ -145,3 +145,15 @@ func TestErrorCode(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"code":7.5}`), &e))
 	assert.Error(t, json.Unmarshal([]byte(`{"code":[1]}`), &e))
 }
+
+// ParseDecimal's shortcut for text without an exponent must give what
+// canonical gives.
+func TestParseDecimalShortcutIsCanonical(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "-0.00", "-0.10", "1", "-1.50", "10.0", "339563.19", "0.000000000000000001", "-1234567890123456789012345678901234"} {
+		d, err := ParseDecimal(s)
+		require.NoError(t, err, s)
+		neg, i, f, err := splitNumber(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, canonical(neg, i, f), d.String(), s)
+	}
+}

@@ -81,6 +81,26 @@ type Options struct {
 	// Logger receives one record per rejected notification from
 	// [Handler] (never the body or key material). Nil discards.
 	Logger *slog.Logger
+	// Observer, if set, is called once per Verify or VerifySignature with
+	// its outcome, for metrics and tracing (package telemetry/otelsdk
+	// records it with OpenTelemetry). It runs on the verifying goroutine
+	// and must not block.
+	Observer func(ctx context.Context, v Verification)
+}
+
+// Verification is the outcome of one verification, as an [Options.Observer]
+// sees it. It holds no body, signature or key material.
+type Verification struct {
+	// Publisher is the event's publisher.name when the body was read,
+	// otherwise Options.Publisher (possibly empty).
+	Publisher string
+	// Type is the event's type when the notification was accepted.
+	Type Type
+	// Duration is how long the verification took, key fetches included.
+	Duration time.Duration
+	// Err is nil when the notification was accepted; otherwise it matches
+	// exactly one of the package's sentinels.
+	Err error
 }
 
 // Verifier checks notifications against a bank's keys. It is safe for
@@ -96,6 +116,7 @@ type Verifier struct {
 	logger    *slog.Logger
 	publisher string
 	subscr    string
+	observer  func(context.Context, Verification)
 }
 
 // NewVerifier returns a verifier resolving keys through keys.
@@ -143,7 +164,7 @@ func NewVerifier(keys KeySource, opts *Options) (*Verifier, error) {
 	}
 	return &Verifier{
 		keys: keys, tolerance: o.Tolerance, now: o.Now, replay: o.Replay,
-		algs: algs, maxBody: o.MaxBodyBytes, logger: o.Logger,
+		algs: algs, maxBody: o.MaxBodyBytes, logger: o.Logger, observer: o.Observer,
 		publisher: o.Publisher, subscr: o.Subscriber,
 	}, nil
 }
@@ -156,12 +177,31 @@ func (v *Verifier) MaxBodyBytes() int64 { return v.maxBody }
 // failure the error matches one of the package's sentinels; the event is
 // nil.
 func (v *Verifier) Verify(ctx context.Context, h http.Header, rawBody []byte) (*Event, error) {
+	start := time.Now()
+	ev, err := v.verify(ctx, h, rawBody)
+	v.observe(ctx, start, ev, err)
+	return ev, err
+}
+
+// observe reports one outcome to the Observer, if any.
+func (v *Verifier) observe(ctx context.Context, start time.Time, ev *Event, err error) {
+	if v.observer == nil {
+		return
+	}
+	o := Verification{Publisher: v.publisher, Duration: time.Since(start), Err: err}
+	if ev != nil {
+		o.Publisher, o.Type = ev.Publisher, ev.Type
+	}
+	v.observer(ctx, o)
+}
+
+func (v *Verifier) verify(ctx context.Context, h http.Header, rawBody []byte) (*Event, error) {
 	vals := h.Values(SignatureHeader)
 	switch len(vals) {
 	case 0:
 		return nil, newError(ErrMissingSignature, "", nil)
 	case 1:
-		return v.VerifySignature(ctx, vals[0], rawBody)
+		return v.verifySignature(ctx, vals[0], rawBody)
 	default:
 		// Two signatures are ambiguous; choosing one would let a proxy
 		// or attacker pick the one checked.
@@ -177,6 +217,13 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, rawBody []byte) (*
 // bytes, the body's shape, the expected parties, its freshness, and last
 // the replay store (so that forged or stale traffic never fills it).
 func (v *Verifier) VerifySignature(ctx context.Context, signature string, rawBody []byte) (*Event, error) {
+	start := time.Now()
+	ev, err := v.verifySignature(ctx, signature, rawBody)
+	v.observe(ctx, start, ev, err)
+	return ev, err
+}
+
+func (v *Verifier) verifySignature(ctx context.Context, signature string, rawBody []byte) (*Event, error) {
 	if strings.TrimSpace(signature) == "" {
 		return nil, newError(ErrMissingSignature, "", nil)
 	}
