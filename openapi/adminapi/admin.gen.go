@@ -1281,7 +1281,7 @@ type TransactionCreate struct {
 	Merchant             *string `json:"merchant,omitempty"`
 	MerchantCategoryCode *int    `json:"merchantCategoryCode,omitempty"`
 
-	// PostAfter For a pending transaction, the simulated delay (Go duration) after which it posts.
+	// PostAfter For a pending transaction, the simulated delay (a duration such as 24h or 2d) after which it posts.
 	PostAfter    *string                  `json:"postAfter,omitempty"`
 	PostedAmount *Amount                  `json:"postedAmount,omitempty"`
 	Status       *TransactionCreateStatus `json:"status,omitempty"`
@@ -1406,7 +1406,7 @@ type ListTransactionsParamsStatus string
 
 // AdvanceClockJSONBody defines parameters for AdvanceClock.
 type AdvanceClockJSONBody struct {
-	// By Go duration, e.g. "36h" or "15m". One of by or to.
+	// By A duration, e.g. "36h", "15m" or "2d". One of by or to.
 	By *string    `json:"by,omitempty"`
 	To *time.Time `json:"to,omitempty"`
 }
