@@ -169,6 +169,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mockbank: %v\n", err)
 		return 2
 	}
+	// Signals are caught from here on, before the banner says the server
+	// is ready: a SIGTERM sent as soon as the banner appears (a CI script's
+	// cleanup) is a graceful stop, never the default kill that skips
+	// saving the state.
+	sigctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.level))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -223,8 +229,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	sigctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
