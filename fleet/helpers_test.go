@@ -333,7 +333,7 @@ func (m *mock) population(t testing.TB, perBank int) (users map[string][]string)
 			su = append(su, adminapi.ScenarioUser{User: adminapi.UserCreate{Bank: b.Name, Username: name, Password: "pass_good"}, Accounts: &accts})
 		}
 	}
-	r, err := m.admin.LoadScenarioWithResponse(context.Background(), adminapi.Scenario{Users: &su})
+	r, err := m.admin.LoadScenarioWithResponse(context.Background(), nil, adminapi.Scenario{Users: &su})
 	require.NoError(t, err)
 	require.NotNil(t, r.JSON200, "scenario: %s", r.Body)
 	return users
@@ -363,7 +363,7 @@ func (m *mock) histories(t testing.TB, perBank map[string]int, n int) map[string
 			su = append(su, adminapi.ScenarioUser{User: adminapi.UserCreate{Bank: b.Name, Username: name, Password: "pass_good"}, Accounts: &accts})
 		}
 	}
-	r, err := m.admin.LoadScenarioWithResponse(context.Background(), adminapi.Scenario{Users: &su})
+	r, err := m.admin.LoadScenarioWithResponse(context.Background(), nil, adminapi.Scenario{Users: &su})
 	require.NoError(t, err)
 	require.NotNil(t, r.JSON200, "scenario: %s", r.Body)
 	return users

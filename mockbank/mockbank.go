@@ -53,6 +53,13 @@ type Options struct {
 	// Clock is the base of simulated time (2026-06-01 12:00 UTC, stopped,
 	// by default); the admin API's clock steps move it forward.
 	Clock func() time.Time
+	// RunClock makes simulated time run with the wall clock, from the
+	// instant Clock gives when New is called (the wall clock's now when
+	// Clock is nil), instead of standing still. What comes due as it runs
+	// (pending transactions posting, live activity, consents nearing
+	// their end) is notified within a second. cmd/mockbank runs its clock
+	// by default; tests usually keep it stopped for byte-identical output.
+	RunClock bool
 	// BaseURL is the external scheme://host[:port] clients use, e.g.
 	// http://127.0.0.1:8080; issuers and URLs are built from it. When
 	// empty it is taken from the first request's Host, once. DataFile and
@@ -77,14 +84,20 @@ type Options struct {
 	// exists, written atomically after changes and on Close.
 	DataFile string
 	// ScenarioFile is a YAML or JSON scenario applied at start (after the
-	// data file).
+	// data file). ScenarioMode says whether a scenario the state already
+	// holds (a restart with DataFile) is applied again: "once" (the
+	// default) skips it, "always" applies it again.
 	ScenarioFile string
+	ScenarioMode string
 	// NotificationRetryBase (default 1 s) and NotificationMaxAttempts
 	// (default 6) shape delivery retries; ConsentExpiringDays (default 7)
 	// is when CONSENT_EXPIRING is sent.
 	NotificationRetryBase   time.Duration
 	NotificationMaxAttempts int
 	ConsentExpiringDays     int
+	// JournalSize is how many requests the request journal keeps (5 000
+	// when 0; negative: no journal). See docs/mockbank.md.
+	JournalSize int
 	// Logger receives operational events; never tokens or secrets.
 	Logger *slog.Logger
 }
@@ -117,12 +130,15 @@ type BankInfo struct {
 // (authorization server) and /{bank}{dataPath}/ (data API), and the
 // admin API under /admin.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	st    *store.Store
-	descs []*bankdesc.Description
-	spec  *fdxapi.Spec
-	ctl   *admin.Control
+	opts Options
+	log  *slog.Logger
+	st   *store.Store
+	// anchor is the simulated instant the seeded histories end at: the
+	// start, fixed once even when the clock runs.
+	anchor time.Time
+	descs  []*bankdesc.Description
+	spec   *fdxapi.Spec
+	ctl    *admin.Control
 
 	// buildMu serialises starting from the first request's Host.
 	buildMu sync.Mutex
@@ -159,6 +175,11 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	if err := checkBanks(descs); err != nil {
 		return nil, err
 	}
+	switch o.ScenarioMode {
+	case "", admin.ScenarioOnce, admin.ScenarioAlways:
+	default:
+		return nil, fmt.Errorf("%w: ScenarioMode %q: want once or always", ErrConfig, o.ScenarioMode)
+	}
 	if o.BaseURL == "" && (o.DataFile != "" || o.ScenarioFile != "") {
 		return nil, fmt.Errorf("%w: DataFile and ScenarioFile need BaseURL (they are applied at start)", ErrConfig)
 	}
@@ -178,16 +199,38 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock := o.Clock
+	if o.RunClock {
+		start := time.Now()
+		if o.Clock != nil {
+			start = o.Clock()
+		}
+		t0 := time.Now()
+		// time.Since reads the monotonic clock: a wall-clock jump (NTP)
+		// does not move simulated time.
+		clock = func() time.Time { return start.Add(time.Since(t0)) }
+	}
 	s := &Server{
 		opts: o, log: log, descs: descs, spec: spec,
-		st: store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
+		st: store.New(store.Options{Clock: clock, Seed: o.Seed, Running: o.RunClock}),
 	}
+	s.anchor = s.st.Now()
 	s.ctl = admin.NewControl(admin.ControlOptions{
-		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
+		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile, ScenarioMode: o.ScenarioMode,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
 		Party:    s.party,
-		Notify:   notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
-		Logger:   log,
+		ReadyClient: func(bank string) string {
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+			if e := s.banks[bank]; e != nil {
+				return e.ready.ID
+			}
+			return ""
+		},
+		Who:    s.who,
+		SimNow: s.st.Now, JournalSize: o.JournalSize,
+		Notify: notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
+		Logger: log,
 	})
 	if err := s.populate(ctx); err != nil {
 		return nil, err
@@ -197,6 +240,9 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 			_ = s.Close()
 			return nil, err
 		}
+	}
+	if o.RunClock {
+		s.runSweeper()
 	}
 	return s, nil
 }
@@ -218,7 +264,7 @@ const generatedMonths = 24
 func (s *Server) genConfig(d *bankdesc.Description) datagen.Config {
 	return datagen.Config{
 		Seed: s.opts.Seed, Bank: d.Name, DisplayName: d.DisplayName,
-		Now: s.st.Now(), HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
+		Now: s.anchor, HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
 	}
 }
 
@@ -429,6 +475,31 @@ func (s *Server) Close() error {
 		fs[i]()
 	}
 	return nil
+}
+
+// sweepEvery is how often a running clock's store is swept for what came
+// due (and so how late such a notification can be).
+const sweepEvery = time.Second
+
+// runSweeper sweeps a running clock's store every second until Close.
+func (s *Server) runSweeper() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(sweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.st.Sweep(context.Background())
+			}
+		}
+	}()
+	s.mu.Lock()
+	s.onClose = append(s.onClose, func() { close(stop); <-done })
+	s.mu.Unlock()
 }
 
 // AdminToken is the bearer token the control API requires.

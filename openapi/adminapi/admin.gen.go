@@ -156,6 +156,24 @@ func (e ConsentStatus) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryAttemptsKind.
+const (
+	DeliveryAttemptsKindBadSignature DeliveryAttemptsKind = "bad_signature"
+	DeliveryAttemptsKindDuplicate    DeliveryAttemptsKind = "duplicate"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAttemptsKind enum.
+func (e DeliveryAttemptsKind) Valid() bool {
+	switch e {
+	case DeliveryAttemptsKindBadSignature:
+		return true
+	case DeliveryAttemptsKindDuplicate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryStatus.
 const (
 	DeliveryStatusDELIVERED DeliveryStatus = "DELIVERED"
@@ -171,6 +189,33 @@ func (e DeliveryStatus) Valid() bool {
 	case DeliveryStatusFAILED:
 		return true
 	case DeliveryStatusPENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryOptionsMode.
+const (
+	DeliveryOptionsModeBadSignature DeliveryOptionsMode = "bad_signature"
+	DeliveryOptionsModeDelay        DeliveryOptionsMode = "delay"
+	DeliveryOptionsModeDuplicate    DeliveryOptionsMode = "duplicate"
+	DeliveryOptionsModeNormal       DeliveryOptionsMode = "normal"
+	DeliveryOptionsModeOutOfOrder   DeliveryOptionsMode = "out_of_order"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryOptionsMode enum.
+func (e DeliveryOptionsMode) Valid() bool {
+	switch e {
+	case DeliveryOptionsModeBadSignature:
+		return true
+	case DeliveryOptionsModeDelay:
+		return true
+	case DeliveryOptionsModeDuplicate:
+		return true
+	case DeliveryOptionsModeNormal:
+		return true
+	case DeliveryOptionsModeOutOfOrder:
 		return true
 	default:
 		return false
@@ -237,39 +282,285 @@ func (e FaultCreateMode) Valid() bool {
 	}
 }
 
+// Defines values for LinkCreateClusters.
+const (
+	LinkCreateClustersACCOUNTBASIC     LinkCreateClusters = "ACCOUNT_BASIC"
+	LinkCreateClustersACCOUNTDETAILED  LinkCreateClusters = "ACCOUNT_DETAILED"
+	LinkCreateClustersCUSTOMERCONTACT  LinkCreateClusters = "CUSTOMER_CONTACT"
+	LinkCreateClustersCUSTOMERPERSONAL LinkCreateClusters = "CUSTOMER_PERSONAL"
+	LinkCreateClustersINVESTMENTS      LinkCreateClusters = "INVESTMENTS"
+	LinkCreateClustersPAYMENTSUPPORT   LinkCreateClusters = "PAYMENT_SUPPORT"
+	LinkCreateClustersSTATEMENTS       LinkCreateClusters = "STATEMENTS"
+	LinkCreateClustersTRANSACTIONS     LinkCreateClusters = "TRANSACTIONS"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreateClusters enum.
+func (e LinkCreateClusters) Valid() bool {
+	switch e {
+	case LinkCreateClustersACCOUNTBASIC:
+		return true
+	case LinkCreateClustersACCOUNTDETAILED:
+		return true
+	case LinkCreateClustersCUSTOMERCONTACT:
+		return true
+	case LinkCreateClustersCUSTOMERPERSONAL:
+		return true
+	case LinkCreateClustersINVESTMENTS:
+		return true
+	case LinkCreateClustersPAYMENTSUPPORT:
+		return true
+	case LinkCreateClustersSTATEMENTS:
+		return true
+	case LinkCreateClustersTRANSACTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkCreatePurpose.
+const (
+	LinkCreatePurposeACCOUNTAGGREGATION          LinkCreatePurpose = "ACCOUNT_AGGREGATION"
+	LinkCreatePurposeCREDITDECISIONING           LinkCreatePurpose = "CREDIT_DECISIONING"
+	LinkCreatePurposeFRAUDDETECTION              LinkCreatePurpose = "FRAUD_DETECTION"
+	LinkCreatePurposePAYMENTS                    LinkCreatePurpose = "PAYMENTS"
+	LinkCreatePurposePERSONALFINANCIALMANAGEMENT LinkCreatePurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreatePurpose enum.
+func (e LinkCreatePurpose) Valid() bool {
+	switch e {
+	case LinkCreatePurposeACCOUNTAGGREGATION:
+		return true
+	case LinkCreatePurposeCREDITDECISIONING:
+		return true
+	case LinkCreatePurposeFRAUDDETECTION:
+		return true
+	case LinkCreatePurposePAYMENTS:
+		return true
+	case LinkCreatePurposePERSONALFINANCIALMANAGEMENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkCreateReturn.
+const (
+	Code   LinkCreateReturn = "code"
+	Tokens LinkCreateReturn = "tokens"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreateReturn enum.
+func (e LinkCreateReturn) Valid() bool {
+	switch e {
+	case Code:
+		return true
+	case Tokens:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotificationFireType.
 const (
-	BALANCE            NotificationFireType = "BALANCE"
-	CONSENTEXPIRING    NotificationFireType = "CONSENT_EXPIRING"
-	CONSENTREVOKED     NotificationFireType = "CONSENT_REVOKED"
-	CONSENTUPDATED     NotificationFireType = "CONSENT_UPDATED"
-	CUSTOM             NotificationFireType = "CUSTOM"
-	FRAUDSUSPECTED     NotificationFireType = "FRAUD_SUSPECTED"
-	PLANNEDOUTAGE      NotificationFireType = "PLANNED_OUTAGE"
-	TRANSACTIONSNEW    NotificationFireType = "TRANSACTIONS_NEW"
-	TRANSACTIONSPOSTED NotificationFireType = "TRANSACTIONS_POSTED"
+	NotificationFireTypeBALANCE            NotificationFireType = "BALANCE"
+	NotificationFireTypeCONSENTEXPIRING    NotificationFireType = "CONSENT_EXPIRING"
+	NotificationFireTypeCONSENTREVOKED     NotificationFireType = "CONSENT_REVOKED"
+	NotificationFireTypeCONSENTUPDATED     NotificationFireType = "CONSENT_UPDATED"
+	NotificationFireTypeCUSTOM             NotificationFireType = "CUSTOM"
+	NotificationFireTypeFRAUDSUSPECTED     NotificationFireType = "FRAUD_SUSPECTED"
+	NotificationFireTypePLANNEDOUTAGE      NotificationFireType = "PLANNED_OUTAGE"
+	NotificationFireTypeTRANSACTIONSNEW    NotificationFireType = "TRANSACTIONS_NEW"
+	NotificationFireTypeTRANSACTIONSPOSTED NotificationFireType = "TRANSACTIONS_POSTED"
 )
 
 // Valid indicates whether the value is a known member of the NotificationFireType enum.
 func (e NotificationFireType) Valid() bool {
 	switch e {
-	case BALANCE:
+	case NotificationFireTypeBALANCE:
 		return true
-	case CONSENTEXPIRING:
+	case NotificationFireTypeCONSENTEXPIRING:
 		return true
-	case CONSENTREVOKED:
+	case NotificationFireTypeCONSENTREVOKED:
 		return true
-	case CONSENTUPDATED:
+	case NotificationFireTypeCONSENTUPDATED:
 		return true
-	case CUSTOM:
+	case NotificationFireTypeCUSTOM:
 		return true
-	case FRAUDSUSPECTED:
+	case NotificationFireTypeFRAUDSUSPECTED:
 		return true
-	case PLANNEDOUTAGE:
+	case NotificationFireTypePLANNEDOUTAGE:
 		return true
-	case TRANSACTIONSNEW:
+	case NotificationFireTypeTRANSACTIONSNEW:
 		return true
-	case TRANSACTIONSPOSTED:
+	case NotificationFireTypeTRANSACTIONSPOSTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkClusters.
+const (
+	ScenarioLinkClustersACCOUNTBASIC     ScenarioLinkClusters = "ACCOUNT_BASIC"
+	ScenarioLinkClustersACCOUNTDETAILED  ScenarioLinkClusters = "ACCOUNT_DETAILED"
+	ScenarioLinkClustersCUSTOMERCONTACT  ScenarioLinkClusters = "CUSTOMER_CONTACT"
+	ScenarioLinkClustersCUSTOMERPERSONAL ScenarioLinkClusters = "CUSTOMER_PERSONAL"
+	ScenarioLinkClustersINVESTMENTS      ScenarioLinkClusters = "INVESTMENTS"
+	ScenarioLinkClustersPAYMENTSUPPORT   ScenarioLinkClusters = "PAYMENT_SUPPORT"
+	ScenarioLinkClustersSTATEMENTS       ScenarioLinkClusters = "STATEMENTS"
+	ScenarioLinkClustersTRANSACTIONS     ScenarioLinkClusters = "TRANSACTIONS"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkClusters enum.
+func (e ScenarioLinkClusters) Valid() bool {
+	switch e {
+	case ScenarioLinkClustersACCOUNTBASIC:
+		return true
+	case ScenarioLinkClustersACCOUNTDETAILED:
+		return true
+	case ScenarioLinkClustersCUSTOMERCONTACT:
+		return true
+	case ScenarioLinkClustersCUSTOMERPERSONAL:
+		return true
+	case ScenarioLinkClustersINVESTMENTS:
+		return true
+	case ScenarioLinkClustersPAYMENTSUPPORT:
+		return true
+	case ScenarioLinkClustersSTATEMENTS:
+		return true
+	case ScenarioLinkClustersTRANSACTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkPurpose.
+const (
+	ScenarioLinkPurposeACCOUNTAGGREGATION          ScenarioLinkPurpose = "ACCOUNT_AGGREGATION"
+	ScenarioLinkPurposeCREDITDECISIONING           ScenarioLinkPurpose = "CREDIT_DECISIONING"
+	ScenarioLinkPurposeFRAUDDETECTION              ScenarioLinkPurpose = "FRAUD_DETECTION"
+	ScenarioLinkPurposePAYMENTS                    ScenarioLinkPurpose = "PAYMENTS"
+	ScenarioLinkPurposePERSONALFINANCIALMANAGEMENT ScenarioLinkPurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkPurpose enum.
+func (e ScenarioLinkPurpose) Valid() bool {
+	switch e {
+	case ScenarioLinkPurposeACCOUNTAGGREGATION:
+		return true
+	case ScenarioLinkPurposeCREDITDECISIONING:
+		return true
+	case ScenarioLinkPurposeFRAUDDETECTION:
+		return true
+	case ScenarioLinkPurposePAYMENTS:
+		return true
+	case ScenarioLinkPurposePERSONALFINANCIALMANAGEMENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkState.
+const (
+	ScenarioLinkStateACTIVE        ScenarioLinkState = "ACTIVE"
+	ScenarioLinkStateEXPIRED       ScenarioLinkState = "EXPIRED"
+	ScenarioLinkStateLOGINREQUIRED ScenarioLinkState = "LOGIN_REQUIRED"
+	ScenarioLinkStateREVOKED       ScenarioLinkState = "REVOKED"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkState enum.
+func (e ScenarioLinkState) Valid() bool {
+	switch e {
+	case ScenarioLinkStateACTIVE:
+		return true
+	case ScenarioLinkStateEXPIRED:
+		return true
+	case ScenarioLinkStateLOGINREQUIRED:
+		return true
+	case ScenarioLinkStateREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioNotificationType.
+const (
+	ScenarioNotificationTypeBALANCE            ScenarioNotificationType = "BALANCE"
+	ScenarioNotificationTypeCONSENTEXPIRING    ScenarioNotificationType = "CONSENT_EXPIRING"
+	ScenarioNotificationTypeCONSENTREVOKED     ScenarioNotificationType = "CONSENT_REVOKED"
+	ScenarioNotificationTypeCONSENTUPDATED     ScenarioNotificationType = "CONSENT_UPDATED"
+	ScenarioNotificationTypeCUSTOM             ScenarioNotificationType = "CUSTOM"
+	ScenarioNotificationTypeFRAUDSUSPECTED     ScenarioNotificationType = "FRAUD_SUSPECTED"
+	ScenarioNotificationTypePLANNEDOUTAGE      ScenarioNotificationType = "PLANNED_OUTAGE"
+	ScenarioNotificationTypeTRANSACTIONSNEW    ScenarioNotificationType = "TRANSACTIONS_NEW"
+	ScenarioNotificationTypeTRANSACTIONSPOSTED ScenarioNotificationType = "TRANSACTIONS_POSTED"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioNotificationType enum.
+func (e ScenarioNotificationType) Valid() bool {
+	switch e {
+	case ScenarioNotificationTypeBALANCE:
+		return true
+	case ScenarioNotificationTypeCONSENTEXPIRING:
+		return true
+	case ScenarioNotificationTypeCONSENTREVOKED:
+		return true
+	case ScenarioNotificationTypeCONSENTUPDATED:
+		return true
+	case ScenarioNotificationTypeCUSTOM:
+		return true
+	case ScenarioNotificationTypeFRAUDSUSPECTED:
+		return true
+	case ScenarioNotificationTypePLANNEDOUTAGE:
+		return true
+	case ScenarioNotificationTypeTRANSACTIONSNEW:
+		return true
+	case ScenarioNotificationTypeTRANSACTIONSPOSTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionCreateNotificationTypes.
+const (
+	SubscriptionCreateNotificationTypesBALANCE            SubscriptionCreateNotificationTypes = "BALANCE"
+	SubscriptionCreateNotificationTypesCONSENTEXPIRING    SubscriptionCreateNotificationTypes = "CONSENT_EXPIRING"
+	SubscriptionCreateNotificationTypesCONSENTREVOKED     SubscriptionCreateNotificationTypes = "CONSENT_REVOKED"
+	SubscriptionCreateNotificationTypesCONSENTUPDATED     SubscriptionCreateNotificationTypes = "CONSENT_UPDATED"
+	SubscriptionCreateNotificationTypesCUSTOM             SubscriptionCreateNotificationTypes = "CUSTOM"
+	SubscriptionCreateNotificationTypesFRAUDSUSPECTED     SubscriptionCreateNotificationTypes = "FRAUD_SUSPECTED"
+	SubscriptionCreateNotificationTypesPLANNEDOUTAGE      SubscriptionCreateNotificationTypes = "PLANNED_OUTAGE"
+	SubscriptionCreateNotificationTypesTRANSACTIONSNEW    SubscriptionCreateNotificationTypes = "TRANSACTIONS_NEW"
+	SubscriptionCreateNotificationTypesTRANSACTIONSPOSTED SubscriptionCreateNotificationTypes = "TRANSACTIONS_POSTED"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionCreateNotificationTypes enum.
+func (e SubscriptionCreateNotificationTypes) Valid() bool {
+	switch e {
+	case SubscriptionCreateNotificationTypesBALANCE:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTEXPIRING:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTREVOKED:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTUPDATED:
+		return true
+	case SubscriptionCreateNotificationTypesCUSTOM:
+		return true
+	case SubscriptionCreateNotificationTypesFRAUDSUSPECTED:
+		return true
+	case SubscriptionCreateNotificationTypesPLANNEDOUTAGE:
+		return true
+	case SubscriptionCreateNotificationTypesTRANSACTIONSNEW:
+		return true
+	case SubscriptionCreateNotificationTypesTRANSACTIONSPOSTED:
 		return true
 	default:
 		return false
@@ -309,6 +600,24 @@ func (e TransactionCreateStatus) Valid() bool {
 	case TransactionCreateStatusPENDING:
 		return true
 	case TransactionCreateStatusPOSTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ViolationSeverity.
+const (
+	ViolationSeverityError   ViolationSeverity = "Error"
+	ViolationSeverityWarning ViolationSeverity = "Warning"
+)
+
+// Valid indicates whether the value is a known member of the ViolationSeverity enum.
+func (e ViolationSeverity) Valid() bool {
+	switch e {
+	case ViolationSeverityError:
+		return true
+	case ViolationSeverityWarning:
 		return true
 	default:
 		return false
@@ -372,6 +681,45 @@ func (e ListConsentsParamsStatus) Valid() bool {
 	case ListConsentsParamsStatusEXPIRED:
 		return true
 	case ListConsentsParamsStatusREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDeliveriesParamsStatus.
+const (
+	ListDeliveriesParamsStatusDELIVERED ListDeliveriesParamsStatus = "DELIVERED"
+	ListDeliveriesParamsStatusFAILED    ListDeliveriesParamsStatus = "FAILED"
+	ListDeliveriesParamsStatusPENDING   ListDeliveriesParamsStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the ListDeliveriesParamsStatus enum.
+func (e ListDeliveriesParamsStatus) Valid() bool {
+	switch e {
+	case ListDeliveriesParamsStatusDELIVERED:
+		return true
+	case ListDeliveriesParamsStatusFAILED:
+		return true
+	case ListDeliveriesParamsStatusPENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LoadScenarioParamsMode.
+const (
+	Always LoadScenarioParamsMode = "always"
+	Once   LoadScenarioParamsMode = "once"
+)
+
+// Valid indicates whether the value is a known member of the LoadScenarioParamsMode enum.
+func (e LoadScenarioParamsMode) Valid() bool {
+	switch e {
+	case Always:
+		return true
+	case Once:
 		return true
 	default:
 		return false
@@ -445,6 +793,15 @@ type BankPagination string
 // Clock defines model for Clock.
 type Clock struct {
 	Now time.Time `json:"now"`
+
+	// OffsetSeconds Simulated time minus wall-clock time, in seconds. Another
+	// process's clock for mockbank is its wall clock plus this offset
+	// (fixed between advances while the clock runs); see
+	// docs/mockbank.md, Reading the clock from another process.
+	OffsetSeconds float64 `json:"offsetSeconds"`
+
+	// Running True when simulated time moves with the wall clock (cmd/mockbank's default), false when it stands still between advances.
+	Running bool `json:"running"`
 }
 
 // ClockAdvanceResult defines model for ClockAdvanceResult.
@@ -459,14 +816,18 @@ type ClockAdvanceResult struct {
 
 // Consent defines model for Consent.
 type Consent struct {
-	AccountIds        []string      `json:"accountIds"`
-	Bank              string        `json:"bank"`
-	ClientId          string        `json:"clientId"`
-	ClientName        *string       `json:"clientName,omitempty"`
-	Clusters          []string      `json:"clusters"`
-	ConsentId         string        `json:"consentId"`
-	CreatedTime       time.Time     `json:"createdTime"`
-	ExpirationTime    time.Time     `json:"expirationTime"`
+	AccountIds     []string  `json:"accountIds"`
+	Bank           string    `json:"bank"`
+	ClientId       string    `json:"clientId"`
+	ClientName     *string   `json:"clientName,omitempty"`
+	Clusters       []string  `json:"clusters"`
+	ConsentId      string    `json:"consentId"`
+	CreatedTime    time.Time `json:"createdTime"`
+	ExpirationTime time.Time `json:"expirationTime"`
+
+	// LoginRequiredTime When reset-login forced the user to sign in again; the consent's tokens are refused since.
+	LoginRequiredTime *time.Time    `json:"loginRequiredTime,omitempty"`
+	LookbackDays      *int          `json:"lookbackDays,omitempty"`
 	Purpose           *string       `json:"purpose,omitempty"`
 	RevokedAccountIds *[]string     `json:"revokedAccountIds,omitempty"`
 	RevokedTime       *time.Time    `json:"revokedTime,omitempty"`
@@ -480,22 +841,59 @@ type ConsentStatus string
 // Delivery defines model for Delivery.
 type Delivery struct {
 	Attempts []struct {
-		At         time.Time `json:"at"`
-		Error      *string   `json:"error,omitempty"`
-		HttpStatus *int      `json:"httpStatus,omitempty"`
+		At time.Time `json:"at"`
+
+		// DurationMs How long the receiver took to answer.
+		DurationMs *float64 `json:"durationMs,omitempty"`
+		Error      *string  `json:"error,omitempty"`
+		HttpStatus *int     `json:"httpStatus,omitempty"`
+
+		// Kind A deliberate misdelivery.
+		Kind *DeliveryAttemptsKind `json:"kind,omitempty"`
+
+		// Response The start of the receiver's answer (256 bytes, printable), which usually says why it refused.
+		Response *string `json:"response,omitempty"`
 	} `json:"attempts"`
-	Bank           string         `json:"bank"`
-	CallbackUrl    string         `json:"callbackUrl"`
-	DeliveryId     string         `json:"deliveryId"`
-	NextAttemptAt  *time.Time     `json:"nextAttemptAt,omitempty"`
-	NotificationId string         `json:"notificationId"`
+	Bank        string  `json:"bank"`
+	CallbackUrl string  `json:"callbackUrl"`
+	ClientId    *string `json:"clientId,omitempty"`
+	DeliveryId  string  `json:"deliveryId"`
+
+	// Mode The deliberate misdelivery asked for, when one was.
+	Mode          *string    `json:"mode,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+
+	// Notification The notification body as last sent.
+	Notification   *map[string]interface{} `json:"notification,omitempty"`
+	NotificationId string                  `json:"notificationId"`
+
+	// RedeliveryOf The delivery this one repeats.
+	RedeliveryOf   *string        `json:"redeliveryOf,omitempty"`
 	Status         DeliveryStatus `json:"status"`
 	SubscriptionId *string        `json:"subscriptionId,omitempty"`
 	Type           string         `json:"type"`
 }
 
+// DeliveryAttemptsKind A deliberate misdelivery.
+type DeliveryAttemptsKind string
+
 // DeliveryStatus defines model for Delivery.Status.
 type DeliveryStatus string
+
+// DeliveryOptions Deliberate misdelivery, for testing receivers. duplicate sends the
+// notification again once accepted; delay waits before the first
+// attempt (2s by default); out_of_order holds it until the next
+// delivery to the same subscription has been sent (at most delay,
+// 10s by default); bad_signature corrupts the first attempt's
+// signature (retries are genuine); normal delivers normally.
+type DeliveryOptions struct {
+	// Delay Wall-clock wait in mockbank's duration syntax (500ms, 2s), at most 5m.
+	Delay *string             `json:"delay,omitempty"`
+	Mode  DeliveryOptionsMode `json:"mode"`
+}
+
+// DeliveryOptionsMode defines model for DeliveryOptions.Mode.
+type DeliveryOptionsMode string
 
 // Fault defines model for Fault.
 type Fault struct {
@@ -552,15 +950,21 @@ type FaultCreate struct {
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
-	Fraction  *float32 `json:"fraction,omitempty"`
-	LatencyMs *int     `json:"latencyMs,omitempty"`
+	Fraction *float32 `json:"fraction,omitempty"`
+
+	// Latency The delay as a duration (250ms, 2s); the same as latencyMs, in mockbank's one duration syntax. Give one of them.
+	Latency   *string `json:"latency,omitempty"`
+	LatencyMs *int    `json:"latencyMs,omitempty"`
 
 	// Means What the error means, as an obconnect error code name with an FDX code in the catalogue (RateLimited, ConsentRevoked, ConsentExpired, NotFound, ...; a refusal lists them all). The bank's description words it (status, FDX code, message, debug message, Retry-After), e.g. RateLimited at citi is 503 with code 501 and Retry-After. status, fdxCode and message override the words. Unauthenticated is answered as a rejected access token, with a Bearer challenge. Error mode only.
-	Means             *string          `json:"means,omitempty"`
-	Message           *string          `json:"message,omitempty"`
-	Mode              *FaultCreateMode `json:"mode,omitempty"`
-	RetryAfterSeconds *int             `json:"retryAfterSeconds,omitempty"`
-	Status            *int             `json:"status,omitempty"`
+	Means   *string          `json:"means,omitempty"`
+	Message *string          `json:"message,omitempty"`
+	Mode    *FaultCreateMode `json:"mode,omitempty"`
+
+	// RetryAfter Retry-After as a duration of whole seconds (2s); the same as retryAfterSeconds. Give one of them.
+	RetryAfter        *string `json:"retryAfter,omitempty"`
+	RetryAfterSeconds *int    `json:"retryAfterSeconds,omitempty"`
+	Status            *int    `json:"status,omitempty"`
 
 	// Times Apply to the next N matching calls. One of times or fraction; neither means every call.
 	Times *int `json:"times,omitempty"`
@@ -569,11 +973,104 @@ type FaultCreate struct {
 // FaultCreateMode defines model for FaultCreate.Mode.
 type FaultCreateMode string
 
+// Link defines model for Link.
+type Link struct {
+	AccountIds []string `json:"accountIds"`
+
+	// Authorization With return code. Exchange code at the token endpoint with codeVerifier and redirectUri, within 60 simulated seconds.
+	Authorization *struct {
+		// CallbackUrl The redirect the consent page would have sent (redirectUri with code, state and iss), ready for sdk CompleteLink.
+		CallbackUrl string `json:"callbackUrl"`
+		Code        string `json:"code"`
+
+		// CodeVerifier The PKCE verifier mockbank made; absent when you gave codeChallenge.
+		CodeVerifier *string `json:"codeVerifier,omitempty"`
+		RedirectUri  string  `json:"redirectUri"`
+		State        *string `json:"state,omitempty"`
+	} `json:"authorization,omitempty"`
+	Bank           string    `json:"bank"`
+	ClientId       string    `json:"clientId"`
+	Clusters       []string  `json:"clusters"`
+	ConsentId      string    `json:"consentId"`
+	CreatedTime    time.Time `json:"createdTime"`
+	ExpirationTime time.Time `json:"expirationTime"`
+	Purpose        string    `json:"purpose"`
+
+	// Tokens With return tokens. The token endpoint's answer.
+	Tokens *struct {
+		AccessToken  string  `json:"accessToken"`
+		ExpiresIn    int     `json:"expiresIn"`
+		IdToken      *string `json:"idToken,omitempty"`
+		RefreshToken string  `json:"refreshToken"`
+		Scope        string  `json:"scope"`
+		TokenType    string  `json:"tokenType"`
+	} `json:"tokens,omitempty"`
+	UserId   string  `json:"userId"`
+	Username *string `json:"username,omitempty"`
+}
+
+// LinkCreate defines model for LinkCreate.
+type LinkCreate struct {
+	// AccountIds Default every account of the user.
+	AccountIds *[]string `json:"accountIds,omitempty"`
+	Bank       string    `json:"bank"`
+
+	// ClientId Default the bank's ready client.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// Clusters Default every cluster the bank offers.
+	Clusters *[]LinkCreateClusters `json:"clusters,omitempty"`
+
+	// CodeChallenge Your own S256 PKCE challenge (e.g. from sdk StartLink), with return code; the verifier stays yours.
+	CodeChallenge *string `json:"codeChallenge,omitempty"`
+
+	// Duration How long the consent lasts, whole days in mockbank's duration syntax (90d, the default; at most 365d).
+	Duration *string `json:"duration,omitempty"`
+
+	// Lookback How far back transactions may be read, whole days (365d); none by default.
+	Lookback *string `json:"lookback,omitempty"`
+	Nonce    *string `json:"nonce,omitempty"`
+
+	// Purpose Default ACCOUNT_AGGREGATION.
+	Purpose *LinkCreatePurpose `json:"purpose,omitempty"`
+
+	// RedirectUri One the client registered; default its first.
+	RedirectUri *string `json:"redirectUri,omitempty"`
+
+	// Return tokens (default) exchanges the code for you; code returns it, with the PKCE verifier when you gave no codeChallenge.
+	Return *LinkCreateReturn `json:"return,omitempty"`
+	State  *string           `json:"state,omitempty"`
+	UserId *string           `json:"userId,omitempty"`
+
+	// Username The user's sign-in name (user_good, or one you created). One of username or userId.
+	Username *string `json:"username,omitempty"`
+}
+
+// LinkCreateClusters defines model for LinkCreate.Clusters.
+type LinkCreateClusters string
+
+// LinkCreatePurpose Default ACCOUNT_AGGREGATION.
+type LinkCreatePurpose string
+
+// LinkCreateReturn tokens (default) exchanges the code for you; code returns it, with the PKCE verifier when you gave no codeChallenge.
+type LinkCreateReturn string
+
 // NotificationFire defines model for NotificationFire.
 type NotificationFire struct {
-	AccountId     *string              `json:"accountId,omitempty"`
-	Bank          string               `json:"bank"`
-	ConsentId     *string              `json:"consentId,omitempty"`
+	AccountId *string `json:"accountId,omitempty"`
+	Bank      string  `json:"bank"`
+	ConsentId *string `json:"consentId,omitempty"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery *DeliveryOptions `json:"delivery,omitempty"`
+
+	// Fields Extra customFields of the payload (name to value), added after mockbank's own.
+	Fields        *map[string]string   `json:"fields,omitempty"`
 	TransactionId *string              `json:"transactionId,omitempty"`
 	Type          NotificationFireType `json:"type"`
 }
@@ -594,12 +1091,107 @@ type ReadyClient struct {
 	RedirectUris  *[]string `json:"redirectUris,omitempty"`
 }
 
-// Scenario The same document mockbank -scenario FILE reads (as YAML or JSON).
-type Scenario struct {
-	ClockSteps *[]string       `json:"clockSteps,omitempty"`
-	Faults     *[]FaultCreate  `json:"faults,omitempty"`
-	Users      *[]ScenarioUser `json:"users,omitempty"`
+// RequestEntry defines model for RequestEntry.
+type RequestEntry struct {
+	// At Wall-clock arrival.
+	At        time.Time `json:"at"`
+	Bank      string    `json:"bank"`
+	ClientId  *string   `json:"clientId,omitempty"`
+	ConsentId *string   `json:"consentId,omitempty"`
+	Fault     *struct {
+		FaultId string `json:"faultId"`
+		Mode    string `json:"mode"`
+	} `json:"fault,omitempty"`
+
+	// GrantType The token request's grant_type.
+	GrantType *string `json:"grantType,omitempty"`
+
+	// InteractionId x-fapi-interaction-id of the answer (else of the request).
+	InteractionId *string `json:"interactionId,omitempty"`
+
+	// LatencyMs From arrival to the end of the answer, injected latency included.
+	LatencyMs float64 `json:"latencyMs"`
+	Method    string  `json:"method"`
+	Operation *string `json:"operation,omitempty"`
+	Path      string  `json:"path"`
+
+	// Query Query parameters, each a list of values; secrets are REDACTED.
+	Query *map[string][]string `json:"query,omitempty"`
+	Seq   int64                `json:"seq"`
+
+	// SimulatedAt Simulated time at arrival.
+	SimulatedAt time.Time `json:"simulatedAt"`
+
+	// Status The HTTP status answered; 0 when none was (connection reset, aborted).
+	Status int `json:"status"`
+
+	// Violations What request validation found, in Prism's form; at most 10.
+	Violations *[]Violation `json:"violations,omitempty"`
 }
+
+// Scenario The same document mockbank -scenario FILE reads (as YAML or JSON).
+// Applied in this order: subscriptions, users with their accounts,
+// links, the accounts' transactions, notifications, the links'
+// states, faults, clock steps; so what the scenario causes reaches
+// its own subscriptions.
+type Scenario struct {
+	ClockSteps    *[]string               `json:"clockSteps,omitempty"`
+	Faults        *[]FaultCreate          `json:"faults,omitempty"`
+	Links         *[]ScenarioLink         `json:"links,omitempty"`
+	Notifications *[]ScenarioNotification `json:"notifications,omitempty"`
+	Subscriptions *[]SubscriptionCreate   `json:"subscriptions,omitempty"`
+	Users         *[]ScenarioUser         `json:"users,omitempty"`
+}
+
+// ScenarioLink A link (POST /links) made by the scenario, with the state to leave it in.
+type ScenarioLink struct {
+	AccountIds *[]string               `json:"accountIds,omitempty"`
+	Bank       string                  `json:"bank"`
+	ClientId   *string                 `json:"clientId,omitempty"`
+	Clusters   *[]ScenarioLinkClusters `json:"clusters,omitempty"`
+	Duration   *string                 `json:"duration,omitempty"`
+	Lookback   *string                 `json:"lookback,omitempty"`
+	Purpose    *ScenarioLinkPurpose    `json:"purpose,omitempty"`
+
+	// Ref A name the scenario's notifications use for this link's consent.
+	Ref *string `json:"ref,omitempty"`
+
+	// State ACTIVE (default); EXPIRED, LOGIN_REQUIRED or REVOKED as expire, reset-login or revoke would leave it.
+	State    *ScenarioLinkState `json:"state,omitempty"`
+	UserId   *string            `json:"userId,omitempty"`
+	Username *string            `json:"username,omitempty"`
+}
+
+// ScenarioLinkClusters defines model for ScenarioLink.Clusters.
+type ScenarioLinkClusters string
+
+// ScenarioLinkPurpose defines model for ScenarioLink.Purpose.
+type ScenarioLinkPurpose string
+
+// ScenarioLinkState ACTIVE (default); EXPIRED, LOGIN_REQUIRED or REVOKED as expire, reset-login or revoke would leave it.
+type ScenarioLinkState string
+
+// ScenarioNotification A notification fired by the scenario (POST /notifications); link names a link of the scenario instead of a consentId.
+type ScenarioNotification struct {
+	AccountId *string `json:"accountId,omitempty"`
+	Bank      string  `json:"bank"`
+	ConsentId *string `json:"consentId,omitempty"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery      *DeliveryOptions         `json:"delivery,omitempty"`
+	Fields        *map[string]string       `json:"fields,omitempty"`
+	Link          *string                  `json:"link,omitempty"`
+	TransactionId *string                  `json:"transactionId,omitempty"`
+	Type          ScenarioNotificationType `json:"type"`
+}
+
+// ScenarioNotificationType defines model for ScenarioNotification.Type.
+type ScenarioNotificationType string
 
 // ScenarioUser defines model for ScenarioUser.
 type ScenarioUser struct {
@@ -616,6 +1208,47 @@ type Snapshot struct {
 	Version int                     `json:"version"`
 }
 
+// Subscription defines model for Subscription.
+type Subscription struct {
+	Bank        string    `json:"bank"`
+	CallbackUrl string    `json:"callbackUrl"`
+	ClientId    string    `json:"clientId"`
+	CreatedTime time.Time `json:"createdTime"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery          *DeliveryOptions `json:"delivery,omitempty"`
+	NotificationTypes []string         `json:"notificationTypes"`
+	SubscriptionId    string           `json:"subscriptionId"`
+}
+
+// SubscriptionCreate defines model for SubscriptionCreate.
+type SubscriptionCreate struct {
+	Bank string `json:"bank"`
+
+	// CallbackUrl https, or http to a loopback host.
+	CallbackUrl string `json:"callbackUrl"`
+
+	// ClientId Default the bank's ready client.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery          *DeliveryOptions                      `json:"delivery,omitempty"`
+	NotificationTypes []SubscriptionCreateNotificationTypes `json:"notificationTypes"`
+}
+
+// SubscriptionCreateNotificationTypes defines model for SubscriptionCreate.NotificationTypes.
+type SubscriptionCreateNotificationTypes string
+
 // Transaction defines model for Transaction.
 type Transaction struct {
 	AccountId             string            `json:"accountId"`
@@ -627,8 +1260,11 @@ type Transaction struct {
 	PostedTimestamp       *time.Time        `json:"postedTimestamp,omitempty"`
 	ReplacesTransactionId *string           `json:"replacesTransactionId,omitempty"`
 	Status                TransactionStatus `json:"status"`
-	TransactionId         string            `json:"transactionId"`
-	TransactionTimestamp  time.Time         `json:"transactionTimestamp"`
+
+	// SuspectedFraud Created with suspectedFraud (FRAUD_SUSPECTED was fired for it).
+	SuspectedFraud       *bool     `json:"suspectedFraud,omitempty"`
+	TransactionId        string    `json:"transactionId"`
+	TransactionTimestamp time.Time `json:"transactionTimestamp"`
 }
 
 // TransactionStatus defines model for Transaction.Status.
@@ -645,7 +1281,7 @@ type TransactionCreate struct {
 	Merchant             *string `json:"merchant,omitempty"`
 	MerchantCategoryCode *int    `json:"merchantCategoryCode,omitempty"`
 
-	// PostAfter For a pending transaction, the simulated delay (Go duration) after which it posts.
+	// PostAfter For a pending transaction, the simulated delay (a duration such as 24h or 2d) after which it posts.
 	PostAfter    *string                  `json:"postAfter,omitempty"`
 	PostedAmount *Amount                  `json:"postedAmount,omitempty"`
 	Status       *TransactionCreateStatus `json:"status,omitempty"`
@@ -687,11 +1323,64 @@ type UserCreate struct {
 	Username string  `json:"username"`
 }
 
+// Violation defines model for Violation.
+type Violation struct {
+	// Code The rule broken: a JSON Schema keyword (maximum, enum, type, required, ...), no-route or method-not-allowed.
+	Code string `json:"code"`
+
+	// Location Where: ["query", "limit"], ["body", "notificationTypes", "0"], ["path"], ["method"].
+	Location []string          `json:"location"`
+	Message  string            `json:"message"`
+	Severity ViolationSeverity `json:"severity"`
+}
+
+// ViolationSeverity defines model for Violation.Severity.
+type ViolationSeverity string
+
 // AccountId defines model for AccountId.
 type AccountId = string
 
 // BankQuery defines model for BankQuery.
 type BankQuery = string
+
+// ConsentId defines model for ConsentId.
+type ConsentId = string
+
+// JournalAfter defines model for JournalAfter.
+type JournalAfter = int64
+
+// JournalClient defines model for JournalClient.
+type JournalClient = string
+
+// JournalConsent defines model for JournalConsent.
+type JournalConsent = string
+
+// JournalFault defines model for JournalFault.
+type JournalFault = bool
+
+// JournalMethod defines model for JournalMethod.
+type JournalMethod = string
+
+// JournalOperation defines model for JournalOperation.
+type JournalOperation = string
+
+// JournalParam defines model for JournalParam.
+type JournalParam = []string
+
+// JournalPath defines model for JournalPath.
+type JournalPath = string
+
+// JournalSince defines model for JournalSince.
+type JournalSince = time.Time
+
+// JournalStatus defines model for JournalStatus.
+type JournalStatus = int
+
+// JournalViolations defines model for JournalViolations.
+type JournalViolations = bool
+
+// SubscriptionId defines model for SubscriptionId.
+type SubscriptionId = string
 
 // UserId defines model for UserId.
 type UserId = string
@@ -717,7 +1406,7 @@ type ListTransactionsParamsStatus string
 
 // AdvanceClockJSONBody defines parameters for AdvanceClock.
 type AdvanceClockJSONBody struct {
-	// By Go duration, e.g. "36h" or "15m". One of by or to.
+	// By A duration, e.g. "36h", "15m" or "2d". One of by or to.
 	By *string    `json:"by,omitempty"`
 	To *time.Time `json:"to,omitempty"`
 }
@@ -738,8 +1427,19 @@ type RevokeConsentJSONBody struct {
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
-	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+	Bank           *BankQuery                  `form:"bank,omitempty" json:"bank,omitempty"`
+	Status         *ListDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Type           *string                     `form:"type,omitempty" json:"type,omitempty"`
+	SubscriptionId *string                     `form:"subscriptionId,omitempty" json:"subscriptionId,omitempty"`
+	NotificationId *string                     `form:"notificationId,omitempty" json:"notificationId,omitempty"`
+	ClientId       *string                     `form:"clientId,omitempty" json:"clientId,omitempty"`
+
+	// Limit At most this many (all by default; the log keeps the latest 10 000).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
+
+// ListDeliveriesParamsStatus defines parameters for ListDeliveries.
+type ListDeliveriesParamsStatus string
 
 // ClearLoginFailuresParams defines parameters for ClearLoginFailures.
 type ClearLoginFailuresParams struct {
@@ -747,6 +1447,101 @@ type ClearLoginFailuresParams struct {
 
 	// Username The username as typed on the consent page.
 	Username *string `form:"username,omitempty" json:"username,omitempty"`
+}
+
+// ListRequestsParams defines parameters for ListRequests.
+type ListRequestsParams struct {
+	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Operation An FDX operationId (searchForAccountTransactions) or an OAuth endpoint (token, authorize, par, revoke, ...).
+	Operation *JournalOperation `form:"operation,omitempty" json:"operation,omitempty"`
+	Method    *JournalMethod    `form:"method,omitempty" json:"method,omitempty"`
+
+	// Path The whole path; * stands for any run of characters, e.g. /chase/fdx/v6/accounts/*/transactions.
+	Path *JournalPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Status The HTTP status answered (0 for a connection reset).
+	Status    *JournalStatus  `form:"status,omitempty" json:"status,omitempty"`
+	ClientId  *JournalClient  `form:"clientId,omitempty" json:"clientId,omitempty"`
+	ConsentId *JournalConsent `form:"consentId,omitempty" json:"consentId,omitempty"`
+
+	// Param A query parameter the request carried, name=value (name=* for any value); repeatable, all must match.
+	Param *JournalParam `form:"param,omitempty" json:"param,omitempty"`
+
+	// Since Only requests that arrived at or after this wall-clock instant.
+	Since *JournalSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// After Only entries whose seq is greater.
+	After *JournalAfter `form:"after,omitempty" json:"after,omitempty"`
+
+	// Violations true keeps only requests that broke the spec.
+	Violations *JournalViolations `form:"violations,omitempty" json:"violations,omitempty"`
+
+	// Faulted true keeps only requests a fault was applied to.
+	Faulted *JournalFault `form:"faulted,omitempty" json:"faulted,omitempty"`
+
+	// Limit At most this many entries (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CountRequestsParams defines parameters for CountRequests.
+type CountRequestsParams struct {
+	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Operation An FDX operationId (searchForAccountTransactions) or an OAuth endpoint (token, authorize, par, revoke, ...).
+	Operation *JournalOperation `form:"operation,omitempty" json:"operation,omitempty"`
+	Method    *JournalMethod    `form:"method,omitempty" json:"method,omitempty"`
+
+	// Path The whole path; * stands for any run of characters, e.g. /chase/fdx/v6/accounts/*/transactions.
+	Path *JournalPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Status The HTTP status answered (0 for a connection reset).
+	Status    *JournalStatus  `form:"status,omitempty" json:"status,omitempty"`
+	ClientId  *JournalClient  `form:"clientId,omitempty" json:"clientId,omitempty"`
+	ConsentId *JournalConsent `form:"consentId,omitempty" json:"consentId,omitempty"`
+
+	// Param A query parameter the request carried, name=value (name=* for any value); repeatable, all must match.
+	Param *JournalParam `form:"param,omitempty" json:"param,omitempty"`
+
+	// Since Only requests that arrived at or after this wall-clock instant.
+	Since *JournalSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// After Only entries whose seq is greater.
+	After *JournalAfter `form:"after,omitempty" json:"after,omitempty"`
+
+	// Violations true keeps only requests that broke the spec.
+	Violations *JournalViolations `form:"violations,omitempty" json:"violations,omitempty"`
+
+	// Faulted true keeps only requests a fault was applied to.
+	Faulted *JournalFault `form:"faulted,omitempty" json:"faulted,omitempty"`
+	Exactly *int          `form:"exactly,omitempty" json:"exactly,omitempty"`
+	AtLeast *int          `form:"atLeast,omitempty" json:"atLeast,omitempty"`
+	AtMost  *int          `form:"atMost,omitempty" json:"atMost,omitempty"`
+}
+
+// LoadScenarioParams defines parameters for LoadScenario.
+type LoadScenarioParams struct {
+	Mode *LoadScenarioParamsMode `form:"mode,omitempty" json:"mode,omitempty"`
+}
+
+// LoadScenarioParamsMode defines parameters for LoadScenario.
+type LoadScenarioParamsMode string
+
+// ListSubscriptionsParams defines parameters for ListSubscriptions.
+type ListSubscriptionsParams struct {
+	Bank     *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+	ClientId *string    `form:"clientId,omitempty" json:"clientId,omitempty"`
+}
+
+// UpdateSubscriptionJSONBody defines parameters for UpdateSubscription.
+type UpdateSubscriptionJSONBody struct {
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery DeliveryOptions `json:"delivery"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
@@ -772,6 +1567,9 @@ type RevokeConsentJSONRequestBody RevokeConsentJSONBody
 // CreateFaultJSONRequestBody defines body for CreateFault for application/json ContentType.
 type CreateFaultJSONRequestBody = FaultCreate
 
+// CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
+type CreateLinkJSONRequestBody = LinkCreate
+
 // FireNotificationJSONRequestBody defines body for FireNotification for application/json ContentType.
 type FireNotificationJSONRequestBody = NotificationFire
 
@@ -780,6 +1578,12 @@ type LoadScenarioJSONRequestBody = Scenario
 
 // ImportSnapshotJSONRequestBody defines body for ImportSnapshot for application/json ContentType.
 type ImportSnapshotJSONRequestBody = Snapshot
+
+// CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
+type CreateSubscriptionJSONRequestBody = SubscriptionCreate
+
+// UpdateSubscriptionJSONRequestBody defines body for UpdateSubscription for application/json ContentType.
+type UpdateSubscriptionJSONRequestBody UpdateSubscriptionJSONBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
@@ -928,6 +1732,32 @@ type ClientInterface interface {
 	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsents(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetConsent One consent, whatever its bank
+	//
+	// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+	GetConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireConsent End an active consent now, as if its duration had run out
+	//
+	// The consent's expiration time becomes the simulated now: data calls
+	// with its tokens get the bank's consent-expired answer, refreshes
+	// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+	// A revoked or expired consent is 409.
+	//
+	// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+	ExpireConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	//
+	// Every token of the consent's grants is revoked: data calls answer
+	// 401 with an invalid-token challenge, and a refresh answers
+	// invalid_grant, until the user consents again (a new link or the
+	// consent page). The consent itself stays ACTIVE and shows
+	// loginRequiredTime. A revoked or expired consent is 409.
+	//
+	// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+	ResetLogin(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeConsentWithBody Revoke at the bank (as the user would), whole or some accounts
 	//
 	// Takes any type of body and a specified content type.
@@ -946,6 +1776,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Redeliver Send a delivery's notification again, now
+	//
+	// A new delivery of the same notification (same notificationId,
+	// sentOn the simulated now, signed afresh) to the same callback URL;
+	// its redeliveryOf names the one it repeats. Useful after fixing a
+	// receiver that refused it.
+	//
+	// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+	Redeliver(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ClearFaults Clear faults
 	//
@@ -976,6 +1816,40 @@ type ClientInterface interface {
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateLinkWithBody Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLink Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
 	//
 	// The consent page counts failed sign-ins per username and per client,
@@ -1003,24 +1877,64 @@ type ClientInterface interface {
 	// Corresponds with POST /notifications (the `FireNotification` operationId).
 	FireNotification(ctx context.Context, body FireNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ClearRequests Clear the request journal
+	//
+	// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+	ClearRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRequests The request journal, newest first, filtered
+	//
+	// Every request to a bank's authorization server and data API is
+	// recorded: time (wall and simulated), bank, operation, method, path,
+	// query (secret values replaced by REDACTED), status, latency, client,
+	// consent, grant type, interaction id, the fault applied and the spec
+	// violations request validation found (in Prism's form). Headers and
+	// bodies are never recorded. The journal keeps the latest 5 000
+	// requests (mockbank.Options.JournalSize); `dropped` counts those it
+	// forgot since the last clear.
+	//
+	// Corresponds with GET /requests (the `ListRequests` operationId).
+	ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	//
+	// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+	// says whether the count satisfies them and `message` says why not;
+	// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+	//
+	// Corresponds with GET /requests/count (the `CountRequests` operationId).
+	CountRequests(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Reset Back to the seeded state (same seed, same data)
 	//
 	// Corresponds with POST /reset (the `Reset` operationId).
 	Reset(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LoadScenarioWithBody Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithBody Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoadScenarioWithBody(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenario(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoadScenario(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportSnapshot The whole state as one JSON document
 	//
@@ -1040,6 +1954,62 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 	ImportSnapshot(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubscriptions Notification subscriptions, however they were made
+	//
+	// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscriptionWithBody Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSubscription Delete a subscription
+	//
+	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+	DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscriptionWithBody Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscription Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users (all banks, or one)
 	//
@@ -1257,6 +2227,62 @@ func (c *Client) ListConsents(ctx context.Context, params *ListConsentsParams, r
 	return c.Client.Do(req)
 }
 
+// GetConsent One consent, whatever its bank
+//
+// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+func (c *Client) GetConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConsentRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireConsent End an active consent now, as if its duration had run out
+//
+// The consent's expiration time becomes the simulated now: data calls
+// with its tokens get the bank's consent-expired answer, refreshes
+// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+// A revoked or expired consent is 409.
+//
+// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+func (c *Client) ExpireConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireConsentRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetLogin Force the user to sign in again (Plaid's reset_login)
+//
+// Every token of the consent's grants is revoked: data calls answer
+// 401 with an invalid-token challenge, and a refresh answers
+// invalid_grant, until the user consents again (a new link or the
+// consent page). The consent itself stays ACTIVE and shows
+// loginRequiredTime. A revoked or expired consent is 409.
+//
+// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+func (c *Client) ResetLogin(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetLoginRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RevokeConsentWithBody Revoke at the bank (as the user would), whole or some accounts
 //
 // Takes any type of body and a specified content type.
@@ -1296,6 +2322,26 @@ func (c *Client) RevokeConsent(ctx context.Context, consentId string, body Revok
 // Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Redeliver Send a delivery's notification again, now
+//
+// A new delivery of the same notification (same notificationId,
+// sentOn the simulated now, signed afresh) to the same callback URL;
+// its redeliveryOf names the one it repeats. Useful after fixing a
+// receiver that refused it.
+//
+// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+func (c *Client) Redeliver(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverRequest(c.Server, deliveryId)
 	if err != nil {
 		return nil, err
 	}
@@ -1385,6 +2431,60 @@ func (c *Client) DeleteFault(ctx context.Context, faultId string, reqEditors ...
 	return c.Client.Do(req)
 }
 
+// CreateLinkWithBody Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *Client) CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLink Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *Client) CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
 //
 // The consent page counts failed sign-ins per username and per client,
@@ -1442,6 +2542,64 @@ func (c *Client) FireNotification(ctx context.Context, body FireNotificationJSON
 	return c.Client.Do(req)
 }
 
+// ClearRequests Clear the request journal
+//
+// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+func (c *Client) ClearRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearRequestsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRequests The request journal, newest first, filtered
+//
+// Every request to a bank's authorization server and data API is
+// recorded: time (wall and simulated), bank, operation, method, path,
+// query (secret values replaced by REDACTED), status, latency, client,
+// consent, grant type, interaction id, the fault applied and the spec
+// violations request validation found (in Prism's form). Headers and
+// bodies are never recorded. The journal keeps the latest 5 000
+// requests (mockbank.Options.JournalSize); `dropped` counts those it
+// forgot since the last clear.
+//
+// Corresponds with GET /requests (the `ListRequests` operationId).
+func (c *Client) ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRequestsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CountRequests Count matching requests, and check the count (WireMock's verify)
+//
+// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+// says whether the count satisfies them and `message` says why not;
+// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+//
+// Corresponds with GET /requests/count (the `CountRequests` operationId).
+func (c *Client) CountRequests(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCountRequestsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Reset Back to the seeded state (same seed, same data)
 //
 // Corresponds with POST /reset (the `Reset` operationId).
@@ -1457,13 +2615,19 @@ func (c *Client) Reset(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
-// LoadScenarioWithBody Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithBody Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *Client) LoadScenarioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoadScenarioRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoadScenarioWithBody(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadScenarioRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1474,13 +2638,19 @@ func (c *Client) LoadScenarioWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *Client) LoadScenario(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoadScenarioRequest(c.Server, body)
+func (c *Client) LoadScenario(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadScenarioRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1530,6 +2700,122 @@ func (c *Client) ImportSnapshotWithBody(ctx context.Context, contentType string,
 // Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 func (c *Client) ImportSnapshot(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportSnapshotRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubscriptions Notification subscriptions, however they were made
+//
+// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubscriptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscriptionWithBody Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscription Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSubscription Delete a subscription
+//
+// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+func (c *Client) DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSubscriptionRequest(c.Server, subscriptionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscriptionWithBody Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscription Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1987,6 +3273,108 @@ func NewListConsentsRequest(server string, params *ListConsentsParams) (*http.Re
 	return req, nil
 }
 
+// NewGetConsentRequest constructs an http.Request for the GetConsent method
+func NewGetConsentRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExpireConsentRequest constructs an http.Request for the ExpireConsent method
+func NewExpireConsentRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s/expire", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResetLoginRequest constructs an http.Request for the ResetLogin method
+func NewResetLoginRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s/reset-login", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRevokeConsentRequest calls the generic RevokeConsent builder with application/json body
 func NewRevokeConsentRequest(server string, consentId string, body RevokeConsentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2074,6 +3462,78 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 
 		}
 
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubscriptionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subscriptionId", *params.SubscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NotificationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "notificationId", *params.NotificationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2081,6 +3541,40 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverRequest constructs an http.Request for the Redeliver method
+func NewRedeliverRequest(server string, deliveryId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/deliveries/%s/redeliver", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -2216,6 +3710,46 @@ func NewDeleteFaultRequest(server string, faultId string) (*http.Request, error)
 	return req, nil
 }
 
+// NewCreateLinkRequest calls the generic CreateLink builder with application/json body
+func NewCreateLinkRequest(server string, body CreateLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLinkRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateLinkRequestWithBody constructs an http.Request for the CreateLink method, with any body, and a specified content type
+func NewCreateLinkRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/links")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewClearLoginFailuresRequest constructs an http.Request for the ClearLoginFailures method
 func NewClearLoginFailuresRequest(server string, params *ClearLoginFailuresParams) (*http.Request, error) {
 	var err error
@@ -2322,6 +3856,453 @@ func NewFireNotificationRequestWithBody(server string, contentType string, body 
 	return req, nil
 }
 
+// NewClearRequestsRequest constructs an http.Request for the ClearRequests method
+func NewClearRequestsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRequestsRequest constructs an http.Request for the ListRequests method
+func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Operation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "operation", *params.Operation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ConsentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "consentId", *params.ConsentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Param != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "param", *params.Param, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Violations != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "violations", *params.Violations, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Faulted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "faulted", *params.Faulted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCountRequestsRequest constructs an http.Request for the CountRequests method
+func NewCountRequestsRequest(server string, params *CountRequestsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests/count")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Operation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "operation", *params.Operation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ConsentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "consentId", *params.ConsentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Param != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "param", *params.Param, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Violations != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "violations", *params.Violations, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Faulted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "faulted", *params.Faulted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Exactly != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exactly", *params.Exactly, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AtLeast != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atLeast", *params.AtLeast, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AtMost != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atMost", *params.AtMost, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResetRequest constructs an http.Request for the Reset method
 func NewResetRequest(server string) (*http.Request, error) {
 	var err error
@@ -2350,18 +4331,18 @@ func NewResetRequest(server string) (*http.Request, error) {
 }
 
 // NewLoadScenarioRequest calls the generic LoadScenario builder with application/json body
-func NewLoadScenarioRequest(server string, body LoadScenarioJSONRequestBody) (*http.Request, error) {
+func NewLoadScenarioRequest(server string, params *LoadScenarioParams, body LoadScenarioJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLoadScenarioRequestWithBody(server, "application/json", bodyReader)
+	return NewLoadScenarioRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLoadScenarioRequestWithBody constructs an http.Request for the LoadScenario method, with any body, and a specified content type
-func NewLoadScenarioRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLoadScenarioRequestWithBody(server string, params *LoadScenarioParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2377,6 +4358,33 @@ func NewLoadScenarioRequestWithBody(server string, contentType string, body io.R
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Mode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mode", *params.Mode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -2447,6 +4455,193 @@ func NewImportSnapshotRequestWithBody(server string, contentType string, body io
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
+func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubscriptionRequest calls the generic CreateSubscription builder with application/json body
+func NewCreateSubscriptionRequest(server string, body CreateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubscriptionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSubscriptionRequestWithBody constructs an http.Request for the CreateSubscription method, with any body, and a specified content type
+func NewCreateSubscriptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSubscriptionRequest constructs an http.Request for the DeleteSubscription method
+func NewDeleteSubscriptionRequest(server string, subscriptionId SubscriptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubscriptionRequest calls the generic UpdateSubscription builder with application/json body
+func NewUpdateSubscriptionRequest(server string, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewUpdateSubscriptionRequestWithBody constructs an http.Request for the UpdateSubscription method, with any body, and a specified content type
+func NewUpdateSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -2764,6 +4959,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsentsWithResponse(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error)
 
+	// GetConsentWithResponse One consent, whatever its bank
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+	GetConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*GetConsentResponse, error)
+
+	// ExpireConsentWithResponse End an active consent now, as if its duration had run out
+	//
+	// The consent's expiration time becomes the simulated now: data calls
+	// with its tokens get the bank's consent-expired answer, refreshes
+	// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+	// A revoked or expired consent is 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+	ExpireConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ExpireConsentResponse, error)
+
+	// ResetLoginWithResponse Force the user to sign in again (Plaid's reset_login)
+	//
+	// Every token of the consent's grants is revoked: data calls answer
+	// 401 with an invalid-token challenge, and a refresh answers
+	// invalid_grant, until the user consents again (a new link or the
+	// consent page). The consent itself stays ACTIVE and shows
+	// loginRequiredTime. A revoked or expired consent is 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+	ResetLoginWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ResetLoginResponse, error)
+
 	// RevokeConsentWithBodyWithResponse Revoke at the bank (as the user would), whole or some accounts
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2784,6 +5011,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveriesWithResponse(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
+
+	// RedeliverWithResponse Send a delivery's notification again, now
+	//
+	// A new delivery of the same notification (same notificationId,
+	// sentOn the simulated now, signed afresh) to the same callback URL;
+	// its redeliveryOf names the one it repeats. Useful after fixing a
+	// receiver that refused it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+	RedeliverWithResponse(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*RedeliverResponse, error)
 
 	// ClearFaultsWithResponse Clear faults
 	//
@@ -2820,6 +5059,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFaultWithResponse(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error)
 
+	// CreateLinkWithBodyWithResponse Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
+
+	// CreateLinkWithResponse Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
+
 	// ClearLoginFailuresWithResponse Forget counted sign-in failures, unlocking locked-out users
 	//
 	// The consent page counts failed sign-ins per username and per client,
@@ -2849,6 +5122,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /notifications (the `FireNotification` operationId).
 	FireNotificationWithResponse(ctx context.Context, body FireNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*FireNotificationResponse, error)
 
+	// ClearRequestsWithResponse Clear the request journal
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+	ClearRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearRequestsResponse, error)
+
+	// ListRequestsWithResponse The request journal, newest first, filtered
+	//
+	// Every request to a bank's authorization server and data API is
+	// recorded: time (wall and simulated), bank, operation, method, path,
+	// query (secret values replaced by REDACTED), status, latency, client,
+	// consent, grant type, interaction id, the fault applied and the spec
+	// violations request validation found (in Prism's form). Headers and
+	// bodies are never recorded. The journal keeps the latest 5 000
+	// requests (mockbank.Options.JournalSize); `dropped` counts those it
+	// forgot since the last clear.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /requests (the `ListRequests` operationId).
+	ListRequestsWithResponse(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*ListRequestsResponse, error)
+
+	// CountRequestsWithResponse Count matching requests, and check the count (WireMock's verify)
+	//
+	// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+	// says whether the count satisfies them and `message` says why not;
+	// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /requests/count (the `CountRequests` operationId).
+	CountRequestsWithResponse(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*CountRequestsResponse, error)
+
 	// ResetWithResponse Back to the seeded state (same seed, same data)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2856,19 +5163,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /reset (the `Reset` operationId).
 	ResetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetResponse, error)
 
-	// LoadScenarioWithBodyWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithBodyWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
+	LoadScenarioWithBodyWithResponse(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
 
-	// LoadScenarioWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithResponse(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
+	LoadScenarioWithResponse(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
 
 	// ExportSnapshotWithResponse The whole state as one JSON document
 	//
@@ -2890,6 +5209,66 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 	ImportSnapshotWithResponse(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportSnapshotResponse, error)
+
+	// ListSubscriptionsWithResponse Notification subscriptions, however they were made
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error)
+
+	// CreateSubscriptionWithBodyWithResponse Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// CreateSubscriptionWithResponse Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// DeleteSubscriptionWithResponse Delete a subscription
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+	DeleteSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*DeleteSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithBodyWithResponse Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithResponse Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
 
 	// ListUsersWithResponse List users (all banks, or one)
 	//
@@ -3386,6 +5765,171 @@ func (r ListConsentsResponse) ContentType() string {
 	return ""
 }
 
+type GetConsentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConsentResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetConsentResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetConsentResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConsentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConsentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConsentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConsentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExpireConsentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExpireConsentResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExpireConsentResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ExpireConsentResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExpireConsentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExpireConsentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExpireConsentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExpireConsentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResetLoginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetLoginResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetLoginResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ResetLoginResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetLoginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetLoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RevokeConsentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3494,6 +6038,61 @@ func (r ListDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RedeliverResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Delivery
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RedeliverResponse) GetJSON202() *Delivery {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RedeliverResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RedeliverResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3710,6 +6309,61 @@ func (r DeleteFaultResponse) ContentType() string {
 	return ""
 }
 
+type CreateLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Link
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLinkResponse) GetJSON201() *Link {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateLinkResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateLinkResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ClearLoginFailuresResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3830,6 +6484,200 @@ func (r FireNotificationResponse) ContentType() string {
 	return ""
 }
 
+type ClearRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ClearRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Dropped Entries forgotten to stay within the journal's size since the last clear.
+		Dropped int `json:"dropped"`
+
+		// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+		LastSeq  int64          `json:"lastSeq"`
+		Requests []RequestEntry `json:"requests"`
+
+		// Total How many entries matched (requests holds at most limit of them).
+		Total int `json:"total"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRequestsResponse) GetJSON200() *struct {
+	// Dropped Entries forgotten to stay within the journal's size since the last clear.
+	Dropped int `json:"dropped"`
+
+	// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+	LastSeq  int64          `json:"lastSeq"`
+	Requests []RequestEntry `json:"requests"`
+
+	// Total How many entries matched (requests holds at most limit of them).
+	Total int `json:"total"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CountRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Count int `json:"count"`
+
+		// Message Why not, when ok is false.
+		Message *string `json:"message,omitempty"`
+
+		// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+		Ok bool `json:"ok"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CountRequestsResponse) GetJSON200() *struct {
+	Count int `json:"count"`
+
+	// Message Why not, when ok is false.
+	Message *string `json:"message,omitempty"`
+
+	// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+	Ok bool `json:"ok"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CountRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CountRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CountRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CountRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CountRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CountRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3884,8 +6732,17 @@ type LoadScenarioResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		AccountIds *[]string `json:"accountIds,omitempty"`
-		FaultIds   *[]string `json:"faultIds,omitempty"`
-		UserIds    *[]string `json:"userIds,omitempty"`
+
+		// Applied False when mode once found the scenario already applied.
+		Applied  bool      `json:"applied"`
+		FaultIds *[]string `json:"faultIds,omitempty"`
+
+		// Links The links made, with their tokens (this answer is the only place they appear).
+		Links           *[]Link   `json:"links,omitempty"`
+		NotificationIds *[]string `json:"notificationIds,omitempty"`
+		Sha256          string    `json:"sha256"`
+		SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+		UserIds         *[]string `json:"userIds,omitempty"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
@@ -3896,8 +6753,17 @@ type LoadScenarioResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r LoadScenarioResponse) GetJSON200() *struct {
 	AccountIds *[]string `json:"accountIds,omitempty"`
-	FaultIds   *[]string `json:"faultIds,omitempty"`
-	UserIds    *[]string `json:"userIds,omitempty"`
+
+	// Applied False when mode once found the scenario already applied.
+	Applied  bool      `json:"applied"`
+	FaultIds *[]string `json:"faultIds,omitempty"`
+
+	// Links The links made, with their tokens (this answer is the only place they appear).
+	Links           *[]Link   `json:"links,omitempty"`
+	NotificationIds *[]string `json:"notificationIds,omitempty"`
+	Sha256          string    `json:"sha256"`
+	SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+	UserIds         *[]string `json:"userIds,omitempty"`
 } {
 	return r.JSON200
 }
@@ -4038,6 +6904,223 @@ func (r ImportSnapshotResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ImportSnapshotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Subscriptions []Subscription `json:"subscriptions"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON200() *struct {
+	Subscriptions []Subscription `json:"subscriptions"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListSubscriptionsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Subscription
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON201() *Subscription {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Subscription
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON200() *Subscription {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubscriptionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4411,6 +7494,56 @@ func (c *ClientWithResponses) ListConsentsWithResponse(ctx context.Context, para
 	return ParseListConsentsResponse(rsp)
 }
 
+// GetConsentWithResponse One consent, whatever its bank
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+func (c *ClientWithResponses) GetConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*GetConsentResponse, error) {
+	rsp, err := c.GetConsent(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConsentResponse(rsp)
+}
+
+// ExpireConsentWithResponse End an active consent now, as if its duration had run out
+//
+// The consent's expiration time becomes the simulated now: data calls
+// with its tokens get the bank's consent-expired answer, refreshes
+// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+// A revoked or expired consent is 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+func (c *ClientWithResponses) ExpireConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ExpireConsentResponse, error) {
+	rsp, err := c.ExpireConsent(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireConsentResponse(rsp)
+}
+
+// ResetLoginWithResponse Force the user to sign in again (Plaid's reset_login)
+//
+// Every token of the consent's grants is revoked: data calls answer
+// 401 with an invalid-token challenge, and a refresh answers
+// invalid_grant, until the user consents again (a new link or the
+// consent page). The consent itself stays ACTIVE and shows
+// loginRequiredTime. A revoked or expired consent is 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+func (c *ClientWithResponses) ResetLoginWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ResetLoginResponse, error) {
+	rsp, err := c.ResetLogin(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetLoginResponse(rsp)
+}
+
 // RevokeConsentWithBodyWithResponse Revoke at the bank (as the user would), whole or some accounts
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4448,6 +7581,24 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseListDeliveriesResponse(rsp)
+}
+
+// RedeliverWithResponse Send a delivery's notification again, now
+//
+// A new delivery of the same notification (same notificationId,
+// sentOn the simulated now, signed afresh) to the same callback URL;
+// its redeliveryOf names the one it repeats. Useful after fixing a
+// receiver that refused it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+func (c *ClientWithResponses) RedeliverWithResponse(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*RedeliverResponse, error) {
+	rsp, err := c.Redeliver(ctx, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverResponse(rsp)
 }
 
 // ClearFaultsWithResponse Clear faults
@@ -4515,6 +7666,52 @@ func (c *ClientWithResponses) DeleteFaultWithResponse(ctx context.Context, fault
 	return ParseDeleteFaultResponse(rsp)
 }
 
+// CreateLinkWithBodyWithResponse Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLinkWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
+}
+
+// CreateLinkWithResponse Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLink(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
+}
+
 // ClearLoginFailuresWithResponse Forget counted sign-in failures, unlocking locked-out users
 //
 // The consent page counts failed sign-ins per username and per client,
@@ -4562,6 +7759,58 @@ func (c *ClientWithResponses) FireNotificationWithResponse(ctx context.Context, 
 	return ParseFireNotificationResponse(rsp)
 }
 
+// ClearRequestsWithResponse Clear the request journal
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+func (c *ClientWithResponses) ClearRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearRequestsResponse, error) {
+	rsp, err := c.ClearRequests(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearRequestsResponse(rsp)
+}
+
+// ListRequestsWithResponse The request journal, newest first, filtered
+//
+// Every request to a bank's authorization server and data API is
+// recorded: time (wall and simulated), bank, operation, method, path,
+// query (secret values replaced by REDACTED), status, latency, client,
+// consent, grant type, interaction id, the fault applied and the spec
+// violations request validation found (in Prism's form). Headers and
+// bodies are never recorded. The journal keeps the latest 5 000
+// requests (mockbank.Options.JournalSize); `dropped` counts those it
+// forgot since the last clear.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /requests (the `ListRequests` operationId).
+func (c *ClientWithResponses) ListRequestsWithResponse(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*ListRequestsResponse, error) {
+	rsp, err := c.ListRequests(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRequestsResponse(rsp)
+}
+
+// CountRequestsWithResponse Count matching requests, and check the count (WireMock's verify)
+//
+// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+// says whether the count satisfies them and `message` says why not;
+// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /requests/count (the `CountRequests` operationId).
+func (c *ClientWithResponses) CountRequestsWithResponse(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*CountRequestsResponse, error) {
+	rsp, err := c.CountRequests(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCountRequestsResponse(rsp)
+}
+
 // ResetWithResponse Back to the seeded state (same seed, same data)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4575,26 +7824,38 @@ func (c *ClientWithResponses) ResetWithResponse(ctx context.Context, reqEditors 
 	return ParseResetResponse(rsp)
 }
 
-// LoadScenarioWithBodyWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithBodyWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *ClientWithResponses) LoadScenarioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
-	rsp, err := c.LoadScenarioWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoadScenarioWithBodyWithResponse(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
+	rsp, err := c.LoadScenarioWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseLoadScenarioResponse(rsp)
 }
 
-// LoadScenarioWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *ClientWithResponses) LoadScenarioWithResponse(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
-	rsp, err := c.LoadScenario(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoadScenarioWithResponse(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
+	rsp, err := c.LoadScenario(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4638,6 +7899,102 @@ func (c *ClientWithResponses) ImportSnapshotWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseImportSnapshotResponse(rsp)
+}
+
+// ListSubscriptionsWithResponse Notification subscriptions, however they were made
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error) {
+	rsp, err := c.ListSubscriptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubscriptionsResponse(rsp)
+}
+
+// CreateSubscriptionWithBodyWithResponse Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscriptionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// CreateSubscriptionWithResponse Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscription(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// DeleteSubscriptionWithResponse Delete a subscription
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+func (c *ClientWithResponses) DeleteSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*DeleteSubscriptionResponse, error) {
+	rsp, err := c.DeleteSubscription(ctx, subscriptionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithBodyWithResponse Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithResponse Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
 }
 
 // ListUsersWithResponse List users (all banks, or one)
@@ -5044,6 +8401,126 @@ func ParseListConsentsResponse(rsp *http.Response) (*ListConsentsResponse, error
 	return response, nil
 }
 
+// ParseGetConsentResponse parses an HTTP response from a GetConsentWithResponse call
+func ParseGetConsentResponse(rsp *http.Response) (*GetConsentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConsentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExpireConsentResponse parses an HTTP response from a ExpireConsentWithResponse call
+func ParseExpireConsentResponse(rsp *http.Response) (*ExpireConsentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExpireConsentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResetLoginResponse parses an HTTP response from a ResetLoginWithResponse call
+func ParseResetLoginResponse(rsp *http.Response) (*ResetLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRevokeConsentResponse parses an HTTP response from a RevokeConsentWithResponse call
 func ParseRevokeConsentResponse(rsp *http.Response) (*RevokeConsentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5106,6 +8583,46 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverResponse parses an HTTP response from a RedeliverWithResponse call
+func ParseRedeliverResponse(rsp *http.Response) (*RedeliverResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Delivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -5280,6 +8797,46 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	return response, nil
 }
 
+// ParseCreateLinkResponse parses an HTTP response from a CreateLinkWithResponse call
+func ParseCreateLinkResponse(rsp *http.Response) (*CreateLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Link
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseClearLoginFailuresResponse parses an HTTP response from a ClearLoginFailuresWithResponse call
 func ParseClearLoginFailuresResponse(rsp *http.Response) (*ClearLoginFailuresResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5365,6 +8922,140 @@ func ParseFireNotificationResponse(rsp *http.Response) (*FireNotificationRespons
 	return response, nil
 }
 
+// ParseClearRequestsResponse parses an HTTP response from a ClearRequestsWithResponse call
+func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRequestsResponse parses an HTTP response from a ListRequestsWithResponse call
+func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Dropped Entries forgotten to stay within the journal's size since the last clear.
+			Dropped int `json:"dropped"`
+
+			// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+			LastSeq  int64          `json:"lastSeq"`
+			Requests []RequestEntry `json:"requests"`
+
+			// Total How many entries matched (requests holds at most limit of them).
+			Total int `json:"total"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCountRequestsResponse parses an HTTP response from a CountRequestsWithResponse call
+func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CountRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Count int `json:"count"`
+
+			// Message Why not, when ok is false.
+			Message *string `json:"message,omitempty"`
+
+			// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+			Ok bool `json:"ok"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResetResponse parses an HTTP response from a ResetWithResponse call
 func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5418,8 +9109,17 @@ func ParseLoadScenarioResponse(rsp *http.Response) (*LoadScenarioResponse, error
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			AccountIds *[]string `json:"accountIds,omitempty"`
-			FaultIds   *[]string `json:"faultIds,omitempty"`
-			UserIds    *[]string `json:"userIds,omitempty"`
+
+			// Applied False when mode once found the scenario already applied.
+			Applied  bool      `json:"applied"`
+			FaultIds *[]string `json:"faultIds,omitempty"`
+
+			// Links The links made, with their tokens (this answer is the only place they appear).
+			Links           *[]Link   `json:"links,omitempty"`
+			NotificationIds *[]string `json:"notificationIds,omitempty"`
+			Sha256          string    `json:"sha256"`
+			SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+			UserIds         *[]string `json:"userIds,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -5501,6 +9201,164 @@ func ParseImportSnapshotResponse(rsp *http.Response) (*ImportSnapshotResponse, e
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
+func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Subscriptions []Subscription `json:"subscriptions"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubscriptionResponse parses an HTTP response from a CreateSubscriptionWithResponse call
+func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Subscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSubscriptionResponse parses an HTTP response from a DeleteSubscriptionWithResponse call
+func ParseDeleteSubscriptionResponse(rsp *http.Response) (*DeleteSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubscriptionResponse parses an HTTP response from a UpdateSubscriptionWithResponse call
+func ParseUpdateSubscriptionResponse(rsp *http.Response) (*UpdateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Subscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -5709,12 +9567,24 @@ type ServerInterface interface {
 	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(w http.ResponseWriter, r *http.Request, params ListConsentsParams)
+	// GetConsent One consent, whatever its bank
+	// (GET /consents/{consentId})
+	GetConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId)
+	// ExpireConsent End an active consent now, as if its duration had run out
+	// (POST /consents/{consentId}/expire)
+	ExpireConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId)
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	// (POST /consents/{consentId}/reset-login)
+	ResetLogin(w http.ResponseWriter, r *http.Request, consentId ConsentId)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
 	// (POST /consents/{consentId}/revoke)
 	RevokeConsent(w http.ResponseWriter, r *http.Request, consentId string)
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(w http.ResponseWriter, r *http.Request, params ListDeliveriesParams)
+	// Redeliver Send a delivery's notification again, now
+	// (POST /deliveries/{deliveryId}/redeliver)
+	Redeliver(w http.ResponseWriter, r *http.Request, deliveryId string)
 	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(w http.ResponseWriter, r *http.Request)
@@ -5727,24 +9597,48 @@ type ServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(w http.ResponseWriter, r *http.Request, faultId string)
+	// CreateLink Link a user to a client in one call, without the consent page
+	// (POST /links)
+	CreateLink(w http.ResponseWriter, r *http.Request)
 	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
 	// (DELETE /login-failures)
 	ClearLoginFailures(w http.ResponseWriter, r *http.Request, params ClearLoginFailuresParams)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(w http.ResponseWriter, r *http.Request)
+	// ClearRequests Clear the request journal
+	// (DELETE /requests)
+	ClearRequests(w http.ResponseWriter, r *http.Request)
+	// ListRequests The request journal, newest first, filtered
+	// (GET /requests)
+	ListRequests(w http.ResponseWriter, r *http.Request, params ListRequestsParams)
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	// (GET /requests/count)
+	CountRequests(w http.ResponseWriter, r *http.Request, params CountRequestsParams)
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(w http.ResponseWriter, r *http.Request)
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
 	// (POST /scenarios)
-	LoadScenario(w http.ResponseWriter, r *http.Request)
+	LoadScenario(w http.ResponseWriter, r *http.Request, params LoadScenarioParams)
 	// ExportSnapshot The whole state as one JSON document
 	// (GET /snapshot)
 	ExportSnapshot(w http.ResponseWriter, r *http.Request)
 	// ImportSnapshot Replace the whole state with a snapshot
 	// (PUT /snapshot)
 	ImportSnapshot(w http.ResponseWriter, r *http.Request)
+	// ListSubscriptions Notification subscriptions, however they were made
+	// (GET /subscriptions)
+	ListSubscriptions(w http.ResponseWriter, r *http.Request, params ListSubscriptionsParams)
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	// (POST /subscriptions)
+	CreateSubscription(w http.ResponseWriter, r *http.Request)
+	// DeleteSubscription Delete a subscription
+	// (DELETE /subscriptions/{subscriptionId})
+	DeleteSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
+	// UpdateSubscription Change how deliveries to a subscription behave
+	// (PATCH /subscriptions/{subscriptionId})
+	UpdateSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(w http.ResponseWriter, r *http.Request, params ListUsersParams)
@@ -5976,6 +9870,84 @@ func (siw *ServerInterfaceWrapper) ListConsents(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// GetConsent operation middleware
+func (siw *ServerInterfaceWrapper) GetConsent(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetConsent(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExpireConsent operation middleware
+func (siw *ServerInterfaceWrapper) ExpireConsent(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExpireConsent(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResetLogin operation middleware
+func (siw *ServerInterfaceWrapper) ResetLogin(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResetLogin(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RevokeConsent operation middleware
 func (siw *ServerInterfaceWrapper) RevokeConsent(w http.ResponseWriter, r *http.Request) {
 
@@ -6024,8 +9996,112 @@ func (siw *ServerInterfaceWrapper) ListDeliveries(w http.ResponseWriter, r *http
 		return
 	}
 
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", r.URL.Query(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "type"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "type", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "subscriptionId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subscriptionId", r.URL.Query(), &params.SubscriptionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "subscriptionId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "notificationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "notificationId", r.URL.Query(), &params.NotificationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "notificationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "notificationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListDeliveries(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// Redeliver operation middleware
+func (siw *ServerInterfaceWrapper) Redeliver(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", r.PathValue("deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Redeliver(w, r, deliveryId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6103,6 +10179,20 @@ func (siw *ServerInterfaceWrapper) DeleteFault(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CreateLink operation middleware
+func (siw *ServerInterfaceWrapper) CreateLink(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateLink(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ClearLoginFailures operation middleware
 func (siw *ServerInterfaceWrapper) ClearLoginFailures(w http.ResponseWriter, r *http.Request) {
 
@@ -6163,6 +10253,424 @@ func (siw *ServerInterfaceWrapper) FireNotification(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// ClearRequests operation middleware
+func (siw *ServerInterfaceWrapper) ClearRequests(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ClearRequests(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRequestsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "operation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation", r.URL.Query(), &params.Operation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "operation"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "operation", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "method", r.URL.Query(), &params.Method, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "method"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "method", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "path" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", r.URL.Query(), &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "path"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "path", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "consentId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "consentId", r.URL.Query(), &params.ConsentId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "consentId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "violations" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "violations", r.URL.Query(), &params.Violations, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "violations"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "violations", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "faulted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "faulted", r.URL.Query(), &params.Faulted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "faulted"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "faulted", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CountRequests operation middleware
+func (siw *ServerInterfaceWrapper) CountRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CountRequestsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "operation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation", r.URL.Query(), &params.Operation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "operation"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "operation", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "method", r.URL.Query(), &params.Method, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "method"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "method", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "path" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", r.URL.Query(), &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "path"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "path", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "consentId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "consentId", r.URL.Query(), &params.ConsentId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "consentId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "violations" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "violations", r.URL.Query(), &params.Violations, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "violations"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "violations", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "faulted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "faulted", r.URL.Query(), &params.Faulted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "faulted"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "faulted", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "exactly" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "exactly", r.URL.Query(), &params.Exactly, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "exactly"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "exactly", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "atLeast" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atLeast", r.URL.Query(), &params.AtLeast, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "atLeast"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "atLeast", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "atMost" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atMost", r.URL.Query(), &params.AtMost, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "atMost"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "atMost", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CountRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Reset operation middleware
 func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request) {
 
@@ -6180,8 +10688,27 @@ func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request)
 // LoadScenario operation middleware
 func (siw *ServerInterfaceWrapper) LoadScenario(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoadScenarioParams
+
+	// ------------- Optional query parameter "mode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mode", r.URL.Query(), &params.Mode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "mode"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "mode", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.LoadScenario(w, r)
+		siw.Handler.LoadScenario(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6210,6 +10737,118 @@ func (siw *ServerInterfaceWrapper) ImportSnapshot(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ImportSnapshot(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) ListSubscriptions(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSubscriptionsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSubscriptions(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateSubscription operation middleware
+func (siw *ServerInterfaceWrapper) CreateSubscription(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateSubscription(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteSubscription operation middleware
+func (siw *ServerInterfaceWrapper) DeleteSubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "subscriptionId" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscriptionId", r.PathValue("subscriptionId"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteSubscription(w, r, subscriptionId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateSubscription operation middleware
+func (siw *ServerInterfaceWrapper) UpdateSubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "subscriptionId" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscriptionId", r.PathValue("subscriptionId"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateSubscription(w, r, subscriptionId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6468,6 +11107,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/faults/{faultId}", wrapper.DeleteFault)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/notifications", wrapper.FireNotification)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/deliveries", wrapper.ListDeliveries)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/deliveries/{deliveryId}/redeliver", wrapper.Redeliver)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/consents", wrapper.ListConsents)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/revoke", wrapper.RevokeConsent)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/login-failures", wrapper.ClearLoginFailures)
@@ -6475,6 +11115,17 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/snapshot", wrapper.ExportSnapshot)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/snapshot", wrapper.ImportSnapshot)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/scenarios", wrapper.LoadScenario)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/requests", wrapper.ClearRequests)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests", wrapper.ListRequests)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests/count", wrapper.CountRequests)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/links", wrapper.CreateLink)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/consents/{consentId}", wrapper.GetConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/expire", wrapper.ExpireConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/reset-login", wrapper.ResetLogin)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/subscriptions", wrapper.ListSubscriptions)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions", wrapper.CreateSubscription)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/subscriptions/{subscriptionId}", wrapper.DeleteSubscription)
+	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/subscriptions/{subscriptionId}", wrapper.UpdateSubscription)
 
 	return m
 }
@@ -6912,6 +11563,165 @@ func (response ListConsentsdefaultJSONResponse) VisitListConsentsResponse(w http
 	return err
 }
 
+type GetConsentRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type GetConsentResponseObject interface {
+	VisitGetConsentResponse(w http.ResponseWriter) error
+}
+
+type GetConsent200JSONResponse Consent
+
+func (response GetConsent200JSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConsent400JSONResponse struct{ ErrorJSONResponse }
+
+func (response GetConsent400JSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConsentdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response GetConsentdefaultJSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsentRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type ExpireConsentResponseObject interface {
+	VisitExpireConsentResponse(w http.ResponseWriter) error
+}
+
+type ExpireConsent200JSONResponse Consent
+
+func (response ExpireConsent200JSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsent400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ExpireConsent400JSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsentdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ExpireConsentdefaultJSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLoginRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type ResetLoginResponseObject interface {
+	VisitResetLoginResponse(w http.ResponseWriter) error
+}
+
+type ResetLogin200JSONResponse Consent
+
+func (response ResetLogin200JSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLogin400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ResetLogin400JSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLogindefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ResetLogindefaultJSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeConsentRequestObject struct {
 	ConsentId string `json:"consentId"`
 	Body      *RevokeConsentJSONRequestBody
@@ -7010,6 +11820,59 @@ type ListDeliveriesdefaultJSONResponse struct {
 }
 
 func (response ListDeliveriesdefaultJSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverRequestObject struct {
+	DeliveryId string `json:"deliveryId"`
+}
+
+type RedeliverResponseObject interface {
+	VisitRedeliverResponse(w http.ResponseWriter) error
+}
+
+type Redeliver202JSONResponse Delivery
+
+func (response Redeliver202JSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Redeliver400JSONResponse struct{ ErrorJSONResponse }
+
+func (response Redeliver400JSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response RedeliverdefaultJSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7221,6 +12084,59 @@ func (response DeleteFaultdefaultJSONResponse) VisitDeleteFaultResponse(w http.R
 	return err
 }
 
+type CreateLinkRequestObject struct {
+	Body *CreateLinkJSONRequestBody
+}
+
+type CreateLinkResponseObject interface {
+	VisitCreateLinkResponse(w http.ResponseWriter) error
+}
+
+type CreateLink201JSONResponse Link
+
+func (response CreateLink201JSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLink400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateLink400JSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLinkdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CreateLinkdefaultJSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearLoginFailuresRequestObject struct {
 	Params ClearLoginFailuresParams
 }
@@ -7332,6 +12248,176 @@ func (response FireNotificationdefaultJSONResponse) VisitFireNotificationRespons
 	return err
 }
 
+type ClearRequestsRequestObject struct {
+}
+
+type ClearRequestsResponseObject interface {
+	VisitClearRequestsResponse(w http.ResponseWriter) error
+}
+
+type ClearRequests204Response struct {
+}
+
+func (response ClearRequests204Response) VisitClearRequestsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ClearRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ClearRequests400JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ClearRequestsdefaultJSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequestsRequestObject struct {
+	Params ListRequestsParams
+}
+
+type ListRequestsResponseObject interface {
+	VisitListRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListRequests200JSONResponse struct {
+	// Dropped Entries forgotten to stay within the journal's size since the last clear.
+	Dropped int `json:"dropped"`
+
+	// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+	LastSeq  int64          `json:"lastSeq"`
+	Requests []RequestEntry `json:"requests"`
+
+	// Total How many entries matched (requests holds at most limit of them).
+	Total int `json:"total"`
+}
+
+func (response ListRequests200JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListRequests400JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ListRequestsdefaultJSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequestsRequestObject struct {
+	Params CountRequestsParams
+}
+
+type CountRequestsResponseObject interface {
+	VisitCountRequestsResponse(w http.ResponseWriter) error
+}
+
+type CountRequests200JSONResponse struct {
+	Count int `json:"count"`
+
+	// Message Why not, when ok is false.
+	Message *string `json:"message,omitempty"`
+
+	// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+	Ok bool `json:"ok"`
+}
+
+func (response CountRequests200JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CountRequests400JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CountRequestsdefaultJSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetRequestObject struct {
 }
 
@@ -7379,7 +12465,8 @@ func (response ResetdefaultJSONResponse) VisitResetResponse(w http.ResponseWrite
 }
 
 type LoadScenarioRequestObject struct {
-	Body *LoadScenarioJSONRequestBody
+	Params LoadScenarioParams
+	Body   *LoadScenarioJSONRequestBody
 }
 
 type LoadScenarioResponseObject interface {
@@ -7388,8 +12475,17 @@ type LoadScenarioResponseObject interface {
 
 type LoadScenario200JSONResponse struct {
 	AccountIds *[]string `json:"accountIds,omitempty"`
-	FaultIds   *[]string `json:"faultIds,omitempty"`
-	UserIds    *[]string `json:"userIds,omitempty"`
+
+	// Applied False when mode once found the scenario already applied.
+	Applied  bool      `json:"applied"`
+	FaultIds *[]string `json:"faultIds,omitempty"`
+
+	// Links The links made, with their tokens (this answer is the only place they appear).
+	Links           *[]Link   `json:"links,omitempty"`
+	NotificationIds *[]string `json:"notificationIds,omitempty"`
+	Sha256          string    `json:"sha256"`
+	SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+	UserIds         *[]string `json:"userIds,omitempty"`
 }
 
 func (response LoadScenario200JSONResponse) VisitLoadScenarioResponse(w http.ResponseWriter) error {
@@ -7523,6 +12619,215 @@ type ImportSnapshotdefaultJSONResponse struct {
 }
 
 func (response ImportSnapshotdefaultJSONResponse) VisitImportSnapshotResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptionsRequestObject struct {
+	Params ListSubscriptionsParams
+}
+
+type ListSubscriptionsResponseObject interface {
+	VisitListSubscriptionsResponse(w http.ResponseWriter) error
+}
+
+type ListSubscriptions200JSONResponse struct {
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+func (response ListSubscriptions200JSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptions400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListSubscriptions400JSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptionsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ListSubscriptionsdefaultJSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscriptionRequestObject struct {
+	Body *CreateSubscriptionJSONRequestBody
+}
+
+type CreateSubscriptionResponseObject interface {
+	VisitCreateSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type CreateSubscription201JSONResponse Subscription
+
+func (response CreateSubscription201JSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateSubscription400JSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CreateSubscriptiondefaultJSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSubscriptionRequestObject struct {
+	SubscriptionId SubscriptionId `json:"subscriptionId"`
+}
+
+type DeleteSubscriptionResponseObject interface {
+	VisitDeleteSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type DeleteSubscription204Response struct {
+}
+
+func (response DeleteSubscription204Response) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response DeleteSubscription400JSONResponse) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response DeleteSubscriptiondefaultJSONResponse) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubscriptionRequestObject struct {
+	SubscriptionId SubscriptionId `json:"subscriptionId"`
+	Body           *UpdateSubscriptionJSONRequestBody
+}
+
+type UpdateSubscriptionResponseObject interface {
+	VisitUpdateSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type UpdateSubscription200JSONResponse Subscription
+
+func (response UpdateSubscription200JSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response UpdateSubscription400JSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response UpdateSubscriptiondefaultJSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7775,12 +13080,24 @@ type StrictServerInterface interface {
 	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
+	// GetConsent One consent, whatever its bank
+	// (GET /consents/{consentId})
+	GetConsent(ctx context.Context, request GetConsentRequestObject) (GetConsentResponseObject, error)
+	// ExpireConsent End an active consent now, as if its duration had run out
+	// (POST /consents/{consentId}/expire)
+	ExpireConsent(ctx context.Context, request ExpireConsentRequestObject) (ExpireConsentResponseObject, error)
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	// (POST /consents/{consentId}/reset-login)
+	ResetLogin(ctx context.Context, request ResetLoginRequestObject) (ResetLoginResponseObject, error)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
 	// (POST /consents/{consentId}/revoke)
 	RevokeConsent(ctx context.Context, request RevokeConsentRequestObject) (RevokeConsentResponseObject, error)
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(ctx context.Context, request ListDeliveriesRequestObject) (ListDeliveriesResponseObject, error)
+	// Redeliver Send a delivery's notification again, now
+	// (POST /deliveries/{deliveryId}/redeliver)
+	Redeliver(ctx context.Context, request RedeliverRequestObject) (RedeliverResponseObject, error)
 	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
@@ -7793,16 +13110,28 @@ type StrictServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(ctx context.Context, request DeleteFaultRequestObject) (DeleteFaultResponseObject, error)
+	// CreateLink Link a user to a client in one call, without the consent page
+	// (POST /links)
+	CreateLink(ctx context.Context, request CreateLinkRequestObject) (CreateLinkResponseObject, error)
 	// ClearLoginFailures Forget counted sign-in failures, unlocking locked-out users
 	// (DELETE /login-failures)
 	ClearLoginFailures(ctx context.Context, request ClearLoginFailuresRequestObject) (ClearLoginFailuresResponseObject, error)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(ctx context.Context, request FireNotificationRequestObject) (FireNotificationResponseObject, error)
+	// ClearRequests Clear the request journal
+	// (DELETE /requests)
+	ClearRequests(ctx context.Context, request ClearRequestsRequestObject) (ClearRequestsResponseObject, error)
+	// ListRequests The request journal, newest first, filtered
+	// (GET /requests)
+	ListRequests(ctx context.Context, request ListRequestsRequestObject) (ListRequestsResponseObject, error)
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	// (GET /requests/count)
+	CountRequests(ctx context.Context, request CountRequestsRequestObject) (CountRequestsResponseObject, error)
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(ctx context.Context, request ResetRequestObject) (ResetResponseObject, error)
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
 	// (POST /scenarios)
 	LoadScenario(ctx context.Context, request LoadScenarioRequestObject) (LoadScenarioResponseObject, error)
 	// ExportSnapshot The whole state as one JSON document
@@ -7811,6 +13140,18 @@ type StrictServerInterface interface {
 	// ImportSnapshot Replace the whole state with a snapshot
 	// (PUT /snapshot)
 	ImportSnapshot(ctx context.Context, request ImportSnapshotRequestObject) (ImportSnapshotResponseObject, error)
+	// ListSubscriptions Notification subscriptions, however they were made
+	// (GET /subscriptions)
+	ListSubscriptions(ctx context.Context, request ListSubscriptionsRequestObject) (ListSubscriptionsResponseObject, error)
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	// (POST /subscriptions)
+	CreateSubscription(ctx context.Context, request CreateSubscriptionRequestObject) (CreateSubscriptionResponseObject, error)
+	// DeleteSubscription Delete a subscription
+	// (DELETE /subscriptions/{subscriptionId})
+	DeleteSubscription(ctx context.Context, request DeleteSubscriptionRequestObject) (DeleteSubscriptionResponseObject, error)
+	// UpdateSubscription Change how deliveries to a subscription behave
+	// (PATCH /subscriptions/{subscriptionId})
+	UpdateSubscription(ctx context.Context, request UpdateSubscriptionRequestObject) (UpdateSubscriptionResponseObject, error)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -8088,6 +13429,84 @@ func (sh *strictHandler) ListConsents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetConsent operation middleware
+func (sh *strictHandler) GetConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request GetConsentRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetConsent(ctx, request.(GetConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetConsentResponseObject); ok {
+		if err := validResponse.VisitGetConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExpireConsent operation middleware
+func (sh *strictHandler) ExpireConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request ExpireConsentRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExpireConsent(ctx, request.(ExpireConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExpireConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExpireConsentResponseObject); ok {
+		if err := validResponse.VisitExpireConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResetLogin operation middleware
+func (sh *strictHandler) ResetLogin(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request ResetLoginRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetLogin(ctx, request.(ResetLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResetLoginResponseObject); ok {
+		if err := validResponse.VisitResetLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RevokeConsent operation middleware
 func (sh *strictHandler) RevokeConsent(w http.ResponseWriter, r *http.Request, consentId string) {
 	var request RevokeConsentRequestObject
@@ -8143,6 +13562,32 @@ func (sh *strictHandler) ListDeliveries(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListDeliveriesResponseObject); ok {
 		if err := validResponse.VisitListDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// Redeliver operation middleware
+func (sh *strictHandler) Redeliver(w http.ResponseWriter, r *http.Request, deliveryId string) {
+	var request RedeliverRequestObject
+
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Redeliver(ctx, request.(RedeliverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Redeliver")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RedeliverResponseObject); ok {
+		if err := validResponse.VisitRedeliverResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8255,6 +13700,37 @@ func (sh *strictHandler) DeleteFault(w http.ResponseWriter, r *http.Request, fau
 	}
 }
 
+// CreateLink operation middleware
+func (sh *strictHandler) CreateLink(w http.ResponseWriter, r *http.Request) {
+	var request CreateLinkRequestObject
+
+	var body CreateLinkJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLink(ctx, request.(CreateLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLink")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateLinkResponseObject); ok {
+		if err := validResponse.VisitCreateLinkResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ClearLoginFailures operation middleware
 func (sh *strictHandler) ClearLoginFailures(w http.ResponseWriter, r *http.Request, params ClearLoginFailuresParams) {
 	var request ClearLoginFailuresRequestObject
@@ -8312,6 +13788,82 @@ func (sh *strictHandler) FireNotification(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// ClearRequests operation middleware
+func (sh *strictHandler) ClearRequests(w http.ResponseWriter, r *http.Request) {
+	var request ClearRequestsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ClearRequests(ctx, request.(ClearRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClearRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ClearRequestsResponseObject); ok {
+		if err := validResponse.VisitClearRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRequests operation middleware
+func (sh *strictHandler) ListRequests(w http.ResponseWriter, r *http.Request, params ListRequestsParams) {
+	var request ListRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRequests(ctx, request.(ListRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRequestsResponseObject); ok {
+		if err := validResponse.VisitListRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CountRequests operation middleware
+func (sh *strictHandler) CountRequests(w http.ResponseWriter, r *http.Request, params CountRequestsParams) {
+	var request CountRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CountRequests(ctx, request.(CountRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CountRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CountRequestsResponseObject); ok {
+		if err := validResponse.VisitCountRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Reset operation middleware
 func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 	var request ResetRequestObject
@@ -8337,8 +13889,10 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 }
 
 // LoadScenario operation middleware
-func (sh *strictHandler) LoadScenario(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) LoadScenario(w http.ResponseWriter, r *http.Request, params LoadScenarioParams) {
 	var request LoadScenarioRequestObject
+
+	request.Params = params
 
 	var body LoadScenarioJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -8415,6 +13969,122 @@ func (sh *strictHandler) ImportSnapshot(w http.ResponseWriter, r *http.Request) 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ImportSnapshotResponseObject); ok {
 		if err := validResponse.VisitImportSnapshotResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSubscriptions operation middleware
+func (sh *strictHandler) ListSubscriptions(w http.ResponseWriter, r *http.Request, params ListSubscriptionsParams) {
+	var request ListSubscriptionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSubscriptions(ctx, request.(ListSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSubscriptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitListSubscriptionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateSubscription operation middleware
+func (sh *strictHandler) CreateSubscription(w http.ResponseWriter, r *http.Request) {
+	var request CreateSubscriptionRequestObject
+
+	var body CreateSubscriptionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSubscription(ctx, request.(CreateSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateSubscriptionResponseObject); ok {
+		if err := validResponse.VisitCreateSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteSubscription operation middleware
+func (sh *strictHandler) DeleteSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId) {
+	var request DeleteSubscriptionRequestObject
+
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSubscription(ctx, request.(DeleteSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteSubscriptionResponseObject); ok {
+		if err := validResponse.VisitDeleteSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateSubscription operation middleware
+func (sh *strictHandler) UpdateSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId) {
+	var request UpdateSubscriptionRequestObject
+
+	request.SubscriptionId = subscriptionId
+
+	var body UpdateSubscriptionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSubscription(ctx, request.(UpdateSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateSubscriptionResponseObject); ok {
+		if err := validResponse.VisitUpdateSubscriptionResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -48,8 +49,13 @@ type ControlOptions struct {
 	// date; SaveInterval (default 1 s) bounds how often it is written.
 	DataFile     string
 	SaveInterval time.Duration
-	// ScenarioFile, when set, is applied at Attach, after the data file.
-	ScenarioFile string
+	// ScenarioFile, when set, is applied at Attach, after the data file,
+	// with ScenarioMode (ScenarioOnce when empty: skipped when the state
+	// already holds it).
+	ScenarioFile, ScenarioMode string
+	// ReadyClient is the id of a bank's ready client: the client links and
+	// subscriptions are for unless they name another.
+	ReadyClient func(bank string) string
 	// BankList describes the banks for GET /admin/banks.
 	BankList func(ctx context.Context, baseURL string) ([]adminapi.Bank, error)
 	// Reset, when nil, restores the state captured at Attach (before the
@@ -62,7 +68,13 @@ type ControlOptions struct {
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
-	Logger *slog.Logger
+	// JournalSize is how many requests the journal keeps
+	// (journal.DefaultSize when 0; negative: no journal). Who tells the
+	// journal whose request it is; SimNow is simulated time.
+	JournalSize int
+	Who         func(bank string, r *http.Request) journal.Party
+	SimNow      func() time.Time
+	Logger      *slog.Logger
 }
 
 // Control is the control side of one mockbank: fault injector, notification
@@ -70,9 +82,10 @@ type ControlOptions struct {
 // Middleware wraps each bank), then Attaches it once the authorization
 // servers exist.
 type Control struct {
-	opts   ControlOptions
-	log    *slog.Logger
-	Faults *faults.Injector
+	opts    ControlOptions
+	log     *slog.Logger
+	Faults  *faults.Injector
+	Journal *journal.Journal
 
 	mu     sync.Mutex
 	host   Host
@@ -91,15 +104,22 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party}),
+		Journal: journal.New(journal.Options{Size: opts.JournalSize, Simulated: opts.SimNow})}
 }
 
-// Middleware wraps a bank's handler: faults first, then a note to the
-// persistence layer after every request that may change state.
+// Middleware wraps a bank's handler: the request journal outermost (so it
+// sees faults and their latency), faults, then a note to the persistence
+// layer after every request that may change state.
 func (c *Control) Middleware(bank string) func(http.Handler) http.Handler {
 	inject := c.Faults.Middleware(bank)
+	var who func(*http.Request) journal.Party
+	if c.opts.Who != nil {
+		who = func(r *http.Request) journal.Party { return c.opts.Who(bank, r) }
+	}
+	record := c.Journal.Middleware(bank, func(r *http.Request) string { return faults.OperationID(r.Method, r.URL.Path) }, who)
 	return func(next http.Handler) http.Handler {
-		h := inject(next)
+		h := record(inject(next))
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.ServeHTTP(w, r)
 			switch r.Method {
@@ -162,6 +182,12 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 				_, _ = p.RevokeConsent(context.Background(), e.ConsentID)
 			}
 		}
+		if e.Kind == store.EventClockAdvanced && st.Running() {
+			// A running clock's sweep every second changes no state by
+			// itself (the offset moves only on advance, which saves);
+			// saving each tick would rewrite the file every second.
+			return
+		}
 		c.touch()
 	})
 	parts := map[string]Part{}
@@ -218,7 +244,7 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 		}
 		return total, nil
 	}
-	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
+	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Journal: c.Journal, Provider: host.Provider, ReadyClient: c.opts.ReadyClient, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
 		Parts: parts, OnChange: c.touch, ClearLoginFailures: clearLogins}
 	srv, err := New(Options{Token: host.AdminToken(), AllowRemote: c.opts.AllowRemote, Seed: c.opts.Seed, Logger: c.log}, deps)
 	if err != nil {
@@ -253,17 +279,23 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 				_ = nd.Close()
 				return fmt.Errorf("admin: data file %s: %w", file.Path(), err)
 			}
+			c.log.Info("state file loaded", append([]any{"file", file.Path()}, srv.summary(ctx)...)...)
+		}
+		if errors.Is(err, persist.ErrNotExist) {
+			c.log.Info("no state file yet: starting from the seed; it will be created", "file", file.Path())
 		}
 	}
 	if c.opts.ScenarioFile != "" {
 		sc, err := scenario.ReadFile(ctx, c.opts.ScenarioFile)
+		var res ScenarioResult
 		if err == nil {
-			_, err = srv.ApplyScenario(ctx, sc)
+			res, err = srv.ApplyScenario(ctx, sc, c.opts.ScenarioMode, c.opts.ScenarioFile)
 		}
 		if err != nil {
 			_ = nd.Close()
 			return fmt.Errorf("admin: scenario: %w", err)
 		}
+		logScenario(c.log, c.opts.ScenarioFile, res)
 	}
 	var saver *persist.Saver
 	if file != nil {
@@ -408,4 +440,29 @@ func publishedKey(p *authz.Provider, pub crypto.PublicKey) (jose.JSONWebKey, err
 		}
 	}
 	return jose.JSONWebKey{}, errors.New("the signing key is not in the bank's JWKS")
+}
+
+// logScenario says what a scenario applied at start did, ids but never a
+// token.
+func logScenario(log *slog.Logger, file string, res ScenarioResult) {
+	short := res.SHA256
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	if !res.Applied {
+		args := []any{"file", file, "sha256", short}
+		if res.Previous != nil {
+			args = append(args, "appliedAt", res.Previous.At.Format(time.RFC3339))
+		}
+		log.Info("scenario already applied to this state: skipped (-scenario-mode always applies it again)", args...)
+		return
+	}
+	var consents []string
+	for _, l := range res.Links {
+		consents = append(consents, l.ConsentId)
+	}
+	log.Info("scenario applied", "file", file, "sha256", short,
+		"users", len(res.UserIDs), "accounts", len(res.AccountIDs), "transactions", res.TransactionCount,
+		"subscriptions", len(res.SubscriptionIDs), "links", consents, "notifications", len(res.NotificationIDs),
+		"faults", len(res.FaultIDs), "clockSteps", len(res.Steps))
 }

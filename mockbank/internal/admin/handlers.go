@@ -8,7 +8,9 @@ import (
 	"context"
 	"slices"
 
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/internal/suggest"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
 
@@ -27,6 +29,24 @@ func minor(field string, d fdxtypes.Decimal) (store.Money, error) {
 }
 
 func (s *Server) hasBank(name string) bool { return slices.Contains(s.deps.Store.Banks(), name) }
+
+// checkBank refuses a bank that is not served, naming the likely one and
+// every served bank.
+func (s *Server) checkBank(name string) error {
+	if s.hasBank(name) {
+		return nil
+	}
+	return invalid("%s", suggest.Unknown("bank", name, s.deps.Store.Banks()))
+}
+
+// checkEndpoint refuses an endpoint name faults and the journal do not
+// know, naming the likely one and every valid one.
+func checkEndpoint(name string) error {
+	if faults.KnownEndpoint(name) {
+		return nil
+	}
+	return invalid("%s", suggest.Unknown("endpoint", name, faults.Endpoints()))
+}
 
 func (s *Server) findUser(ctx context.Context, id string) (string, *store.User, error) {
 	for _, b := range s.deps.Store.Banks() {
@@ -53,4 +73,28 @@ func (s *Server) findConsent(ctx context.Context, id string) (string, *store.Con
 		}
 	}
 	return "", nil, notFound("consent %q not found", id)
+}
+
+// summary counts what the state holds, for the start-up log.
+func (s *Server) summary(ctx context.Context) []any {
+	var users, consents, active, subs int
+	now := s.deps.Store.Now()
+	for _, b := range s.deps.Store.Banks() {
+		if us, err := s.deps.Store.Users(ctx, b); err == nil {
+			users += len(us)
+		}
+		if cs, err := s.deps.Store.Consents(ctx, b); err == nil {
+			consents += len(cs)
+			for _, c := range cs {
+				if c.StatusAt(now) == store.ConsentActive {
+					active++
+				}
+			}
+		}
+		if ss, err := s.deps.Store.Subscriptions(ctx, b, ""); err == nil {
+			subs += len(ss)
+		}
+	}
+	return []any{"users", users, "consents", consents, "activeConsents", active, "subscriptions", subs,
+		"faults", len(s.deps.Faults.List(ctx)), "scenariosApplied", len(s.appliedScenarios()), "simulatedNow", now.Format("2006-01-02T15:04:05Z07:00")}
 }

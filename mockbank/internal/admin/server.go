@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
@@ -69,6 +72,13 @@ type Deps struct {
 	Store  *store.Store
 	Faults *faults.Injector
 	Notify *notify.Dispatcher
+	// Provider is a bank's authorization server (links, reset-login);
+	// ReadyClient the id of its ready client, the default for links and
+	// subscriptions.
+	Provider    func(bank string) *authz.Provider
+	ReadyClient func(bank string) string
+	// Journal is the request journal; nil serves an empty one.
+	Journal *journal.Journal
 	// Banks describes the banks for GET /banks; baseURL is the external
 	// base URL of the request (scheme://host). Nil lists the store's bank
 	// names only.
@@ -119,6 +129,9 @@ type Server struct {
 	// see one state and a rollback restores exactly what was there.
 	mu  sync.Mutex
 	seq atomic.Uint64
+	// applied are the scenarios applied to the state.
+	appliedMu sync.Mutex
+	applied   []AppliedScenario
 
 	// counters fed by the store's events, for the clock step's report.
 	newTx, postedTx, droppedTx atomic.Int64
@@ -141,6 +154,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 		opts.BaseURL = "/admin"
 	}
 	opts.BaseURL = "/" + strings.Trim(opts.BaseURL, "/")
+	if deps.Journal == nil {
+		deps.Journal = journal.New(journal.Options{Size: -1})
+	}
 	if deps.AccountLevelRevocation == nil {
 		deps.AccountLevelRevocation = func(string) bool { return false }
 	}
@@ -481,11 +497,13 @@ func (s *Server) changed() {
 
 // State is the whole-state document: persistence and snapshots.
 type State struct {
-	Store  *store.Snapshot            `json:"store"`
-	Faults faults.State               `json:"faults"`
-	Notify notify.State               `json:"notify"`
-	Seq    uint64                     `json:"adminSeq"`
-	Parts  map[string]json.RawMessage `json:"parts,omitempty"`
+	Store  *store.Snapshot `json:"store"`
+	Faults faults.State    `json:"faults"`
+	Notify notify.State    `json:"notify"`
+	Seq    uint64          `json:"adminSeq"`
+	// Scenarios are the scenarios applied to this state, oldest first.
+	Scenarios []AppliedScenario          `json:"scenarios,omitempty"`
+	Parts     map[string]json.RawMessage `json:"parts,omitempty"`
 }
 
 // ExportState returns the whole state as one JSON document.
@@ -505,7 +523,8 @@ func (s *Server) exportState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &State{Store: snap, Faults: s.deps.Faults.Export(ctx), Notify: s.deps.Notify.Export(ctx), Seq: s.seq.Load()}
+	st := &State{Store: snap, Faults: s.deps.Faults.Export(ctx), Notify: s.deps.Notify.Export(ctx), Seq: s.seq.Load(),
+		Scenarios: s.appliedScenarios()}
 	if len(s.deps.Parts) > 0 {
 		st.Parts = map[string]json.RawMessage{}
 		for name, p := range s.deps.Parts {
@@ -577,6 +596,9 @@ func (s *Server) importState(ctx context.Context, doc json.RawMessage) error {
 		// Ids never repeat, even when an older state (a reset, a
 		// snapshot) comes back: a client may still hold the newer ones.
 		s.seq.Store(max(s.seq.Load(), st.Seq))
+		s.appliedMu.Lock()
+		s.applied = slices.Clone(st.Scenarios)
+		s.appliedMu.Unlock()
 		return nil
 	}
 	if err := apply(&st); err != nil {
@@ -586,4 +608,10 @@ func (s *Server) importState(ctx context.Context, doc json.RawMessage) error {
 		return invalid("state: %s", short(err.Error()))
 	}
 	return nil
+}
+
+func (s *Server) appliedScenarios() []AppliedScenario {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	return slices.Clone(s.applied)
 }

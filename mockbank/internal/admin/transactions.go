@@ -9,6 +9,7 @@ import (
 
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
@@ -33,6 +34,9 @@ func apiTx(t *store.Transaction, status adminapi.TransactionStatus) adminapi.Tra
 	}
 	if t.ReferenceID != "" {
 		out.ReplacesTransactionId = ptr(t.ReferenceID)
+	}
+	if t.SuspectedFraud {
+		out.SuspectedFraud = ptr(true)
 	}
 	return out
 }
@@ -91,9 +95,9 @@ func parseDelay(field string, v *string) (time.Duration, error) {
 	if v == nil {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(*v)
+	d, err := scenario.ParseDuration(*v)
 	if err != nil || d <= 0 || d > 366*24*time.Hour {
-		return 0, invalid("%s: %q is not a positive Go duration of at most 366 days", field, *v)
+		return 0, invalid("%s: %q is not a positive duration (24h, 2d) of at most 366d", field, *v)
 	}
 	return d, nil
 }
@@ -165,7 +169,8 @@ func (s *Server) planTx(a *store.Account, in adminapi.TransactionCreate) (txPlan
 			typ = "PAYMENT"
 		}
 	}
-	t := &store.Transaction{Status: status, TxTime: ts, Amount: amt, Credit: credit, Description: in.Description, Type: typ}
+	t := &store.Transaction{Status: status, TxTime: ts, Amount: amt, Credit: credit, Description: in.Description, Type: typ,
+		SuspectedFraud: in.SuspectedFraud != nil && *in.SuspectedFraud}
 	if in.Merchant != nil {
 		t.Payee = *in.Merchant
 	}
