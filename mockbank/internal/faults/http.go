@@ -33,6 +33,12 @@ var fdxOperations = []string{
 	"getNotificationSubscription", "deleteNotificationSubscription",
 }
 
+// Endpoints lists the endpoints a rule may name besides "*": the FDX
+// operationIds, then the OAuth endpoint names (for forms that offer them).
+func Endpoints() []string {
+	return append(append([]string(nil), fdxOperations...), oauthEndpoints...)
+}
+
 // KnownEndpoint reports whether name is an endpoint rules can target.
 func KnownEndpoint(name string) bool {
 	for _, n := range fdxOperations {
