@@ -1,0 +1,262 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/obconnect/obconnect/mockbank/internal/dashboard"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
+	"github.com/obconnect/obconnect/openapi/adminapi"
+)
+
+func TestSignInWithTheFormOrTheURL(t *testing.T) {
+	e := newEnv(t, nil)
+	token := e.srv.AdminToken()
+
+	t.Run("pages redirect to the sign-in form", func(t *testing.T) {
+		p := e.get(t, e.client(t), "/consents?status=ACTIVE")
+		assert.Equal(t, http.StatusSeeOther, p.status)
+		assert.Equal(t, "/admin/ui/login?next=%2Fadmin%2Fui%2Fconsents%3Fstatus%3DACTIVE", p.header.Get("Location"))
+		login := e.get(t, e.client(t), "/login")
+		assert.Equal(t, http.StatusOK, login.status)
+		assert.Contains(t, login.body, `id="login-form"`)
+		assert.NotContains(t, login.body, token)
+	})
+	t.Run("a wrong token is refused and not echoed", func(t *testing.T) {
+		c := e.client(t)
+		resp := e.post(t, c, "/login", url.Values{"token": {"wrong-token-with-a-marker-42"}})
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Empty(t, resp.Cookies())
+		p := e.get(t, c, "/login?token=wrong-token-with-a-marker-42")
+		assert.Equal(t, http.StatusUnauthorized, p.status)
+		assert.NotContains(t, p.body, "wrong-token-with-a-marker-42")
+		assert.Equal(t, http.StatusSeeOther, e.get(t, c, "/").status, "still signed out")
+	})
+	t.Run("the form sets a strict, HttpOnly cookie without the token", func(t *testing.T) {
+		c := e.client(t)
+		resp := e.post(t, c, "/login", url.Values{"token": {token}, "next": {"/admin/ui/consents?status=ACTIVE"}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, "/admin/ui/consents?status=ACTIVE", resp.Header.Get("Location"))
+		require.Len(t, resp.Cookies(), 1)
+		ck := resp.Cookies()[0]
+		assert.True(t, ck.HttpOnly)
+		assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
+		assert.Equal(t, "/admin/ui", ck.Path)
+		assert.Equal(t, int(dashboard.SessionLifetime.Seconds()), ck.MaxAge)
+		assert.NotContains(t, ck.Value, token)
+		p := e.get(t, c, "/consents")
+		assert.Equal(t, http.StatusOK, p.status)
+		assert.NotContains(t, p.body, token)
+	})
+	t.Run("?token= signs in and leaves the address", func(t *testing.T) {
+		c := e.client(t)
+		p := e.get(t, c, "/faults?x=1&token="+url.QueryEscape(token))
+		require.Equal(t, http.StatusSeeOther, p.status)
+		assert.Equal(t, "/admin/ui/faults?x=1", p.header.Get("Location"))
+		assert.Equal(t, http.StatusOK, e.get(t, c, "/faults").status)
+	})
+	t.Run("only dashboard pages are a target after sign-in", func(t *testing.T) {
+		for _, next := range []string{"https://evil.example/", "//evil.example/admin/ui/", "/admin/faults"} {
+			resp := e.post(t, e.client(t), "/login", url.Values{"token": {token}, "next": {next}})
+			assert.Equal(t, "/admin/ui/", resp.Header.Get("Location"), next)
+		}
+	})
+	t.Run("a sign-in posted from another site is refused", func(t *testing.T) {
+		resp := e.post(t, e.client(t), "/login", url.Values{"token": {token}}, "Origin", "http://evil.example")
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+		assert.Empty(t, resp.Cookies())
+	})
+	t.Run("sign out", func(t *testing.T) {
+		c := e.signIn(t)
+		resp := e.post(t, c, "/logout", url.Values{"csrf": {csrf(t, e.get(t, c, "/"))}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, "/admin/ui/login", resp.Header.Get("Location"))
+		assert.Equal(t, http.StatusSeeOther, e.get(t, c, "/").status)
+	})
+}
+
+func TestActionsNeedTheSessionAndItsCSRFToken(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	_, err := e.srv.InjectFault(ctx, mockbanktest.Fault{Bank: "citi", Status: 503})
+	require.NoError(t, err)
+
+	c := e.signIn(t)
+	token := csrf(t, e.get(t, c, "/faults"))
+	other := e.signIn(t)
+	otherToken := csrf(t, e.get(t, other, "/faults"))
+	require.NotEqual(t, token, otherToken)
+
+	for _, tc := range []struct {
+		name    string
+		client  *http.Client
+		form    url.Values
+		headers []string
+		want    int
+	}{
+		{"no session", e.client(t), url.Values{"csrf": {token}}, nil, http.StatusUnauthorized},
+		{"no CSRF token", c, url.Values{}, nil, http.StatusForbidden},
+		{"a wrong CSRF token", c, url.Values{"csrf": {"AAAA"}}, nil, http.StatusForbidden},
+		{"another session's CSRF token", c, url.Values{"csrf": {otherToken}}, nil, http.StatusForbidden},
+		{"another origin", c, url.Values{"csrf": {token}}, []string{"Origin", "http://evil.example"}, http.StatusForbidden},
+		{"a cross-site fetch", c, url.Values{"csrf": {token}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"a same-site fetch from another origin", c, url.Values{"csrf": {token}}, []string{"Sec-Fetch-Site", "same-site"}, http.StatusForbidden},
+		{"an opaque origin", c, url.Values{"csrf": {token}}, []string{"Origin", "null"}, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := e.post(t, tc.client, "/faults/clear", tc.form, tc.headers...)
+			assert.Equal(t, tc.want, resp.StatusCode)
+			assert.Len(t, e.faults(t), 1, "nothing changed")
+		})
+	}
+	t.Run("the session's own token, from its own origin", func(t *testing.T) {
+		resp := e.post(t, c, "/faults/clear", url.Values{"csrf": {token}}, "Origin", e.srv.URL, "Sec-Fetch-Site", "same-origin")
+		assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		assert.Equal(t, "/admin/ui/faults", resp.Header.Get("Location"))
+		assert.Empty(t, e.faults(t))
+		assert.Contains(t, e.get(t, c, "/faults").body, "Every fault cleared.")
+	})
+}
+
+func TestOnlyLoopbackPeersUnlessRemoteAdminIsAllowed(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprint("AllowRemoteAdmin=", allow), func(t *testing.T) {
+			e := newEnv(t, &mockbanktest.Options{AllowRemoteAdmin: allow})
+			for _, path := range []string{"/admin/ui/", "/admin/ui/login", "/admin/ui/?token=" + e.srv.AdminToken()} {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.RemoteAddr = "192.0.2.7:40000"
+				rec := httptest.NewRecorder()
+				e.srv.Mock().ServeHTTP(rec, req)
+				if allow {
+					assert.NotEqual(t, http.StatusForbidden, rec.Code, path)
+				} else {
+					assert.Equal(t, http.StatusForbidden, rec.Code, path)
+				}
+			}
+		})
+	}
+}
+
+func TestPagesAreBoundedEscapedAndKeepSecrets(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	admin := e.srv.Admin()
+	consentID := e.link(t, "wellsfargo", "user_good")
+	failing, _ := receiver(t, http.StatusInternalServerError)
+	e.subscribe(t, "wellsfargo", failing, "PLANNED_OUTAGE")
+	_, err := admin.FireNotificationWithResponse(ctx, adminapi.FireNotificationJSONRequestBody{Bank: "wellsfargo", Type: adminapi.PLANNEDOUTAGE})
+	require.NoError(t, err)
+	e.deliveries(t)
+	// More faults than a page holds, one with markup in its message.
+	for i := range dashboard.PageSize + 5 {
+		msg := fmt.Sprintf("fault %d", i)
+		if i == 0 {
+			msg = `<script>alert("x")</script>`
+		}
+		r, err := admin.CreateFaultWithResponse(ctx, adminapi.FaultCreate{Bank: "citi", Status: ptr(500), Message: &msg, Times: ptr(1)})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusCreated, r.StatusCode(), string(r.Body))
+	}
+	users, err := admin.ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: ptr("wellsfargo"), Username: ptr("user_good")})
+	require.NoError(t, err)
+	user := users.JSON200.Users[0]
+	account := (*user.Accounts)[0].AccountId
+
+	c := e.signIn(t)
+	secrets := []string{e.srv.AdminToken()}
+	for _, b := range e.srv.Banks() {
+		if b.Client.Secret != "" {
+			secrets = append(secrets, b.Client.Secret)
+		}
+		if b.Client.PrivateKeyPEM != "" {
+			secrets = append(secrets, "PRIVATE KEY")
+		}
+	}
+	for path, wants := range map[string][]string{
+		"/":                     {`id="bank-wellsfargo"`, "Wells Fargo (mock)", "wellsfargo-ready", e.srv.Bank("wellsfargo").Client.Secret[:4] + "••••••••", "1 active"},
+		"/users":                {"user_good", "user_large"},
+		"/users?bank=citi":      {"user_good", "citi"},
+		"/users/" + user.UserId: {"user_good", account, consentID},
+		"/accounts/" + account:  {account, `id="transactions"`, `id="next"`},
+		"/accounts/" + account + "?page=2&status=POSTED": {`id="prev"`, "POSTED"},
+		"/consents":                    {consentID, `id="revoke-` + consentID + `"`},
+		"/consents?status=REVOKED":     {"No consents."},
+		"/deliveries":                  {"PLANNED_OUTAGE", "FAILED", "receiver answered HTTP 500", `id="fire-form"`},
+		"/deliveries?status=DELIVERED": {"No deliveries."},
+		"/faults": {`id="fault-form"`, "searchForAccountTransactions", "RateLimited", "1–50 of 55", `id="next"`,
+			`&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;`},
+		"/faults?page=2": {"51–55 of 55", `id="prev"`},
+	} {
+		t.Run(path, func(t *testing.T) {
+			p := e.get(t, c, path)
+			require.Equal(t, http.StatusOK, p.status, p.body)
+			for _, w := range wants {
+				assert.Contains(t, p.body, w)
+			}
+			for _, s := range secrets {
+				assert.NotContains(t, p.body, s, "a secret on the page")
+			}
+			assert.NotContains(t, p.body, "<script", "everything is escaped, and pages carry no script")
+			assert.LessOrEqual(t, strings.Count(p.body, "<tr id=\"fault-"), dashboard.PageSize)
+			assert.LessOrEqual(t, strings.Count(p.body, "<tr>"), dashboard.PageSize+1)
+			assert.Equal(t, "text/html; charset=utf-8", p.header.Get("Content-Type"))
+			assert.Contains(t, p.header.Get("Content-Security-Policy"), "default-src 'none'")
+			assert.Contains(t, p.header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+			assert.Equal(t, "no-store", p.header.Get("Cache-Control"))
+			assert.Equal(t, "same-origin", p.header.Get("Referrer-Policy"))
+		})
+	}
+	t.Run("what the API does not know is a 404 page", func(t *testing.T) {
+		for _, path := range []string{"/users/usr-nobody", "/accounts/acc-nobody", "/no-such-page"} {
+			p := e.get(t, c, path)
+			assert.Equal(t, http.StatusNotFound, p.status, path)
+			assert.Contains(t, p.body, `id="error-message"`)
+		}
+	})
+	t.Run("the stylesheet needs no session", func(t *testing.T) {
+		p := e.get(t, e.client(t), "/static/dashboard.css")
+		assert.Equal(t, http.StatusOK, p.status)
+		assert.Contains(t, p.header.Get("Content-Type"), "text/css")
+	})
+}
+
+func TestBadFormsChangeNothingAndSayWhy(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.signIn(t)
+	token := csrf(t, e.get(t, c, "/"))
+	before := e.srv.Now()
+	for _, tc := range []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{"/clock/advance", url.Values{"by": {"soon"}}, `by: &#34;soon&#34; is not a positive Go duration`},
+		{"/clock/advance", url.Values{}, "give a duration"},
+		{"/clock/advance", url.Values{"to": {"tomorrow"}}, `to: &#34;tomorrow&#34; is not a date and time`},
+		{"/faults", url.Values{"bank": {"citi"}, "times": {"three"}}, `times: &#34;three&#34; is not a whole number`},
+		{"/faults", url.Values{"bank": {"hsbc"}}, `bank &#34;hsbc&#34; is not served`},
+		{"/faults", url.Values{"bank": {"citi"}, "endpoint": {"nope"}}, `unknown endpoint &#34;nope&#34;`},
+		{"/notifications", url.Values{"bank": {"citi"}, "type": {"NOPE"}}, "body:"},
+		{"/consents/cns-nobody/revoke", url.Values{}, `consent &#34;cns-nobody&#34; not found`},
+		{"/faults/flt-nobody/delete", url.Values{}, "flt-nobody"},
+	} {
+		t.Run(tc.path+" "+tc.form.Encode(), func(t *testing.T) {
+			tc.form.Set("csrf", token)
+			resp := e.post(t, c, tc.path, tc.form)
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			p := e.get(t, c, resp.Header.Get("Location")[len("/admin/ui"):])
+			assert.Contains(t, p.body, `class="flash error"`)
+			assert.Contains(t, p.body, tc.want)
+			assert.Empty(t, e.faults(t))
+			assert.Equal(t, before, e.srv.Now())
+		})
+	}
+}
