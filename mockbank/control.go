@@ -10,6 +10,7 @@ import (
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/dashboard"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
@@ -94,24 +95,33 @@ const maxPeek = 64 << 10
 // of its access token, else the client it names (HTTP Basic, client_id).
 // It only runs while a fault limited to a party exists.
 func (s *Server) party(bank string, r *http.Request) (clientID, consentID string) {
+	p := s.who(bank, r)
+	return p.ClientID, p.ConsentID
+}
+
+// who tells the request journal (and the fault injector) whose request r
+// is: the client and consent of its access token, else the client it
+// names (HTTP Basic, client_id), and an OAuth form's grant_type. Secrets
+// are read only to be matched, never returned.
+func (s *Server) who(bank string, r *http.Request) journal.Party {
 	s.mu.RLock()
 	e := s.banks[bank]
 	s.mu.RUnlock()
 	if e == nil {
-		return "", ""
+		return journal.Party{}
 	}
 	if client, consent, ok := e.provider.TokenParty(r); ok {
-		return client, consent
+		return journal.Party{ClientID: client, ConsentID: consent}
 	}
+	var p journal.Party
 	if id, _, ok := r.BasicAuth(); ok {
 		// RFC 6749 §2.3.1: the id is form-encoded inside Basic.
 		if u, err := url.QueryUnescape(id); err == nil {
-			return u, ""
+			id = u
 		}
-		return id, ""
-	}
-	if id := r.URL.Query().Get("client_id"); id != "" {
-		return id, ""
+		p.ClientID = id
+	} else if id := r.URL.Query().Get("client_id"); id != "" {
+		p.ClientID = id
 	}
 	if r.Method == http.MethodPost && r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		// Read a copy and put it back in front of the rest, so the
@@ -122,8 +132,11 @@ func (s *Server) party(bank string, r *http.Request) (clientID, consentID string
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 		if form, err := url.ParseQuery(string(head)); err == nil {
-			return form.Get("client_id"), ""
+			if p.ClientID == "" {
+				p.ClientID = form.Get("client_id")
+			}
+			p.GrantType = form.Get("grant_type")
 		}
 	}
-	return "", ""
+	return p
 }

@@ -85,6 +85,9 @@ type Options struct {
 	NotificationRetryBase   time.Duration
 	NotificationMaxAttempts int
 	ConsentExpiringDays     int
+	// JournalSize is how many requests the request journal keeps (5 000
+	// when 0; negative: no journal). See docs/mockbank.md.
+	JournalSize int
 	// Logger receives operational events; never tokens or secrets.
 	Logger *slog.Logger
 }
@@ -186,8 +189,10 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
 		Party:    s.party,
-		Notify:   notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
-		Logger:   log,
+		Who:      s.who,
+		SimNow:   s.st.Now, JournalSize: o.JournalSize,
+		Notify: notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
+		Logger: log,
 	})
 	if err := s.populate(ctx); err != nil {
 		return nil, err

@@ -315,6 +315,24 @@ func (e TransactionCreateStatus) Valid() bool {
 	}
 }
 
+// Defines values for ViolationSeverity.
+const (
+	ViolationSeverityError   ViolationSeverity = "Error"
+	ViolationSeverityWarning ViolationSeverity = "Warning"
+)
+
+// Valid indicates whether the value is a known member of the ViolationSeverity enum.
+func (e ViolationSeverity) Valid() bool {
+	switch e {
+	case ViolationSeverityError:
+		return true
+	case ViolationSeverityWarning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateAccountJSONBodyStatus.
 const (
 	UpdateAccountJSONBodyStatusCLOSED     UpdateAccountJSONBodyStatus = "CLOSED"
@@ -594,6 +612,44 @@ type ReadyClient struct {
 	RedirectUris  *[]string `json:"redirectUris,omitempty"`
 }
 
+// RequestEntry defines model for RequestEntry.
+type RequestEntry struct {
+	// At Wall-clock arrival.
+	At        time.Time `json:"at"`
+	Bank      string    `json:"bank"`
+	ClientId  *string   `json:"clientId,omitempty"`
+	ConsentId *string   `json:"consentId,omitempty"`
+	Fault     *struct {
+		FaultId string `json:"faultId"`
+		Mode    string `json:"mode"`
+	} `json:"fault,omitempty"`
+
+	// GrantType The token request's grant_type.
+	GrantType *string `json:"grantType,omitempty"`
+
+	// InteractionId x-fapi-interaction-id of the answer (else of the request).
+	InteractionId *string `json:"interactionId,omitempty"`
+
+	// LatencyMs From arrival to the end of the answer, injected latency included.
+	LatencyMs float64 `json:"latencyMs"`
+	Method    string  `json:"method"`
+	Operation *string `json:"operation,omitempty"`
+	Path      string  `json:"path"`
+
+	// Query Query parameters, each a list of values; secrets are REDACTED.
+	Query *map[string][]string `json:"query,omitempty"`
+	Seq   int64                `json:"seq"`
+
+	// SimulatedAt Simulated time at arrival.
+	SimulatedAt time.Time `json:"simulatedAt"`
+
+	// Status The HTTP status answered; 0 when none was (connection reset, aborted).
+	Status int `json:"status"`
+
+	// Violations What request validation found, in Prism's form; at most 10.
+	Violations *[]Violation `json:"violations,omitempty"`
+}
+
 // Scenario The same document mockbank -scenario FILE reads (as YAML or JSON).
 type Scenario struct {
 	ClockSteps *[]string       `json:"clockSteps,omitempty"`
@@ -687,11 +743,58 @@ type UserCreate struct {
 	Username string  `json:"username"`
 }
 
+// Violation defines model for Violation.
+type Violation struct {
+	// Code The rule broken: a JSON Schema keyword (maximum, enum, type, required, ...), no-route or method-not-allowed.
+	Code string `json:"code"`
+
+	// Location Where: ["query", "limit"], ["body", "notificationTypes", "0"], ["path"], ["method"].
+	Location []string          `json:"location"`
+	Message  string            `json:"message"`
+	Severity ViolationSeverity `json:"severity"`
+}
+
+// ViolationSeverity defines model for Violation.Severity.
+type ViolationSeverity string
+
 // AccountId defines model for AccountId.
 type AccountId = string
 
 // BankQuery defines model for BankQuery.
 type BankQuery = string
+
+// JournalAfter defines model for JournalAfter.
+type JournalAfter = int64
+
+// JournalClient defines model for JournalClient.
+type JournalClient = string
+
+// JournalConsent defines model for JournalConsent.
+type JournalConsent = string
+
+// JournalFault defines model for JournalFault.
+type JournalFault = bool
+
+// JournalMethod defines model for JournalMethod.
+type JournalMethod = string
+
+// JournalOperation defines model for JournalOperation.
+type JournalOperation = string
+
+// JournalParam defines model for JournalParam.
+type JournalParam = []string
+
+// JournalPath defines model for JournalPath.
+type JournalPath = string
+
+// JournalSince defines model for JournalSince.
+type JournalSince = time.Time
+
+// JournalStatus defines model for JournalStatus.
+type JournalStatus = int
+
+// JournalViolations defines model for JournalViolations.
+type JournalViolations = bool
 
 // UserId defines model for UserId.
 type UserId = string
@@ -739,6 +842,76 @@ type RevokeConsentJSONBody struct {
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+}
+
+// ListRequestsParams defines parameters for ListRequests.
+type ListRequestsParams struct {
+	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Operation An FDX operationId (searchForAccountTransactions) or an OAuth endpoint (token, authorize, par, revoke, ...).
+	Operation *JournalOperation `form:"operation,omitempty" json:"operation,omitempty"`
+	Method    *JournalMethod    `form:"method,omitempty" json:"method,omitempty"`
+
+	// Path The whole path; * stands for any run of characters, e.g. /chase/fdx/v6/accounts/*/transactions.
+	Path *JournalPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Status The HTTP status answered (0 for a connection reset).
+	Status    *JournalStatus  `form:"status,omitempty" json:"status,omitempty"`
+	ClientId  *JournalClient  `form:"clientId,omitempty" json:"clientId,omitempty"`
+	ConsentId *JournalConsent `form:"consentId,omitempty" json:"consentId,omitempty"`
+
+	// Param A query parameter the request carried, name=value (name=* for any value); repeatable, all must match.
+	Param *JournalParam `form:"param,omitempty" json:"param,omitempty"`
+
+	// Since Only requests that arrived at or after this wall-clock instant.
+	Since *JournalSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// After Only entries whose seq is greater.
+	After *JournalAfter `form:"after,omitempty" json:"after,omitempty"`
+
+	// Violations true keeps only requests that broke the spec.
+	Violations *JournalViolations `form:"violations,omitempty" json:"violations,omitempty"`
+
+	// Faulted true keeps only requests a fault was applied to.
+	Faulted *JournalFault `form:"faulted,omitempty" json:"faulted,omitempty"`
+
+	// Limit At most this many entries (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CountRequestsParams defines parameters for CountRequests.
+type CountRequestsParams struct {
+	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+
+	// Operation An FDX operationId (searchForAccountTransactions) or an OAuth endpoint (token, authorize, par, revoke, ...).
+	Operation *JournalOperation `form:"operation,omitempty" json:"operation,omitempty"`
+	Method    *JournalMethod    `form:"method,omitempty" json:"method,omitempty"`
+
+	// Path The whole path; * stands for any run of characters, e.g. /chase/fdx/v6/accounts/*/transactions.
+	Path *JournalPath `form:"path,omitempty" json:"path,omitempty"`
+
+	// Status The HTTP status answered (0 for a connection reset).
+	Status    *JournalStatus  `form:"status,omitempty" json:"status,omitempty"`
+	ClientId  *JournalClient  `form:"clientId,omitempty" json:"clientId,omitempty"`
+	ConsentId *JournalConsent `form:"consentId,omitempty" json:"consentId,omitempty"`
+
+	// Param A query parameter the request carried, name=value (name=* for any value); repeatable, all must match.
+	Param *JournalParam `form:"param,omitempty" json:"param,omitempty"`
+
+	// Since Only requests that arrived at or after this wall-clock instant.
+	Since *JournalSince `form:"since,omitempty" json:"since,omitempty"`
+
+	// After Only entries whose seq is greater.
+	After *JournalAfter `form:"after,omitempty" json:"after,omitempty"`
+
+	// Violations true keeps only requests that broke the spec.
+	Violations *JournalViolations `form:"violations,omitempty" json:"violations,omitempty"`
+
+	// Faulted true keeps only requests a fault was applied to.
+	Faulted *JournalFault `form:"faulted,omitempty" json:"faulted,omitempty"`
+	Exactly *int          `form:"exactly,omitempty" json:"exactly,omitempty"`
+	AtLeast *int          `form:"atLeast,omitempty" json:"atLeast,omitempty"`
+	AtMost  *int          `form:"atMost,omitempty" json:"atMost,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
@@ -981,6 +1154,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /notifications (the `FireNotification` operationId).
 	FireNotification(ctx context.Context, body FireNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClearRequests Clear the request journal
+	//
+	// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+	ClearRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRequests The request journal, newest first, filtered
+	//
+	// Every request to a bank's authorization server and data API is
+	// recorded: time (wall and simulated), bank, operation, method, path,
+	// query (secret values replaced by REDACTED), status, latency, client,
+	// consent, grant type, interaction id, the fault applied and the spec
+	// violations request validation found (in Prism's form). Headers and
+	// bodies are never recorded. The journal keeps the latest 5 000
+	// requests (mockbank.Options.JournalSize); `dropped` counts those it
+	// forgot since the last clear.
+	//
+	// Corresponds with GET /requests (the `ListRequests` operationId).
+	ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	//
+	// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+	// says whether the count satisfies them and `message` says why not;
+	// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+	//
+	// Corresponds with GET /requests/count (the `CountRequests` operationId).
+	CountRequests(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Reset Back to the seeded state (same seed, same data)
 	//
@@ -1388,6 +1589,64 @@ func (c *Client) FireNotificationWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /notifications (the `FireNotification` operationId).
 func (c *Client) FireNotification(ctx context.Context, body FireNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFireNotificationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearRequests Clear the request journal
+//
+// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+func (c *Client) ClearRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearRequestsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRequests The request journal, newest first, filtered
+//
+// Every request to a bank's authorization server and data API is
+// recorded: time (wall and simulated), bank, operation, method, path,
+// query (secret values replaced by REDACTED), status, latency, client,
+// consent, grant type, interaction id, the fault applied and the spec
+// violations request validation found (in Prism's form). Headers and
+// bodies are never recorded. The journal keeps the latest 5 000
+// requests (mockbank.Options.JournalSize); `dropped` counts those it
+// forgot since the last clear.
+//
+// Corresponds with GET /requests (the `ListRequests` operationId).
+func (c *Client) ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRequestsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CountRequests Count matching requests, and check the count (WireMock's verify)
+//
+// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+// says whether the count satisfies them and `message` says why not;
+// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+//
+// Corresponds with GET /requests/count (the `CountRequests` operationId).
+func (c *Client) CountRequests(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCountRequestsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2212,6 +2471,453 @@ func NewFireNotificationRequestWithBody(server string, contentType string, body 
 	return req, nil
 }
 
+// NewClearRequestsRequest constructs an http.Request for the ClearRequests method
+func NewClearRequestsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRequestsRequest constructs an http.Request for the ListRequests method
+func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Operation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "operation", *params.Operation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ConsentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "consentId", *params.ConsentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Param != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "param", *params.Param, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Violations != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "violations", *params.Violations, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Faulted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "faulted", *params.Faulted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCountRequestsRequest constructs an http.Request for the CountRequests method
+func NewCountRequestsRequest(server string, params *CountRequestsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/requests/count")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Operation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "operation", *params.Operation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Method != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", *params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Path != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ConsentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "consentId", *params.ConsentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Param != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "param", *params.Param, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Violations != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "violations", *params.Violations, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Faulted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "faulted", *params.Faulted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Exactly != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exactly", *params.Exactly, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AtLeast != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atLeast", *params.AtLeast, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AtMost != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atMost", *params.AtMost, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResetRequest constructs an http.Request for the Reset method
 func NewResetRequest(server string) (*http.Request, error) {
 	var err error
@@ -2723,6 +3429,40 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /notifications (the `FireNotification` operationId).
 	FireNotificationWithResponse(ctx context.Context, body FireNotificationJSONRequestBody, reqEditors ...RequestEditorFn) (*FireNotificationResponse, error)
+
+	// ClearRequestsWithResponse Clear the request journal
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+	ClearRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearRequestsResponse, error)
+
+	// ListRequestsWithResponse The request journal, newest first, filtered
+	//
+	// Every request to a bank's authorization server and data API is
+	// recorded: time (wall and simulated), bank, operation, method, path,
+	// query (secret values replaced by REDACTED), status, latency, client,
+	// consent, grant type, interaction id, the fault applied and the spec
+	// violations request validation found (in Prism's form). Headers and
+	// bodies are never recorded. The journal keeps the latest 5 000
+	// requests (mockbank.Options.JournalSize); `dropped` counts those it
+	// forgot since the last clear.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /requests (the `ListRequests` operationId).
+	ListRequestsWithResponse(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*ListRequestsResponse, error)
+
+	// CountRequestsWithResponse Count matching requests, and check the count (WireMock's verify)
+	//
+	// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+	// says whether the count satisfies them and `message` says why not;
+	// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /requests/count (the `CountRequests` operationId).
+	CountRequestsWithResponse(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*CountRequestsResponse, error)
 
 	// ResetWithResponse Back to the seeded state (same seed, same data)
 	//
@@ -3644,6 +4384,200 @@ func (r FireNotificationResponse) ContentType() string {
 	return ""
 }
 
+type ClearRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ClearRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Dropped Entries forgotten to stay within the journal's size since the last clear.
+		Dropped int `json:"dropped"`
+
+		// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+		LastSeq  int64          `json:"lastSeq"`
+		Requests []RequestEntry `json:"requests"`
+
+		// Total How many entries matched (requests holds at most limit of them).
+		Total int `json:"total"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRequestsResponse) GetJSON200() *struct {
+	// Dropped Entries forgotten to stay within the journal's size since the last clear.
+	Dropped int `json:"dropped"`
+
+	// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+	LastSeq  int64          `json:"lastSeq"`
+	Requests []RequestEntry `json:"requests"`
+
+	// Total How many entries matched (requests holds at most limit of them).
+	Total int `json:"total"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CountRequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Count int `json:"count"`
+
+		// Message Why not, when ok is false.
+		Message *string `json:"message,omitempty"`
+
+		// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+		Ok bool `json:"ok"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CountRequestsResponse) GetJSON200() *struct {
+	Count int `json:"count"`
+
+	// Message Why not, when ok is false.
+	Message *string `json:"message,omitempty"`
+
+	// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+	Ok bool `json:"ok"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CountRequestsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CountRequestsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CountRequestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CountRequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CountRequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CountRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4353,6 +5287,58 @@ func (c *ClientWithResponses) FireNotificationWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseFireNotificationResponse(rsp)
+}
+
+// ClearRequestsWithResponse Clear the request journal
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /requests (the `ClearRequests` operationId).
+func (c *ClientWithResponses) ClearRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearRequestsResponse, error) {
+	rsp, err := c.ClearRequests(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearRequestsResponse(rsp)
+}
+
+// ListRequestsWithResponse The request journal, newest first, filtered
+//
+// Every request to a bank's authorization server and data API is
+// recorded: time (wall and simulated), bank, operation, method, path,
+// query (secret values replaced by REDACTED), status, latency, client,
+// consent, grant type, interaction id, the fault applied and the spec
+// violations request validation found (in Prism's form). Headers and
+// bodies are never recorded. The journal keeps the latest 5 000
+// requests (mockbank.Options.JournalSize); `dropped` counts those it
+// forgot since the last clear.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /requests (the `ListRequests` operationId).
+func (c *ClientWithResponses) ListRequestsWithResponse(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*ListRequestsResponse, error) {
+	rsp, err := c.ListRequests(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRequestsResponse(rsp)
+}
+
+// CountRequestsWithResponse Count matching requests, and check the count (WireMock's verify)
+//
+// The filters of listRequests. With exactly, atLeast or atMost, `ok`
+// says whether the count satisfies them and `message` says why not;
+// the status is 200 either way (mockbankctl verify exits 1 when not ok).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /requests/count (the `CountRequests` operationId).
+func (c *ClientWithResponses) CountRequestsWithResponse(ctx context.Context, params *CountRequestsParams, reqEditors ...RequestEditorFn) (*CountRequestsResponse, error) {
+	rsp, err := c.CountRequests(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCountRequestsResponse(rsp)
 }
 
 // ResetWithResponse Back to the seeded state (same seed, same data)
@@ -5115,6 +6101,140 @@ func ParseFireNotificationResponse(rsp *http.Response) (*FireNotificationRespons
 	return response, nil
 }
 
+// ParseClearRequestsResponse parses an HTTP response from a ClearRequestsWithResponse call
+func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRequestsResponse parses an HTTP response from a ListRequestsWithResponse call
+func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Dropped Entries forgotten to stay within the journal's size since the last clear.
+			Dropped int `json:"dropped"`
+
+			// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+			LastSeq  int64          `json:"lastSeq"`
+			Requests []RequestEntry `json:"requests"`
+
+			// Total How many entries matched (requests holds at most limit of them).
+			Total int `json:"total"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCountRequestsResponse parses an HTTP response from a CountRequestsWithResponse call
+func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CountRequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Count int `json:"count"`
+
+			// Message Why not, when ok is false.
+			Message *string `json:"message,omitempty"`
+
+			// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+			Ok bool `json:"ok"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResetResponse parses an HTTP response from a ResetWithResponse call
 func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5480,6 +6600,15 @@ type ServerInterface interface {
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(w http.ResponseWriter, r *http.Request)
+	// ClearRequests Clear the request journal
+	// (DELETE /requests)
+	ClearRequests(w http.ResponseWriter, r *http.Request)
+	// ListRequests The request journal, newest first, filtered
+	// (GET /requests)
+	ListRequests(w http.ResponseWriter, r *http.Request, params ListRequestsParams)
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	// (GET /requests/count)
+	CountRequests(w http.ResponseWriter, r *http.Request, params CountRequestsParams)
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(w http.ResponseWriter, r *http.Request)
@@ -5864,6 +6993,424 @@ func (siw *ServerInterfaceWrapper) FireNotification(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// ClearRequests operation middleware
+func (siw *ServerInterfaceWrapper) ClearRequests(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ClearRequests(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRequestsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "operation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation", r.URL.Query(), &params.Operation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "operation"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "operation", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "method", r.URL.Query(), &params.Method, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "method"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "method", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "path" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", r.URL.Query(), &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "path"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "path", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "consentId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "consentId", r.URL.Query(), &params.ConsentId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "consentId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "violations" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "violations", r.URL.Query(), &params.Violations, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "violations"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "violations", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "faulted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "faulted", r.URL.Query(), &params.Faulted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "faulted"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "faulted", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CountRequests operation middleware
+func (siw *ServerInterfaceWrapper) CountRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CountRequestsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "operation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation", r.URL.Query(), &params.Operation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "operation"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "operation", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "method", r.URL.Query(), &params.Method, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "method"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "method", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "path" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", r.URL.Query(), &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "path"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "path", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "consentId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "consentId", r.URL.Query(), &params.ConsentId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "consentId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "violations" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "violations", r.URL.Query(), &params.Violations, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "violations"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "violations", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "faulted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "faulted", r.URL.Query(), &params.Faulted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "faulted"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "faulted", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "exactly" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "exactly", r.URL.Query(), &params.Exactly, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "exactly"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "exactly", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "atLeast" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atLeast", r.URL.Query(), &params.AtLeast, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "atLeast"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "atLeast", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "atMost" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atMost", r.URL.Query(), &params.AtMost, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "atMost"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "atMost", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CountRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Reset operation middleware
 func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request) {
 
@@ -6175,6 +7722,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/snapshot", wrapper.ExportSnapshot)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/snapshot", wrapper.ImportSnapshot)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/scenarios", wrapper.LoadScenario)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/requests", wrapper.ClearRequests)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests", wrapper.ListRequests)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests/count", wrapper.CountRequests)
 
 	return m
 }
@@ -6976,6 +8526,176 @@ func (response FireNotificationdefaultJSONResponse) VisitFireNotificationRespons
 	return err
 }
 
+type ClearRequestsRequestObject struct {
+}
+
+type ClearRequestsResponseObject interface {
+	VisitClearRequestsResponse(w http.ResponseWriter) error
+}
+
+type ClearRequests204Response struct {
+}
+
+func (response ClearRequests204Response) VisitClearRequestsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ClearRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ClearRequests400JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ClearRequestsdefaultJSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequestsRequestObject struct {
+	Params ListRequestsParams
+}
+
+type ListRequestsResponseObject interface {
+	VisitListRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListRequests200JSONResponse struct {
+	// Dropped Entries forgotten to stay within the journal's size since the last clear.
+	Dropped int `json:"dropped"`
+
+	// LastSeq The newest entry's seq; pass it as after to read only what comes next.
+	LastSeq  int64          `json:"lastSeq"`
+	Requests []RequestEntry `json:"requests"`
+
+	// Total How many entries matched (requests holds at most limit of them).
+	Total int `json:"total"`
+}
+
+func (response ListRequests200JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListRequests400JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ListRequestsdefaultJSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequestsRequestObject struct {
+	Params CountRequestsParams
+}
+
+type CountRequestsResponseObject interface {
+	VisitCountRequestsResponse(w http.ResponseWriter) error
+}
+
+type CountRequests200JSONResponse struct {
+	Count int `json:"count"`
+
+	// Message Why not, when ok is false.
+	Message *string `json:"message,omitempty"`
+
+	// Ok True when the count satisfies exactly, atLeast and atMost (true without them).
+	Ok bool `json:"ok"`
+}
+
+func (response CountRequests200JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequests400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CountRequests400JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequestsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CountRequestsdefaultJSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetRequestObject struct {
 }
 
@@ -7440,6 +9160,15 @@ type StrictServerInterface interface {
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(ctx context.Context, request FireNotificationRequestObject) (FireNotificationResponseObject, error)
+	// ClearRequests Clear the request journal
+	// (DELETE /requests)
+	ClearRequests(ctx context.Context, request ClearRequestsRequestObject) (ClearRequestsResponseObject, error)
+	// ListRequests The request journal, newest first, filtered
+	// (GET /requests)
+	ListRequests(ctx context.Context, request ListRequestsRequestObject) (ListRequestsResponseObject, error)
+	// CountRequests Count matching requests, and check the count (WireMock's verify)
+	// (GET /requests/count)
+	CountRequests(ctx context.Context, request CountRequestsRequestObject) (CountRequestsResponseObject, error)
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(ctx context.Context, request ResetRequestObject) (ResetResponseObject, error)
@@ -7920,6 +9649,82 @@ func (sh *strictHandler) FireNotification(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(FireNotificationResponseObject); ok {
 		if err := validResponse.VisitFireNotificationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ClearRequests operation middleware
+func (sh *strictHandler) ClearRequests(w http.ResponseWriter, r *http.Request) {
+	var request ClearRequestsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ClearRequests(ctx, request.(ClearRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClearRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ClearRequestsResponseObject); ok {
+		if err := validResponse.VisitClearRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRequests operation middleware
+func (sh *strictHandler) ListRequests(w http.ResponseWriter, r *http.Request, params ListRequestsParams) {
+	var request ListRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRequests(ctx, request.(ListRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRequestsResponseObject); ok {
+		if err := validResponse.VisitListRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CountRequests operation middleware
+func (sh *strictHandler) CountRequests(w http.ResponseWriter, r *http.Request, params CountRequestsParams) {
+	var request CountRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CountRequests(ctx, request.(CountRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CountRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CountRequestsResponseObject); ok {
+		if err := validResponse.VisitCountRequestsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

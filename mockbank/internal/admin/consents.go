@@ -37,8 +37,8 @@ func apiConsent(c *store.Consent, now time.Time) adminapi.Consent {
 func (s *Server) ListConsents(ctx context.Context, req adminapi.ListConsentsRequestObject) (adminapi.ListConsentsResponseObject, error) {
 	banks := s.deps.Store.Banks()
 	if req.Params.Bank != nil {
-		if !s.hasBank(*req.Params.Bank) {
-			return nil, invalid("bank %q is not served", *req.Params.Bank)
+		if err := s.checkBank(*req.Params.Bank); err != nil {
+			return nil, err
 		}
 		banks = []string{*req.Params.Bank}
 	}

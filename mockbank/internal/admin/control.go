@@ -20,6 +20,7 @@ import (
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/persist"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
@@ -62,7 +63,13 @@ type ControlOptions struct {
 	// Notify shapes deliveries (BaseDelay, MaxDelay, MaxAttempts,
 	// ExpiringDays, LowBalance, Client); Store and Keys are filled in.
 	Notify notify.Options
-	Logger *slog.Logger
+	// JournalSize is how many requests the journal keeps
+	// (journal.DefaultSize when 0; negative: no journal). Who tells the
+	// journal whose request it is; SimNow is simulated time.
+	JournalSize int
+	Who         func(bank string, r *http.Request) journal.Party
+	SimNow      func() time.Time
+	Logger      *slog.Logger
 }
 
 // Control is the control side of one mockbank: fault injector, notification
@@ -70,9 +77,10 @@ type ControlOptions struct {
 // Middleware wraps each bank), then Attaches it once the authorization
 // servers exist.
 type Control struct {
-	opts   ControlOptions
-	log    *slog.Logger
-	Faults *faults.Injector
+	opts    ControlOptions
+	log     *slog.Logger
+	Faults  *faults.Injector
+	Journal *journal.Journal
 
 	mu     sync.Mutex
 	host   Host
@@ -91,15 +99,22 @@ func NewControl(opts ControlOptions) *Control {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party})}
+	return &Control{opts: opts, log: log, Faults: faults.New(faults.Options{Banks: opts.Banks, Seed: opts.Seed, Party: opts.Party}),
+		Journal: journal.New(journal.Options{Size: opts.JournalSize, Simulated: opts.SimNow})}
 }
 
-// Middleware wraps a bank's handler: faults first, then a note to the
-// persistence layer after every request that may change state.
+// Middleware wraps a bank's handler: the request journal outermost (so it
+// sees faults and their latency), faults, then a note to the persistence
+// layer after every request that may change state.
 func (c *Control) Middleware(bank string) func(http.Handler) http.Handler {
 	inject := c.Faults.Middleware(bank)
+	var who func(*http.Request) journal.Party
+	if c.opts.Who != nil {
+		who = func(r *http.Request) journal.Party { return c.opts.Who(bank, r) }
+	}
+	record := c.Journal.Middleware(bank, func(r *http.Request) string { return faults.OperationID(r.Method, r.URL.Path) }, who)
 	return func(next http.Handler) http.Handler {
-		h := inject(next)
+		h := record(inject(next))
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.ServeHTTP(w, r)
 			switch r.Method {
@@ -196,7 +211,7 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 			},
 		}
 	}
-	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
+	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Journal: c.Journal, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
 		Parts: parts, OnChange: c.touch}
 	srv, err := New(Options{Token: host.AdminToken(), AllowRemote: c.opts.AllowRemote, Seed: c.opts.Seed, Logger: c.log}, deps)
 	if err != nil {

@@ -8,7 +8,9 @@ import (
 	"context"
 	"slices"
 
+	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/internal/suggest"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 )
 
@@ -27,6 +29,24 @@ func minor(field string, d fdxtypes.Decimal) (store.Money, error) {
 }
 
 func (s *Server) hasBank(name string) bool { return slices.Contains(s.deps.Store.Banks(), name) }
+
+// checkBank refuses a bank that is not served, naming the likely one and
+// every served bank.
+func (s *Server) checkBank(name string) error {
+	if s.hasBank(name) {
+		return nil
+	}
+	return invalid("%s", suggest.Unknown("bank", name, s.deps.Store.Banks()))
+}
+
+// checkEndpoint refuses an endpoint name faults and the journal do not
+// know, naming the likely one and every valid one.
+func checkEndpoint(name string) error {
+	if faults.KnownEndpoint(name) {
+		return nil
+	}
+	return invalid("%s", suggest.Unknown("endpoint", name, faults.Endpoints()))
+}
 
 func (s *Server) findUser(ctx context.Context, id string) (string, *store.User, error) {
 	for _, b := range s.deps.Store.Banks() {

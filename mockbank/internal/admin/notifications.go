@@ -41,8 +41,8 @@ func (s *Server) FireNotification(ctx context.Context, req adminapi.FireNotifica
 func (s *Server) ListDeliveries(ctx context.Context, req adminapi.ListDeliveriesRequestObject) (adminapi.ListDeliveriesResponseObject, error) {
 	bank := ""
 	if req.Params.Bank != nil {
-		if !s.hasBank(*req.Params.Bank) {
-			return nil, invalid("bank %q is not served", *req.Params.Bank)
+		if err := s.checkBank(*req.Params.Bank); err != nil {
+			return nil, err
 		}
 		bank = *req.Params.Bank
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
@@ -51,6 +52,8 @@ type Deps struct {
 	Store  *store.Store
 	Faults *faults.Injector
 	Notify *notify.Dispatcher
+	// Journal is the request journal; nil serves an empty one.
+	Journal *journal.Journal
 	// Banks describes the banks for GET /banks; baseURL is the external
 	// base URL of the request (scheme://host). Nil lists the store's bank
 	// names only.
@@ -115,6 +118,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 		opts.BaseURL = "/admin"
 	}
 	opts.BaseURL = "/" + strings.Trim(opts.BaseURL, "/")
+	if deps.Journal == nil {
+		deps.Journal = journal.New(journal.Options{Size: -1})
+	}
 	if deps.AccountLevelRevocation == nil {
 		deps.AccountLevelRevocation = func(string) bool { return false }
 	}

@@ -23,6 +23,7 @@ func (s *Server) Reset(ctx context.Context, _ adminapi.ResetRequestObject) (admi
 		return nil, err
 	}
 	s.deps.Faults.Clear(ctx)
+	s.deps.Journal.Clear()
 	if err := s.deps.Notify.Import(ctx, notify.State{}); err != nil {
 		return nil, err
 	}

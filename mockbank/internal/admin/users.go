@@ -35,8 +35,8 @@ func (s *Server) apiUser(ctx context.Context, bank string, u *store.User) (admin
 func (s *Server) ListUsers(ctx context.Context, req adminapi.ListUsersRequestObject) (adminapi.ListUsersResponseObject, error) {
 	banks := s.deps.Store.Banks()
 	if req.Params.Bank != nil {
-		if !s.hasBank(*req.Params.Bank) {
-			return nil, invalid("bank %q is not served", *req.Params.Bank)
+		if err := s.checkBank(*req.Params.Bank); err != nil {
+			return nil, err
 		}
 		banks = []string{*req.Params.Bank}
 	}
@@ -69,8 +69,8 @@ type userPlan struct {
 }
 
 func (s *Server) planUser(ctx context.Context, in adminapi.UserCreate, taken map[string]bool) (userPlan, error) {
-	if !s.hasBank(in.Bank) {
-		return userPlan{}, invalid("bank %q is not served", in.Bank)
+	if err := s.checkBank(in.Bank); err != nil {
+		return userPlan{}, err
 	}
 	if _, err := s.deps.Store.UserByUsername(ctx, in.Bank, in.Username); err == nil || taken[in.Bank+"/"+in.Username] {
 		return userPlan{}, conflict("username %q already exists at %s", in.Username, in.Bank)

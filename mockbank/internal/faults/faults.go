@@ -18,6 +18,7 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/fdxerr"
+	"github.com/obconnect/obconnect/mockbank/internal/suggest"
 	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
@@ -39,6 +40,10 @@ const (
 	ModeRepeatPageKey   Mode = "repeat_page_key"
 	ModeLatencyOnly     Mode = "latency_only"
 )
+
+func modes() []string {
+	return []string{string(ModeError), string(ModeMalformedBody), string(ModeTruncatedBody), string(ModeConnectionReset), string(ModeRepeatPageKey), string(ModeLatencyOnly)}
+}
 
 // Valid reports whether m is a known mode.
 func (m Mode) Valid() bool {
@@ -113,7 +118,7 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 		return s, fmt.Errorf("%w: bank is required", ErrInvalid)
 	}
 	if banks != nil && !slices.Contains(banks, s.Bank) {
-		return s, fmt.Errorf("%w: bank %q is not served", ErrInvalid, s.Bank)
+		return s, fmt.Errorf("%w: %s", ErrInvalid, suggest.Unknown("bank", s.Bank, banks))
 	}
 	if s.Endpoint == "" {
 		s.Endpoint = AnyEndpoint
@@ -122,13 +127,13 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 		return s, fmt.Errorf("%w: endpoint name too long", ErrInvalid)
 	}
 	if s.Endpoint != AnyEndpoint && !KnownEndpoint(s.Endpoint) {
-		return s, fmt.Errorf("%w: unknown endpoint %q (an FDX operationId, an OAuth endpoint name or \"*\")", ErrInvalid, s.Endpoint)
+		return s, fmt.Errorf("%w: %s, or \"*\" for every endpoint", ErrInvalid, suggest.Unknown("endpoint", s.Endpoint, Endpoints()))
 	}
 	if s.Mode == "" {
 		s.Mode = ModeError
 	}
 	if !s.Mode.Valid() {
-		return s, fmt.Errorf("%w: unknown mode %q", ErrInvalid, s.Mode)
+		return s, fmt.Errorf("%w: %s", ErrInvalid, suggest.Unknown("mode", string(s.Mode), modes()))
 	}
 	if s.Status != 0 && (s.Status < 100 || s.Status > 599) {
 		return s, fmt.Errorf("%w: status %d outside 100..599", ErrInvalid, s.Status)

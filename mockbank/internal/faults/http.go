@@ -16,6 +16,7 @@ import (
 
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/fdxerr"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 	"github.com/obconnect/obconnect/openapi/fdxtypes"
 	"github.com/obconnect/obconnect/sdk/obcerr"
@@ -33,8 +34,8 @@ var fdxOperations = []string{
 	"getNotificationSubscription", "deleteNotificationSubscription",
 }
 
-// Endpoints lists the endpoints a rule may name besides "*": the FDX
-// operationIds, then the OAuth endpoint names (for forms that offer them).
+// Endpoints lists the endpoint names rules can target (besides "*"): the
+// FDX operationIds, then the OAuth endpoints.
 func Endpoints() []string {
 	return append(append([]string(nil), fdxOperations...), oauthEndpoints...)
 }
@@ -157,6 +158,9 @@ func (in *Injector) handler(bank string, endpoint func(*http.Request) string, ne
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if n := journal.From(r.Context()); n != nil {
+			n.FaultID, n.FaultMode = rule.ID, string(rule.Mode)
 		}
 		if rule.Latency > 0 {
 			if err := in.sleep(r.Context(), rule.Latency); err != nil {

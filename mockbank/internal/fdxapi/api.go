@@ -20,6 +20,7 @@ import (
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/fdxerr"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/fdxserver"
@@ -238,9 +239,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route, pathParams, err := a.router.FindRoute(&vr)
 	if err != nil {
 		status := http.StatusNotFound
+		v := journal.Violation{Location: []string{"path"}, Severity: "Error", Code: "no-route", Message: "no operation of the spec has this path"}
 		if a.otherMethod(&vr) {
 			status = http.StatusMethodNotAllowed
+			v = journal.Violation{Location: []string{"method"}, Severity: "Error", Code: "method-not-allowed", Message: r.Method + " is not an operation of this path"}
 		}
+		journal.AddViolations(r.Context(), v)
 		a.fail(w, r, fdxErr(fdxerr.InvalidInput, "no such endpoint").withStatus(status))
 		return
 	}
@@ -278,6 +282,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Request: &vr, PathParams: pathParams, Route: route,
 		Options: validateOptions,
 	}); err != nil {
+		journal.AddViolations(r.Context(), Violations(err)...)
 		a.fail(w, r, validationErr(err))
 		return
 	}
@@ -295,7 +300,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // validateOptions is shared by every request: kin-openapi only reads it.
 // Authentication is mockbank's own (above), so the spec's security
 // requirement is accepted as met.
-var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+// MultiError collects every violation (for the request journal); the
+// answer names the first.
+var validateOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}
 
 // ServeUnknown answers a path near the data API that is not it (another
 // FDX version, a typo), in FDX's error form rather than the authorization
@@ -329,6 +336,9 @@ func (a *API) otherMethod(r *http.Request) bool {
 // validationErr turns a kin-openapi validation failure into an FDX error:
 // a malformed date filter is 702, anything else 401.
 func validationErr(err error) *apiError {
+	if vs := requestErrors(err); len(vs) > 0 {
+		err = vs[0]
+	}
 	var re *openapi3filter.RequestError
 	if errors.As(err, &re) && re.Parameter != nil {
 		switch re.Parameter.Name {

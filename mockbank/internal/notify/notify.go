@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/internal/suggest"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
 
@@ -297,7 +298,7 @@ type plan struct {
 func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 	st := d.opts.Store
 	if !slices.Contains(st.Banks(), req.Bank) {
-		return plan{}, fmt.Errorf("%w: bank %q is not served", ErrInvalid, req.Bank)
+		return plan{}, fmt.Errorf("%w: %s", ErrInvalid, suggest.Unknown("bank", req.Bank, st.Banks()))
 	}
 	p := plan{bank: req.Bank, typ: req.Type, consentID: req.ConsentID, accountID: req.AccountID}
 	if req.AccountID != "" {
