@@ -14,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/mockbank/internal/browsertest"
+	"github.com/obconnect/obconnect/mockbank/mockbanktest"
 	"github.com/obconnect/obconnect/openapi/adminapi"
+	"github.com/obconnect/obconnect/sdk/obcerr"
 )
 
 // screenshotsEnv names a directory to write the documentation's
@@ -78,11 +80,23 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 	b := browser{t: t, ctx: browsertest.New(t, &browsertest.Options{Width: 1280, Height: 860, Timeout: 2 * time.Minute})}
 	e := newEnv(t, nil)
 	wellsfargo := e.link(t, "wellsfargo", "user_good")
-	citi := e.link(t, "citi", "user_mfa")
+	citi, citiToken := e.linkWithToken(t, "citi", "user_mfa")
 	failing, _ := receiver(t, http.StatusInternalServerError)
 	working, received := receiver(t, http.StatusNoContent)
 	e.subscribe(t, "wellsfargo", failing, "PLANNED_OUTAGE", "CONSENT_REVOKED")
 	e.subscribe(t, "citi", working, "PLANNED_OUTAGE", "CONSENT_REVOKED")
+	// For the journal: an answer, a faulted answer and a request that
+	// broke the spec, while the access token is fresh (the clock moves
+	// below).
+	fault, err := e.srv.InjectFault(context.Background(), mockbanktest.Fault{Bank: "citi", Means: obcerr.RateLimited,
+		Endpoint: "searchForAccountTransactions", Times: 1})
+	require.NoError(t, err)
+	ids := e.accountIDs(t, "citi", citi)
+	require.Equal(t, http.StatusOK, e.dataCall(t, "citi", citiToken, "/accounts"))
+	require.Equal(t, http.StatusServiceUnavailable, e.dataCall(t, "citi", citiToken, "/accounts/"+ids[0]+"/transactions"))
+	require.Equal(t, http.StatusBadRequest, e.dataCall(t, "citi", citiToken, "/accounts/"+ids[0]+"/transactions?limit=lots"))
+	_, err = e.srv.Admin().DeleteFaultWithResponse(context.Background(), fault)
+	require.NoError(t, err)
 
 	// Signing in: the pages send the browser to the form, then back.
 	b.open(e.ui+"/consents", "#token")
@@ -179,6 +193,25 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 		b.open(e.ui+"/deliveries", "#deliveries")
 		assert.Contains(t, b.text("#deliveries"), "DELIVERED")
 		b.shot("dashboard-deliveries.png")
+	})
+	t.Run("the request journal", func(t *testing.T) {
+		b.do(chromedp.Click(chromedp.ID("nav-journal")))
+		all := b.waitText("#journal", "searchForAccountTransactions")
+		assert.Contains(t, all, "/citi/token")
+		b.do(chromedp.SetValue(chromedp.ID("j-bank"), "citi"),
+			chromedp.SendKeys(chromedp.ID("j-consent"), citi),
+			chromedp.Click(chromedp.ID("j-apply")))
+		b.waitText("#journal-summary", "3 matching request(s)")
+		rows := b.text("#journal")
+		assert.Contains(t, rows, "503")
+		assert.Contains(t, rows, "(error)", "the fault applied")
+		assert.Contains(t, rows, "limit=lots")
+		assert.NotContains(t, rows, "/citi/token", "the token request carries no consent")
+		b.do(chromedp.Click(chromedp.ID("j-violations")), chromedp.Click(chromedp.ID("j-apply")))
+		b.waitText("#journal-summary", "1 matching request(s)")
+		assert.Contains(t, b.text("#journal"), "limit")
+		b.open(e.ui+"/journal?bank=citi", "#journal")
+		b.shot("dashboard-journal.png")
 	})
 	t.Run("the overview sums it up", func(t *testing.T) {
 		b.open(e.ui+"/", "#summary")

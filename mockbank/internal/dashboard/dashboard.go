@@ -160,6 +160,7 @@ func (d *Dashboard) routes() {
 	m.Handle("GET "+p+"/consents", d.page(d.consents))
 	m.Handle("GET "+p+"/deliveries", d.page(d.deliveries))
 	m.Handle("GET "+p+"/faults", d.page(d.faultsPage))
+	m.Handle("GET "+p+"/journal", d.page(d.journal))
 
 	m.Handle("POST "+p+"/clock/advance", d.action(d.advanceClock))
 	m.Handle("POST "+p+"/faults", d.action(d.addFault))
@@ -167,6 +168,7 @@ func (d *Dashboard) routes() {
 	m.Handle("POST "+p+"/faults/{id}/delete", d.action(d.deleteFault))
 	m.Handle("POST "+p+"/consents/{id}/revoke", d.action(d.revokeConsent))
 	m.Handle("POST "+p+"/notifications", d.action(d.fireNotification))
+	m.Handle("POST "+p+"/journal/clear", d.action(d.clearJournal))
 
 	m.Handle(p+"/", d.page(func(w http.ResponseWriter, r *http.Request, v *view) error {
 		return &apiError{Status: http.StatusNotFound, Message: "no such page"}

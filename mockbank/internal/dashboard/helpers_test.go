@@ -105,6 +105,13 @@ func csrf(t *testing.T, p page) string {
 // the real consent page and returns the consent id.
 func (e *env) link(t *testing.T, bank, username string) string {
 	t.Helper()
+	id, _ := e.linkWithToken(t, bank, username)
+	return id
+}
+
+// linkWithToken links as link does and also returns the access token.
+func (e *env) linkWithToken(t *testing.T, bank, username string) (string, string) {
+	t.Helper()
 	ctx := context.Background()
 	b := e.srv.Bank(bank)
 	cfg := &oauth2.Config{
@@ -120,7 +127,20 @@ func (e *env) link(t *testing.T, bank, username string) string {
 	require.NoError(t, err)
 	id, _ := tok.Extra("consent_id").(string)
 	require.NotEmpty(t, id)
-	return id
+	return id, tok.AccessToken
+}
+
+// dataCall is a data API call with an access token; it returns the status.
+func (e *env) dataCall(t *testing.T, bank, token, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.srv.Bank(bank).DataURL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := e.srv.Client().Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // subscribe has bank's ready client subscribe callback to types.
@@ -204,6 +224,14 @@ func (e *env) consent(t *testing.T, id string) adminapi.Consent {
 	}
 	t.Fatalf("consent %s not listed", id)
 	return adminapi.Consent{}
+}
+
+// accountIDs are the accounts a consent grants.
+func (e *env) accountIDs(t *testing.T, bank, consentID string) []string {
+	t.Helper()
+	ids := e.consent(t, consentID).AccountIds
+	require.NotEmpty(t, ids)
+	return ids
 }
 
 func ptr[T any](v T) *T { return &v }

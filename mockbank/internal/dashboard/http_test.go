@@ -262,3 +262,34 @@ func TestBadFormsChangeNothingAndSayWhy(t *testing.T) {
 		})
 	}
 }
+
+func TestJournalPagesReachBackAndClear(t *testing.T) {
+	e := newEnv(t, nil)
+	discovery := e.srv.Bank("citi").DiscoveryURL
+	for range dashboard.PageSize + 10 {
+		resp, err := e.srv.Client().Get(discovery + "?probe=1")
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	c := e.signIn(t)
+	first := e.get(t, c, "/journal?bank=citi")
+	require.Equal(t, http.StatusOK, first.status)
+	assert.Contains(t, first.body, "1–50 of 60")
+	assert.Equal(t, dashboard.PageSize, strings.Count(first.body, `<tr id="request-`))
+	assert.Contains(t, first.body, `<tr id="request-60">`, "newest first")
+	second := e.get(t, c, "/journal?bank=citi&page=2")
+	assert.Contains(t, second.body, "51–60 of 60")
+	assert.Equal(t, 10, strings.Count(second.body, `<tr id="request-`))
+	assert.Contains(t, second.body, `<tr id="request-1">`)
+	assert.Contains(t, second.body, "probe=1")
+
+	bad := e.get(t, c, "/journal?status=teapot")
+	assert.Equal(t, http.StatusBadRequest, bad.status)
+	assert.Contains(t, bad.body, "is not an HTTP status")
+
+	resp := e.post(t, c, "/journal/clear", url.Values{"csrf": {csrf(t, first)}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	after := e.get(t, c, "/journal")
+	assert.Contains(t, after.body, "Request journal cleared.")
+	assert.Contains(t, after.body, "No request matches.")
+}

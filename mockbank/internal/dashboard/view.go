@@ -16,7 +16,7 @@ import (
 // PageSize is the number of rows a list page shows.
 const PageSize = 50
 
-var pageNames = []string{"login", "error", "overview", "users", "user", "account", "consents", "deliveries", "faults"}
+var pageNames = []string{"login", "error", "overview", "users", "user", "account", "consents", "deliveries", "faults", "journal"}
 
 var funcs = template.FuncMap{
 	"time":  fmtTime,
@@ -40,6 +40,9 @@ var funcs = template.FuncMap{
 		return base
 	},
 	"lower": strings.ToLower,
+	"query": queryString,
+	"http":  statusClass,
+	"ms":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 	// args hands a shared template the page's view and its rows.
 	"args": func(v *view, rows any) map[string]any { return map[string]any{"V": v, "Rows": rows} },
 }
@@ -89,7 +92,16 @@ type pager struct {
 // paginate cuts items to the page ?page= asks for (clamped to the pages
 // that exist).
 func paginate[T any](r *http.Request, items []T) ([]T, pager) {
-	n := len(items)
+	p := newPager(r, len(items))
+	if p.Total == 0 {
+		return items[:0], p
+	}
+	return items[p.From-1 : p.To], p
+}
+
+// newPager places ?page= in a list of n rows: rows From to To (from 1),
+// and links to the neighbouring pages that keep the list's filters.
+func newPager(r *http.Request, n int) pager {
 	pages := max(1, (n+PageSize-1)/PageSize)
 	page, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || page < 1 {
@@ -97,8 +109,7 @@ func paginate[T any](r *http.Request, items []T) ([]T, pager) {
 	}
 	page = min(page, pages)
 	from := (page - 1) * PageSize
-	to := min(n, from+PageSize)
-	p := pager{Page: page, Pages: pages, From: from + 1, To: to, Total: n}
+	p := pager{Page: page, Pages: pages, From: from + 1, To: min(n, from+PageSize), Total: n}
 	if n == 0 {
 		p.From = 0
 	}
@@ -113,7 +124,7 @@ func paginate[T any](r *http.Request, items []T) ([]T, pager) {
 	if page < pages {
 		p.Next = link(page + 1)
 	}
-	return items[from:to], p
+	return p
 }
 
 // filter is one choice of a list's filter bar.
