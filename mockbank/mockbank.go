@@ -189,8 +189,16 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
 		Party:    s.party,
-		Who:      s.who,
-		SimNow:   s.st.Now, JournalSize: o.JournalSize,
+		ReadyClient: func(bank string) string {
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+			if e := s.banks[bank]; e != nil {
+				return e.ready.ID
+			}
+			return ""
+		},
+		Who:    s.who,
+		SimNow: s.st.Now, JournalSize: o.JournalSize,
 		Notify: notify.Options{BaseDelay: o.NotificationRetryBase, MaxAttempts: o.NotificationMaxAttempts, ExpiringDays: o.ConsentExpiringDays},
 		Logger: log,
 	})

@@ -237,39 +237,159 @@ func (e FaultCreateMode) Valid() bool {
 	}
 }
 
+// Defines values for LinkCreateClusters.
+const (
+	ACCOUNTBASIC     LinkCreateClusters = "ACCOUNT_BASIC"
+	ACCOUNTDETAILED  LinkCreateClusters = "ACCOUNT_DETAILED"
+	CUSTOMERCONTACT  LinkCreateClusters = "CUSTOMER_CONTACT"
+	CUSTOMERPERSONAL LinkCreateClusters = "CUSTOMER_PERSONAL"
+	INVESTMENTS      LinkCreateClusters = "INVESTMENTS"
+	PAYMENTSUPPORT   LinkCreateClusters = "PAYMENT_SUPPORT"
+	STATEMENTS       LinkCreateClusters = "STATEMENTS"
+	TRANSACTIONS     LinkCreateClusters = "TRANSACTIONS"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreateClusters enum.
+func (e LinkCreateClusters) Valid() bool {
+	switch e {
+	case ACCOUNTBASIC:
+		return true
+	case ACCOUNTDETAILED:
+		return true
+	case CUSTOMERCONTACT:
+		return true
+	case CUSTOMERPERSONAL:
+		return true
+	case INVESTMENTS:
+		return true
+	case PAYMENTSUPPORT:
+		return true
+	case STATEMENTS:
+		return true
+	case TRANSACTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkCreatePurpose.
+const (
+	ACCOUNTAGGREGATION          LinkCreatePurpose = "ACCOUNT_AGGREGATION"
+	CREDITDECISIONING           LinkCreatePurpose = "CREDIT_DECISIONING"
+	FRAUDDETECTION              LinkCreatePurpose = "FRAUD_DETECTION"
+	PAYMENTS                    LinkCreatePurpose = "PAYMENTS"
+	PERSONALFINANCIALMANAGEMENT LinkCreatePurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreatePurpose enum.
+func (e LinkCreatePurpose) Valid() bool {
+	switch e {
+	case ACCOUNTAGGREGATION:
+		return true
+	case CREDITDECISIONING:
+		return true
+	case FRAUDDETECTION:
+		return true
+	case PAYMENTS:
+		return true
+	case PERSONALFINANCIALMANAGEMENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkCreateReturn.
+const (
+	Code   LinkCreateReturn = "code"
+	Tokens LinkCreateReturn = "tokens"
+)
+
+// Valid indicates whether the value is a known member of the LinkCreateReturn enum.
+func (e LinkCreateReturn) Valid() bool {
+	switch e {
+	case Code:
+		return true
+	case Tokens:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotificationFireType.
 const (
-	BALANCE            NotificationFireType = "BALANCE"
-	CONSENTEXPIRING    NotificationFireType = "CONSENT_EXPIRING"
-	CONSENTREVOKED     NotificationFireType = "CONSENT_REVOKED"
-	CONSENTUPDATED     NotificationFireType = "CONSENT_UPDATED"
-	CUSTOM             NotificationFireType = "CUSTOM"
-	FRAUDSUSPECTED     NotificationFireType = "FRAUD_SUSPECTED"
-	PLANNEDOUTAGE      NotificationFireType = "PLANNED_OUTAGE"
-	TRANSACTIONSNEW    NotificationFireType = "TRANSACTIONS_NEW"
-	TRANSACTIONSPOSTED NotificationFireType = "TRANSACTIONS_POSTED"
+	NotificationFireTypeBALANCE            NotificationFireType = "BALANCE"
+	NotificationFireTypeCONSENTEXPIRING    NotificationFireType = "CONSENT_EXPIRING"
+	NotificationFireTypeCONSENTREVOKED     NotificationFireType = "CONSENT_REVOKED"
+	NotificationFireTypeCONSENTUPDATED     NotificationFireType = "CONSENT_UPDATED"
+	NotificationFireTypeCUSTOM             NotificationFireType = "CUSTOM"
+	NotificationFireTypeFRAUDSUSPECTED     NotificationFireType = "FRAUD_SUSPECTED"
+	NotificationFireTypePLANNEDOUTAGE      NotificationFireType = "PLANNED_OUTAGE"
+	NotificationFireTypeTRANSACTIONSNEW    NotificationFireType = "TRANSACTIONS_NEW"
+	NotificationFireTypeTRANSACTIONSPOSTED NotificationFireType = "TRANSACTIONS_POSTED"
 )
 
 // Valid indicates whether the value is a known member of the NotificationFireType enum.
 func (e NotificationFireType) Valid() bool {
 	switch e {
-	case BALANCE:
+	case NotificationFireTypeBALANCE:
 		return true
-	case CONSENTEXPIRING:
+	case NotificationFireTypeCONSENTEXPIRING:
 		return true
-	case CONSENTREVOKED:
+	case NotificationFireTypeCONSENTREVOKED:
 		return true
-	case CONSENTUPDATED:
+	case NotificationFireTypeCONSENTUPDATED:
 		return true
-	case CUSTOM:
+	case NotificationFireTypeCUSTOM:
 		return true
-	case FRAUDSUSPECTED:
+	case NotificationFireTypeFRAUDSUSPECTED:
 		return true
-	case PLANNEDOUTAGE:
+	case NotificationFireTypePLANNEDOUTAGE:
 		return true
-	case TRANSACTIONSNEW:
+	case NotificationFireTypeTRANSACTIONSNEW:
 		return true
-	case TRANSACTIONSPOSTED:
+	case NotificationFireTypeTRANSACTIONSPOSTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionCreateNotificationTypes.
+const (
+	SubscriptionCreateNotificationTypesBALANCE            SubscriptionCreateNotificationTypes = "BALANCE"
+	SubscriptionCreateNotificationTypesCONSENTEXPIRING    SubscriptionCreateNotificationTypes = "CONSENT_EXPIRING"
+	SubscriptionCreateNotificationTypesCONSENTREVOKED     SubscriptionCreateNotificationTypes = "CONSENT_REVOKED"
+	SubscriptionCreateNotificationTypesCONSENTUPDATED     SubscriptionCreateNotificationTypes = "CONSENT_UPDATED"
+	SubscriptionCreateNotificationTypesCUSTOM             SubscriptionCreateNotificationTypes = "CUSTOM"
+	SubscriptionCreateNotificationTypesFRAUDSUSPECTED     SubscriptionCreateNotificationTypes = "FRAUD_SUSPECTED"
+	SubscriptionCreateNotificationTypesPLANNEDOUTAGE      SubscriptionCreateNotificationTypes = "PLANNED_OUTAGE"
+	SubscriptionCreateNotificationTypesTRANSACTIONSNEW    SubscriptionCreateNotificationTypes = "TRANSACTIONS_NEW"
+	SubscriptionCreateNotificationTypesTRANSACTIONSPOSTED SubscriptionCreateNotificationTypes = "TRANSACTIONS_POSTED"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionCreateNotificationTypes enum.
+func (e SubscriptionCreateNotificationTypes) Valid() bool {
+	switch e {
+	case SubscriptionCreateNotificationTypesBALANCE:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTEXPIRING:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTREVOKED:
+		return true
+	case SubscriptionCreateNotificationTypesCONSENTUPDATED:
+		return true
+	case SubscriptionCreateNotificationTypesCUSTOM:
+		return true
+	case SubscriptionCreateNotificationTypesFRAUDSUSPECTED:
+		return true
+	case SubscriptionCreateNotificationTypesPLANNEDOUTAGE:
+		return true
+	case SubscriptionCreateNotificationTypesTRANSACTIONSNEW:
+		return true
+	case SubscriptionCreateNotificationTypesTRANSACTIONSPOSTED:
 		return true
 	default:
 		return false
@@ -477,14 +597,18 @@ type ClockAdvanceResult struct {
 
 // Consent defines model for Consent.
 type Consent struct {
-	AccountIds        []string      `json:"accountIds"`
-	Bank              string        `json:"bank"`
-	ClientId          string        `json:"clientId"`
-	ClientName        *string       `json:"clientName,omitempty"`
-	Clusters          []string      `json:"clusters"`
-	ConsentId         string        `json:"consentId"`
-	CreatedTime       time.Time     `json:"createdTime"`
-	ExpirationTime    time.Time     `json:"expirationTime"`
+	AccountIds     []string  `json:"accountIds"`
+	Bank           string    `json:"bank"`
+	ClientId       string    `json:"clientId"`
+	ClientName     *string   `json:"clientName,omitempty"`
+	Clusters       []string  `json:"clusters"`
+	ConsentId      string    `json:"consentId"`
+	CreatedTime    time.Time `json:"createdTime"`
+	ExpirationTime time.Time `json:"expirationTime"`
+
+	// LoginRequiredTime When reset-login forced the user to sign in again; the consent's tokens are refused since.
+	LoginRequiredTime *time.Time    `json:"loginRequiredTime,omitempty"`
+	LookbackDays      *int          `json:"lookbackDays,omitempty"`
 	Purpose           *string       `json:"purpose,omitempty"`
 	RevokedAccountIds *[]string     `json:"revokedAccountIds,omitempty"`
 	RevokedTime       *time.Time    `json:"revokedTime,omitempty"`
@@ -587,11 +711,96 @@ type FaultCreate struct {
 // FaultCreateMode defines model for FaultCreate.Mode.
 type FaultCreateMode string
 
+// Link defines model for Link.
+type Link struct {
+	AccountIds []string `json:"accountIds"`
+
+	// Authorization With return code. Exchange code at the token endpoint with codeVerifier and redirectUri, within 60 simulated seconds.
+	Authorization *struct {
+		// CallbackUrl The redirect the consent page would have sent (redirectUri with code, state and iss), ready for sdk CompleteLink.
+		CallbackUrl string `json:"callbackUrl"`
+		Code        string `json:"code"`
+
+		// CodeVerifier The PKCE verifier mockbank made; absent when you gave codeChallenge.
+		CodeVerifier *string `json:"codeVerifier,omitempty"`
+		RedirectUri  string  `json:"redirectUri"`
+		State        *string `json:"state,omitempty"`
+	} `json:"authorization,omitempty"`
+	Bank           string    `json:"bank"`
+	ClientId       string    `json:"clientId"`
+	Clusters       []string  `json:"clusters"`
+	ConsentId      string    `json:"consentId"`
+	CreatedTime    time.Time `json:"createdTime"`
+	ExpirationTime time.Time `json:"expirationTime"`
+	Purpose        string    `json:"purpose"`
+
+	// Tokens With return tokens. The token endpoint's answer.
+	Tokens *struct {
+		AccessToken  string  `json:"accessToken"`
+		ExpiresIn    int     `json:"expiresIn"`
+		IdToken      *string `json:"idToken,omitempty"`
+		RefreshToken string  `json:"refreshToken"`
+		Scope        string  `json:"scope"`
+		TokenType    string  `json:"tokenType"`
+	} `json:"tokens,omitempty"`
+	UserId   string  `json:"userId"`
+	Username *string `json:"username,omitempty"`
+}
+
+// LinkCreate defines model for LinkCreate.
+type LinkCreate struct {
+	// AccountIds Default every account of the user.
+	AccountIds *[]string `json:"accountIds,omitempty"`
+	Bank       string    `json:"bank"`
+
+	// ClientId Default the bank's ready client.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// Clusters Default every cluster the bank offers.
+	Clusters *[]LinkCreateClusters `json:"clusters,omitempty"`
+
+	// CodeChallenge Your own S256 PKCE challenge (e.g. from sdk StartLink), with return code; the verifier stays yours.
+	CodeChallenge *string `json:"codeChallenge,omitempty"`
+
+	// Duration How long the consent lasts, whole days in mockbank's duration syntax (90d, the default; at most 365d).
+	Duration *string `json:"duration,omitempty"`
+
+	// Lookback How far back transactions may be read, whole days (365d); none by default.
+	Lookback *string `json:"lookback,omitempty"`
+	Nonce    *string `json:"nonce,omitempty"`
+
+	// Purpose Default ACCOUNT_AGGREGATION.
+	Purpose *LinkCreatePurpose `json:"purpose,omitempty"`
+
+	// RedirectUri One the client registered; default its first.
+	RedirectUri *string `json:"redirectUri,omitempty"`
+
+	// Return tokens (default) exchanges the code for you; code returns it, with the PKCE verifier when you gave no codeChallenge.
+	Return *LinkCreateReturn `json:"return,omitempty"`
+	State  *string           `json:"state,omitempty"`
+	UserId *string           `json:"userId,omitempty"`
+
+	// Username The user's sign-in name (user_good, or one you created). One of username or userId.
+	Username *string `json:"username,omitempty"`
+}
+
+// LinkCreateClusters defines model for LinkCreate.Clusters.
+type LinkCreateClusters string
+
+// LinkCreatePurpose Default ACCOUNT_AGGREGATION.
+type LinkCreatePurpose string
+
+// LinkCreateReturn tokens (default) exchanges the code for you; code returns it, with the PKCE verifier when you gave no codeChallenge.
+type LinkCreateReturn string
+
 // NotificationFire defines model for NotificationFire.
 type NotificationFire struct {
-	AccountId     *string              `json:"accountId,omitempty"`
-	Bank          string               `json:"bank"`
-	ConsentId     *string              `json:"consentId,omitempty"`
+	AccountId *string `json:"accountId,omitempty"`
+	Bank      string  `json:"bank"`
+	ConsentId *string `json:"consentId,omitempty"`
+
+	// Fields Extra customFields of the payload (name to value), added after mockbank's own.
+	Fields        *map[string]string   `json:"fields,omitempty"`
 	TransactionId *string              `json:"transactionId,omitempty"`
 	Type          NotificationFireType `json:"type"`
 }
@@ -672,6 +881,31 @@ type Snapshot struct {
 	Version int                     `json:"version"`
 }
 
+// Subscription defines model for Subscription.
+type Subscription struct {
+	Bank              string    `json:"bank"`
+	CallbackUrl       string    `json:"callbackUrl"`
+	ClientId          string    `json:"clientId"`
+	CreatedTime       time.Time `json:"createdTime"`
+	NotificationTypes []string  `json:"notificationTypes"`
+	SubscriptionId    string    `json:"subscriptionId"`
+}
+
+// SubscriptionCreate defines model for SubscriptionCreate.
+type SubscriptionCreate struct {
+	Bank string `json:"bank"`
+
+	// CallbackUrl https, or http to a loopback host.
+	CallbackUrl string `json:"callbackUrl"`
+
+	// ClientId Default the bank's ready client.
+	ClientId          *string                               `json:"clientId,omitempty"`
+	NotificationTypes []SubscriptionCreateNotificationTypes `json:"notificationTypes"`
+}
+
+// SubscriptionCreateNotificationTypes defines model for SubscriptionCreate.NotificationTypes.
+type SubscriptionCreateNotificationTypes string
+
 // Transaction defines model for Transaction.
 type Transaction struct {
 	AccountId             string            `json:"accountId"`
@@ -683,8 +917,11 @@ type Transaction struct {
 	PostedTimestamp       *time.Time        `json:"postedTimestamp,omitempty"`
 	ReplacesTransactionId *string           `json:"replacesTransactionId,omitempty"`
 	Status                TransactionStatus `json:"status"`
-	TransactionId         string            `json:"transactionId"`
-	TransactionTimestamp  time.Time         `json:"transactionTimestamp"`
+
+	// SuspectedFraud Created with suspectedFraud (FRAUD_SUSPECTED was fired for it).
+	SuspectedFraud       *bool     `json:"suspectedFraud,omitempty"`
+	TransactionId        string    `json:"transactionId"`
+	TransactionTimestamp time.Time `json:"transactionTimestamp"`
 }
 
 // TransactionStatus defines model for Transaction.Status.
@@ -763,6 +1000,9 @@ type AccountId = string
 // BankQuery defines model for BankQuery.
 type BankQuery = string
 
+// ConsentId defines model for ConsentId.
+type ConsentId = string
+
 // JournalAfter defines model for JournalAfter.
 type JournalAfter = int64
 
@@ -795,6 +1035,9 @@ type JournalStatus = int
 
 // JournalViolations defines model for JournalViolations.
 type JournalViolations = bool
+
+// SubscriptionId defines model for SubscriptionId.
+type SubscriptionId = string
 
 // UserId defines model for UserId.
 type UserId = string
@@ -914,6 +1157,12 @@ type CountRequestsParams struct {
 	AtMost  *int          `form:"atMost,omitempty" json:"atMost,omitempty"`
 }
 
+// ListSubscriptionsParams defines parameters for ListSubscriptions.
+type ListSubscriptionsParams struct {
+	Bank     *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+	ClientId *string    `form:"clientId,omitempty" json:"clientId,omitempty"`
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
@@ -937,6 +1186,9 @@ type RevokeConsentJSONRequestBody RevokeConsentJSONBody
 // CreateFaultJSONRequestBody defines body for CreateFault for application/json ContentType.
 type CreateFaultJSONRequestBody = FaultCreate
 
+// CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
+type CreateLinkJSONRequestBody = LinkCreate
+
 // FireNotificationJSONRequestBody defines body for FireNotification for application/json ContentType.
 type FireNotificationJSONRequestBody = NotificationFire
 
@@ -945,6 +1197,9 @@ type LoadScenarioJSONRequestBody = Scenario
 
 // ImportSnapshotJSONRequestBody defines body for ImportSnapshot for application/json ContentType.
 type ImportSnapshotJSONRequestBody = Snapshot
+
+// CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
+type CreateSubscriptionJSONRequestBody = SubscriptionCreate
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
@@ -1093,6 +1348,32 @@ type ClientInterface interface {
 	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsents(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetConsent One consent, whatever its bank
+	//
+	// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+	GetConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireConsent End an active consent now, as if its duration had run out
+	//
+	// The consent's expiration time becomes the simulated now: data calls
+	// with its tokens get the bank's consent-expired answer, refreshes
+	// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+	// A revoked or expired consent is 409.
+	//
+	// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+	ExpireConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	//
+	// Every token of the consent's grants is revoked: data calls answer
+	// 401 with an invalid-token challenge, and a refresh answers
+	// invalid_grant, until the user consents again (a new link or the
+	// consent page). The consent itself stays ACTIVE and shows
+	// loginRequiredTime. A revoked or expired consent is 409.
+	//
+	// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+	ResetLogin(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeConsentWithBody Revoke at the bank (as the user would), whole or some accounts
 	//
 	// Takes any type of body and a specified content type.
@@ -1140,6 +1421,40 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLinkWithBody Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLink Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FireNotificationWithBody Send a notification to every matching subscription now
 	//
@@ -1220,6 +1535,40 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 	ImportSnapshot(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubscriptions Notification subscriptions, however they were made
+	//
+	// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscriptionWithBody Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSubscription Delete a subscription
+	//
+	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+	DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users (all banks, or one)
 	//
@@ -1437,6 +1786,62 @@ func (c *Client) ListConsents(ctx context.Context, params *ListConsentsParams, r
 	return c.Client.Do(req)
 }
 
+// GetConsent One consent, whatever its bank
+//
+// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+func (c *Client) GetConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConsentRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireConsent End an active consent now, as if its duration had run out
+//
+// The consent's expiration time becomes the simulated now: data calls
+// with its tokens get the bank's consent-expired answer, refreshes
+// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+// A revoked or expired consent is 409.
+//
+// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+func (c *Client) ExpireConsent(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireConsentRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetLogin Force the user to sign in again (Plaid's reset_login)
+//
+// Every token of the consent's grants is revoked: data calls answer
+// 401 with an invalid-token challenge, and a refresh answers
+// invalid_grant, until the user consents again (a new link or the
+// consent page). The consent itself stays ACTIVE and shows
+// loginRequiredTime. A revoked or expired consent is 409.
+//
+// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+func (c *Client) ResetLogin(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetLoginRequest(c.Server, consentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RevokeConsentWithBody Revoke at the bank (as the user would), whole or some accounts
 //
 // Takes any type of body and a specified content type.
@@ -1555,6 +1960,60 @@ func (c *Client) CreateFault(ctx context.Context, body CreateFaultJSONRequestBod
 // Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 func (c *Client) DeleteFault(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteFaultRequest(c.Server, faultId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLinkWithBody Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *Client) CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLink Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *Client) CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1745,6 +2204,80 @@ func (c *Client) ImportSnapshotWithBody(ctx context.Context, contentType string,
 // Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 func (c *Client) ImportSnapshot(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewImportSnapshotRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubscriptions Notification subscriptions, however they were made
+//
+// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubscriptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscriptionWithBody Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubscription Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubscriptionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSubscription Delete a subscription
+//
+// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+func (c *Client) DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSubscriptionRequest(c.Server, subscriptionId)
 	if err != nil {
 		return nil, err
 	}
@@ -2202,6 +2735,108 @@ func NewListConsentsRequest(server string, params *ListConsentsParams) (*http.Re
 	return req, nil
 }
 
+// NewGetConsentRequest constructs an http.Request for the GetConsent method
+func NewGetConsentRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExpireConsentRequest constructs an http.Request for the ExpireConsent method
+func NewExpireConsentRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s/expire", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResetLoginRequest constructs an http.Request for the ResetLogin method
+func NewResetLoginRequest(server string, consentId ConsentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consentId", consentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/consents/%s/reset-login", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRevokeConsentRequest calls the generic RevokeConsent builder with application/json body
 func NewRevokeConsentRequest(server string, consentId string, body RevokeConsentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2427,6 +3062,46 @@ func NewDeleteFaultRequest(server string, faultId string) (*http.Request, error)
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewCreateLinkRequest calls the generic CreateLink builder with application/json body
+func NewCreateLinkRequest(server string, body CreateLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLinkRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateLinkRequestWithBody constructs an http.Request for the CreateLink method, with any body, and a specified content type
+func NewCreateLinkRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/links")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3052,6 +3727,146 @@ func NewImportSnapshotRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
+func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bank != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bank", *params.Bank, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubscriptionRequest calls the generic CreateSubscription builder with application/json body
+func NewCreateSubscriptionRequest(server string, body CreateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubscriptionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSubscriptionRequestWithBody constructs an http.Request for the CreateSubscription method, with any body, and a specified content type
+func NewCreateSubscriptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSubscriptionRequest constructs an http.Request for the DeleteSubscription method
+func NewDeleteSubscriptionRequest(server string, subscriptionId SubscriptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -3360,6 +4175,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /consents (the `ListConsents` operationId).
 	ListConsentsWithResponse(ctx context.Context, params *ListConsentsParams, reqEditors ...RequestEditorFn) (*ListConsentsResponse, error)
 
+	// GetConsentWithResponse One consent, whatever its bank
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+	GetConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*GetConsentResponse, error)
+
+	// ExpireConsentWithResponse End an active consent now, as if its duration had run out
+	//
+	// The consent's expiration time becomes the simulated now: data calls
+	// with its tokens get the bank's consent-expired answer, refreshes
+	// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+	// A revoked or expired consent is 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+	ExpireConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ExpireConsentResponse, error)
+
+	// ResetLoginWithResponse Force the user to sign in again (Plaid's reset_login)
+	//
+	// Every token of the consent's grants is revoked: data calls answer
+	// 401 with an invalid-token challenge, and a refresh answers
+	// invalid_grant, until the user consents again (a new link or the
+	// consent page). The consent itself stays ACTIVE and shows
+	// loginRequiredTime. A revoked or expired consent is 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+	ResetLoginWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ResetLoginResponse, error)
+
 	// RevokeConsentWithBodyWithResponse Revoke at the bank (as the user would), whole or some accounts
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -3415,6 +4262,40 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /faults/{faultId} (the `DeleteFault` operationId).
 	DeleteFaultWithResponse(ctx context.Context, faultId string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error)
+
+	// CreateLinkWithBodyWithResponse Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
+
+	// CreateLinkWithResponse Link a user to a client in one call, without the consent page
+	//
+	// Records the consent a user would approve on the consent page (for
+	// the client, clusters, accounts, purpose and duration asked) and
+	// answers with what a test needs next: tokens (the default; the code
+	// is exchanged for you) or an authorization code with its PKCE
+	// verifier and the callback URL the consent page would have redirected
+	// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+	// real one: listed, revocable, expiring, notified. Everything is
+	// validated before anything is created. Only this response carries the
+	// tokens; they are never logged or journaled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /links (the `CreateLink` operationId).
+	CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
 
 	// FireNotificationWithBodyWithResponse Send a notification to every matching subscription now
 	//
@@ -3505,6 +4386,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /snapshot (the `ImportSnapshot` operationId).
 	ImportSnapshotWithResponse(ctx context.Context, body ImportSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportSnapshotResponse, error)
+
+	// ListSubscriptionsWithResponse Notification subscriptions, however they were made
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+	ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error)
+
+	// CreateSubscriptionWithBodyWithResponse Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// CreateSubscriptionWithResponse Subscribe a client to notifications, as its FDX call would
+	//
+	// The same subscription the client would make with
+	// POST /notification-subscriptions and a client-credentials token;
+	// here it also works before any client code runs (in a scenario at
+	// start-up, so that what the scenario causes is delivered).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+	CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error)
+
+	// DeleteSubscriptionWithResponse Delete a subscription
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+	DeleteSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*DeleteSubscriptionResponse, error)
 
 	// ListUsersWithResponse List users (all banks, or one)
 	//
@@ -4001,6 +4920,171 @@ func (r ListConsentsResponse) ContentType() string {
 	return ""
 }
 
+type GetConsentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConsentResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetConsentResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetConsentResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConsentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConsentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConsentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConsentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExpireConsentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExpireConsentResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExpireConsentResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ExpireConsentResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExpireConsentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExpireConsentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExpireConsentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExpireConsentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResetLoginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Consent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetLoginResponse) GetJSON200() *Consent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetLoginResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ResetLoginResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetLoginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetLoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RevokeConsentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4319,6 +5403,61 @@ func (r DeleteFaultResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteFaultResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Link
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLinkResponse) GetJSON201() *Link {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateLinkResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateLinkResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLinkResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4792,6 +5931,168 @@ func (r ImportSnapshotResponse) ContentType() string {
 	return ""
 }
 
+type ListSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Subscriptions []Subscription `json:"subscriptions"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON200() *struct {
+	Subscriptions []Subscription `json:"subscriptions"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSubscriptionsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListSubscriptionsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Subscription
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON201() *Subscription {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5159,6 +6460,56 @@ func (c *ClientWithResponses) ListConsentsWithResponse(ctx context.Context, para
 	return ParseListConsentsResponse(rsp)
 }
 
+// GetConsentWithResponse One consent, whatever its bank
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /consents/{consentId} (the `GetConsent` operationId).
+func (c *ClientWithResponses) GetConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*GetConsentResponse, error) {
+	rsp, err := c.GetConsent(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConsentResponse(rsp)
+}
+
+// ExpireConsentWithResponse End an active consent now, as if its duration had run out
+//
+// The consent's expiration time becomes the simulated now: data calls
+// with its tokens get the bank's consent-expired answer, refreshes
+// answer invalid_grant, and CONSENT_UPDATED (status EXPIRED) is sent.
+// A revoked or expired consent is 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /consents/{consentId}/expire (the `ExpireConsent` operationId).
+func (c *ClientWithResponses) ExpireConsentWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ExpireConsentResponse, error) {
+	rsp, err := c.ExpireConsent(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireConsentResponse(rsp)
+}
+
+// ResetLoginWithResponse Force the user to sign in again (Plaid's reset_login)
+//
+// Every token of the consent's grants is revoked: data calls answer
+// 401 with an invalid-token challenge, and a refresh answers
+// invalid_grant, until the user consents again (a new link or the
+// consent page). The consent itself stays ACTIVE and shows
+// loginRequiredTime. A revoked or expired consent is 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /consents/{consentId}/reset-login (the `ResetLogin` operationId).
+func (c *ClientWithResponses) ResetLoginWithResponse(ctx context.Context, consentId ConsentId, reqEditors ...RequestEditorFn) (*ResetLoginResponse, error) {
+	rsp, err := c.ResetLogin(ctx, consentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetLoginResponse(rsp)
+}
+
 // RevokeConsentWithBodyWithResponse Revoke at the bank (as the user would), whole or some accounts
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5261,6 +6612,52 @@ func (c *ClientWithResponses) DeleteFaultWithResponse(ctx context.Context, fault
 		return nil, err
 	}
 	return ParseDeleteFaultResponse(rsp)
+}
+
+// CreateLinkWithBodyWithResponse Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLinkWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
+}
+
+// CreateLinkWithResponse Link a user to a client in one call, without the consent page
+//
+// Records the consent a user would approve on the consent page (for
+// the client, clusters, accounts, purpose and duration asked) and
+// answers with what a test needs next: tokens (the default; the code
+// is exchanged for you) or an authorization code with its PKCE
+// verifier and the callback URL the consent page would have redirected
+// to. Like Plaid's /sandbox/public_token/create, but the consent is a
+// real one: listed, revocable, expiring, notified. Everything is
+// validated before anything is created. Only this response carries the
+// tokens; they are never logged or journaled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLink(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
 }
 
 // FireNotificationWithBodyWithResponse Send a notification to every matching subscription now
@@ -5417,6 +6814,68 @@ func (c *ClientWithResponses) ImportSnapshotWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseImportSnapshotResponse(rsp)
+}
+
+// ListSubscriptionsWithResponse Notification subscriptions, however they were made
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /subscriptions (the `ListSubscriptions` operationId).
+func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsResponse, error) {
+	rsp, err := c.ListSubscriptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubscriptionsResponse(rsp)
+}
+
+// CreateSubscriptionWithBodyWithResponse Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscriptionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// CreateSubscriptionWithResponse Subscribe a client to notifications, as its FDX call would
+//
+// The same subscription the client would make with
+// POST /notification-subscriptions and a client-credentials token;
+// here it also works before any client code runs (in a scenario at
+// start-up, so that what the scenario causes is delivered).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions (the `CreateSubscription` operationId).
+func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionResponse, error) {
+	rsp, err := c.CreateSubscription(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubscriptionResponse(rsp)
+}
+
+// DeleteSubscriptionWithResponse Delete a subscription
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
+func (c *ClientWithResponses) DeleteSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*DeleteSubscriptionResponse, error) {
+	rsp, err := c.DeleteSubscription(ctx, subscriptionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSubscriptionResponse(rsp)
 }
 
 // ListUsersWithResponse List users (all banks, or one)
@@ -5823,6 +7282,126 @@ func ParseListConsentsResponse(rsp *http.Response) (*ListConsentsResponse, error
 	return response, nil
 }
 
+// ParseGetConsentResponse parses an HTTP response from a GetConsentWithResponse call
+func ParseGetConsentResponse(rsp *http.Response) (*GetConsentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConsentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExpireConsentResponse parses an HTTP response from a ExpireConsentWithResponse call
+func ParseExpireConsentResponse(rsp *http.Response) (*ExpireConsentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExpireConsentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResetLoginResponse parses an HTTP response from a ResetLoginWithResponse call
+func ParseResetLoginResponse(rsp *http.Response) (*ResetLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Consent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRevokeConsentResponse parses an HTTP response from a RevokeConsentWithResponse call
 func ParseRevokeConsentResponse(rsp *http.Response) (*RevokeConsentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6039,6 +7618,46 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateLinkResponse parses an HTTP response from a CreateLinkWithResponse call
+func ParseCreateLinkResponse(rsp *http.Response) (*CreateLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Link
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -6391,6 +8010,124 @@ func ParseImportSnapshotResponse(rsp *http.Response) (*ImportSnapshotResponse, e
 	return response, nil
 }
 
+// ParseListSubscriptionsResponse parses an HTTP response from a ListSubscriptionsWithResponse call
+func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Subscriptions []Subscription `json:"subscriptions"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubscriptionResponse parses an HTTP response from a CreateSubscriptionWithResponse call
+func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Subscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSubscriptionResponse parses an HTTP response from a DeleteSubscriptionWithResponse call
+func ParseDeleteSubscriptionResponse(rsp *http.Response) (*DeleteSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListUsersResponse parses an HTTP response from a ListUsersWithResponse call
 func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6579,6 +8316,15 @@ type ServerInterface interface {
 	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(w http.ResponseWriter, r *http.Request, params ListConsentsParams)
+	// GetConsent One consent, whatever its bank
+	// (GET /consents/{consentId})
+	GetConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId)
+	// ExpireConsent End an active consent now, as if its duration had run out
+	// (POST /consents/{consentId}/expire)
+	ExpireConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId)
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	// (POST /consents/{consentId}/reset-login)
+	ResetLogin(w http.ResponseWriter, r *http.Request, consentId ConsentId)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
 	// (POST /consents/{consentId}/revoke)
 	RevokeConsent(w http.ResponseWriter, r *http.Request, consentId string)
@@ -6597,6 +8343,9 @@ type ServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(w http.ResponseWriter, r *http.Request, faultId string)
+	// CreateLink Link a user to a client in one call, without the consent page
+	// (POST /links)
+	CreateLink(w http.ResponseWriter, r *http.Request)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(w http.ResponseWriter, r *http.Request)
@@ -6621,6 +8370,15 @@ type ServerInterface interface {
 	// ImportSnapshot Replace the whole state with a snapshot
 	// (PUT /snapshot)
 	ImportSnapshot(w http.ResponseWriter, r *http.Request)
+	// ListSubscriptions Notification subscriptions, however they were made
+	// (GET /subscriptions)
+	ListSubscriptions(w http.ResponseWriter, r *http.Request, params ListSubscriptionsParams)
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	// (POST /subscriptions)
+	CreateSubscription(w http.ResponseWriter, r *http.Request)
+	// DeleteSubscription Delete a subscription
+	// (DELETE /subscriptions/{subscriptionId})
+	DeleteSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(w http.ResponseWriter, r *http.Request, params ListUsersParams)
@@ -6852,6 +8610,84 @@ func (siw *ServerInterfaceWrapper) ListConsents(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// GetConsent operation middleware
+func (siw *ServerInterfaceWrapper) GetConsent(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetConsent(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExpireConsent operation middleware
+func (siw *ServerInterfaceWrapper) ExpireConsent(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExpireConsent(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResetLogin operation middleware
+func (siw *ServerInterfaceWrapper) ResetLogin(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "consentId" -------------
+	var consentId ConsentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "consentId", r.PathValue("consentId"), &consentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "consentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResetLogin(w, r, consentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RevokeConsent operation middleware
 func (siw *ServerInterfaceWrapper) RevokeConsent(w http.ResponseWriter, r *http.Request) {
 
@@ -6970,6 +8806,20 @@ func (siw *ServerInterfaceWrapper) DeleteFault(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DeleteFault(w, r, faultId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateLink operation middleware
+func (siw *ServerInterfaceWrapper) CreateLink(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateLink(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7467,6 +9317,92 @@ func (siw *ServerInterfaceWrapper) ImportSnapshot(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// ListSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) ListSubscriptions(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSubscriptionsParams
+
+	// ------------- Optional query parameter "bank" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bank", r.URL.Query(), &params.Bank, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "bank"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bank", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSubscriptions(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateSubscription operation middleware
+func (siw *ServerInterfaceWrapper) CreateSubscription(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateSubscription(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteSubscription operation middleware
+func (siw *ServerInterfaceWrapper) DeleteSubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "subscriptionId" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscriptionId", r.PathValue("subscriptionId"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteSubscription(w, r, subscriptionId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListUsers operation middleware
 func (siw *ServerInterfaceWrapper) ListUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -7725,6 +9661,13 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/requests", wrapper.ClearRequests)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests", wrapper.ListRequests)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/requests/count", wrapper.CountRequests)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/links", wrapper.CreateLink)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/consents/{consentId}", wrapper.GetConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/expire", wrapper.ExpireConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/reset-login", wrapper.ResetLogin)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/subscriptions", wrapper.ListSubscriptions)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions", wrapper.CreateSubscription)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/subscriptions/{subscriptionId}", wrapper.DeleteSubscription)
 
 	return m
 }
@@ -8162,6 +10105,165 @@ func (response ListConsentsdefaultJSONResponse) VisitListConsentsResponse(w http
 	return err
 }
 
+type GetConsentRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type GetConsentResponseObject interface {
+	VisitGetConsentResponse(w http.ResponseWriter) error
+}
+
+type GetConsent200JSONResponse Consent
+
+func (response GetConsent200JSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConsent400JSONResponse struct{ ErrorJSONResponse }
+
+func (response GetConsent400JSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConsentdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response GetConsentdefaultJSONResponse) VisitGetConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsentRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type ExpireConsentResponseObject interface {
+	VisitExpireConsentResponse(w http.ResponseWriter) error
+}
+
+type ExpireConsent200JSONResponse Consent
+
+func (response ExpireConsent200JSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsent400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ExpireConsent400JSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireConsentdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ExpireConsentdefaultJSONResponse) VisitExpireConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLoginRequestObject struct {
+	ConsentId ConsentId `json:"consentId"`
+}
+
+type ResetLoginResponseObject interface {
+	VisitResetLoginResponse(w http.ResponseWriter) error
+}
+
+type ResetLogin200JSONResponse Consent
+
+func (response ResetLogin200JSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLogin400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ResetLogin400JSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLogindefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ResetLogindefaultJSONResponse) VisitResetLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeConsentRequestObject struct {
 	ConsentId string `json:"consentId"`
 	Body      *RevokeConsentJSONRequestBody
@@ -8460,6 +10562,59 @@ type DeleteFaultdefaultJSONResponse struct {
 }
 
 func (response DeleteFaultdefaultJSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLinkRequestObject struct {
+	Body *CreateLinkJSONRequestBody
+}
+
+type CreateLinkResponseObject interface {
+	VisitCreateLinkResponse(w http.ResponseWriter) error
+}
+
+type CreateLink201JSONResponse Link
+
+func (response CreateLink201JSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLink400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateLink400JSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLinkdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CreateLinkdefaultJSONResponse) VisitCreateLinkResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -8898,6 +11053,161 @@ func (response ImportSnapshotdefaultJSONResponse) VisitImportSnapshotResponse(w 
 	return err
 }
 
+type ListSubscriptionsRequestObject struct {
+	Params ListSubscriptionsParams
+}
+
+type ListSubscriptionsResponseObject interface {
+	VisitListSubscriptionsResponse(w http.ResponseWriter) error
+}
+
+type ListSubscriptions200JSONResponse struct {
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+func (response ListSubscriptions200JSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptions400JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListSubscriptions400JSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptionsdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response ListSubscriptionsdefaultJSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscriptionRequestObject struct {
+	Body *CreateSubscriptionJSONRequestBody
+}
+
+type CreateSubscriptionResponseObject interface {
+	VisitCreateSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type CreateSubscription201JSONResponse Subscription
+
+func (response CreateSubscription201JSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response CreateSubscription400JSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response CreateSubscriptiondefaultJSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSubscriptionRequestObject struct {
+	SubscriptionId SubscriptionId `json:"subscriptionId"`
+}
+
+type DeleteSubscriptionResponseObject interface {
+	VisitDeleteSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type DeleteSubscription204Response struct {
+}
+
+func (response DeleteSubscription204Response) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response DeleteSubscription400JSONResponse) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response DeleteSubscriptiondefaultJSONResponse) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -9139,6 +11449,15 @@ type StrictServerInterface interface {
 	// ListConsents List consents
 	// (GET /consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
+	// GetConsent One consent, whatever its bank
+	// (GET /consents/{consentId})
+	GetConsent(ctx context.Context, request GetConsentRequestObject) (GetConsentResponseObject, error)
+	// ExpireConsent End an active consent now, as if its duration had run out
+	// (POST /consents/{consentId}/expire)
+	ExpireConsent(ctx context.Context, request ExpireConsentRequestObject) (ExpireConsentResponseObject, error)
+	// ResetLogin Force the user to sign in again (Plaid's reset_login)
+	// (POST /consents/{consentId}/reset-login)
+	ResetLogin(ctx context.Context, request ResetLoginRequestObject) (ResetLoginResponseObject, error)
 	// RevokeConsent Revoke at the bank (as the user would), whole or some accounts
 	// (POST /consents/{consentId}/revoke)
 	RevokeConsent(ctx context.Context, request RevokeConsentRequestObject) (RevokeConsentResponseObject, error)
@@ -9157,6 +11476,9 @@ type StrictServerInterface interface {
 	// DeleteFault Delete fault
 	// (DELETE /faults/{faultId})
 	DeleteFault(ctx context.Context, request DeleteFaultRequestObject) (DeleteFaultResponseObject, error)
+	// CreateLink Link a user to a client in one call, without the consent page
+	// (POST /links)
+	CreateLink(ctx context.Context, request CreateLinkRequestObject) (CreateLinkResponseObject, error)
 	// FireNotification Send a notification to every matching subscription now
 	// (POST /notifications)
 	FireNotification(ctx context.Context, request FireNotificationRequestObject) (FireNotificationResponseObject, error)
@@ -9181,6 +11503,15 @@ type StrictServerInterface interface {
 	// ImportSnapshot Replace the whole state with a snapshot
 	// (PUT /snapshot)
 	ImportSnapshot(ctx context.Context, request ImportSnapshotRequestObject) (ImportSnapshotResponseObject, error)
+	// ListSubscriptions Notification subscriptions, however they were made
+	// (GET /subscriptions)
+	ListSubscriptions(ctx context.Context, request ListSubscriptionsRequestObject) (ListSubscriptionsResponseObject, error)
+	// CreateSubscription Subscribe a client to notifications, as its FDX call would
+	// (POST /subscriptions)
+	CreateSubscription(ctx context.Context, request CreateSubscriptionRequestObject) (CreateSubscriptionResponseObject, error)
+	// DeleteSubscription Delete a subscription
+	// (DELETE /subscriptions/{subscriptionId})
+	DeleteSubscription(ctx context.Context, request DeleteSubscriptionRequestObject) (DeleteSubscriptionResponseObject, error)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -9458,6 +11789,84 @@ func (sh *strictHandler) ListConsents(w http.ResponseWriter, r *http.Request, pa
 	}
 }
 
+// GetConsent operation middleware
+func (sh *strictHandler) GetConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request GetConsentRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetConsent(ctx, request.(GetConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetConsentResponseObject); ok {
+		if err := validResponse.VisitGetConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExpireConsent operation middleware
+func (sh *strictHandler) ExpireConsent(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request ExpireConsentRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExpireConsent(ctx, request.(ExpireConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExpireConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExpireConsentResponseObject); ok {
+		if err := validResponse.VisitExpireConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResetLogin operation middleware
+func (sh *strictHandler) ResetLogin(w http.ResponseWriter, r *http.Request, consentId ConsentId) {
+	var request ResetLoginRequestObject
+
+	request.ConsentId = consentId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetLogin(ctx, request.(ResetLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetLogin")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResetLoginResponseObject); ok {
+		if err := validResponse.VisitResetLoginResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RevokeConsent operation middleware
 func (sh *strictHandler) RevokeConsent(w http.ResponseWriter, r *http.Request, consentId string) {
 	var request RevokeConsentRequestObject
@@ -9618,6 +12027,37 @@ func (sh *strictHandler) DeleteFault(w http.ResponseWriter, r *http.Request, fau
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DeleteFaultResponseObject); ok {
 		if err := validResponse.VisitDeleteFaultResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateLink operation middleware
+func (sh *strictHandler) CreateLink(w http.ResponseWriter, r *http.Request) {
+	var request CreateLinkRequestObject
+
+	var body CreateLinkJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLink(ctx, request.(CreateLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLink")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateLinkResponseObject); ok {
+		if err := validResponse.VisitCreateLinkResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9835,6 +12275,89 @@ func (sh *strictHandler) ImportSnapshot(w http.ResponseWriter, r *http.Request) 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ImportSnapshotResponseObject); ok {
 		if err := validResponse.VisitImportSnapshotResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSubscriptions operation middleware
+func (sh *strictHandler) ListSubscriptions(w http.ResponseWriter, r *http.Request, params ListSubscriptionsParams) {
+	var request ListSubscriptionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSubscriptions(ctx, request.(ListSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSubscriptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitListSubscriptionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateSubscription operation middleware
+func (sh *strictHandler) CreateSubscription(w http.ResponseWriter, r *http.Request) {
+	var request CreateSubscriptionRequestObject
+
+	var body CreateSubscriptionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSubscription(ctx, request.(CreateSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateSubscriptionResponseObject); ok {
+		if err := validResponse.VisitCreateSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteSubscription operation middleware
+func (sh *strictHandler) DeleteSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId) {
+	var request DeleteSubscriptionRequestObject
+
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSubscription(ctx, request.(DeleteSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteSubscriptionResponseObject); ok {
+		if err := validResponse.VisitDeleteSubscriptionResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

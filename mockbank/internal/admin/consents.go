@@ -30,7 +30,72 @@ func apiConsent(c *store.Consent, now time.Time) adminapi.Consent {
 	if !c.RevokedAt.IsZero() {
 		out.RevokedTime = ptr(c.RevokedAt.UTC())
 	}
+	if !c.LoginRequiredAt.IsZero() {
+		out.LoginRequiredTime = ptr(c.LoginRequiredAt.UTC())
+	}
+	if c.LookbackDays > 0 {
+		out.LookbackDays = ptr(c.LookbackDays)
+	}
 	return out
+}
+
+func (s *Server) consentOut(bank string, c *store.Consent) adminapi.Consent {
+	ac := apiConsent(c, s.deps.Store.Now())
+	if ac.Bank == "" {
+		ac.Bank = bank
+	}
+	return ac
+}
+
+// GetConsent returns one consent.
+func (s *Server) GetConsent(ctx context.Context, req adminapi.GetConsentRequestObject) (adminapi.GetConsentResponseObject, error) {
+	bank, c, err := s.findConsent(ctx, req.ConsentId)
+	if err != nil {
+		return nil, err
+	}
+	return adminapi.GetConsent200JSONResponse(s.consentOut(bank, c)), nil
+}
+
+// ExpireConsent ends an active consent now.
+func (s *Server) ExpireConsent(ctx context.Context, req adminapi.ExpireConsentRequestObject) (adminapi.ExpireConsentResponseObject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bank, c, err := s.findConsent(ctx, req.ConsentId)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := s.deps.Store.ExpireConsent(ctx, bank, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.changed()
+	return adminapi.ExpireConsent200JSONResponse(s.consentOut(bank, nc)), nil
+}
+
+// ResetLogin revokes the consent's tokens until the user consents again.
+func (s *Server) ResetLogin(ctx context.Context, req adminapi.ResetLoginRequestObject) (adminapi.ResetLoginResponseObject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bank, c, err := s.findConsent(ctx, req.ConsentId)
+	if err != nil {
+		return nil, err
+	}
+	if st := c.StatusAt(s.deps.Store.Now()); st != store.ConsentActive {
+		return nil, conflict("consent %s is %s", c.ID, st)
+	}
+	p := s.provider(bank)
+	if p == nil {
+		return nil, &apiError{status: 503, code: "internal", msg: bank + " has no authorization server yet"}
+	}
+	if _, err := p.ResetLogin(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	nc, err := s.deps.Store.MarkLoginRequired(ctx, bank, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.changed()
+	return adminapi.ResetLogin200JSONResponse(s.consentOut(bank, nc)), nil
 }
 
 // ListConsents lists consents.

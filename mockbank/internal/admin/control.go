@@ -51,6 +51,9 @@ type ControlOptions struct {
 	SaveInterval time.Duration
 	// ScenarioFile, when set, is applied at Attach, after the data file.
 	ScenarioFile string
+	// ReadyClient is the id of a bank's ready client: the client links and
+	// subscriptions are for unless they name another.
+	ReadyClient func(bank string) string
 	// BankList describes the banks for GET /admin/banks.
 	BankList func(ctx context.Context, baseURL string) ([]adminapi.Bank, error)
 	// Reset, when nil, restores the state captured at Attach (before the
@@ -211,7 +214,7 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 			},
 		}
 	}
-	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Journal: c.Journal, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
+	deps := Deps{Store: st, Faults: c.Faults, Notify: nd, Journal: c.Journal, Provider: host.Provider, ReadyClient: c.opts.ReadyClient, Banks: c.opts.BankList, AccountLevelRevocation: c.accountRevocation,
 		Parts: parts, OnChange: c.touch}
 	srv, err := New(Options{Token: host.AdminToken(), AllowRemote: c.opts.AllowRemote, Seed: c.opts.Seed, Logger: c.log}, deps)
 	if err != nil {

@@ -26,6 +26,9 @@ func (s *Server) FireNotification(ctx context.Context, req adminapi.FireNotifica
 	if in.TransactionId != nil {
 		r.TransactionID = *in.TransactionId
 	}
+	if in.Fields != nil && len(*in.Fields) > 0 {
+		r.Fields = *in.Fields
+	}
 	ids, err := s.deps.Notify.Fire(ctx, r)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/obconnect/obconnect/mockbank/internal/authz"
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
@@ -52,6 +53,11 @@ type Deps struct {
 	Store  *store.Store
 	Faults *faults.Injector
 	Notify *notify.Dispatcher
+	// Provider is a bank's authorization server (links, reset-login);
+	// ReadyClient the id of its ready client, the default for links and
+	// subscriptions.
+	Provider    func(bank string) *authz.Provider
+	ReadyClient func(bank string) string
 	// Journal is the request journal; nil serves an empty one.
 	Journal *journal.Journal
 	// Banks describes the banks for GET /banks; baseURL is the external

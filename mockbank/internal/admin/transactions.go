@@ -34,6 +34,9 @@ func apiTx(t *store.Transaction, status adminapi.TransactionStatus) adminapi.Tra
 	if t.ReferenceID != "" {
 		out.ReplacesTransactionId = ptr(t.ReferenceID)
 	}
+	if t.SuspectedFraud {
+		out.SuspectedFraud = ptr(true)
+	}
 	return out
 }
 
@@ -165,7 +168,8 @@ func (s *Server) planTx(a *store.Account, in adminapi.TransactionCreate) (txPlan
 			typ = "PAYMENT"
 		}
 	}
-	t := &store.Transaction{Status: status, TxTime: ts, Amount: amt, Credit: credit, Description: in.Description, Type: typ}
+	t := &store.Transaction{Status: status, TxTime: ts, Amount: amt, Credit: credit, Description: in.Description, Type: typ,
+		SuspectedFraud: in.SuspectedFraud != nil && *in.SuspectedFraud}
 	if in.Merchant != nil {
 		t.Payee = *in.Merchant
 	}

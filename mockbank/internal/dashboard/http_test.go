@@ -152,7 +152,7 @@ func TestPagesAreBoundedEscapedAndKeepSecrets(t *testing.T) {
 	consentID := e.link(t, "wellsfargo", "user_good")
 	failing, _ := receiver(t, http.StatusInternalServerError)
 	e.subscribe(t, "wellsfargo", failing, "PLANNED_OUTAGE")
-	_, err := admin.FireNotificationWithResponse(ctx, adminapi.FireNotificationJSONRequestBody{Bank: "wellsfargo", Type: adminapi.PLANNEDOUTAGE})
+	_, err := admin.FireNotificationWithResponse(ctx, adminapi.FireNotificationJSONRequestBody{Bank: "wellsfargo", Type: adminapi.NotificationFireTypePLANNEDOUTAGE})
 	require.NoError(t, err)
 	e.deliveries(t)
 	// More faults than a page holds, one with markup in its message.

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -538,26 +537,8 @@ func subscriptionOut(s *store.Subscription) fdxclient.NotificationSubscription {
 	return out
 }
 
-// callbackAllowed accepts https URLs, and http only to loopback hosts (a
-// test receiver on the same machine).
-func callbackAllowed(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
-}
+// callbackAllowed is the store's rule, shared with the admin API.
+func callbackAllowed(raw string) bool { return store.CallbackAllowed(raw) }
 
 func (h *handlers) CreateNotificationSubscription(ctx context.Context, req fdxserver.CreateNotificationSubscriptionRequestObject) (fdxserver.CreateNotificationSubscriptionResponseObject, error) {
 	c := callFrom(ctx)

@@ -274,12 +274,53 @@ type Request struct {
 
 // Fire builds the notification for every matching subscription and queues
 // the deliveries; it returns the notification ids.
+//
+// A notification about an account (transactions, balance, fraud) may name
+// a consent instead of an account: one is then sent for every account the
+// consent still grants, to that consent's client only.
 func (d *Dispatcher) Fire(ctx context.Context, req Request) ([]string, error) {
+	if req.AccountID == "" && req.ConsentID != "" && accountKind(req.Type) {
+		c, err := d.opts.Store.Consent(ctx, req.Bank, req.ConsentID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: consent", ErrNotFound)
+		}
+		var plans []plan
+		for _, a := range c.AccountIDs {
+			if !c.GrantsAccount(a) {
+				continue
+			}
+			r := req
+			r.AccountID = a
+			p, err := d.validate(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			plans = append(plans, p)
+		}
+		var ids []string
+		for _, p := range plans {
+			got, err := d.dispatch(ctx, p)
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, got...)
+		}
+		return ids, nil
+	}
 	p, err := d.validate(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	return d.dispatch(ctx, p)
+}
+
+// accountKind reports whether a notification type is about an account.
+func accountKind(typ string) bool {
+	switch typ {
+	case TypeTransactionsNew, TypeTransactionsPosted, TypeBalance, TypeFraudSuspected:
+		return true
+	}
+	return false
 }
 
 // plan is a validated notification before it is addressed.
@@ -331,6 +372,11 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 		if req.TransactionID != "" {
 			p.fields = append(p.fields, [2]string{"transactionId", req.TransactionID})
 		}
+		if req.ConsentID != "" {
+			// Named for a consent: its client hears it, whatever else
+			// covers the account.
+			p.accountID = ""
+		}
 	case TypeFraudSuspected:
 		if err := needAccount(); err != nil {
 			return plan{}, err
@@ -342,6 +388,9 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 			p.payloadID, p.idType = req.TransactionID, fdxclient.NotificationPayloadIdTypeTRANSACTION
 		}
 		p.fields = append(p.fields, [2]string{"accountId", req.AccountID})
+		if req.ConsentID != "" {
+			p.accountID = ""
+		}
 	case TypeConsentRevoked, TypeConsentUpdated, TypeConsentExpiring:
 		if req.ConsentID == "" {
 			return plan{}, fmt.Errorf("%w: %s needs a consentId", ErrInvalid, req.Type)
@@ -355,14 +404,19 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 		}
 	case TypePlannedOutage, TypeCustom:
 		p.category, p.payloadID, p.idType = fdxclient.NotificationCategoryMAINTENANCE, "outage-"+req.Bank, fdxclient.NotificationPayloadIdTypeMAINTENANCE
-		if req.Type == TypePlannedOutage && req.Fields == nil {
+		if req.Type == TypePlannedOutage {
 			// A window a receiver can show: tomorrow, two hours, in
-			// simulated time.
+			// simulated time; the caller's own fields replace these.
 			start := d.opts.Store.Now().Add(24 * time.Hour).Truncate(time.Hour)
-			p.fields = append(p.fields,
-				[2]string{"startTime", start.Format(time.RFC3339)},
-				[2]string{"endTime", start.Add(2 * time.Hour).Format(time.RFC3339)},
-				[2]string{"description", "Scheduled maintenance (mockbank)"})
+			for _, f := range [][2]string{
+				{"startTime", start.Format(time.RFC3339)},
+				{"endTime", start.Add(2 * time.Hour).Format(time.RFC3339)},
+				{"description", "Scheduled maintenance (mockbank)"},
+			} {
+				if _, given := req.Fields[f[0]]; !given {
+					p.fields = append(p.fields, f)
+				}
+			}
 		}
 		if req.Type == TypeCustom {
 			p.category = fdxclient.NotificationCategorySECURITY

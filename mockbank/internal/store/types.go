@@ -137,6 +137,9 @@ type Transaction struct {
 	MCC         int32  `json:"mcc,omitempty"`
 	Category    string `json:"category,omitempty"`
 	Type        string `json:"type"`
+	// SuspectedFraud marks a transaction created with suspectedFraud (it
+	// fired FRAUD_SUSPECTED).
+	SuspectedFraud bool `json:"suspectedFraud,omitempty"`
 	// Principal/Interest split of a loan payment.
 	Principal Money `json:"principal,omitempty"`
 	Interest  Money `json:"interest,omitempty"`
@@ -206,6 +209,9 @@ type Consent struct {
 	RevokedAt       time.Time `json:"revokedAt,omitzero"`
 	RevokeReason    string    `json:"revokeReason,omitempty"`
 	RevokedAccounts []string  `json:"revokedAccounts,omitempty"`
+	// LoginRequiredAt is when the admin API forced the user to sign in
+	// again (the grant's tokens are refused; the consent stands).
+	LoginRequiredAt time.Time `json:"loginRequiredAt,omitzero"`
 }
 
 // StatusAt is the consent's status at simulated time now.

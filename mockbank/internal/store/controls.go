@@ -1,0 +1,85 @@
+package store
+
+// Sandbox controls the admin API applies to consents: expire one now, and
+// mark that its user must sign in again.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+)
+
+// ExpireConsent ends an active consent at the simulated now, as if its
+// duration had run out, and emits CONSENT_UPDATED. A revoked or already
+// expired consent is ErrConflict.
+func (s *Store) ExpireConsent(ctx context.Context, bankName, id string) (*Consent, error) {
+	s.mu.Lock()
+	b, err := s.bank(bankName)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	c := b.consents[id]
+	if c == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: consent", ErrNotFound)
+	}
+	now := s.clock().Add(s.offset).UTC()
+	if st := c.StatusAt(now); st != ConsentActive {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: consent %s is %s", ErrConflict, id, st)
+	}
+	cp := *c
+	cp.ExpiresAt, cp.UpdatedAt = now, now
+	b.consents[id] = &cp
+	s.mu.Unlock()
+	s.emit([]Event{{Kind: EventConsentUpdated, Bank: bankName, At: now, UserID: cp.UserID, ConsentID: id}})
+	return &cp, nil
+}
+
+// MarkLoginRequired records that the consent's user must sign in again
+// (its tokens were revoked by the authorization server). Only an active
+// consent can be marked.
+func (s *Store) MarkLoginRequired(ctx context.Context, bankName, id string) (*Consent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bank(bankName)
+	if err != nil {
+		return nil, err
+	}
+	c := b.consents[id]
+	if c == nil {
+		return nil, fmt.Errorf("%w: consent", ErrNotFound)
+	}
+	now := s.clock().Add(s.offset).UTC()
+	if st := c.StatusAt(now); st != ConsentActive {
+		return nil, fmt.Errorf("%w: consent %s is %s", ErrConflict, id, st)
+	}
+	cp := *c
+	cp.LoginRequiredAt, cp.UpdatedAt = now, now
+	b.consents[id] = &cp
+	return &cp, nil
+}
+
+// CallbackAllowed accepts https URLs, and http only to loopback hosts (a
+// test receiver on the same machine): the rule for notification
+// subscriptions, whoever creates them.
+func CallbackAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
+}
