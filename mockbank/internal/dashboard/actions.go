@@ -143,6 +143,10 @@ func (d *Dashboard) fireNotification(w http.ResponseWriter, r *http.Request) (st
 	back := d.opts.BasePath + "/deliveries"
 	in := adminapi.NotificationFire{Bank: strings.TrimSpace(f.Get("bank")), Type: adminapi.NotificationFireType(f.Get("type")),
 		AccountId: optString(f, "accountId"), ConsentId: optString(f, "consentId"), TransactionId: optString(f, "transactionId")}
+	var err error
+	if in.Fields, err = fields(f.Get("fields")); err != nil {
+		return back, err
+	}
 	res, err := call(d.api.FireNotificationWithResponse(r.Context(), in))
 	if err != nil {
 		return back, err
@@ -154,4 +158,103 @@ func (d *Dashboard) fireNotification(w http.ResponseWriter, r *http.Request) (st
 		d.ok(w, fmt.Sprintf("%s fired at %s: %d notification(s) queued for delivery.", in.Type, in.Bank, n))
 	}
 	return back, nil
+}
+
+func (d *Dashboard) expireConsent(w http.ResponseWriter, r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	res, err := call(d.api.ExpireConsentWithResponse(r.Context(), id))
+	if err != nil {
+		return "", err
+	}
+	d.ok(w, fmt.Sprintf("Consent %s expired at %s: it is now %s.", id, fmtTime(res.JSON200.ExpirationTime), res.JSON200.Status))
+	return "", nil
+}
+
+func (d *Dashboard) resetLogin(w http.ResponseWriter, r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if _, err := call(d.api.ResetLoginWithResponse(r.Context(), id)); err != nil {
+		return "", err
+	}
+	d.ok(w, fmt.Sprintf("Consent %s stays active, but its tokens are refused until the user consents again.", id))
+	return "", nil
+}
+
+// link records a consent the way the consent page would. The answer's
+// tokens are dropped: a page is no place for an access token, and the
+// admin API hands them out to whoever needs them.
+func (d *Dashboard) link(w http.ResponseWriter, r *http.Request) (string, error) {
+	f := r.PostForm
+	in := adminapi.LinkCreate{Bank: strings.TrimSpace(f.Get("bank")), UserId: optString(f, "userId"), ClientId: optString(f, "clientId"),
+		Duration: optString(f, "duration"), Lookback: optString(f, "lookback")}
+	if cs := f["cluster"]; len(cs) > 0 {
+		clusters := make([]adminapi.LinkCreateClusters, len(cs))
+		for i, c := range cs {
+			clusters[i] = adminapi.LinkCreateClusters(c)
+		}
+		in.Clusters = &clusters
+	}
+	if as := f["account"]; len(as) > 0 {
+		in.AccountIds = &as
+	}
+	if p := optString(f, "purpose"); p != nil {
+		purpose := adminapi.LinkCreatePurpose(*p)
+		in.Purpose = &purpose
+	}
+	res, err := call(d.api.CreateLinkWithResponse(r.Context(), in))
+	if err != nil {
+		return "", err
+	}
+	l := res.JSON201
+	d.ok(w, fmt.Sprintf("Linked at %s for client %s: consent %s, %d account(s), %s, until %s. Its tokens are not shown here (POST /admin/links answers with them).",
+		l.Bank, l.ClientId, l.ConsentId, len(l.AccountIds), strings.Join(l.Clusters, ", "), fmtTime(l.ExpirationTime)))
+	return "", nil
+}
+
+func (d *Dashboard) addSubscription(w http.ResponseWriter, r *http.Request) (string, error) {
+	f := r.PostForm
+	back := d.opts.BasePath + "/deliveries"
+	in := adminapi.SubscriptionCreate{Bank: strings.TrimSpace(f.Get("bank")), ClientId: optString(f, "clientId"), CallbackUrl: strings.TrimSpace(f.Get("callbackUrl"))}
+	for _, t := range f["type"] {
+		in.NotificationTypes = append(in.NotificationTypes, adminapi.SubscriptionCreateNotificationTypes(t))
+	}
+	if len(in.NotificationTypes) == 0 {
+		return back, formError("tick at least one notification type")
+	}
+	res, err := call(d.api.CreateSubscriptionWithResponse(r.Context(), in))
+	if err != nil {
+		return back, err
+	}
+	s := res.JSON201
+	d.ok(w, fmt.Sprintf("Subscription %s: %s's client %s hears %s at %s.", s.SubscriptionId, s.Bank, s.ClientId, strings.Join(s.NotificationTypes, ", "), s.CallbackUrl))
+	return back, nil
+}
+
+func (d *Dashboard) deleteSubscription(w http.ResponseWriter, r *http.Request) (string, error) {
+	back := d.opts.BasePath + "/deliveries"
+	id := r.PathValue("id")
+	if _, err := call(d.api.DeleteSubscriptionWithResponse(r.Context(), id)); err != nil {
+		return back, err
+	}
+	d.ok(w, "Subscription "+id+" deleted.")
+	return back, nil
+}
+
+// fields reads name=value lines (a notification's extra customFields).
+func fields(text string) (*map[string]string, error) {
+	out := map[string]string{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, formError(fmt.Sprintf("fields: %q is not name=value", line))
+		}
+		out[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out, nil
 }

@@ -174,6 +174,37 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 		assert.Equal(t, adminapi.ConsentStatusREVOKED, e.consent(t, wellsfargo).Status)
 		b.shot("dashboard-consents.png")
 	})
+	t.Run("link a user, reset its login, expire it", func(t *testing.T) {
+		b.open(e.ui+"/users?bank=wellsfargo", "#users")
+		b.do(chromedp.Click(chromedp.CSS(`#users a`)))
+		b.do(chromedp.WaitVisible(chromedp.ID("link-form")),
+			chromedp.Click(chromedp.ID("link-cluster-ACCOUNT_BASIC")),
+			chromedp.Click(chromedp.ID("link-cluster-TRANSACTIONS")),
+			chromedp.SetValue(chromedp.ID("link-purpose"), "PERSONAL_FINANCIAL_MANAGEMENT"),
+			chromedp.SendKeys(chromedp.ID("link-duration"), "30d"),
+			chromedp.Click(chromedp.ID("link-submit")))
+		flash := b.waitText("#flash", "Linked at wellsfargo")
+		var linked adminapi.Consent
+		for _, c := range e.consents(t) {
+			if c.Bank == "wellsfargo" && c.ConsentId != wellsfargo {
+				linked = c
+			}
+		}
+		require.NotEmpty(t, linked.ConsentId)
+		assert.Contains(t, flash, linked.ConsentId)
+		assert.Equal(t, "PERSONAL_FINANCIAL_MANAGEMENT", *linked.Purpose)
+		assert.Equal(t, linked.CreatedTime.AddDate(0, 0, 30), linked.ExpirationTime)
+		assert.Contains(t, b.text("#consent-"+linked.ConsentId), "ACTIVE", "the user's page lists it")
+
+		b.do(chromedp.Click(chromedp.ID("reset-login-" + linked.ConsentId)))
+		b.waitText("#flash", "tokens are refused")
+		assert.Contains(t, b.text("#consent-"+linked.ConsentId), "login required")
+		assert.NotNil(t, e.consent(t, linked.ConsentId).LoginRequiredTime)
+		b.do(chromedp.Click(chromedp.ID("expire-" + linked.ConsentId)))
+		b.waitText("#flash", "it is now EXPIRED")
+		assert.Contains(t, b.text("#consent-"+linked.ConsentId), "EXPIRED")
+		assert.Equal(t, adminapi.ConsentStatusEXPIRED, e.consent(t, linked.ConsentId).Status)
+	})
 	t.Run("fire a notification and read why a delivery failed", func(t *testing.T) {
 		for _, bank := range []string{"citi", "wellsfargo"} {
 			b.open(e.ui+"/deliveries", "#fire-form")
@@ -215,8 +246,10 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 	})
 	t.Run("the overview sums it up", func(t *testing.T) {
 		b.open(e.ui+"/", "#summary")
-		assert.Contains(t, b.text("#summary"), "1 active")
-		assert.Contains(t, b.text("#summary"), "1 revoked")
+		summary := b.text("#summary")
+		assert.Contains(t, summary, "1 active")
+		assert.Contains(t, summary, "1 expired")
+		assert.Contains(t, summary, "1 revoked")
 		b.shot("dashboard-overview.png")
 	})
 	t.Run("sign out", func(t *testing.T) {

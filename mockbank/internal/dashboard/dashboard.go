@@ -59,6 +59,7 @@ type Dashboard struct {
 // a value the API gains shows up without touching the dashboard.
 type enums struct {
 	FaultModes, NotificationTypes, ConsentStatuses, DeliveryStatuses, TransactionStatuses []string
+	Clusters, Purposes, SubscriptionTypes                                                 []string
 }
 
 const (
@@ -115,13 +116,19 @@ func loadEnums() (enums, error) {
 	if err != nil {
 		return enums{}, err
 	}
+	// values are the enum of a property, or of its items when it is an
+	// array.
 	get := func(schema, prop string) []string {
 		var out []string
 		s := doc.Components.Schemas[schema]
 		if s == nil || s.Value == nil || s.Value.Properties[prop] == nil {
 			return nil
 		}
-		for _, v := range s.Value.Properties[prop].Value.Enum {
+		p := s.Value.Properties[prop].Value
+		if p.Items != nil && p.Items.Value != nil {
+			p = p.Items.Value
+		}
+		for _, v := range p.Enum {
 			if str, ok := v.(string); ok {
 				out = append(out, str)
 			}
@@ -134,10 +141,15 @@ func loadEnums() (enums, error) {
 		ConsentStatuses:     get("Consent", "status"),
 		DeliveryStatuses:    get("Delivery", "status"),
 		TransactionStatuses: get("Transaction", "status"),
+		Clusters:            get("LinkCreate", "clusters"),
+		Purposes:            get("LinkCreate", "purpose"),
+		SubscriptionTypes:   get("SubscriptionCreate", "notificationTypes"),
 	}
-	if len(en.FaultModes) == 0 || len(en.NotificationTypes) == 0 || len(en.ConsentStatuses) == 0 ||
-		len(en.DeliveryStatuses) == 0 || len(en.TransactionStatuses) == 0 {
-		return enums{}, errors.New("dashboard: the admin spec lacks an enum the forms offer")
+	for _, e := range [][]string{en.FaultModes, en.NotificationTypes, en.ConsentStatuses, en.DeliveryStatuses, en.TransactionStatuses,
+		en.Clusters, en.Purposes, en.SubscriptionTypes} {
+		if len(e) == 0 {
+			return enums{}, errors.New("dashboard: the admin spec lacks an enum the forms offer")
+		}
 	}
 	return en, nil
 }
@@ -167,6 +179,11 @@ func (d *Dashboard) routes() {
 	m.Handle("POST "+p+"/faults/clear", d.action(d.clearFaults))
 	m.Handle("POST "+p+"/faults/{id}/delete", d.action(d.deleteFault))
 	m.Handle("POST "+p+"/consents/{id}/revoke", d.action(d.revokeConsent))
+	m.Handle("POST "+p+"/consents/{id}/expire", d.action(d.expireConsent))
+	m.Handle("POST "+p+"/consents/{id}/reset-login", d.action(d.resetLogin))
+	m.Handle("POST "+p+"/links", d.action(d.link))
+	m.Handle("POST "+p+"/subscriptions", d.action(d.addSubscription))
+	m.Handle("POST "+p+"/subscriptions/{id}/delete", d.action(d.deleteSubscription))
 	m.Handle("POST "+p+"/notifications", d.action(d.fireNotification))
 	m.Handle("POST "+p+"/journal/clear", d.action(d.clearJournal))
 

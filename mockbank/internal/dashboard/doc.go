@@ -1,8 +1,10 @@
 // Package dashboard is mockbank's admin dashboard: server-rendered HTML
 // pages under /admin/ui that show the banks, users, accounts, consents,
-// notification deliveries, faults and the simulated clock, with small
-// forms for the actions a tester takes by hand (advance the clock, add or
-// clear a fault, fire a notification, revoke a consent).
+// notification subscriptions and deliveries, the request journal, faults
+// and the simulated clock, with small forms for the actions a tester
+// takes by hand: advance the clock, add, delete or clear faults, fire a
+// notification, subscribe a client, link a user, and revoke, expire or
+// reset the login of a consent.
 //
 // # One code path
 //
@@ -32,7 +34,9 @@
 //   - Pages are html/template (everything escaped), carry no script, and
 //     are sent with a strict Content-Security-Policy, no-store and
 //     frame-ancestors 'none'. Client secrets are masked, private keys
-//     omitted, and no token (admin or OAuth) is ever shown or logged.
+//     omitted, and no token (admin or OAuth) is ever shown or logged: a
+//     link made here records the consent and drops the tokens the API
+//     answers with.
 //
 // # Bounded pages
 //

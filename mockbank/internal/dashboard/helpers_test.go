@@ -212,12 +212,17 @@ func (e *env) faults(t *testing.T) []adminapi.Fault {
 	return r.JSON200.Faults
 }
 
-func (e *env) consent(t *testing.T, id string) adminapi.Consent {
+func (e *env) consents(t *testing.T) []adminapi.Consent {
 	t.Helper()
 	r, err := e.srv.Admin().ListConsentsWithResponse(context.Background(), &adminapi.ListConsentsParams{})
 	require.NoError(t, err)
 	require.NotNil(t, r.JSON200)
-	for _, c := range r.JSON200.Consents {
+	return r.JSON200.Consents
+}
+
+func (e *env) consent(t *testing.T, id string) adminapi.Consent {
+	t.Helper()
+	for _, c := range e.consents(t) {
 		if c.ConsentId == id {
 			return c
 		}

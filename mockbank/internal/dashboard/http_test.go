@@ -293,3 +293,70 @@ func TestJournalPagesReachBackAndClear(t *testing.T) {
 	assert.Contains(t, after.body, "Request journal cleared.")
 	assert.Contains(t, after.body, "No request matches.")
 }
+
+func TestConsentControlsLinksAndSubscriptions(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	users, err := e.srv.Admin().ListUsersWithResponse(ctx, &adminapi.ListUsersParams{Bank: ptr("wellsfargo"), Username: ptr("user_good")})
+	require.NoError(t, err)
+	user := users.JSON200.Users[0]
+	account := (*user.Accounts)[0].AccountId
+	c := e.signIn(t)
+	userPage := "/users/" + user.UserId
+	token := csrf(t, e.get(t, c, userPage))
+	act := func(path string, form url.Values) page {
+		t.Helper()
+		form.Set("csrf", token)
+		resp := e.post(t, c, path, form)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		return e.get(t, c, strings.TrimPrefix(resp.Header.Get("Location"), "/admin/ui"))
+	}
+	consents := func() []adminapi.Consent {
+		r, err := e.srv.Admin().ListConsentsWithResponse(ctx, &adminapi.ListConsentsParams{Bank: ptr("wellsfargo")})
+		require.NoError(t, err)
+		return r.JSON200.Consents
+	}
+
+	p := act("/links", url.Values{"bank": {"wellsfargo"}, "userId": {user.UserId}, "cluster": {"ACCOUNT_BASIC", "TRANSACTIONS"},
+		"account": {account}, "purpose": {"FRAUD_DETECTION"}, "duration": {"30d"}, "back": {"/admin/ui" + userPage}})
+	assert.Contains(t, p.body, "Linked at wellsfargo for client wellsfargo-ready")
+	assert.Contains(t, p.body, "not shown here")
+	cs := consents()
+	require.Len(t, cs, 1)
+	linked := cs[0]
+	assert.Equal(t, []string{account}, linked.AccountIds)
+	assert.ElementsMatch(t, []string{"ACCOUNT_BASIC", "TRANSACTIONS"}, linked.Clusters)
+	assert.Contains(t, p.body, `id="consent-`+linked.ConsentId+`"`, "back on the user's page, with the new consent")
+
+	p = act("/consents/"+linked.ConsentId+"/reset-login", url.Values{"back": {"/admin/ui/consents"}})
+	assert.Contains(t, p.body, "tokens are refused until the user consents again")
+	assert.Contains(t, p.body, "login required")
+	assert.NotContains(t, p.body, `id="reset-login-`+linked.ConsentId+`"`, "done once")
+	assert.NotNil(t, e.consent(t, linked.ConsentId).LoginRequiredTime)
+
+	p = act("/consents/"+linked.ConsentId+"/expire", url.Values{"back": {"/admin/ui/consents"}})
+	assert.Contains(t, p.body, "it is now EXPIRED")
+	assert.Equal(t, adminapi.ConsentStatusEXPIRED, e.consent(t, linked.ConsentId).Status)
+	p = act("/consents/"+linked.ConsentId+"/expire", url.Values{"back": {"/admin/ui/consents"}})
+	assert.Contains(t, p.body, `class="flash error"`, "an expired consent cannot expire again")
+
+	hook, _ := receiver(t, http.StatusNoContent)
+	p = act("/subscriptions", url.Values{"bank": {"citi"}, "callbackUrl": {hook}, "type": {"PLANNED_OUTAGE", "CUSTOM"}})
+	assert.Contains(t, p.body, "hears PLANNED_OUTAGE, CUSTOM")
+	subs, err := e.srv.Admin().ListSubscriptionsWithResponse(ctx, &adminapi.ListSubscriptionsParams{})
+	require.NoError(t, err)
+	require.Len(t, subs.JSON200.Subscriptions, 1)
+	sub := subs.JSON200.Subscriptions[0]
+	assert.Contains(t, p.body, `id="subscription-`+sub.SubscriptionId+`"`)
+	p = act("/subscriptions", url.Values{"bank": {"citi"}, "callbackUrl": {hook}})
+	assert.Contains(t, p.body, "tick at least one notification type")
+
+	p = act("/notifications", url.Values{"bank": {"citi"}, "type": {"CUSTOM"}, "fields": {"reason = a test\nticket=QA-1\n"}})
+	assert.Contains(t, p.body, "CUSTOM fired at citi: 1 notification(s) queued")
+	p = act("/notifications", url.Values{"bank": {"citi"}, "type": {"CUSTOM"}, "fields": {"no equals sign"}})
+	assert.Contains(t, p.body, `fields: &#34;no equals sign&#34; is not name=value`)
+
+	p = act("/subscriptions/"+sub.SubscriptionId+"/delete", url.Values{})
+	assert.Contains(t, p.body, "Subscription "+sub.SubscriptionId+" deleted.")
+	assert.Contains(t, p.body, "No subscriptions")
+}

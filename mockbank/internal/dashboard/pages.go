@@ -214,6 +214,10 @@ type deliveriesPage struct {
 	BankFilters, StatusFilters []filter
 	Deliveries                 []deliveryRow
 	Pager                      pager
+	// Subscriptions are the first PageSize; MoreSubscriptions counts the
+	// rest (a page of deliveries is what this page is for).
+	Subscriptions     []adminapi.Subscription
+	MoreSubscriptions int
 }
 
 func (d *Dashboard) deliveries(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -247,9 +251,15 @@ func (d *Dashboard) deliveries(w http.ResponseWriter, r *http.Request, v *view) 
 		all = append(all, row)
 	}
 	rows, pg := paginate(r, all)
+	subs, err := call(d.api.ListSubscriptionsWithResponse(r.Context(), &adminapi.ListSubscriptionsParams{Bank: params.Bank}))
+	if err != nil {
+		return err
+	}
+	ss := subs.JSON200.Subscriptions
+	more := max(0, len(ss)-PageSize)
 	v.Title, v.Nav = "Deliveries", "deliveries"
 	v.Page = deliveriesPage{Banks: banks, BankFilters: filters(r, "bank", banks), StatusFilters: filters(r, "status", d.enums.DeliveryStatuses),
-		Deliveries: rows, Pager: pg}
+		Deliveries: rows, Pager: pg, Subscriptions: ss[:len(ss)-more], MoreSubscriptions: more}
 	d.render(w, http.StatusOK, "deliveries", v)
 	return nil
 }
