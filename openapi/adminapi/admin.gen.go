@@ -156,6 +156,24 @@ func (e ConsentStatus) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryAttemptsKind.
+const (
+	DeliveryAttemptsKindBadSignature DeliveryAttemptsKind = "bad_signature"
+	DeliveryAttemptsKindDuplicate    DeliveryAttemptsKind = "duplicate"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAttemptsKind enum.
+func (e DeliveryAttemptsKind) Valid() bool {
+	switch e {
+	case DeliveryAttemptsKindBadSignature:
+		return true
+	case DeliveryAttemptsKindDuplicate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryStatus.
 const (
 	DeliveryStatusDELIVERED DeliveryStatus = "DELIVERED"
@@ -171,6 +189,33 @@ func (e DeliveryStatus) Valid() bool {
 	case DeliveryStatusFAILED:
 		return true
 	case DeliveryStatusPENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryOptionsMode.
+const (
+	DeliveryOptionsModeBadSignature DeliveryOptionsMode = "bad_signature"
+	DeliveryOptionsModeDelay        DeliveryOptionsMode = "delay"
+	DeliveryOptionsModeDuplicate    DeliveryOptionsMode = "duplicate"
+	DeliveryOptionsModeNormal       DeliveryOptionsMode = "normal"
+	DeliveryOptionsModeOutOfOrder   DeliveryOptionsMode = "out_of_order"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryOptionsMode enum.
+func (e DeliveryOptionsMode) Valid() bool {
+	switch e {
+	case DeliveryOptionsModeBadSignature:
+		return true
+	case DeliveryOptionsModeDelay:
+		return true
+	case DeliveryOptionsModeDuplicate:
+		return true
+	case DeliveryOptionsModeNormal:
+		return true
+	case DeliveryOptionsModeOutOfOrder:
 		return true
 	default:
 		return false
@@ -516,6 +561,27 @@ func (e ListConsentsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListDeliveriesParamsStatus.
+const (
+	ListDeliveriesParamsStatusDELIVERED ListDeliveriesParamsStatus = "DELIVERED"
+	ListDeliveriesParamsStatusFAILED    ListDeliveriesParamsStatus = "FAILED"
+	ListDeliveriesParamsStatusPENDING   ListDeliveriesParamsStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the ListDeliveriesParamsStatus enum.
+func (e ListDeliveriesParamsStatus) Valid() bool {
+	switch e {
+	case ListDeliveriesParamsStatusDELIVERED:
+		return true
+	case ListDeliveriesParamsStatusFAILED:
+		return true
+	case ListDeliveriesParamsStatusPENDING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Account defines model for Account.
 type Account struct {
 	AccountId            string  `json:"accountId"`
@@ -622,22 +688,59 @@ type ConsentStatus string
 // Delivery defines model for Delivery.
 type Delivery struct {
 	Attempts []struct {
-		At         time.Time `json:"at"`
-		Error      *string   `json:"error,omitempty"`
-		HttpStatus *int      `json:"httpStatus,omitempty"`
+		At time.Time `json:"at"`
+
+		// DurationMs How long the receiver took to answer.
+		DurationMs *float64 `json:"durationMs,omitempty"`
+		Error      *string  `json:"error,omitempty"`
+		HttpStatus *int     `json:"httpStatus,omitempty"`
+
+		// Kind A deliberate misdelivery.
+		Kind *DeliveryAttemptsKind `json:"kind,omitempty"`
+
+		// Response The start of the receiver's answer (256 bytes, printable), which usually says why it refused.
+		Response *string `json:"response,omitempty"`
 	} `json:"attempts"`
-	Bank           string         `json:"bank"`
-	CallbackUrl    string         `json:"callbackUrl"`
-	DeliveryId     string         `json:"deliveryId"`
-	NextAttemptAt  *time.Time     `json:"nextAttemptAt,omitempty"`
-	NotificationId string         `json:"notificationId"`
+	Bank        string  `json:"bank"`
+	CallbackUrl string  `json:"callbackUrl"`
+	ClientId    *string `json:"clientId,omitempty"`
+	DeliveryId  string  `json:"deliveryId"`
+
+	// Mode The deliberate misdelivery asked for, when one was.
+	Mode          *string    `json:"mode,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+
+	// Notification The notification body as last sent.
+	Notification   *map[string]interface{} `json:"notification,omitempty"`
+	NotificationId string                  `json:"notificationId"`
+
+	// RedeliveryOf The delivery this one repeats.
+	RedeliveryOf   *string        `json:"redeliveryOf,omitempty"`
 	Status         DeliveryStatus `json:"status"`
 	SubscriptionId *string        `json:"subscriptionId,omitempty"`
 	Type           string         `json:"type"`
 }
 
+// DeliveryAttemptsKind A deliberate misdelivery.
+type DeliveryAttemptsKind string
+
 // DeliveryStatus defines model for Delivery.Status.
 type DeliveryStatus string
+
+// DeliveryOptions Deliberate misdelivery, for testing receivers. duplicate sends the
+// notification again once accepted; delay waits before the first
+// attempt (2s by default); out_of_order holds it until the next
+// delivery to the same subscription has been sent (at most delay,
+// 10s by default); bad_signature corrupts the first attempt's
+// signature (retries are genuine); normal delivers normally.
+type DeliveryOptions struct {
+	// Delay Wall-clock wait in mockbank's duration syntax (500ms, 2s), at most 5m.
+	Delay *string             `json:"delay,omitempty"`
+	Mode  DeliveryOptionsMode `json:"mode"`
+}
+
+// DeliveryOptionsMode defines model for DeliveryOptions.Mode.
+type DeliveryOptionsMode string
 
 // Fault defines model for Fault.
 type Fault struct {
@@ -799,6 +902,14 @@ type NotificationFire struct {
 	Bank      string  `json:"bank"`
 	ConsentId *string `json:"consentId,omitempty"`
 
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery *DeliveryOptions `json:"delivery,omitempty"`
+
 	// Fields Extra customFields of the payload (name to value), added after mockbank's own.
 	Fields        *map[string]string   `json:"fields,omitempty"`
 	TransactionId *string              `json:"transactionId,omitempty"`
@@ -883,12 +994,20 @@ type Snapshot struct {
 
 // Subscription defines model for Subscription.
 type Subscription struct {
-	Bank              string    `json:"bank"`
-	CallbackUrl       string    `json:"callbackUrl"`
-	ClientId          string    `json:"clientId"`
-	CreatedTime       time.Time `json:"createdTime"`
-	NotificationTypes []string  `json:"notificationTypes"`
-	SubscriptionId    string    `json:"subscriptionId"`
+	Bank        string    `json:"bank"`
+	CallbackUrl string    `json:"callbackUrl"`
+	ClientId    string    `json:"clientId"`
+	CreatedTime time.Time `json:"createdTime"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery          *DeliveryOptions `json:"delivery,omitempty"`
+	NotificationTypes []string         `json:"notificationTypes"`
+	SubscriptionId    string           `json:"subscriptionId"`
 }
 
 // SubscriptionCreate defines model for SubscriptionCreate.
@@ -899,7 +1018,15 @@ type SubscriptionCreate struct {
 	CallbackUrl string `json:"callbackUrl"`
 
 	// ClientId Default the bank's ready client.
-	ClientId          *string                               `json:"clientId,omitempty"`
+	ClientId *string `json:"clientId,omitempty"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery          *DeliveryOptions                      `json:"delivery,omitempty"`
 	NotificationTypes []SubscriptionCreateNotificationTypes `json:"notificationTypes"`
 }
 
@@ -1084,8 +1211,19 @@ type RevokeConsentJSONBody struct {
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
-	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
+	Bank           *BankQuery                  `form:"bank,omitempty" json:"bank,omitempty"`
+	Status         *ListDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Type           *string                     `form:"type,omitempty" json:"type,omitempty"`
+	SubscriptionId *string                     `form:"subscriptionId,omitempty" json:"subscriptionId,omitempty"`
+	NotificationId *string                     `form:"notificationId,omitempty" json:"notificationId,omitempty"`
+	ClientId       *string                     `form:"clientId,omitempty" json:"clientId,omitempty"`
+
+	// Limit At most this many (all by default; the log keeps the latest 10 000).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
+
+// ListDeliveriesParamsStatus defines parameters for ListDeliveries.
+type ListDeliveriesParamsStatus string
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
@@ -1163,6 +1301,17 @@ type ListSubscriptionsParams struct {
 	ClientId *string    `form:"clientId,omitempty" json:"clientId,omitempty"`
 }
 
+// UpdateSubscriptionJSONBody defines parameters for UpdateSubscription.
+type UpdateSubscriptionJSONBody struct {
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery DeliveryOptions `json:"delivery"`
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	Bank *BankQuery `form:"bank,omitempty" json:"bank,omitempty"`
@@ -1200,6 +1349,9 @@ type ImportSnapshotJSONRequestBody = Snapshot
 
 // CreateSubscriptionJSONRequestBody defines body for CreateSubscription for application/json ContentType.
 type CreateSubscriptionJSONRequestBody = SubscriptionCreate
+
+// UpdateSubscriptionJSONRequestBody defines body for UpdateSubscription for application/json ContentType.
+type UpdateSubscriptionJSONRequestBody UpdateSubscriptionJSONBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
@@ -1393,6 +1545,16 @@ type ClientInterface interface {
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// Redeliver Send a delivery's notification again, now
+	//
+	// A new delivery of the same notification (same notificationId,
+	// sentOn the simulated now, signed afresh) to the same callback URL;
+	// its redeliveryOf names the one it repeats. Useful after fixing a
+	// receiver that refused it.
+	//
+	// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+	Redeliver(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ClearFaults Clear faults
 	//
 	// Corresponds with DELETE /faults (the `ClearFaults` operationId).
@@ -1569,6 +1731,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
 	DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscriptionWithBody Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubscription Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users (all banks, or one)
 	//
@@ -1881,6 +2065,26 @@ func (c *Client) RevokeConsent(ctx context.Context, consentId string, body Revok
 // Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Redeliver Send a delivery's notification again, now
+//
+// A new delivery of the same notification (same notificationId,
+// sentOn the simulated now, signed afresh) to the same callback URL;
+// its redeliveryOf names the one it repeats. Useful after fixing a
+// receiver that refused it.
+//
+// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+func (c *Client) Redeliver(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverRequest(c.Server, deliveryId)
 	if err != nil {
 		return nil, err
 	}
@@ -2278,6 +2482,48 @@ func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscription
 // Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
 func (c *Client) DeleteSubscription(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSubscriptionRequest(c.Server, subscriptionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscriptionWithBody Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubscription Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2924,6 +3170,78 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 
 		}
 
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubscriptionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subscriptionId", *params.SubscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NotificationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "notificationId", *params.NotificationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientId", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2931,6 +3249,40 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverRequest constructs an http.Request for the Redeliver method
+func NewRedeliverRequest(server string, deliveryId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/deliveries/%s/redeliver", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3867,6 +4219,53 @@ func NewDeleteSubscriptionRequest(server string, subscriptionId SubscriptionId) 
 	return req, nil
 }
 
+// NewUpdateSubscriptionRequest calls the generic UpdateSubscription builder with application/json body
+func NewUpdateSubscriptionRequest(server string, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
+}
+
+// NewUpdateSubscriptionRequestWithBody constructs an http.Request for the UpdateSubscription method, with any body, and a specified content type
+func NewUpdateSubscriptionRequestWithBody(server string, subscriptionId SubscriptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -4228,6 +4627,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /deliveries (the `ListDeliveries` operationId).
 	ListDeliveriesWithResponse(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
 
+	// RedeliverWithResponse Send a delivery's notification again, now
+	//
+	// A new delivery of the same notification (same notificationId,
+	// sentOn the simulated now, signed afresh) to the same callback URL;
+	// its redeliveryOf names the one it repeats. Useful after fixing a
+	// receiver that refused it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+	RedeliverWithResponse(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*RedeliverResponse, error)
+
 	// ClearFaultsWithResponse Clear faults
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4424,6 +4835,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /subscriptions/{subscriptionId} (the `DeleteSubscription` operationId).
 	DeleteSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, reqEditors ...RequestEditorFn) (*DeleteSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithBodyWithResponse Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
+
+	// UpdateSubscriptionWithResponse Change how deliveries to a subscription behave
+	//
+	// Make every delivery to the subscription misbehave on purpose (to
+	// test a receiver), or behave again with mode normal. Works on
+	// subscriptions the client made itself through FDX.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+	UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error)
 
 	// ListUsersWithResponse List users (all banks, or one)
 	//
@@ -5193,6 +5626,61 @@ func (r ListDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RedeliverResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Delivery
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RedeliverResponse) GetJSON202() *Delivery {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RedeliverResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RedeliverResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6093,6 +6581,61 @@ func (r DeleteSubscriptionResponse) ContentType() string {
 	return ""
 }
 
+type UpdateSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Subscription
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON200() *Subscription {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubscriptionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateSubscriptionResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6549,6 +7092,24 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, pa
 	return ParseListDeliveriesResponse(rsp)
 }
 
+// RedeliverWithResponse Send a delivery's notification again, now
+//
+// A new delivery of the same notification (same notificationId,
+// sentOn the simulated now, signed afresh) to the same callback URL;
+// its redeliveryOf names the one it repeats. Useful after fixing a
+// receiver that refused it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
+func (c *ClientWithResponses) RedeliverWithResponse(ctx context.Context, deliveryId string, reqEditors ...RequestEditorFn) (*RedeliverResponse, error) {
+	rsp, err := c.Redeliver(ctx, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverResponse(rsp)
+}
+
 // ClearFaultsWithResponse Clear faults
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6876,6 +7437,40 @@ func (c *ClientWithResponses) DeleteSubscriptionWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseDeleteSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithBodyWithResponse Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId SubscriptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
+}
+
+// UpdateSubscriptionWithResponse Change how deliveries to a subscription behave
+//
+// Make every delivery to the subscription misbehave on purpose (to
+// test a receiver), or behave again with mode normal. Works on
+// subscriptions the client made itself through FDX.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /subscriptions/{subscriptionId} (the `UpdateSubscription` operationId).
+func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId SubscriptionId, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionResponse, error) {
+	rsp, err := c.UpdateSubscription(ctx, subscriptionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubscriptionResponse(rsp)
 }
 
 // ListUsersWithResponse List users (all banks, or one)
@@ -7464,6 +8059,46 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverResponse parses an HTTP response from a RedeliverWithResponse call
+func ParseRedeliverResponse(rsp *http.Response) (*RedeliverResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Delivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -8128,6 +8763,46 @@ func ParseDeleteSubscriptionResponse(rsp *http.Response) (*DeleteSubscriptionRes
 	return response, nil
 }
 
+// ParseUpdateSubscriptionResponse parses an HTTP response from a UpdateSubscriptionWithResponse call
+func ParseUpdateSubscriptionResponse(rsp *http.Response) (*UpdateSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Subscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListUsersResponse parses an HTTP response from a ListUsersWithResponse call
 func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8331,6 +9006,9 @@ type ServerInterface interface {
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(w http.ResponseWriter, r *http.Request, params ListDeliveriesParams)
+	// Redeliver Send a delivery's notification again, now
+	// (POST /deliveries/{deliveryId}/redeliver)
+	Redeliver(w http.ResponseWriter, r *http.Request, deliveryId string)
 	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(w http.ResponseWriter, r *http.Request)
@@ -8379,6 +9057,9 @@ type ServerInterface interface {
 	// DeleteSubscription Delete a subscription
 	// (DELETE /subscriptions/{subscriptionId})
 	DeleteSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
+	// UpdateSubscription Change how deliveries to a subscription behave
+	// (PATCH /subscriptions/{subscriptionId})
+	UpdateSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(w http.ResponseWriter, r *http.Request, params ListUsersParams)
@@ -8736,8 +9417,112 @@ func (siw *ServerInterfaceWrapper) ListDeliveries(w http.ResponseWriter, r *http
 		return
 	}
 
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", r.URL.Query(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "type"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "type", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "subscriptionId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subscriptionId", r.URL.Query(), &params.SubscriptionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "subscriptionId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "notificationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "notificationId", r.URL.Query(), &params.NotificationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "notificationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "notificationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientId", r.URL.Query(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListDeliveries(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// Redeliver operation middleware
+func (siw *ServerInterfaceWrapper) Redeliver(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", r.PathValue("deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Redeliver(w, r, deliveryId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9403,6 +10188,32 @@ func (siw *ServerInterfaceWrapper) DeleteSubscription(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// UpdateSubscription operation middleware
+func (siw *ServerInterfaceWrapper) UpdateSubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "subscriptionId" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscriptionId", r.PathValue("subscriptionId"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "subscriptionId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateSubscription(w, r, subscriptionId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListUsers operation middleware
 func (siw *ServerInterfaceWrapper) ListUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -9652,6 +10463,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/faults/{faultId}", wrapper.DeleteFault)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/notifications", wrapper.FireNotification)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/deliveries", wrapper.ListDeliveries)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/deliveries/{deliveryId}/redeliver", wrapper.Redeliver)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/consents", wrapper.ListConsents)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/consents/{consentId}/revoke", wrapper.RevokeConsent)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/reset", wrapper.Reset)
@@ -9668,6 +10480,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/subscriptions", wrapper.ListSubscriptions)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions", wrapper.CreateSubscription)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/subscriptions/{subscriptionId}", wrapper.DeleteSubscription)
+	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/subscriptions/{subscriptionId}", wrapper.UpdateSubscription)
 
 	return m
 }
@@ -10362,6 +11175,59 @@ type ListDeliveriesdefaultJSONResponse struct {
 }
 
 func (response ListDeliveriesdefaultJSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverRequestObject struct {
+	DeliveryId string `json:"deliveryId"`
+}
+
+type RedeliverResponseObject interface {
+	VisitRedeliverResponse(w http.ResponseWriter) error
+}
+
+type Redeliver202JSONResponse Delivery
+
+func (response Redeliver202JSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Redeliver400JSONResponse struct{ ErrorJSONResponse }
+
+func (response Redeliver400JSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverdefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response RedeliverdefaultJSONResponse) VisitRedeliverResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11208,6 +12074,60 @@ func (response DeleteSubscriptiondefaultJSONResponse) VisitDeleteSubscriptionRes
 	return err
 }
 
+type UpdateSubscriptionRequestObject struct {
+	SubscriptionId SubscriptionId `json:"subscriptionId"`
+	Body           *UpdateSubscriptionJSONRequestBody
+}
+
+type UpdateSubscriptionResponseObject interface {
+	VisitUpdateSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type UpdateSubscription200JSONResponse Subscription
+
+func (response UpdateSubscription200JSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubscription400JSONResponse struct{ ErrorJSONResponse }
+
+func (response UpdateSubscription400JSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubscriptiondefaultJSONResponse struct {
+	Body       AdminError
+	StatusCode int
+}
+
+func (response UpdateSubscriptiondefaultJSONResponse) VisitUpdateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -11464,6 +12384,9 @@ type StrictServerInterface interface {
 	// ListDeliveries Notification deliveries and their attempts
 	// (GET /deliveries)
 	ListDeliveries(ctx context.Context, request ListDeliveriesRequestObject) (ListDeliveriesResponseObject, error)
+	// Redeliver Send a delivery's notification again, now
+	// (POST /deliveries/{deliveryId}/redeliver)
+	Redeliver(ctx context.Context, request RedeliverRequestObject) (RedeliverResponseObject, error)
 	// ClearFaults Clear faults
 	// (DELETE /faults)
 	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
@@ -11512,6 +12435,9 @@ type StrictServerInterface interface {
 	// DeleteSubscription Delete a subscription
 	// (DELETE /subscriptions/{subscriptionId})
 	DeleteSubscription(ctx context.Context, request DeleteSubscriptionRequestObject) (DeleteSubscriptionResponseObject, error)
+	// UpdateSubscription Change how deliveries to a subscription behave
+	// (PATCH /subscriptions/{subscriptionId})
+	UpdateSubscription(ctx context.Context, request UpdateSubscriptionRequestObject) (UpdateSubscriptionResponseObject, error)
 	// ListUsers List users (all banks, or one)
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -11922,6 +12848,32 @@ func (sh *strictHandler) ListDeliveries(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListDeliveriesResponseObject); ok {
 		if err := validResponse.VisitListDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// Redeliver operation middleware
+func (sh *strictHandler) Redeliver(w http.ResponseWriter, r *http.Request, deliveryId string) {
+	var request RedeliverRequestObject
+
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Redeliver(ctx, request.(RedeliverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Redeliver")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RedeliverResponseObject); ok {
+		if err := validResponse.VisitRedeliverResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12358,6 +13310,39 @@ func (sh *strictHandler) DeleteSubscription(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(DeleteSubscriptionResponseObject); ok {
 		if err := validResponse.VisitDeleteSubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateSubscription operation middleware
+func (sh *strictHandler) UpdateSubscription(w http.ResponseWriter, r *http.Request, subscriptionId SubscriptionId) {
+	var request UpdateSubscriptionRequestObject
+
+	request.SubscriptionId = subscriptionId
+
+	var body UpdateSubscriptionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSubscription(ctx, request.(UpdateSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateSubscriptionResponseObject); ok {
+		if err := validResponse.VisitUpdateSubscriptionResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -13,7 +13,7 @@ import (
 
 func apiSubscription(sub *store.Subscription) adminapi.Subscription {
 	return adminapi.Subscription{SubscriptionId: sub.ID, Bank: sub.Bank, ClientId: sub.ClientID, CallbackUrl: sub.CallbackURL,
-		NotificationTypes: slices.Clone(sub.Types), CreatedTime: sub.CreatedAt.UTC()}
+		NotificationTypes: slices.Clone(sub.Types), CreatedTime: sub.CreatedAt.UTC(), Delivery: apiDeliveryOptions(sub.DeliveryMode, sub.DeliveryDelay)}
 }
 
 // planSubscription validates a subscription before anything is created.
@@ -36,7 +36,14 @@ func (s *Server) planSubscription(ctx context.Context, in adminapi.SubscriptionC
 	if !store.CallbackAllowed(in.CallbackUrl) {
 		return store.Subscription{}, invalid("callbackUrl must be https (or http to a loopback host)")
 	}
-	sub := store.Subscription{Bank: in.Bank, ClientID: client, CallbackURL: in.CallbackUrl}
+	mode, delay, err := deliveryOptions(in.Delivery)
+	if err != nil {
+		return store.Subscription{}, err
+	}
+	if mode == "normal" {
+		mode = ""
+	}
+	sub := store.Subscription{Bank: in.Bank, ClientID: client, CallbackURL: in.CallbackUrl, DeliveryMode: mode, DeliveryDelay: delay}
 	for _, t := range in.NotificationTypes {
 		if !slices.Contains(sub.Types, string(t)) {
 			sub.Types = append(sub.Types, string(t))
@@ -115,4 +122,30 @@ func (s *Server) DeleteSubscription(ctx context.Context, req adminapi.DeleteSubs
 	}
 	s.changed()
 	return adminapi.DeleteSubscription204Response{}, nil
+}
+
+// UpdateSubscription changes how deliveries to a subscription behave.
+func (s *Server) UpdateSubscription(ctx context.Context, req adminapi.UpdateSubscriptionRequestObject) (adminapi.UpdateSubscriptionResponseObject, error) {
+	if req.Body == nil {
+		return nil, invalid("a body is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mode, delay, err := deliveryOptions(&req.Body.Delivery)
+	if err != nil {
+		return nil, err
+	}
+	if mode == "normal" {
+		mode = ""
+	}
+	sub, err := s.findSubscription(ctx, req.SubscriptionId)
+	if err != nil {
+		return nil, err
+	}
+	nsub, err := s.deps.Store.SetDeliveryMode(ctx, sub.Bank, sub.ID, mode, delay)
+	if err != nil {
+		return nil, err
+	}
+	s.changed()
+	return adminapi.UpdateSubscription200JSONResponse(apiSubscription(nsub)), nil
 }

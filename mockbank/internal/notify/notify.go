@@ -104,6 +104,14 @@ type Attempt struct {
 	At         time.Time `json:"at"`
 	HTTPStatus int       `json:"httpStatus,omitempty"`
 	Error      string    `json:"error,omitempty"`
+	// Duration is how long the receiver took to answer.
+	Duration time.Duration `json:"duration,omitempty"`
+	// Response is the start of the receiver's answer (MaxResponse bytes,
+	// printable UTF-8), which usually says why it refused.
+	Response string `json:"response,omitempty"`
+	// Kind marks a deliberate misdelivery: KindDuplicate (the same
+	// notification again after it was accepted) or KindBadSignature.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Delivery is one notification to one subscription.
@@ -119,6 +127,12 @@ type Delivery struct {
 	Attempts       []Attempt       `json:"attempts"`
 	NextAttemptAt  time.Time       `json:"nextAttemptAt,omitzero"`
 	Body           json.RawMessage `json:"body"`
+	// Mode is the deliberate misbehaviour asked for (Mode* constants;
+	// empty: normal) and Delay its wait.
+	Mode  string        `json:"mode,omitempty"`
+	Delay time.Duration `json:"delay,omitempty"`
+	// RedeliveryOf is the delivery this one repeats (Redeliver).
+	RedeliveryOf string `json:"redeliveryOf,omitempty"`
 }
 
 // Dispatcher builds, signs and delivers notifications. It is safe for
@@ -143,6 +157,9 @@ type Dispatcher struct {
 	closed     bool
 	idle       *sync.Cond
 	inflight   int
+	// held are out-of-order deliveries waiting for the next delivery to
+	// their subscription (by subscription id).
+	held map[string][]chan struct{}
 }
 
 // New returns a Dispatcher; register [Dispatcher.HandleEvent] with the
@@ -196,7 +213,7 @@ func New(opts Options) (*Dispatcher, error) {
 	d := &Dispatcher{
 		opts: opts, client: client, key: k[:], log: log, ctx: ctx, cancel: cancel,
 		byID: map[string]*Delivery{}, low: map[string]bool{}, expiring: map[string]bool{},
-		revokedAcc: map[string]map[string]bool{},
+		revokedAcc: map[string]map[string]bool{}, held: map[string][]chan struct{}{},
 	}
 	d.idle = sync.NewCond(&d.mu)
 	return d, nil
@@ -270,6 +287,10 @@ type Request struct {
 	TransactionID string
 	// Fields are extra customFields.
 	Fields map[string]string
+	// Mode and Delay override the subscriptions' delivery mode for this
+	// notification (ModeNormal forces normal delivery).
+	Mode  string
+	Delay time.Duration
 }
 
 // Fire builds the notification for every matching subscription and queues
@@ -334,6 +355,8 @@ type plan struct {
 	// cluster granted, when set), or every subscriber.
 	consentID, accountID string
 	cluster              string
+	mode                 string
+	delay                time.Duration
 }
 
 func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
@@ -341,7 +364,10 @@ func (d *Dispatcher) validate(ctx context.Context, req Request) (plan, error) {
 	if !slices.Contains(st.Banks(), req.Bank) {
 		return plan{}, fmt.Errorf("%w: %s", ErrInvalid, suggest.Unknown("bank", req.Bank, st.Banks()))
 	}
-	p := plan{bank: req.Bank, typ: req.Type, consentID: req.ConsentID, accountID: req.AccountID}
+	if !ValidMode(req.Mode) {
+		return plan{}, fmt.Errorf("%w: %s", ErrInvalid, suggest.Unknown("delivery mode", req.Mode, Modes()))
+	}
+	p := plan{bank: req.Bank, typ: req.Type, consentID: req.ConsentID, accountID: req.AccountID, mode: req.Mode, delay: req.Delay}
 	if req.AccountID != "" {
 		if _, err := st.Account(ctx, req.Bank, req.AccountID); err != nil {
 			return plan{}, fmt.Errorf("%w: account", ErrNotFound)
@@ -532,6 +558,13 @@ func (d *Dispatcher) dispatch(ctx context.Context, p plan) ([]string, error) {
 		x := &Delivery{
 			ID: d.newIDLocked("dlv"), NotificationID: n.NotificationId, SubscriptionID: s.ID, ClientID: s.ClientID,
 			Bank: p.bank, Type: p.typ, CallbackURL: s.CallbackURL, Status: StatusPending, Body: body,
+			Mode: s.DeliveryMode, Delay: s.DeliveryDelay,
+		}
+		if p.mode != "" {
+			x.Mode, x.Delay = p.mode, p.delay
+		}
+		if x.Mode == ModeNormal {
+			x.Mode, x.Delay = "", 0
 		}
 		d.deliveries = append(d.deliveries, x)
 		d.byID[x.ID] = x
@@ -559,9 +592,13 @@ func (d *Dispatcher) start(x *Delivery) {
 // deliver runs one delivery's attempts until success, exhaustion or Close.
 func (d *Dispatcher) deliver(x *Delivery) {
 	d.mu.Lock()
-	id, bank, url, body := x.ID, x.Bank, x.CallbackURL, x.Body
+	id, bank, url, body, sub := x.ID, x.Bank, x.CallbackURL, x.Body, x.SubscriptionID
 	n := len(x.Attempts)
+	mode, delay := x.Mode, x.Delay
 	d.mu.Unlock()
+	if n == 0 {
+		d.holdFirst(sub, mode, delay)
+	}
 	done := func(status string) {
 		d.mu.Lock()
 		if status != "" {
@@ -590,20 +627,27 @@ func (d *Dispatcher) deliver(x *Delivery) {
 			x.Body = body
 			d.mu.Unlock()
 		}
-		code, err := d.post(d.ctx, bank, url, body)
-		at := d.opts.WallClock().UTC()
-		a := Attempt{At: at, HTTPStatus: code}
-		if err != nil {
-			a.Error = err.Error()
-		}
-		ok := err == nil && code >= 200 && code < 300
-		if !ok && err == nil {
-			a.Error = fmt.Sprintf("receiver answered HTTP %d", code)
-		}
+		broken := mode == ModeBadSignature && n == 1
+		a := d.attempt(bank, url, body, broken)
+		ok := a.Error == ""
 		d.mu.Lock()
 		x.Attempts = append(x.Attempts, a)
 		d.mu.Unlock()
+		if n == 1 && mode != ModeOutOfOrder {
+			// A held (out-of-order) delivery to the same subscription
+			// goes once this one has been sent.
+			d.release(sub)
+		}
 		if ok {
+			if mode == ModeDuplicate {
+				// The same notification again, as a bank that lost the
+				// receiver's answer would send it.
+				dup := d.attempt(bank, url, body, false)
+				dup.Kind = KindDuplicate
+				d.mu.Lock()
+				x.Attempts = append(x.Attempts, dup)
+				d.mu.Unlock()
+			}
 			done(StatusDelivered)
 			return
 		}
@@ -614,7 +658,7 @@ func (d *Dispatcher) deliver(x *Delivery) {
 		}
 		wait := backoff(d.opts.BaseDelay, d.opts.MaxDelay, n)
 		d.mu.Lock()
-		x.NextAttemptAt = at.Add(wait)
+		x.NextAttemptAt = a.At.Add(wait)
 		d.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
@@ -649,14 +693,17 @@ func backoff(base, capd time.Duration, n int) time.Duration {
 	return min(w, capd)
 }
 
-func (d *Dispatcher) post(ctx context.Context, bank, url string, body []byte) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, bank, url string, body []byte, brokenSignature bool) (int, string, error) {
 	sig, err := d.Sign(ctx, bank, body)
 	if err != nil {
-		return 0, err
+		return 0, "", err
+	}
+	if brokenSignature {
+		sig = breakSignature(sig)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("notify: callback URL: %w", err)
+		return 0, "", fmt.Errorf("notify: callback URL: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "mockbank/1")
@@ -664,11 +711,12 @@ func (d *Dispatcher) post(ctx context.Context, bank, url string, body []byte) (i
 	req.Header.Set("x-fapi-interaction-id", uuid.NewString())
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	return resp.StatusCode, printable(head), nil
 }
 
 // Sign returns the detached compact JWS of body under bank's key.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"time"
 )
 
 // ExpireConsent ends an active consent at the simulated now, as if its
@@ -82,4 +83,22 @@ func CallbackAllowed(raw string) bool {
 		return ip != nil && ip.IsLoopback()
 	}
 	return false
+}
+
+// SetDeliveryMode changes how deliveries to a subscription behave.
+func (s *Store) SetDeliveryMode(ctx context.Context, bankName, id, mode string, delay time.Duration) (*Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bank(bankName)
+	if err != nil {
+		return nil, err
+	}
+	sub := b.subs[id]
+	if sub == nil {
+		return nil, fmt.Errorf("%w: subscription", ErrNotFound)
+	}
+	cp := *sub
+	cp.DeliveryMode, cp.DeliveryDelay = mode, delay
+	b.subs[id] = &cp
+	return &cp, nil
 }

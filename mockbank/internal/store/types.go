@@ -259,4 +259,9 @@ type Subscription struct {
 	Types         []string  `json:"types"`
 	EffectiveDate string    `json:"effectiveDate,omitempty"`
 	CreatedAt     time.Time `json:"createdAt"`
+	// DeliveryMode and DeliveryDelay make every delivery to this
+	// subscription misbehave on purpose (package notify's modes), for
+	// testing receivers; empty is normal delivery.
+	DeliveryMode  string        `json:"deliveryMode,omitempty"`
+	DeliveryDelay time.Duration `json:"deliveryDelay,omitempty"`
 }
