@@ -147,6 +147,7 @@ func (d *Dashboard) fireNotification(w http.ResponseWriter, r *http.Request) (st
 	if in.Fields, err = fields(f.Get("fields")); err != nil {
 		return back, err
 	}
+	in.Delivery = deliveryOptions(f)
 	res, err := call(d.api.FireNotificationWithResponse(r.Context(), in))
 	if err != nil {
 		return back, err
@@ -213,7 +214,8 @@ func (d *Dashboard) link(w http.ResponseWriter, r *http.Request) (string, error)
 func (d *Dashboard) addSubscription(w http.ResponseWriter, r *http.Request) (string, error) {
 	f := r.PostForm
 	back := d.opts.BasePath + "/deliveries"
-	in := adminapi.SubscriptionCreate{Bank: strings.TrimSpace(f.Get("bank")), ClientId: optString(f, "clientId"), CallbackUrl: strings.TrimSpace(f.Get("callbackUrl"))}
+	in := adminapi.SubscriptionCreate{Bank: strings.TrimSpace(f.Get("bank")), ClientId: optString(f, "clientId"), CallbackUrl: strings.TrimSpace(f.Get("callbackUrl")),
+		Delivery: deliveryOptions(f)}
 	for _, t := range f["type"] {
 		in.NotificationTypes = append(in.NotificationTypes, adminapi.SubscriptionCreateNotificationTypes(t))
 	}
@@ -257,4 +259,50 @@ func fields(text string) (*map[string]string, error) {
 		return nil, nil
 	}
 	return &out, nil
+}
+
+// deliveryOptions reads a form's deliberate misdelivery; none (or
+// "normal" without a delay) leaves the API's default.
+func deliveryOptions(f map[string][]string) *adminapi.DeliveryOptions {
+	mode, delay := optString(f, "deliveryMode"), optString(f, "deliveryDelay")
+	if mode == nil && delay == nil {
+		return nil
+	}
+	o := &adminapi.DeliveryOptions{Delay: delay}
+	if mode != nil {
+		o.Mode = adminapi.DeliveryOptionsMode(*mode)
+	}
+	return o
+}
+
+func (d *Dashboard) setSubscriptionDelivery(w http.ResponseWriter, r *http.Request) (string, error) {
+	back := d.opts.BasePath + "/deliveries"
+	id := r.PathValue("id")
+	o := deliveryOptions(r.PostForm)
+	if o == nil {
+		o = &adminapi.DeliveryOptions{Mode: "normal"}
+	}
+	res, err := call(d.api.UpdateSubscriptionWithResponse(r.Context(), id, adminapi.UpdateSubscriptionJSONRequestBody{Delivery: *o}))
+	if err != nil {
+		return back, err
+	}
+	mode := "normal"
+	if dl := res.JSON200.Delivery; dl != nil {
+		mode = string(dl.Mode)
+		if dl.Delay != nil {
+			mode += " (" + *dl.Delay + ")"
+		}
+	}
+	d.ok(w, fmt.Sprintf("Deliveries to subscription %s are now %s.", id, mode))
+	return back, nil
+}
+
+func (d *Dashboard) redeliver(w http.ResponseWriter, r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	res, err := call(d.api.RedeliverWithResponse(r.Context(), id))
+	if err != nil {
+		return "", err
+	}
+	d.ok(w, fmt.Sprintf("%s %s is sent again as delivery %s.", res.JSON202.Type, res.JSON202.NotificationId, res.JSON202.DeliveryId))
+	return "", nil
 }

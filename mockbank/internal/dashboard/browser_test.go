@@ -61,13 +61,21 @@ func (b browser) open(url, sel string) {
 }
 
 // shot writes a full-page PNG when screenshots are asked for.
-func (b browser) shot(name string) {
+func (b browser) shot(name string) { b.t.Helper(); b.shotOf("", name) }
+
+// shotOf writes a PNG of the element sel (the whole page when "") when
+// screenshots are asked for.
+func (b browser) shotOf(sel, name string) {
 	b.t.Helper()
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	shoot := chromedp.FullScreenshot(100)
+	if sel != "" {
+		shoot = chromedp.Screenshot(chromedp.CSS(sel))
+	}
+	png, err := chromedp.Run(b.ctx, shoot)
 	require.NoError(b.t, err)
 	require.NoError(b.t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 }
@@ -81,10 +89,10 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 	e := newEnv(t, nil)
 	wellsfargo := e.link(t, "wellsfargo", "user_good")
 	citi, citiToken := e.linkWithToken(t, "citi", "user_mfa")
-	failing, _ := receiver(t, http.StatusInternalServerError)
-	working, received := receiver(t, http.StatusNoContent)
-	e.subscribe(t, "wellsfargo", failing, "PLANNED_OUTAGE", "CONSENT_REVOKED")
-	e.subscribe(t, "citi", working, "PLANNED_OUTAGE", "CONSENT_REVOKED")
+	failing := receiver(t, http.StatusBadRequest, `{"error":"stale notification: sentOn is 72h old"}`)
+	working := receiver(t, http.StatusNoContent, "")
+	e.subscribe(t, "wellsfargo", failing.URL, "PLANNED_OUTAGE", "CONSENT_REVOKED")
+	e.subscribe(t, "citi", working.URL, "PLANNED_OUTAGE", "CONSENT_REVOKED")
 	// For the journal: an answer, a faulted answer and a request that
 	// broke the spec, while the access token is fresh (the clock moves
 	// below).
@@ -214,35 +222,32 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 			b.waitText("#flash", "PLANNED_OUTAGE fired at "+bank+": 1 notification(s) queued")
 		}
 		e.deliveries(t) // every delivery settled
-		assert.Positive(t, received.Load())
+		assert.Positive(t, working.received.Load())
 		b.open(e.ui+"/deliveries?status=FAILED", "#deliveries")
 		failed := b.text("#deliveries")
 		assert.Contains(t, failed, "PLANNED_OUTAGE")
 		assert.Contains(t, failed, "CONSENT_REVOKED", "the revocation above told wellsfargo's client, which failed too")
-		assert.Contains(t, failed, "receiver answered HTTP 500")
+		assert.Contains(t, failed, "receiver answered HTTP 400")
+		assert.Contains(t, failed, "stale notification: sentOn is 72h old", "the receiver's own answer")
 		assert.NotContains(t, failed, "DELIVERED")
+
+		// The receiver is fixed; the failed outage notification goes again.
+		failing.set(http.StatusOK, `{"ok":true}`)
+		var outage adminapi.Delivery
+		for _, dl := range e.deliveries(t) {
+			if dl.Type == "PLANNED_OUTAGE" && dl.Bank == "wellsfargo" {
+				outage = dl
+			}
+		}
+		require.NotEmpty(t, outage.DeliveryId)
+		b.do(chromedp.Click(chromedp.ID("redeliver-" + outage.DeliveryId)))
+		b.waitText("#flash", "is sent again as delivery")
+		e.deliveries(t)
 		b.open(e.ui+"/deliveries", "#deliveries")
-		assert.Contains(t, b.text("#deliveries"), "DELIVERED")
-		b.shot("dashboard-deliveries.png")
-	})
-	t.Run("the request journal", func(t *testing.T) {
-		b.do(chromedp.Click(chromedp.ID("nav-journal")))
-		all := b.waitText("#journal", "searchForAccountTransactions")
-		assert.Contains(t, all, "/citi/token")
-		b.do(chromedp.SetValue(chromedp.ID("j-bank"), "citi"),
-			chromedp.SendKeys(chromedp.ID("j-consent"), citi),
-			chromedp.Click(chromedp.ID("j-apply")))
-		b.waitText("#journal-summary", "3 matching request(s)")
-		rows := b.text("#journal")
-		assert.Contains(t, rows, "503")
-		assert.Contains(t, rows, "(error)", "the fault applied")
-		assert.Contains(t, rows, "limit=lots")
-		assert.NotContains(t, rows, "/citi/token", "the token request carries no consent")
-		b.do(chromedp.Click(chromedp.ID("j-violations")), chromedp.Click(chromedp.ID("j-apply")))
-		b.waitText("#journal-summary", "1 matching request(s)")
-		assert.Contains(t, b.text("#journal"), "limit")
-		b.open(e.ui+"/journal?bank=citi", "#journal")
-		b.shot("dashboard-journal.png")
+		all := b.text("#deliveries")
+		assert.Contains(t, all, "redelivery of "+outage.DeliveryId)
+		assert.Contains(t, all, "DELIVERED")
+		b.shotOf("main > section", "dashboard-deliveries.png")
 	})
 	t.Run("the overview sums it up", func(t *testing.T) {
 		b.open(e.ui+"/", "#summary")

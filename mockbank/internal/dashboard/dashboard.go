@@ -59,7 +59,7 @@ type Dashboard struct {
 // a value the API gains shows up without touching the dashboard.
 type enums struct {
 	FaultModes, NotificationTypes, ConsentStatuses, DeliveryStatuses, TransactionStatuses []string
-	Clusters, Purposes, SubscriptionTypes                                                 []string
+	Clusters, Purposes, SubscriptionTypes, DeliveryModes                                  []string
 }
 
 const (
@@ -144,9 +144,10 @@ func loadEnums() (enums, error) {
 		Clusters:            get("LinkCreate", "clusters"),
 		Purposes:            get("LinkCreate", "purpose"),
 		SubscriptionTypes:   get("SubscriptionCreate", "notificationTypes"),
+		DeliveryModes:       get("DeliveryOptions", "mode"),
 	}
 	for _, e := range [][]string{en.FaultModes, en.NotificationTypes, en.ConsentStatuses, en.DeliveryStatuses, en.TransactionStatuses,
-		en.Clusters, en.Purposes, en.SubscriptionTypes} {
+		en.Clusters, en.Purposes, en.SubscriptionTypes, en.DeliveryModes} {
 		if len(e) == 0 {
 			return enums{}, errors.New("dashboard: the admin spec lacks an enum the forms offer")
 		}
@@ -184,6 +185,8 @@ func (d *Dashboard) routes() {
 	m.Handle("POST "+p+"/links", d.action(d.link))
 	m.Handle("POST "+p+"/subscriptions", d.action(d.addSubscription))
 	m.Handle("POST "+p+"/subscriptions/{id}/delete", d.action(d.deleteSubscription))
+	m.Handle("POST "+p+"/subscriptions/{id}/delivery", d.action(d.setSubscriptionDelivery))
+	m.Handle("POST "+p+"/deliveries/{id}/redeliver", d.action(d.redeliver))
 	m.Handle("POST "+p+"/notifications", d.action(d.fireNotification))
 	m.Handle("POST "+p+"/journal/clear", d.action(d.clearJournal))
 

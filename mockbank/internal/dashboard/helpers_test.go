@@ -172,16 +172,33 @@ func (e *env) subscribe(t *testing.T, bank, callback string, types ...string) {
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 }
 
-// receiver is a notification callback answering status; it counts what
-// it receives.
-func receiver(t *testing.T, status int) (string, *atomic.Int64) {
-	var n atomic.Int64
+// hook is a notification receiver: it answers status with body, and
+// counts what it receives. Set changes its answer, as fixing a receiver
+// would.
+type hook struct {
+	URL      string
+	received atomic.Int64
+	status   atomic.Int64
+	body     atomic.Value
+}
+
+func (h *hook) set(status int, body string) {
+	h.status.Store(int64(status))
+	h.body.Store(body)
+}
+
+func receiver(t *testing.T, status int, body string) *hook {
+	h := &hook{}
+	h.set(status, body)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		w.WriteHeader(status)
+		h.received.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(h.status.Load()))
+		_, _ = io.WriteString(w, h.body.Load().(string))
 	}))
 	t.Cleanup(ts.Close)
-	return ts.URL + "/hook", &n
+	h.URL = ts.URL + "/hook"
+	return h
 }
 
 // deliveries waits until no delivery is pending and returns them all.

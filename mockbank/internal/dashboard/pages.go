@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
 	"github.com/obconnect/obconnect/openapi/adminapi"
@@ -204,20 +205,42 @@ func (d *Dashboard) consents(w http.ResponseWriter, r *http.Request, v *view) er
 
 type deliveryRow struct {
 	adminapi.Delivery
-	// Why is the last failed attempt's reason, the first thing to read
-	// about a delivery that is not DELIVERED.
+	// Why is the last failed attempt's reason with the start of the
+	// receiver's answer, the first thing to read about a delivery that is
+	// not DELIVERED.
 	Why string
 }
 
 type deliveriesPage struct {
-	Banks                      []string
-	BankFilters, StatusFilters []filter
-	Deliveries                 []deliveryRow
-	Pager                      pager
+	Banks                                   []string
+	BankFilters, StatusFilters, TypeFilters []filter
+	// Subscription is the subscription filter in force, if any.
+	Subscription string
+	Deliveries   []deliveryRow
+	Pager        pager
 	// Subscriptions are the first PageSize; MoreSubscriptions counts the
 	// rest (a page of deliveries is what this page is for).
 	Subscriptions     []adminapi.Subscription
 	MoreSubscriptions int
+}
+
+// why says why a delivery is not DELIVERED: the last failed attempt's
+// error and what the receiver answered.
+func why(dl adminapi.Delivery) string {
+	if dl.Status == adminapi.DeliveryStatusDELIVERED {
+		return ""
+	}
+	for i := len(dl.Attempts) - 1; i >= 0; i-- {
+		a := dl.Attempts[i]
+		if a.Error == nil {
+			continue
+		}
+		if a.Response != nil && *a.Response != "" && !strings.Contains(*a.Error, *a.Response) {
+			return *a.Error + ": " + *a.Response
+		}
+		return *a.Error
+	}
+	return ""
 }
 
 func (d *Dashboard) deliveries(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -226,29 +249,24 @@ func (d *Dashboard) deliveries(w http.ResponseWriter, r *http.Request, v *view) 
 		return err
 	}
 	q := r.URL.Query()
-	params := &adminapi.ListDeliveriesParams{}
-	if b := q.Get("bank"); b != "" {
-		params.Bank = &b
+	opt := func(key string) *string {
+		if s := strings.TrimSpace(q.Get(key)); s != "" {
+			return &s
+		}
+		return nil
+	}
+	params := &adminapi.ListDeliveriesParams{Bank: opt("bank"), Type: opt("type"), SubscriptionId: opt("subscriptionId")}
+	if s := opt("status"); s != nil {
+		st := adminapi.ListDeliveriesParamsStatus(*s)
+		params.Status = &st
 	}
 	ds, err := call(d.api.ListDeliveriesWithResponse(r.Context(), params))
 	if err != nil {
 		return err
 	}
-	// The API filters by bank only; status is filtered here.
-	status := q.Get("status")
-	var all []deliveryRow
-	for _, dl := range ds.JSON200.Deliveries {
-		if status != "" && string(dl.Status) != status {
-			continue
-		}
-		row := deliveryRow{Delivery: dl}
-		for i := len(dl.Attempts) - 1; i >= 0 && dl.Status != adminapi.DeliveryStatusDELIVERED; i-- {
-			if a := dl.Attempts[i]; a.Error != nil {
-				row.Why = *a.Error
-				break
-			}
-		}
-		all = append(all, row)
+	all := make([]deliveryRow, len(ds.JSON200.Deliveries))
+	for i, dl := range ds.JSON200.Deliveries {
+		all[i] = deliveryRow{Delivery: dl, Why: why(dl)}
 	}
 	rows, pg := paginate(r, all)
 	subs, err := call(d.api.ListSubscriptionsWithResponse(r.Context(), &adminapi.ListSubscriptionsParams{Bank: params.Bank}))
@@ -259,6 +277,7 @@ func (d *Dashboard) deliveries(w http.ResponseWriter, r *http.Request, v *view) 
 	more := max(0, len(ss)-PageSize)
 	v.Title, v.Nav = "Deliveries", "deliveries"
 	v.Page = deliveriesPage{Banks: banks, BankFilters: filters(r, "bank", banks), StatusFilters: filters(r, "status", d.enums.DeliveryStatuses),
+		TypeFilters: filters(r, "type", d.enums.NotificationTypes), Subscription: q.Get("subscriptionId"),
 		Deliveries: rows, Pager: pg, Subscriptions: ss[:len(ss)-more], MoreSubscriptions: more}
 	d.render(w, http.StatusOK, "deliveries", v)
 	return nil

@@ -39,12 +39,15 @@ var funcs = template.FuncMap{
 		}
 		return base
 	},
-	"lower": strings.ToLower,
-	"query": queryString,
-	"http":  statusClass,
-	"ms":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"lower":    strings.ToLower,
+	"contains": strings.Contains,
+	"query":    queryString,
+	"http":     statusClass,
+	"ms":       func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 	// args hands a shared template the page's view and its rows.
 	"args": func(v *view, rows any) map[string]any { return map[string]any{"V": v, "Rows": rows} },
+	// named hands a shared form fragment the page's view and an id prefix.
+	"named": func(v *view, id string) map[string]any { return map[string]any{"V": v, "ID": id} },
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
