@@ -53,6 +53,13 @@ type Options struct {
 	// Clock is the base of simulated time (2026-06-01 12:00 UTC, stopped,
 	// by default); the admin API's clock steps move it forward.
 	Clock func() time.Time
+	// RunClock makes simulated time run with the wall clock, from the
+	// instant Clock gives when New is called (the wall clock's now when
+	// Clock is nil), instead of standing still. What comes due as it runs
+	// (pending transactions posting, live activity, consents nearing
+	// their end) is notified within a second. cmd/mockbank runs its clock
+	// by default; tests usually keep it stopped for byte-identical output.
+	RunClock bool
 	// BaseURL is the external scheme://host[:port] clients use, e.g.
 	// http://127.0.0.1:8080; issuers and URLs are built from it. When
 	// empty it is taken from the first request's Host, once. DataFile and
@@ -120,12 +127,15 @@ type BankInfo struct {
 // (authorization server) and /{bank}{dataPath}/ (data API), and the
 // admin API under /admin.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	st    *store.Store
-	descs []*bankdesc.Description
-	spec  *fdxapi.Spec
-	ctl   *admin.Control
+	opts Options
+	log  *slog.Logger
+	st   *store.Store
+	// anchor is the simulated instant the seeded histories end at: the
+	// start, fixed once even when the clock runs.
+	anchor time.Time
+	descs  []*bankdesc.Description
+	spec   *fdxapi.Spec
+	ctl    *admin.Control
 
 	// buildMu serialises starting from the first request's Host.
 	buildMu sync.Mutex
@@ -181,10 +191,22 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock := o.Clock
+	if o.RunClock {
+		start := time.Now()
+		if o.Clock != nil {
+			start = o.Clock()
+		}
+		t0 := time.Now()
+		// time.Since reads the monotonic clock: a wall-clock jump (NTP)
+		// does not move simulated time.
+		clock = func() time.Time { return start.Add(time.Since(t0)) }
+	}
 	s := &Server{
 		opts: o, log: log, descs: descs, spec: spec,
-		st: store.New(store.Options{Clock: o.Clock, Seed: o.Seed}),
+		st: store.New(store.Options{Clock: clock, Seed: o.Seed, Running: o.RunClock}),
 	}
+	s.anchor = s.st.Now()
 	s.ctl = admin.NewControl(admin.ControlOptions{
 		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
@@ -211,6 +233,9 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	if o.RunClock {
+		s.runSweeper()
+	}
 	return s, nil
 }
 
@@ -231,7 +256,7 @@ const generatedMonths = 24
 func (s *Server) genConfig(d *bankdesc.Description) datagen.Config {
 	return datagen.Config{
 		Seed: s.opts.Seed, Bank: d.Name, DisplayName: d.DisplayName,
-		Now: s.st.Now(), HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
+		Now: s.anchor, HistoryMonths: max(generatedMonths, d.HistoryMonths), LargeTransactions: s.opts.LargeTransactions,
 	}
 }
 
@@ -440,6 +465,31 @@ func (s *Server) Close() error {
 		fs[i]()
 	}
 	return nil
+}
+
+// sweepEvery is how often a running clock's store is swept for what came
+// due (and so how late such a notification can be).
+const sweepEvery = time.Second
+
+// runSweeper sweeps a running clock's store every second until Close.
+func (s *Server) runSweeper() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(sweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.st.Sweep(context.Background())
+			}
+		}
+	}()
+	s.mu.Lock()
+	s.onClose = append(s.onClose, func() { close(stop); <-done })
+	s.mu.Unlock()
 }
 
 // AdminToken is the bearer token the control API requires.

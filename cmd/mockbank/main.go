@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,19 +64,23 @@ type config struct {
 	seed                         uint64
 	profiles                     profileFlags
 	start                        time.Time
+	// frozen keeps simulated time still between clock steps (-clock
+	// frozen); by default it runs with the wall clock.
+	frozen bool
 }
 
-// parseStart reads -start. The default, "today", anchors simulated time at
-// midnight UTC of the current day so that consents granted now expire in
-// the future by the integrator's real clock too (the sdk checks expiry
-// before calling the bank); a fixed instant gives histories that are
-// byte-identical across days and restarts.
+// parseStart reads -start. The default, "now", starts simulated time at
+// the wall clock's now, so that (with the clock running) a receiver or an
+// sdk client on wall time agrees with mockbank until someone advances it;
+// "today" is midnight UTC of the current day; a fixed instant, with
+// -clock frozen, gives histories that are byte-identical across days and
+// restarts.
 func parseStart(v string, now time.Time) (time.Time, error) {
 	switch v {
 	case "today":
 		return now.UTC().Truncate(24 * time.Hour), nil
 	case "now":
-		return now.UTC().Truncate(time.Second), nil
+		return now.UTC(), nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
@@ -97,7 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Var(&c.profiles, "profile", "bank description file (JSON, the format of connectors/<bank>/bank.json; see package bankdesc): served beside the built-in banks, or instead of the built-in bank of the same name; repeatable")
-	start := fs.String("start", "today", "simulated start time: today (midnight UTC), now, or an RFC 3339 instant; the same seed and start serve the same bytes")
+	start := fs.String("start", "now", "where simulated time starts: now, today (midnight UTC) or an RFC 3339 instant; with -clock frozen, the same seed and start serve the same bytes")
+	clock := fs.String("clock", "running", "running: simulated time moves with the wall clock (and jumps ahead on advance); frozen: it moves only on advance")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "mockbank serves four mock banks (OAuth 2.0/OpenID Connect and the FDX data API) on one port.\n\nUsage: mockbank [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -113,8 +119,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.start, err = parseStart(*start, time.Now()); err != nil {
 		return nil, err
 	}
-	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return nil, fmt.Errorf("-addr %q: %v", c.addr, err)
+	switch *clock {
+	case "running":
+	case "frozen":
+		c.frozen = true
+	default:
+		return nil, fmt.Errorf("-clock %q: want running or frozen", *clock)
+	}
+	if err := checkAddr(c.addr); err != nil {
+		return nil, err
 	}
 	if (c.cert == "") != (c.key == "") {
 		return nil, errors.New("-tls-cert and -tls-key go together")
@@ -125,6 +138,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", c.level)
 	}
 	return c, nil
+}
+
+// checkAddr refuses a listen address that cannot work, as a bad flag (exit
+// 2) rather than a failure to listen (exit 1): no port, or a port that is
+// not a number from 0 to 65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %v", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("-addr %q: the port must be a number from 0 to 65535", addr)
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -165,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mockbank: MOCKBANK_ADMIN_TOKEN must have at least 16 characters")
 		return 2
 	}
-	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, Banks: banks, BaseURL: scheme + "://" + host,
+	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, RunClock: !c.frozen, Banks: banks, BaseURL: scheme + "://" + host,
 		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()

@@ -46,6 +46,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-profile", "../../connectors/citi/bank.json", "-profile", "../../connectors/citi/bank.json"}, 2, "already described"},
 		{[]string{"-addr", "127.0.0.1:0", "-profile", remote}, 2, "auth.token"},
 		{[]string{"-start", "yesterday"}, 2, "want today, now or an RFC 3339 instant"},
+		{[]string{"-clock", "stopped"}, 2, "want running or frozen"},
+		{[]string{"-addr", "127.0.0.1:99999"}, 2, "from 0 to 65535"},
+		{[]string{"-addr", "127.0.0.1:http"}, 2, "from 0 to 65535"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(ctx, c.args, &out, &errb)
@@ -59,7 +62,7 @@ func TestParseStart(t *testing.T) {
 	now := time.Date(2026, 11, 23, 17, 4, 5, 600, time.FixedZone("x", 3600))
 	for in, want := range map[string]time.Time{
 		"today":                     time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
-		"now":                       time.Date(2026, 11, 23, 16, 4, 5, 0, time.UTC),
+		"now":                       time.Date(2026, 11, 23, 16, 4, 5, 600, time.UTC),
 		"2026-06-01T12:00:00Z":      time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC),
 		"2026-06-01T14:00:00+02:00": time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC),
 	} {

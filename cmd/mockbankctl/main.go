@@ -21,11 +21,21 @@
 //	transactions ACCOUNT_ID [-status PENDING|POSTED|DROPPED]
 //	add-transaction ACCOUNT_ID -amount -42.50 -description TEXT [-pending -post-after 24h [-posted-amount -50.00] | -drop-after 2h] [-merchant M -mcc 5812 -category C] [-at RFC3339] [-fraud]
 //	clock | advance -by 36h | advance -to 2026-07-01T00:00:00Z
-//	faults | add-fault -bank B [-endpoint OP] [-status 503] [-code 501] [-code-as-string] [-retry-after 2] [-latency 250ms] [-mode M] [-times N | -fraction F] [-message TEXT]
+//	faults | add-fault -bank B [-endpoint OP] [-status 503] [-code 501] [-code-as-string] [-retry-after 2s] [-latency 250ms] [-mode M] [-times N | -fraction F] [-message TEXT]
 //	delete-fault ID | clear-faults
-//	notify -bank B -type TYPE [-account ID] [-consent ID] [-transaction ID]
-//	deliveries [-bank B] | consents [-bank B] [-status S] | revoke CONSENT_ID [-accounts A1,A2]
+//	link -bank B -user U [-client C] [-clusters A,B] [-accounts A1,A2] [-purpose P] [-duration 90d] [-lookback 365d] [-code]
+//	consent ID | expire CONSENT_ID | reset-login CONSENT_ID
+//	subscribe -bank B -url URL -types T1,T2 [-client C] [-mode M [-delay 2s]] | subscriptions [-bank B] | unsubscribe ID
+//	delivery-mode SUBSCRIPTION_ID -mode duplicate|delay|out_of_order|bad_signature|normal [-delay 2s]
+//	notify -bank B -type TYPE [-account ID] [-consent ID] [-transaction ID] [-field name=value]... [-mode M [-delay 2s]]
+//	deliveries [-bank B] [-status S] [-type T] [-notification ID] [-subscription ID] | redeliver DELIVERY_ID
+//	consents [-bank B] [-status S] | revoke CONSENT_ID [-accounts A1,A2]
+//	requests [filters] [-limit N] | verify [filters] [-exactly N | -at-least N | -at-most N] | clear-requests
+//	    filters: -bank B -operation OP -method M -path GLOB -status N -client C -consent C -param name=value... -violations -faulted
 //	reset | snapshot > FILE | restore FILE | scenario FILE (YAML or JSON)
+//
+// Durations, everywhere, are Go's with days in front when wanted: 250ms,
+// 2s, 36h, 90d, 1d12h. verify exits 1 when the count does not match.
 package main
 
 import (
@@ -119,6 +129,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if resp.StatusCode >= 300 {
 		out, code = stderr, 1
 		fmt.Fprintf(stderr, "mockbankctl: HTTP %d\n", resp.StatusCode)
+	}
+	if cmd == "verify" && code == 0 {
+		var v struct {
+			OK      bool   `json:"ok"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(body, &v) == nil && !v.OK {
+			fmt.Fprintf(stderr, "mockbankctl: verify failed: %s\n", v.Message)
+			code = 1
+		}
 	}
 	if len(bytes.TrimSpace(body)) > 0 {
 		var pretty bytes.Buffer
@@ -337,8 +357,8 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		status := fs.Int("status", 0, "HTTP status")
 		code := fs.Int("code", -1, "FDX error code")
 		asString := fs.Bool("code-as-string", false, "send the code as a JSON string")
-		retryAfter := fs.Int("retry-after", -1, "Retry-After seconds")
-		latency := fs.Duration("latency", 0, "delay before answering")
+		retryAfter := durationFlag(fs, "retry-after", "Retry-After to send, whole seconds (2s)")
+		latency := durationFlag(fs, "latency", "delay before answering (250ms)")
 		mode := fs.String("mode", "", "error, latency_only, malformed_body, truncated_body, connection_reset, repeat_page_key")
 		times := fs.Int("times", 0, "only the next N calls")
 		fraction := fs.Float64("fraction", 0, "this fraction of calls")
@@ -351,11 +371,17 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		if *code >= 0 {
 			body.FdxCode = code
 		}
-		if *retryAfter >= 0 {
-			body.RetryAfterSeconds = retryAfter
+		if retryAfter.set {
+			if retryAfter.d%time.Second != 0 {
+				return nil, usagef("-retry-after must be whole seconds, such as 2s")
+			}
+			body.RetryAfterSeconds = opt(int(retryAfter.d / time.Second))
+			if body.RetryAfterSeconds == nil {
+				body.RetryAfterSeconds = new(int)
+			}
 		}
-		if *latency > 0 {
-			body.LatencyMs = opt(int(*latency / time.Millisecond))
+		if latency.d > 0 {
+			body.LatencyMs = opt(int(latency.d / time.Millisecond))
 		}
 		if *mode != "" {
 			m := adminapi.FaultCreateMode(*mode)
@@ -381,19 +407,167 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		bank := fs.String("bank", "", "bank (required)")
 		typ := fs.String("type", "", "notification type (required)")
 		account := fs.String("account", "", "account id")
-		consent := fs.String("consent", "", "consent id")
+		consent := fs.String("consent", "", "consent id (for an account type: every account of the consent)")
 		tx := fs.String("transaction", "", "transaction id")
+		var fields listFlag
+		fs.Var(&fields, "field", "extra customField name=value (repeatable)")
+		mode := fs.String("mode", "", "delivery mode: duplicate, delay, out_of_order, bad_signature or normal")
+		delay := durationFlag(fs, "delay", "the mode's wait (2s)")
 		if _, err := parse(fs, args, 0, "-bank B -type T"); err != nil {
 			return nil, err
 		}
-		return c.FireNotification(ctx, adminapi.NotificationFire{Bank: *bank, Type: adminapi.NotificationFireType(*typ),
-			AccountId: opt(*account), ConsentId: opt(*consent), TransactionId: opt(*tx)})
+		body := adminapi.NotificationFire{Bank: *bank, Type: adminapi.NotificationFireType(*typ),
+			AccountId: opt(*account), ConsentId: opt(*consent), TransactionId: opt(*tx), Delivery: deliveryOpts(*mode, delay)}
+		if len(fields) > 0 {
+			m := map[string]string{}
+			for _, f := range fields {
+				k, v, ok := strings.Cut(f, "=")
+				if !ok || k == "" {
+					return nil, usagef("-field takes name=value, not %q", f)
+				}
+				m[k] = v
+			}
+			body.Fields = &m
+		}
+		return c.FireNotification(ctx, body)
 	case "deliveries":
+		bank := fs.String("bank", "", "only this bank")
+		status := fs.String("status", "", "PENDING, DELIVERED or FAILED")
+		typ := fs.String("type", "", "notification type")
+		ntf := fs.String("notification", "", "notification id")
+		sub := fs.String("subscription", "", "subscription id")
+		if _, err := parse(fs, args, 0, "[-bank B] [-status S] [-type T] [-notification ID] [-subscription ID]"); err != nil {
+			return nil, err
+		}
+		p := &adminapi.ListDeliveriesParams{Bank: opt(*bank), Type: opt(*typ), NotificationId: opt(*ntf), SubscriptionId: opt(*sub)}
+		if *status != "" {
+			st := adminapi.ListDeliveriesParamsStatus(*status)
+			p.Status = &st
+		}
+		return c.ListDeliveries(ctx, p)
+	case "redeliver":
+		pos, err := parse(fs, args, 1, "DELIVERY_ID")
+		if err != nil {
+			return nil, err
+		}
+		return c.Redeliver(ctx, pos[0])
+	case "link":
+		bank := fs.String("bank", "", "bank (required)")
+		user := fs.String("user", "", "username (required), e.g. user_good")
+		client := fs.String("client", "", "client id (default the bank's ready client)")
+		clusters := fs.String("clusters", "", "comma-separated clusters (default all the bank offers)")
+		accounts := fs.String("accounts", "", "comma-separated account ids (default all the user's)")
+		purpose := fs.String("purpose", "", "ACCOUNT_AGGREGATION (default), PERSONAL_FINANCIAL_MANAGEMENT, ...")
+		duration := fs.String("duration", "", "consent duration in days (90d)")
+		lookback := fs.String("lookback", "", "lookback in days (365d)")
+		code := fs.Bool("code", false, "answer with a code and its PKCE verifier instead of tokens")
+		if _, err := parse(fs, args, 0, "-bank B -user U"); err != nil {
+			return nil, err
+		}
+		body := adminapi.LinkCreate{Bank: *bank, Username: opt(*user), ClientId: opt(*client), Duration: opt(*duration), Lookback: opt(*lookback)}
+		if *clusters != "" {
+			var cs []adminapi.LinkCreateClusters
+			for _, c := range strings.Split(*clusters, ",") {
+				cs = append(cs, adminapi.LinkCreateClusters(strings.TrimSpace(c)))
+			}
+			body.Clusters = &cs
+		}
+		if *accounts != "" {
+			ids := strings.Split(*accounts, ",")
+			body.AccountIds = &ids
+		}
+		if *purpose != "" {
+			p := adminapi.LinkCreatePurpose(*purpose)
+			body.Purpose = &p
+		}
+		if *code {
+			r := adminapi.Code
+			body.Return = &r
+		}
+		return c.CreateLink(ctx, body)
+	case "consent", "expire", "reset-login":
+		pos, err := parse(fs, args, 1, "CONSENT_ID")
+		if err != nil {
+			return nil, err
+		}
+		switch cmd {
+		case "expire":
+			return c.ExpireConsent(ctx, pos[0])
+		case "reset-login":
+			return c.ResetLogin(ctx, pos[0])
+		}
+		return c.GetConsent(ctx, pos[0])
+	case "subscribe":
+		bank := fs.String("bank", "", "bank (required)")
+		url := fs.String("url", "", "callback URL (required): https, or http to a loopback host")
+		types := fs.String("types", "", "comma-separated notification types (required)")
+		client := fs.String("client", "", "client id (default the bank's ready client)")
+		mode := fs.String("mode", "", "delivery mode: duplicate, delay, out_of_order, bad_signature")
+		delay := durationFlag(fs, "delay", "the mode's wait (2s)")
+		if _, err := parse(fs, args, 0, "-bank B -url URL -types T1,T2"); err != nil {
+			return nil, err
+		}
+		body := adminapi.SubscriptionCreate{Bank: *bank, CallbackUrl: *url, ClientId: opt(*client), Delivery: deliveryOpts(*mode, delay)}
+		for _, t := range strings.Split(*types, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				body.NotificationTypes = append(body.NotificationTypes, adminapi.SubscriptionCreateNotificationTypes(t))
+			}
+		}
+		return c.CreateSubscription(ctx, body)
+	case "subscriptions":
 		bank := fs.String("bank", "", "only this bank")
 		if _, err := parse(fs, args, 0, "[-bank B]"); err != nil {
 			return nil, err
 		}
-		return c.ListDeliveries(ctx, &adminapi.ListDeliveriesParams{Bank: opt(*bank)})
+		return c.ListSubscriptions(ctx, &adminapi.ListSubscriptionsParams{Bank: opt(*bank)})
+	case "unsubscribe":
+		pos, err := parse(fs, args, 1, "SUBSCRIPTION_ID")
+		if err != nil {
+			return nil, err
+		}
+		return c.DeleteSubscription(ctx, pos[0])
+	case "delivery-mode":
+		mode := fs.String("mode", "", "duplicate, delay, out_of_order, bad_signature or normal (required)")
+		delay := durationFlag(fs, "delay", "the mode's wait (2s)")
+		pos, err := parse(fs, args, 1, "SUBSCRIPTION_ID -mode M")
+		if err != nil {
+			return nil, err
+		}
+		d := deliveryOpts(*mode, delay)
+		if d == nil {
+			return nil, usagef("delivery-mode needs -mode")
+		}
+		return c.UpdateSubscription(ctx, pos[0], adminapi.UpdateSubscriptionJSONRequestBody{Delivery: *d})
+	case "requests", "verify":
+		q := journalFlags(fs)
+		limit := fs.Int("limit", 0, "at most N entries (default 100)")
+		exactly := fs.Int("exactly", -1, "verify: exactly N requests")
+		atLeast := fs.Int("at-least", -1, "verify: at least N")
+		atMost := fs.Int("at-most", -1, "verify: at most N")
+		if _, err := parse(fs, args, 0, "[filters]"); err != nil {
+			return nil, err
+		}
+		if cmd == "requests" {
+			p := q.list()
+			p.Limit = opt(*limit)
+			return c.ListRequests(ctx, p)
+		}
+		p := q.count()
+		if *exactly >= 0 {
+			p.Exactly = exactly
+		}
+		if *atLeast >= 0 {
+			p.AtLeast = atLeast
+		}
+		if *atMost >= 0 {
+			p.AtMost = atMost
+		}
+		return c.CountRequests(ctx, p)
+	case "clear-requests":
+		if _, err := parse(fs, args, 0, ""); err != nil {
+			return nil, err
+		}
+		return c.ClearRequests(ctx)
 	case "consents":
 		bank := fs.String("bank", "", "only this bank")
 		status := fs.String("status", "", "ACTIVE, EXPIRED or REVOKED")
@@ -463,4 +637,92 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		return c.LoadScenarioWithBody(ctx, "application/json", bytes.NewReader(js))
 	}
 	return nil, usagef("unknown command %q", cmd)
+}
+
+// durValue is a flag in mockbank's one duration syntax (250ms, 2s, 90d).
+type durValue struct {
+	d   time.Duration
+	set bool
+}
+
+func (v *durValue) String() string {
+	if !v.set {
+		return ""
+	}
+	return scenario.FormatDuration(v.d)
+}
+
+func (v *durValue) Set(s string) error {
+	d, err := scenario.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	v.d, v.set = d, true
+	return nil
+}
+
+func durationFlag(fs *flag.FlagSet, name, usage string) *durValue {
+	v := &durValue{}
+	fs.Var(v, name, usage)
+	return v
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+func deliveryOpts(mode string, delay *durValue) *adminapi.DeliveryOptions {
+	if mode == "" {
+		return nil
+	}
+	d := &adminapi.DeliveryOptions{Mode: adminapi.DeliveryOptionsMode(mode)}
+	if delay.set {
+		d.Delay = opt(scenario.FormatDuration(delay.d))
+	}
+	return d
+}
+
+// journalQuery holds the request-journal filters requests and verify share.
+type journalQuery struct {
+	bank, operation, method, path, client, consent *string
+	status                                         *int
+	params                                         listFlag
+	violations, faulted                            *bool
+}
+
+func journalFlags(fs *flag.FlagSet) *journalQuery {
+	q := &journalQuery{
+		bank:       fs.String("bank", "", "only this bank"),
+		operation:  fs.String("operation", "", "FDX operationId or OAuth endpoint (token, authorize, ...)"),
+		method:     fs.String("method", "", "HTTP method"),
+		path:       fs.String("path", "", "path, * for any run of characters"),
+		client:     fs.String("client", "", "client id"),
+		consent:    fs.String("consent", "", "consent id"),
+		status:     fs.Int("status", -1, "HTTP status answered"),
+		violations: fs.Bool("violations", false, "only requests that broke the spec"),
+		faulted:    fs.Bool("faulted", false, "only requests a fault was applied to"),
+	}
+	fs.Var(&q.params, "param", "query parameter name=value the request carried (repeatable)")
+	return q
+}
+
+func (q *journalQuery) list() *adminapi.ListRequestsParams {
+	p := &adminapi.ListRequestsParams{Bank: opt(*q.bank), Operation: opt(*q.operation), Method: opt(*q.method), Path: opt(*q.path),
+		ClientId: opt(*q.client), ConsentId: opt(*q.consent), Violations: opt(*q.violations), Faulted: opt(*q.faulted)}
+	if *q.status >= 0 {
+		p.Status = q.status
+	}
+	if len(q.params) > 0 {
+		ps := []string(q.params)
+		p.Param = &ps
+	}
+	return p
+}
+
+func (q *journalQuery) count() *adminapi.CountRequestsParams {
+	l := q.list()
+	return &adminapi.CountRequestsParams{Bank: l.Bank, Operation: l.Operation, Method: l.Method, Path: l.Path, ClientId: l.ClientId,
+		ConsentId: l.ConsentId, Status: l.Status, Param: l.Param, Violations: l.Violations, Faulted: l.Faulted}
 }

@@ -52,14 +52,30 @@ func TestCommandsSendTheRightRequests(t *testing.T) {
 		{[]string{"clock"}, "GET", "/admin/clock", "", ""},
 		{[]string{"advance", "-by", "36h"}, "POST", "/admin/clock/advance", "", `{"by":"36h"}`},
 		{[]string{"users", "-bank", "citi"}, "GET", "/admin/users", "bank=citi", ""},
-		{[]string{"add-fault", "-bank", "citi", "-endpoint", "searchForAccountTransactions", "-status", "503", "-code", "501", "-retry-after", "2", "-times", "3"},
-			"POST", "/admin/faults", "", `{"bank":"citi","endpoint":"searchForAccountTransactions","fdxCode":501,"retryAfterSeconds":2,"status":503,"times":3}`},
+		{[]string{"add-fault", "-bank", "citi", "-endpoint", "searchForAccountTransactions", "-status", "503", "-code", "501", "-retry-after", "2s", "-latency", "1s", "-times", "3"},
+			"POST", "/admin/faults", "", `{"bank":"citi","endpoint":"searchForAccountTransactions","fdxCode":501,"retryAfterSeconds":2,"latencyMs":1000,"status":503,"times":3}`},
 		{[]string{"add-transaction", "acc-1", "-amount", "-42.50", "-description", "DINER", "-pending", "-post-after", "24h"},
 			"POST", "/admin/accounts/acc-1/transactions", "", `{"amount":-42.50,"description":"DINER","postAfter":"24h","status":"PENDING"}`},
 		{[]string{"revoke", "cns-1", "-accounts", "a1,a2"}, "POST", "/admin/consents/cns-1/revoke", "", `{"accountIds":["a1","a2"]}`},
 		{[]string{"notify", "-bank", "chase", "-type", "PLANNED_OUTAGE"}, "POST", "/admin/notifications", "", `{"bank":"chase","type":"PLANNED_OUTAGE"}`},
 		{[]string{"close-account", "acc-1"}, "PATCH", "/admin/accounts/acc-1", "", `{"status":"CLOSED"}`},
 		{[]string{"reset"}, "POST", "/admin/reset", "", ""},
+		{[]string{"link", "-bank", "wellsfargo", "-user", "user_good", "-clusters", "ACCOUNT_BASIC,TRANSACTIONS", "-duration", "30d", "-code"},
+			"POST", "/admin/links", "", `{"bank":"wellsfargo","username":"user_good","clusters":["ACCOUNT_BASIC","TRANSACTIONS"],"duration":"30d","return":"code"}`},
+		{[]string{"expire", "cns-1"}, "POST", "/admin/consents/cns-1/expire", "", ""},
+		{[]string{"reset-login", "cns-1"}, "POST", "/admin/consents/cns-1/reset-login", "", ""},
+		{[]string{"consent", "cns-1"}, "GET", "/admin/consents/cns-1", "", ""},
+		{[]string{"subscribe", "-bank", "chase", "-url", "http://127.0.0.1:9999/hook", "-types", "FRAUD_SUSPECTED,BALANCE", "-mode", "duplicate"},
+			"POST", "/admin/subscriptions", "", `{"bank":"chase","callbackUrl":"http://127.0.0.1:9999/hook","notificationTypes":["FRAUD_SUSPECTED","BALANCE"],"delivery":{"mode":"duplicate"}}`},
+		{[]string{"delivery-mode", "sub-1", "-mode", "delay", "-delay", "1500ms"}, "PATCH", "/admin/subscriptions/sub-1", "", `{"delivery":{"mode":"delay","delay":"1.5s"}}`},
+		{[]string{"unsubscribe", "sub-1"}, "DELETE", "/admin/subscriptions/sub-1", "", ""},
+		{[]string{"notify", "-bank", "chase", "-type", "FRAUD_SUSPECTED", "-consent", "cns-1", "-field", "reason=skimmed", "-mode", "bad_signature"},
+			"POST", "/admin/notifications", "", `{"bank":"chase","type":"FRAUD_SUSPECTED","consentId":"cns-1","fields":{"reason":"skimmed"},"delivery":{"mode":"bad_signature"}}`},
+		{[]string{"redeliver", "dlv-1"}, "POST", "/admin/deliveries/dlv-1/redeliver", "", ""},
+		{[]string{"deliveries", "-status", "FAILED"}, "GET", "/admin/deliveries", "status=FAILED", ""},
+		{[]string{"requests", "-operation", "token", "-param", "limit=5", "-limit", "3"}, "GET", "/admin/requests", "operation=token&param=limit%3D5&limit=3", ""},
+		{[]string{"verify", "-path", "/chase/*", "-status", "200", "-exactly", "2"}, "GET", "/admin/requests/count", "path=%2Fchase%2F%2A&status=200&exactly=2", ""},
+		{[]string{"clear-requests"}, "DELETE", "/admin/requests", "", ""},
 	}
 	for i, c := range cases {
 		code, out, errOut := runCtl(t, srv.URL, c.args...)
@@ -117,4 +133,23 @@ func TestErrorsAndUsage(t *testing.T) {
 	code = run(t.Context(), []string{"clock"}, &out, &errb, func(string) string { return "" })
 	assert.Equal(t, 2, code, "no token")
 	assert.Contains(t, errb.String(), "MOCKBANK_ADMIN_TOKEN")
+}
+
+// verify fails (exit 1) when the count does not match, with the reason.
+func TestVerifyExitsOneOnMismatch(t *testing.T) {
+	srv, _ := fakeAdmin(t, 200, `{"count":1,"ok":false,"message":"expected exactly 2 matching requests, found 1"}`)
+	code, _, errOut := runCtl(t, srv.URL, "verify", "-operation", "token", "-exactly", "2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "expected exactly 2 matching requests, found 1")
+}
+
+// Every duration flag takes the one syntax; a bare number is refused.
+func TestDurationFlags(t *testing.T) {
+	srv, _ := fakeAdmin(t, 200, `{}`)
+	code, _, errOut := runCtl(t, srv.URL, "add-fault", "-bank", "citi", "-retry-after", "2")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "not a duration such as")
+	code, _, errOut = runCtl(t, srv.URL, "add-fault", "-bank", "citi", "-retry-after", "1500ms")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "whole seconds")
 }

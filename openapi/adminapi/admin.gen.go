@@ -649,6 +649,15 @@ type BankPagination string
 // Clock defines model for Clock.
 type Clock struct {
 	Now time.Time `json:"now"`
+
+	// OffsetSeconds Simulated time minus wall-clock time, in seconds. Another
+	// process's clock for mockbank is its wall clock plus this offset
+	// (fixed between advances while the clock runs); see
+	// docs/mockbank.md, Reading the clock from another process.
+	OffsetSeconds float64 `json:"offsetSeconds"`
+
+	// Running True when simulated time moves with the wall clock (cmd/mockbank's default), false when it stands still between advances.
+	Running bool `json:"running"`
 }
 
 // ClockAdvanceResult defines model for ClockAdvanceResult.

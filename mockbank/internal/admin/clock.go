@@ -14,7 +14,9 @@ const MaxClockStep = 5 * 366 * 24 * time.Hour
 
 // GetClock returns the simulated now.
 func (s *Server) GetClock(ctx context.Context, _ adminapi.GetClockRequestObject) (adminapi.GetClockResponseObject, error) {
-	return adminapi.GetClock200JSONResponse{Now: s.deps.Store.Now()}, nil
+	now, wall := s.deps.Store.Now(), time.Now()
+	off := float64(now.Sub(wall).Round(time.Millisecond).Milliseconds()) / 1000
+	return adminapi.GetClock200JSONResponse{Now: now, Running: s.deps.Store.Running(), OffsetSeconds: off}, nil
 }
 
 func (s *Server) clockStep(in adminapi.AdvanceClockJSONRequestBody) (time.Duration, error) {

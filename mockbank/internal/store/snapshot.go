@@ -214,6 +214,10 @@ func (s *Store) Import(ctx context.Context, snap *Snapshot) error {
 	// consent id a client may still hold for another consent.
 	s.seq = max(s.seq, snap.Seq)
 	s.mu.Unlock()
+	// What happened before the imported instant is history, not news.
+	s.sweepMu.Lock()
+	s.swept = s.Now()
+	s.sweepMu.Unlock()
 	return nil
 }
 

@@ -62,6 +62,10 @@ type Options struct {
 	// Seed makes generated identifiers (consents, subscriptions)
 	// reproducible.
 	Seed uint64
+	// Running says that Clock moves by itself (simulated time follows the
+	// wall clock): Sweep must then be called now and then for what comes
+	// due to be notified.
+	Running bool
 }
 
 // Store holds every bank's state behind one simulated clock. It is safe for
@@ -69,8 +73,14 @@ type Options struct {
 // updates replace records (copy on write), so a reader never sees a torn
 // value.
 type Store struct {
-	clock func() time.Time
-	key   []byte
+	clock   func() time.Time
+	running bool
+	key     []byte
+
+	// sweepMu serialises Sweep; swept is the simulated instant up to which
+	// events have been emitted.
+	sweepMu sync.Mutex
+	swept   time.Time
 
 	mu     sync.RWMutex
 	offset time.Duration
@@ -170,8 +180,13 @@ func New(opts Options) *Store {
 	var seed [8]byte
 	binary.BigEndian.PutUint64(seed[:], opts.Seed)
 	k := sha256.Sum256(append([]byte("mockbank/store ids "), seed[:]...))
-	return &Store{clock: clock, key: k[:], banks: map[string]*bank{}}
+	st := &Store{clock: clock, running: opts.Running, key: k[:], banks: map[string]*bank{}}
+	st.swept = st.Now()
+	return st
 }
+
+// Running reports whether simulated time follows the wall clock.
+func (s *Store) Running() bool { return s.running }
 
 // Now is the simulated time.
 func (s *Store) Now() time.Time {
@@ -212,11 +227,27 @@ func (s *Store) AdvanceClock(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	before := s.Now()
 	s.mu.Lock()
 	s.offset += d
 	s.mu.Unlock()
-	after := s.Now()
+	s.Sweep(ctx)
+	return nil
+}
+
+// Sweep emits the events of everything that came due since the last sweep
+// (or clock step): records that appeared, posted or dropped, in time
+// order, then CLOCK_ADVANCED. With a running clock mockbank calls it every
+// second; a stopped clock only moves in AdvanceClock, which sweeps.
+func (s *Store) Sweep(ctx context.Context) {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	before, after := s.swept, s.Now()
+	if !after.After(before) {
+		// Nothing moved (or an import took the clock back).
+		s.swept = after
+		return
+	}
+	s.swept = after
 
 	var evs []Event
 	s.mu.RLock()
@@ -252,7 +283,6 @@ func (s *Store) AdvanceClock(ctx context.Context, d time.Duration) error {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	evs = append(evs, Event{Kind: EventClockAdvanced, At: after})
 	s.emit(evs)
-	return nil
 }
 
 func (s *Store) sortedBanks() []*bank {
