@@ -249,6 +249,25 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 		assert.Contains(t, all, "DELIVERED")
 		b.shotOf("main > section", "dashboard-deliveries.png")
 	})
+	t.Run("the request journal", func(t *testing.T) {
+		b.do(chromedp.Click(chromedp.ID("nav-journal")))
+		all := b.waitText("#journal", "searchForAccountTransactions")
+		assert.Contains(t, all, "/citi/token")
+		b.do(chromedp.SetValue(chromedp.ID("j-bank"), "citi"),
+			chromedp.SendKeys(chromedp.ID("j-consent"), citi),
+			chromedp.Click(chromedp.ID("j-apply")))
+		b.waitText("#journal-summary", "3 matching request(s)")
+		rows := b.text("#journal")
+		assert.Contains(t, rows, "503")
+		assert.Contains(t, rows, "(error)", "the fault applied")
+		assert.Contains(t, rows, "limit=lots")
+		assert.NotContains(t, rows, "/citi/token", "the token request carries no consent")
+		b.do(chromedp.Click(chromedp.ID("j-violations")), chromedp.Click(chromedp.ID("j-apply")))
+		b.waitText("#journal-summary", "1 matching request(s)")
+		assert.Contains(t, b.text("#journal"), "limit")
+		b.open(e.ui+"/journal?bank=citi", "#journal")
+		b.shot("dashboard-journal.png")
+	})
 	t.Run("the overview sums it up", func(t *testing.T) {
 		b.open(e.ui+"/", "#summary")
 		summary := b.text("#summary")

@@ -329,11 +329,15 @@ type view struct {
 	Base, Title, Nav string
 	CSRF             string
 	// Back is this page's address, where its actions return.
-	Back  string
-	Now   string
-	Flash *flash
-	Page  any
-	Enums enums
+	Back string
+	Now  string
+	// Running and Offset describe the clock: moving with the wall clock
+	// (and how far ahead of it), or standing still between advances.
+	Running bool
+	Offset  string
+	Flash   *flash
+	Page    any
+	Enums   enums
 }
 
 type flash struct {
@@ -355,7 +359,7 @@ func (d *Dashboard) page(fn pageFunc) http.Handler {
 		r = r.WithContext(withPeer(r))
 		v := &view{Base: d.opts.BasePath, CSRF: d.sessions.csrf(se), Back: r.URL.RequestURI(), Enums: d.enums, Flash: d.takeFlash(w, r)}
 		if c, err := call(d.api.GetClockWithResponse(r.Context())); err == nil && c.JSON200 != nil {
-			v.Now = fmtTime(c.JSON200.Now)
+			v.Now, v.Running, v.Offset = fmtTime(c.JSON200.Now), c.JSON200.Running, fmtOffset(c.JSON200.OffsetSeconds)
 		}
 		if err := fn(w, r, v); err != nil {
 			d.renderError(w, r, v, err)

@@ -380,3 +380,21 @@ func TestConsentControlsLinksAndSubscriptions(t *testing.T) {
 	assert.Contains(t, p.body, "Subscription "+sub.SubscriptionId+" deleted.")
 	assert.Contains(t, p.body, "No subscriptions")
 }
+
+func TestTheClockSaysWhetherItRuns(t *testing.T) {
+	for _, running := range []bool{false, true} {
+		t.Run(fmt.Sprint("RunClock=", running), func(t *testing.T) {
+			e := newEnv(t, &mockbanktest.Options{RunClock: running})
+			c := e.signIn(t)
+			p := e.get(t, c, "/")
+			require.Equal(t, http.StatusOK, p.status)
+			if running {
+				assert.Contains(t, p.body, `<span class="muted" id="clock-mode">running</span>`)
+				assert.Contains(t, p.body, "The clock runs with the wall clock")
+			} else {
+				assert.Contains(t, p.body, `<span class="muted" id="clock-mode">stopped</span>`)
+				assert.Contains(t, p.body, "The clock stands still between advances.")
+			}
+		})
+	}
+}

@@ -52,6 +52,19 @@ var funcs = template.FuncMap{
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
+// fmtOffset says how far simulated time is from the wall clock, to the
+// second ("+36h0m0s", "-2h0m0s", "none").
+func fmtOffset(seconds float64) string {
+	d := time.Duration(seconds * float64(time.Second)).Round(time.Second)
+	switch {
+	case d == 0:
+		return "none"
+	case d > 0:
+		return "+" + d.String()
+	}
+	return d.String()
+}
+
 func fmtPtr[T any](p *T, f func(T) string) string {
 	if p == nil {
 		return ""

@@ -67,3 +67,9 @@ func TestMaskShowsNoMoreThanAPrefix(t *testing.T) {
 	assert.Equal(t, "4cc4••••••••", mask("4cc4e0b2a1d9f8e7c6b5a4938271605f"))
 	assert.Equal(t, "••••••••", mask("short"))
 }
+
+func TestOffsetReadsToTheSecond(t *testing.T) {
+	assert.Equal(t, "none", fmtOffset(0.3))
+	assert.Equal(t, "+36h0m0s", fmtOffset(36*3600+0.2))
+	assert.Equal(t, "-2h0m5s", fmtOffset(-7205))
+}
