@@ -30,7 +30,8 @@ func (h host) AdminToken() string                   { return h.s.opts.AdminToken
 func (h host) MountAdmin(a http.Handler) {
 	o := h.s.opts
 	mounted := a
-	dash, err := dashboard.New(dashboard.Options{API: a, Token: o.AdminToken, AllowRemote: o.AllowRemoteAdmin, Logger: h.s.log})
+	dash, err := dashboard.New(dashboard.Options{API: a, APIPath: "/admin", BasePath: dashboardPath, Token: o.AdminToken,
+		AllowRemote: o.AllowRemoteAdmin, Logger: h.s.log})
 	if err != nil {
 		// Only a broken build (templates, the embedded spec) gets here;
 		// the API still serves, and the log says why the pages do not.

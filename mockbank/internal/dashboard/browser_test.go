@@ -43,16 +43,24 @@ func (b browser) text(sel string) string {
 	return s
 }
 
-// waitText waits until sel's text contains want: after a click that
-// submits a form, the old page may still be showing.
+// waitText waits until sel's text contains want on a page that has
+// finished loading: after a click, the old page may still be showing, or
+// the new one only partly parsed.
 func (b browser) waitText(sel, want string) string {
 	b.t.Helper()
 	var got string
 	require.Eventually(b.t, func() bool {
 		got = b.text(sel)
-		return strings.Contains(got, want)
+		return strings.Contains(got, want) && b.loaded()
 	}, 15*time.Second, 25*time.Millisecond, "%s never said %q", sel, want)
 	return got
+}
+
+func (b browser) loaded() bool {
+	b.t.Helper()
+	state, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.readyState`))
+	require.NoError(b.t, err)
+	return state == "complete"
 }
 
 func (b browser) open(url, sel string) {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/obconnect/obconnect/openapi"
@@ -96,11 +97,11 @@ func New(opts Options) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
+	pages, err := parsedPages()
 	if err != nil {
 		return nil, err
 	}
-	en, err := loadEnums()
+	en, err := specEnums()
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +111,14 @@ func New(opts Options) (*Dashboard, error) {
 	d.routes()
 	return d, nil
 }
+
+// The templates and the spec are embedded and never change: every
+// mockbank in a process (tests start hundreds) shares one parse of each.
+// Templates are safe for concurrent execution once parsed.
+var (
+	parsedPages = sync.OnceValues(parsePages)
+	specEnums   = sync.OnceValues(loadEnums)
+)
 
 func loadEnums() (enums, error) {
 	doc, err := openapi.LoadAdmin(context.Background())

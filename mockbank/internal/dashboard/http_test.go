@@ -398,3 +398,24 @@ func TestTheClockSaysWhetherItRuns(t *testing.T) {
 		})
 	}
 }
+
+func TestMountedBesideTheAPIWithoutShadowingIt(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.client(t)
+	get := func(path string) *http.Response {
+		t.Helper()
+		resp, err := c.Get(e.srv.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := get("/admin/ui")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin/ui/", resp.Header.Get("Location"))
+	resp = get("/admin/uiextra")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the admin API's, not a page")
+	assert.Contains(t, resp.Header.Get("Content-Type"), "application/json")
+	clock, err := e.srv.Admin().GetClockWithResponse(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, clock.StatusCode())
+}
