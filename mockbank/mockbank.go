@@ -84,8 +84,11 @@ type Options struct {
 	// exists, written atomically after changes and on Close.
 	DataFile string
 	// ScenarioFile is a YAML or JSON scenario applied at start (after the
-	// data file).
+	// data file). ScenarioMode says whether a scenario the state already
+	// holds (a restart with DataFile) is applied again: "once" (the
+	// default) skips it, "always" applies it again.
 	ScenarioFile string
+	ScenarioMode string
 	// NotificationRetryBase (default 1 s) and NotificationMaxAttempts
 	// (default 6) shape delivery retries; ConsentExpiringDays (default 7)
 	// is when CONSENT_EXPIRING is sent.
@@ -172,6 +175,11 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	if err := checkBanks(descs); err != nil {
 		return nil, err
 	}
+	switch o.ScenarioMode {
+	case "", admin.ScenarioOnce, admin.ScenarioAlways:
+	default:
+		return nil, fmt.Errorf("%w: ScenarioMode %q: want once or always", ErrConfig, o.ScenarioMode)
+	}
 	if o.BaseURL == "" && (o.DataFile != "" || o.ScenarioFile != "") {
 		return nil, fmt.Errorf("%w: DataFile and ScenarioFile need BaseURL (they are applied at start)", ErrConfig)
 	}
@@ -208,7 +216,7 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	}
 	s.anchor = s.st.Now()
 	s.ctl = admin.NewControl(admin.ControlOptions{
-		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile,
+		Banks: descs, Seed: o.Seed, AllowRemote: o.AllowRemoteAdmin, DataFile: o.DataFile, ScenarioFile: o.ScenarioFile, ScenarioMode: o.ScenarioMode,
 		BankList: func(context.Context, string) ([]adminapi.Bank, error) { return adminBanks(s), nil },
 		Party:    s.party,
 		ReadyClient: func(bank string) string {

@@ -59,7 +59,7 @@ func (p *profileFlags) Set(v string) error { *p = append(*p, v); return nil }
 
 type config struct {
 	addr, data, cert, key, level string
-	scenario                     string
+	scenario, scenarioMode       string
 	adminRemote                  bool
 	seed                         uint64
 	profiles                     profileFlags
@@ -96,7 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (host:port); loopback by default")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed of the generated data: the same seed serves the same bytes")
 	fs.StringVar(&c.data, "data", "", "state file: loaded at start when it exists, saved atomically after changes and on shutdown")
-	fs.StringVar(&c.scenario, "scenario", "", "scenario file (YAML or JSON: users, accounts, transactions, faults, clock steps) applied at start, after -data")
+	fs.StringVar(&c.scenario, "scenario", "", "scenario file (YAML or JSON: subscriptions, users, links, notifications, faults, clock steps) applied at start, after -data")
+	fs.StringVar(&c.scenarioMode, "scenario-mode", "once", "once: skip a -scenario the state (-data) already holds; always: apply it again")
 	fs.BoolVar(&c.adminRemote, "admin-remote", false, "serve the admin API and dashboard to non-loopback clients too (they need the token either way)")
 	fs.StringVar(&c.cert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
@@ -118,6 +119,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var err error
 	if c.start, err = parseStart(*start, time.Now()); err != nil {
 		return nil, err
+	}
+	switch c.scenarioMode {
+	case "once", "always":
+	default:
+		return nil, fmt.Errorf("-scenario-mode %q: want once or always", c.scenarioMode)
 	}
 	switch *clock {
 	case "running":
@@ -163,6 +169,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mockbank: %v\n", err)
 		return 2
 	}
+	// Signals are caught from here on, before the banner says the server
+	// is ready: a SIGTERM sent as soon as the banner appears (a CI script's
+	// cleanup) is a graceful stop, never the default kill that skips
+	// saving the state.
+	sigctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.level))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -193,7 +205,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	srv, err := mockbank.New(ctx, &mockbank.Options{Seed: c.seed, Clock: func() time.Time { return c.start }, RunClock: !c.frozen, Banks: banks, BaseURL: scheme + "://" + host,
-		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, AllowRemoteAdmin: c.adminRemote})
+		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, ScenarioMode: c.scenarioMode, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
 		// The library's errors name themselves already.
@@ -217,8 +229,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	sigctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -32,7 +32,7 @@
 //	consents [-bank B] [-status S] | revoke CONSENT_ID [-accounts A1,A2]
 //	requests [filters] [-limit N] | verify [filters] [-exactly N | -at-least N | -at-most N] | clear-requests
 //	    filters: -bank B -operation OP -method M -path GLOB -status N -client C -consent C -param name=value... -violations -faulted
-//	reset | snapshot > FILE | restore FILE | scenario FILE (YAML or JSON)
+//	reset | snapshot > FILE | restore FILE | scenario FILE (YAML or JSON) [-mode once|always]
 //
 // Durations, everywhere, are Go's with days in front when wanted: 250ms,
 // 2s, 36h, 90d, 1d12h. verify exits 1 when the count does not match.
@@ -613,7 +613,8 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		}
 		return c.ImportSnapshotWithBody(ctx, "application/json", bytes.NewReader(b))
 	case "scenario":
-		pos, err := parse(fs, args, 1, "FILE")
+		mode := fs.String("mode", "", "once (default: skip a scenario already applied) or always")
+		pos, err := parse(fs, args, 1, "FILE [-mode once|always]")
 		if err != nil {
 			return nil, err
 		}
@@ -634,7 +635,12 @@ func dispatch(ctx context.Context, c *adminapi.Client, cmd string, args []string
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", pos[0], err)
 		}
-		return c.LoadScenarioWithBody(ctx, "application/json", bytes.NewReader(js))
+		p := &adminapi.LoadScenarioParams{}
+		if *mode != "" {
+			m := adminapi.LoadScenarioParamsMode(*mode)
+			p.Mode = &m
+		}
+		return c.LoadScenarioWithBody(ctx, p, "application/json", bytes.NewReader(js))
 	}
 	return nil, usagef("unknown command %q", cmd)
 }

@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 
+	"github.com/obconnect/obconnect/mockbank/internal/suggest"
 	"github.com/obconnect/obconnect/openapi"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
@@ -44,13 +48,15 @@ func ReadFile(ctx context.Context, path string) (adminapi.Scenario, error) {
 }
 
 // Parse reads a scenario in YAML or JSON (JSON is YAML), validates it
-// against the admin spec and decodes it.
+// against the admin spec and decodes it. An error names the line and the
+// field path of each problem (at most MaxErrors of them) and, for a value
+// outside a closed list, the allowed values.
 func Parse(ctx context.Context, data []byte) (adminapi.Scenario, error) {
-	js, err := ToJSON(data)
+	js, lines, err := toJSON(data)
 	if err != nil {
 		return adminapi.Scenario{}, err
 	}
-	if err := validate(ctx, js); err != nil {
+	if err := validate(ctx, js, lines); err != nil {
 		return adminapi.Scenario{}, err
 	}
 	var sc adminapi.Scenario
@@ -62,37 +68,68 @@ func Parse(ctx context.Context, data []byte) (adminapi.Scenario, error) {
 	return sc, nil
 }
 
+// MaxErrors is how many problems one error reports.
+const MaxErrors = 5
+
 // ToJSON converts one YAML (or JSON) document to JSON, keeping numbers'
 // text exactly.
 func ToJSON(data []byte) ([]byte, error) {
+	js, _, err := toJSON(data)
+	return js, err
+}
+
+// lineMap maps a JSON pointer (/users/0/user/bank) to the YAML line it
+// came from: a mapping entry's key line, a sequence item's line.
+type lineMap map[string]int
+
+// at is the line of the closest known ancestor of pointer p.
+func (m lineMap) at(p string) int {
+	for {
+		if l, ok := m[p]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return 0
+		}
+		p = p[:i]
+	}
+}
+
+func toJSON(data []byte) ([]byte, lineMap, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, fmt.Errorf("%w: %s", ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, fmt.Errorf("%w: more than one YAML document", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: line %d: more than one YAML document", ErrInvalid, extra.Line)
 	}
 	var buf bytes.Buffer
-	if err := writeNode(&buf, &root, 0); err != nil {
-		return nil, err
+	lines := lineMap{"": 1}
+	if err := writeNode(&buf, &root, 0, "", lines); err != nil {
+		return nil, nil, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), lines, nil
 }
 
 const maxDepth = 32
 
-func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int, ptr string, lines lineMap) error {
 	if depth > maxDepth {
-		return fmt.Errorf("%w: nested too deeply", ErrInvalid)
+		return fmt.Errorf("%w: line %d: nested too deeply", ErrInvalid, n.Line)
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) != 1 {
 			return fmt.Errorf("%w: empty document", ErrInvalid)
 		}
-		return writeNode(buf, n.Content[0], depth+1)
+		return writeNode(buf, n.Content[0], depth+1, ptr, lines)
 	case yaml.MappingNode:
 		buf.WriteByte('{')
 		seen := map[string]bool{}
@@ -111,7 +148,9 @@ func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			kb, _ := json.Marshal(k.Value)
 			buf.Write(kb)
 			buf.WriteByte(':')
-			if err := writeNode(buf, v, depth+1); err != nil {
+			child := ptr + "/" + escapePointer(k.Value)
+			lines[child] = k.Line
+			if err := writeNode(buf, v, depth+1, child, lines); err != nil {
 				return err
 			}
 		}
@@ -122,13 +161,15 @@ func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeNode(buf, c, depth+1); err != nil {
+			child := ptr + "/" + strconv.Itoa(i)
+			lines[child] = c.Line
+			if err := writeNode(buf, c, depth+1, child, lines); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte(']')
 	case yaml.ScalarNode:
-		return writeScalar(buf, n)
+		return writeScalar(buf, n, ptr)
 	case yaml.AliasNode:
 		return fmt.Errorf("%w: line %d: YAML aliases are not supported", ErrInvalid, n.Line)
 	default:
@@ -137,7 +178,12 @@ func writeNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 	return nil
 }
 
-func writeScalar(buf *bytes.Buffer, n *yaml.Node) error {
+// plainDecimal is the only number form scenarios take: an optional minus,
+// digits without leading zeros, an optional fraction. No exponent (1e2),
+// no hex, octal or underscores, no leading plus, no .inf or .nan.
+var plainDecimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
+
+func writeScalar(buf *bytes.Buffer, n *yaml.Node, ptr string) error {
 	switch n.ShortTag() {
 	case "!!null":
 		buf.WriteString("null")
@@ -148,15 +194,10 @@ func writeScalar(buf *bytes.Buffer, n *yaml.Node) error {
 		}
 		buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
-		// The literal text is kept; only forms JSON cannot carry are
-		// refused (hex, octal, underscores, .inf, .nan, leading +).
+		// The literal text is kept, so amounts never pass through a float.
 		v := n.Value
-		if !json.Valid([]byte(v)) || strings.ContainsAny(v, "_xXoO") {
-			return fmt.Errorf("%w: line %d: number %q must be written in plain decimal", ErrInvalid, n.Line, v)
-		}
-		var num json.Number
-		if err := json.Unmarshal([]byte(v), &num); err != nil {
-			return fmt.Errorf("%w: line %d: number %q must be written in plain decimal", ErrInvalid, n.Line, v)
+		if !plainDecimal.MatchString(v) {
+			return fmt.Errorf("%w: line %d: %s: number %q must be written in plain decimal, such as 1500.00 or -42.50", ErrInvalid, n.Line, fieldPath(ptr), v)
 		}
 		buf.WriteString(v)
 	default:
@@ -164,6 +205,26 @@ func writeScalar(buf *bytes.Buffer, n *yaml.Node) error {
 		buf.Write(b)
 	}
 	return nil
+}
+
+// fieldPath writes a JSON pointer as a field path: users[0].accounts[1].type.
+func fieldPath(ptr string) string {
+	if ptr == "" {
+		return "the document"
+	}
+	var b strings.Builder
+	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }
 
 // scenarioSchema reads the Scenario schema from the admin spec.
@@ -179,7 +240,7 @@ func scenarioSchema(ctx context.Context) (*openapi3.Schema, error) {
 	return ref.Value, nil
 }
 
-func validate(ctx context.Context, js []byte) error {
+func validate(ctx context.Context, js []byte, lines lineMap) error {
 	s, err := scenarioSchema(ctx)
 	if err != nil {
 		return err
@@ -194,14 +255,144 @@ func validate(ctx context.Context, js []byte) error {
 	// above and is what gets decoded, so converting here only serves
 	// range checks.
 	v = numbersToFloat(v)
-	if err := s.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-		msg := err.Error()
-		if len(msg) > 600 {
-			msg = msg[:600] + "..."
-		}
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.ReplaceAll(msg, "\n", " "))
+	err = s.VisitJSON(v, openapi3.MultiErrors())
+	if err == nil {
+		return nil
 	}
-	return nil
+	var problems []problem
+	for _, e := range flatten(err) {
+		problems = append(problems, describe(e, lines))
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
+	problems = slices.CompactFunc(problems, func(a, b problem) bool { return a.text == b.text })
+	var msgs []string
+	for i, p := range problems {
+		if i == MaxErrors {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(problems)-MaxErrors))
+			break
+		}
+		msgs = append(msgs, p.text)
+	}
+	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(msgs, "; "))
+}
+
+type problem struct {
+	line int
+	text string
+}
+
+// flatten lists the schema errors of a validation error.
+func flatten(err error) []error {
+	if me, ok := err.(openapi3.MultiError); ok {
+		var out []error
+		for _, e := range me {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// describe words one schema error without the schema: where (line and
+// field path), what is wrong, and what is allowed.
+func describe(err error, lines lineMap) problem {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return problem{text: firstLine(err.Error())}
+	}
+	ptr := ""
+	for _, seg := range se.JSONPointer() {
+		ptr += "/" + escapePointer(seg)
+	}
+	line := lines.at(ptr)
+	where := fieldPath(ptr)
+	msg := se.Reason
+	field := se.SchemaField
+	if strings.HasSuffix(se.Reason, "is unsupported") {
+		field = "additionalProperties"
+	}
+	switch field {
+	case "enum":
+		var allowed []string
+		for _, e := range se.Schema.Enum {
+			allowed = append(allowed, fmt.Sprint(e))
+		}
+		got := fmt.Sprint(se.Value)
+		msg = fmt.Sprintf("%q is not one of %s", got, strings.Join(allowed, ", "))
+		if c, ok := suggest.Closest(got, allowed); ok {
+			msg = fmt.Sprintf("%q is not one of %s; did you mean %q?", got, strings.Join(allowed, ", "), c)
+		}
+	case "additionalProperties":
+		// Reason: property "x" is unsupported.
+		name := quoted(se.Reason)
+		if name != "" {
+			line = lines.at(ptr + "/" + escapePointer(name))
+			var known []string
+			for k := range se.Schema.Properties {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			msg = suggest.Unknown("field", name, known)
+		}
+	case "required":
+		if name := quoted(se.Reason); name != "" {
+			msg = fmt.Sprintf("%q is required", name)
+			// The pointer names the missing member; say where it is
+			// missing from.
+			if parent, last, ok := cutLast(ptr); ok && last == escapePointer(name) {
+				ptr = parent
+				line, where = lines.at(ptr), fieldPath(ptr)
+			}
+		}
+	case "type":
+		msg = "must be " + article(se.Schema.Type.Slice()) + fmt.Sprintf(" (got %s)", short(fmt.Sprint(se.Value)))
+	}
+	return problem{line: line, text: fmt.Sprintf("line %d: %s: %s", line, where, msg)}
+}
+
+func article(types []string) string {
+	if len(types) == 0 {
+		return "of another type"
+	}
+	t := types[0]
+	switch t {
+	case "array", "object", "integer":
+		return "an " + t
+	}
+	return "a " + t
+}
+
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func cutLast(ptr string) (string, string, bool) {
+	i := strings.LastIndexByte(ptr, '/')
+	if i < 0 {
+		return "", "", false
+	}
+	return ptr[:i], ptr[i+1:], true
+}
+
+// quoted is the first double-quoted word of s.
+func quoted(s string) string {
+	_, rest, ok := strings.Cut(s, `"`)
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }
 
 func numbersToFloat(v any) any {

@@ -284,34 +284,34 @@ func (e FaultCreateMode) Valid() bool {
 
 // Defines values for LinkCreateClusters.
 const (
-	ACCOUNTBASIC     LinkCreateClusters = "ACCOUNT_BASIC"
-	ACCOUNTDETAILED  LinkCreateClusters = "ACCOUNT_DETAILED"
-	CUSTOMERCONTACT  LinkCreateClusters = "CUSTOMER_CONTACT"
-	CUSTOMERPERSONAL LinkCreateClusters = "CUSTOMER_PERSONAL"
-	INVESTMENTS      LinkCreateClusters = "INVESTMENTS"
-	PAYMENTSUPPORT   LinkCreateClusters = "PAYMENT_SUPPORT"
-	STATEMENTS       LinkCreateClusters = "STATEMENTS"
-	TRANSACTIONS     LinkCreateClusters = "TRANSACTIONS"
+	LinkCreateClustersACCOUNTBASIC     LinkCreateClusters = "ACCOUNT_BASIC"
+	LinkCreateClustersACCOUNTDETAILED  LinkCreateClusters = "ACCOUNT_DETAILED"
+	LinkCreateClustersCUSTOMERCONTACT  LinkCreateClusters = "CUSTOMER_CONTACT"
+	LinkCreateClustersCUSTOMERPERSONAL LinkCreateClusters = "CUSTOMER_PERSONAL"
+	LinkCreateClustersINVESTMENTS      LinkCreateClusters = "INVESTMENTS"
+	LinkCreateClustersPAYMENTSUPPORT   LinkCreateClusters = "PAYMENT_SUPPORT"
+	LinkCreateClustersSTATEMENTS       LinkCreateClusters = "STATEMENTS"
+	LinkCreateClustersTRANSACTIONS     LinkCreateClusters = "TRANSACTIONS"
 )
 
 // Valid indicates whether the value is a known member of the LinkCreateClusters enum.
 func (e LinkCreateClusters) Valid() bool {
 	switch e {
-	case ACCOUNTBASIC:
+	case LinkCreateClustersACCOUNTBASIC:
 		return true
-	case ACCOUNTDETAILED:
+	case LinkCreateClustersACCOUNTDETAILED:
 		return true
-	case CUSTOMERCONTACT:
+	case LinkCreateClustersCUSTOMERCONTACT:
 		return true
-	case CUSTOMERPERSONAL:
+	case LinkCreateClustersCUSTOMERPERSONAL:
 		return true
-	case INVESTMENTS:
+	case LinkCreateClustersINVESTMENTS:
 		return true
-	case PAYMENTSUPPORT:
+	case LinkCreateClustersPAYMENTSUPPORT:
 		return true
-	case STATEMENTS:
+	case LinkCreateClustersSTATEMENTS:
 		return true
-	case TRANSACTIONS:
+	case LinkCreateClustersTRANSACTIONS:
 		return true
 	default:
 		return false
@@ -320,25 +320,25 @@ func (e LinkCreateClusters) Valid() bool {
 
 // Defines values for LinkCreatePurpose.
 const (
-	ACCOUNTAGGREGATION          LinkCreatePurpose = "ACCOUNT_AGGREGATION"
-	CREDITDECISIONING           LinkCreatePurpose = "CREDIT_DECISIONING"
-	FRAUDDETECTION              LinkCreatePurpose = "FRAUD_DETECTION"
-	PAYMENTS                    LinkCreatePurpose = "PAYMENTS"
-	PERSONALFINANCIALMANAGEMENT LinkCreatePurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
+	LinkCreatePurposeACCOUNTAGGREGATION          LinkCreatePurpose = "ACCOUNT_AGGREGATION"
+	LinkCreatePurposeCREDITDECISIONING           LinkCreatePurpose = "CREDIT_DECISIONING"
+	LinkCreatePurposeFRAUDDETECTION              LinkCreatePurpose = "FRAUD_DETECTION"
+	LinkCreatePurposePAYMENTS                    LinkCreatePurpose = "PAYMENTS"
+	LinkCreatePurposePERSONALFINANCIALMANAGEMENT LinkCreatePurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
 )
 
 // Valid indicates whether the value is a known member of the LinkCreatePurpose enum.
 func (e LinkCreatePurpose) Valid() bool {
 	switch e {
-	case ACCOUNTAGGREGATION:
+	case LinkCreatePurposeACCOUNTAGGREGATION:
 		return true
-	case CREDITDECISIONING:
+	case LinkCreatePurposeCREDITDECISIONING:
 		return true
-	case FRAUDDETECTION:
+	case LinkCreatePurposeFRAUDDETECTION:
 		return true
-	case PAYMENTS:
+	case LinkCreatePurposePAYMENTS:
 		return true
-	case PERSONALFINANCIALMANAGEMENT:
+	case LinkCreatePurposePERSONALFINANCIALMANAGEMENT:
 		return true
 	default:
 		return false
@@ -396,6 +396,132 @@ func (e NotificationFireType) Valid() bool {
 	case NotificationFireTypeTRANSACTIONSNEW:
 		return true
 	case NotificationFireTypeTRANSACTIONSPOSTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkClusters.
+const (
+	ScenarioLinkClustersACCOUNTBASIC     ScenarioLinkClusters = "ACCOUNT_BASIC"
+	ScenarioLinkClustersACCOUNTDETAILED  ScenarioLinkClusters = "ACCOUNT_DETAILED"
+	ScenarioLinkClustersCUSTOMERCONTACT  ScenarioLinkClusters = "CUSTOMER_CONTACT"
+	ScenarioLinkClustersCUSTOMERPERSONAL ScenarioLinkClusters = "CUSTOMER_PERSONAL"
+	ScenarioLinkClustersINVESTMENTS      ScenarioLinkClusters = "INVESTMENTS"
+	ScenarioLinkClustersPAYMENTSUPPORT   ScenarioLinkClusters = "PAYMENT_SUPPORT"
+	ScenarioLinkClustersSTATEMENTS       ScenarioLinkClusters = "STATEMENTS"
+	ScenarioLinkClustersTRANSACTIONS     ScenarioLinkClusters = "TRANSACTIONS"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkClusters enum.
+func (e ScenarioLinkClusters) Valid() bool {
+	switch e {
+	case ScenarioLinkClustersACCOUNTBASIC:
+		return true
+	case ScenarioLinkClustersACCOUNTDETAILED:
+		return true
+	case ScenarioLinkClustersCUSTOMERCONTACT:
+		return true
+	case ScenarioLinkClustersCUSTOMERPERSONAL:
+		return true
+	case ScenarioLinkClustersINVESTMENTS:
+		return true
+	case ScenarioLinkClustersPAYMENTSUPPORT:
+		return true
+	case ScenarioLinkClustersSTATEMENTS:
+		return true
+	case ScenarioLinkClustersTRANSACTIONS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkPurpose.
+const (
+	ScenarioLinkPurposeACCOUNTAGGREGATION          ScenarioLinkPurpose = "ACCOUNT_AGGREGATION"
+	ScenarioLinkPurposeCREDITDECISIONING           ScenarioLinkPurpose = "CREDIT_DECISIONING"
+	ScenarioLinkPurposeFRAUDDETECTION              ScenarioLinkPurpose = "FRAUD_DETECTION"
+	ScenarioLinkPurposePAYMENTS                    ScenarioLinkPurpose = "PAYMENTS"
+	ScenarioLinkPurposePERSONALFINANCIALMANAGEMENT ScenarioLinkPurpose = "PERSONAL_FINANCIAL_MANAGEMENT"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkPurpose enum.
+func (e ScenarioLinkPurpose) Valid() bool {
+	switch e {
+	case ScenarioLinkPurposeACCOUNTAGGREGATION:
+		return true
+	case ScenarioLinkPurposeCREDITDECISIONING:
+		return true
+	case ScenarioLinkPurposeFRAUDDETECTION:
+		return true
+	case ScenarioLinkPurposePAYMENTS:
+		return true
+	case ScenarioLinkPurposePERSONALFINANCIALMANAGEMENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioLinkState.
+const (
+	ScenarioLinkStateACTIVE        ScenarioLinkState = "ACTIVE"
+	ScenarioLinkStateEXPIRED       ScenarioLinkState = "EXPIRED"
+	ScenarioLinkStateLOGINREQUIRED ScenarioLinkState = "LOGIN_REQUIRED"
+	ScenarioLinkStateREVOKED       ScenarioLinkState = "REVOKED"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioLinkState enum.
+func (e ScenarioLinkState) Valid() bool {
+	switch e {
+	case ScenarioLinkStateACTIVE:
+		return true
+	case ScenarioLinkStateEXPIRED:
+		return true
+	case ScenarioLinkStateLOGINREQUIRED:
+		return true
+	case ScenarioLinkStateREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScenarioNotificationType.
+const (
+	ScenarioNotificationTypeBALANCE            ScenarioNotificationType = "BALANCE"
+	ScenarioNotificationTypeCONSENTEXPIRING    ScenarioNotificationType = "CONSENT_EXPIRING"
+	ScenarioNotificationTypeCONSENTREVOKED     ScenarioNotificationType = "CONSENT_REVOKED"
+	ScenarioNotificationTypeCONSENTUPDATED     ScenarioNotificationType = "CONSENT_UPDATED"
+	ScenarioNotificationTypeCUSTOM             ScenarioNotificationType = "CUSTOM"
+	ScenarioNotificationTypeFRAUDSUSPECTED     ScenarioNotificationType = "FRAUD_SUSPECTED"
+	ScenarioNotificationTypePLANNEDOUTAGE      ScenarioNotificationType = "PLANNED_OUTAGE"
+	ScenarioNotificationTypeTRANSACTIONSNEW    ScenarioNotificationType = "TRANSACTIONS_NEW"
+	ScenarioNotificationTypeTRANSACTIONSPOSTED ScenarioNotificationType = "TRANSACTIONS_POSTED"
+)
+
+// Valid indicates whether the value is a known member of the ScenarioNotificationType enum.
+func (e ScenarioNotificationType) Valid() bool {
+	switch e {
+	case ScenarioNotificationTypeBALANCE:
+		return true
+	case ScenarioNotificationTypeCONSENTEXPIRING:
+		return true
+	case ScenarioNotificationTypeCONSENTREVOKED:
+		return true
+	case ScenarioNotificationTypeCONSENTUPDATED:
+		return true
+	case ScenarioNotificationTypeCUSTOM:
+		return true
+	case ScenarioNotificationTypeFRAUDSUSPECTED:
+		return true
+	case ScenarioNotificationTypePLANNEDOUTAGE:
+		return true
+	case ScenarioNotificationTypeTRANSACTIONSNEW:
+		return true
+	case ScenarioNotificationTypeTRANSACTIONSPOSTED:
 		return true
 	default:
 		return false
@@ -576,6 +702,24 @@ func (e ListDeliveriesParamsStatus) Valid() bool {
 	case ListDeliveriesParamsStatusFAILED:
 		return true
 	case ListDeliveriesParamsStatusPENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LoadScenarioParamsMode.
+const (
+	Always LoadScenarioParamsMode = "always"
+	Once   LoadScenarioParamsMode = "once"
+)
+
+// Valid indicates whether the value is a known member of the LoadScenarioParamsMode enum.
+func (e LoadScenarioParamsMode) Valid() bool {
+	switch e {
+	case Always:
+		return true
+	case Once:
 		return true
 	default:
 		return false
@@ -806,15 +950,21 @@ type FaultCreate struct {
 	FdxCodeAsString *bool `json:"fdxCodeAsString,omitempty"`
 
 	// Fraction Apply to this fraction of matching calls (seeded, deterministic).
-	Fraction  *float32 `json:"fraction,omitempty"`
-	LatencyMs *int     `json:"latencyMs,omitempty"`
+	Fraction *float32 `json:"fraction,omitempty"`
+
+	// Latency The delay as a duration (250ms, 2s); the same as latencyMs, in mockbank's one duration syntax. Give one of them.
+	Latency   *string `json:"latency,omitempty"`
+	LatencyMs *int    `json:"latencyMs,omitempty"`
 
 	// Means What the error means, as an obconnect error code name with an FDX code in the catalogue (RateLimited, ConsentRevoked, ConsentExpired, NotFound, ...; a refusal lists them all). The bank's description words it (status, FDX code, message, debug message, Retry-After), e.g. RateLimited at citi is 503 with code 501 and Retry-After. status, fdxCode and message override the words. Unauthenticated is answered as a rejected access token, with a Bearer challenge. Error mode only.
-	Means             *string          `json:"means,omitempty"`
-	Message           *string          `json:"message,omitempty"`
-	Mode              *FaultCreateMode `json:"mode,omitempty"`
-	RetryAfterSeconds *int             `json:"retryAfterSeconds,omitempty"`
-	Status            *int             `json:"status,omitempty"`
+	Means   *string          `json:"means,omitempty"`
+	Message *string          `json:"message,omitempty"`
+	Mode    *FaultCreateMode `json:"mode,omitempty"`
+
+	// RetryAfter Retry-After as a duration of whole seconds (2s); the same as retryAfterSeconds. Give one of them.
+	RetryAfter        *string `json:"retryAfter,omitempty"`
+	RetryAfterSeconds *int    `json:"retryAfterSeconds,omitempty"`
+	Status            *int    `json:"status,omitempty"`
 
 	// Times Apply to the next N matching calls. One of times or fraction; neither means every call.
 	Times *int `json:"times,omitempty"`
@@ -980,11 +1130,68 @@ type RequestEntry struct {
 }
 
 // Scenario The same document mockbank -scenario FILE reads (as YAML or JSON).
+// Applied in this order: subscriptions, users with their accounts,
+// links, the accounts' transactions, notifications, the links'
+// states, faults, clock steps; so what the scenario causes reaches
+// its own subscriptions.
 type Scenario struct {
-	ClockSteps *[]string       `json:"clockSteps,omitempty"`
-	Faults     *[]FaultCreate  `json:"faults,omitempty"`
-	Users      *[]ScenarioUser `json:"users,omitempty"`
+	ClockSteps    *[]string               `json:"clockSteps,omitempty"`
+	Faults        *[]FaultCreate          `json:"faults,omitempty"`
+	Links         *[]ScenarioLink         `json:"links,omitempty"`
+	Notifications *[]ScenarioNotification `json:"notifications,omitempty"`
+	Subscriptions *[]SubscriptionCreate   `json:"subscriptions,omitempty"`
+	Users         *[]ScenarioUser         `json:"users,omitempty"`
 }
+
+// ScenarioLink A link (POST /links) made by the scenario, with the state to leave it in.
+type ScenarioLink struct {
+	AccountIds *[]string               `json:"accountIds,omitempty"`
+	Bank       string                  `json:"bank"`
+	ClientId   *string                 `json:"clientId,omitempty"`
+	Clusters   *[]ScenarioLinkClusters `json:"clusters,omitempty"`
+	Duration   *string                 `json:"duration,omitempty"`
+	Lookback   *string                 `json:"lookback,omitempty"`
+	Purpose    *ScenarioLinkPurpose    `json:"purpose,omitempty"`
+
+	// Ref A name the scenario's notifications use for this link's consent.
+	Ref *string `json:"ref,omitempty"`
+
+	// State ACTIVE (default); EXPIRED, LOGIN_REQUIRED or REVOKED as expire, reset-login or revoke would leave it.
+	State    *ScenarioLinkState `json:"state,omitempty"`
+	UserId   *string            `json:"userId,omitempty"`
+	Username *string            `json:"username,omitempty"`
+}
+
+// ScenarioLinkClusters defines model for ScenarioLink.Clusters.
+type ScenarioLinkClusters string
+
+// ScenarioLinkPurpose defines model for ScenarioLink.Purpose.
+type ScenarioLinkPurpose string
+
+// ScenarioLinkState ACTIVE (default); EXPIRED, LOGIN_REQUIRED or REVOKED as expire, reset-login or revoke would leave it.
+type ScenarioLinkState string
+
+// ScenarioNotification A notification fired by the scenario (POST /notifications); link names a link of the scenario instead of a consentId.
+type ScenarioNotification struct {
+	AccountId *string `json:"accountId,omitempty"`
+	Bank      string  `json:"bank"`
+	ConsentId *string `json:"consentId,omitempty"`
+
+	// Delivery Deliberate misdelivery, for testing receivers. duplicate sends the
+	// notification again once accepted; delay waits before the first
+	// attempt (2s by default); out_of_order holds it until the next
+	// delivery to the same subscription has been sent (at most delay,
+	// 10s by default); bad_signature corrupts the first attempt's
+	// signature (retries are genuine); normal delivers normally.
+	Delivery      *DeliveryOptions         `json:"delivery,omitempty"`
+	Fields        *map[string]string       `json:"fields,omitempty"`
+	Link          *string                  `json:"link,omitempty"`
+	TransactionId *string                  `json:"transactionId,omitempty"`
+	Type          ScenarioNotificationType `json:"type"`
+}
+
+// ScenarioNotificationType defines model for ScenarioNotification.Type.
+type ScenarioNotificationType string
 
 // ScenarioUser defines model for ScenarioUser.
 type ScenarioUser struct {
@@ -1074,7 +1281,7 @@ type TransactionCreate struct {
 	Merchant             *string `json:"merchant,omitempty"`
 	MerchantCategoryCode *int    `json:"merchantCategoryCode,omitempty"`
 
-	// PostAfter For a pending transaction, the simulated delay (Go duration) after which it posts.
+	// PostAfter For a pending transaction, the simulated delay (a duration such as 24h or 2d) after which it posts.
 	PostAfter    *string                  `json:"postAfter,omitempty"`
 	PostedAmount *Amount                  `json:"postedAmount,omitempty"`
 	Status       *TransactionCreateStatus `json:"status,omitempty"`
@@ -1199,7 +1406,7 @@ type ListTransactionsParamsStatus string
 
 // AdvanceClockJSONBody defines parameters for AdvanceClock.
 type AdvanceClockJSONBody struct {
-	// By Go duration, e.g. "36h" or "15m". One of by or to.
+	// By A duration, e.g. "36h", "15m" or "2d". One of by or to.
 	By *string    `json:"by,omitempty"`
 	To *time.Time `json:"to,omitempty"`
 }
@@ -1303,6 +1510,14 @@ type CountRequestsParams struct {
 	AtLeast *int          `form:"atLeast,omitempty" json:"atLeast,omitempty"`
 	AtMost  *int          `form:"atMost,omitempty" json:"atMost,omitempty"`
 }
+
+// LoadScenarioParams defines parameters for LoadScenario.
+type LoadScenarioParams struct {
+	Mode *LoadScenarioParamsMode `form:"mode,omitempty" json:"mode,omitempty"`
+}
+
+// LoadScenarioParamsMode defines parameters for LoadScenario.
+type LoadScenarioParamsMode string
 
 // ListSubscriptionsParams defines parameters for ListSubscriptions.
 type ListSubscriptionsParams struct {
@@ -1674,19 +1889,31 @@ type ClientInterface interface {
 	// Corresponds with POST /reset (the `Reset` operationId).
 	Reset(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LoadScenarioWithBody Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithBody Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoadScenarioWithBody(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenario(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoadScenario(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportSnapshot The whole state as one JSON document
 	//
@@ -2344,13 +2571,19 @@ func (c *Client) Reset(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
-// LoadScenarioWithBody Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithBody Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *Client) LoadScenarioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoadScenarioRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoadScenarioWithBody(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadScenarioRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2361,13 +2594,19 @@ func (c *Client) LoadScenarioWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *Client) LoadScenario(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoadScenarioRequest(c.Server, body)
+func (c *Client) LoadScenario(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoadScenarioRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3982,18 +4221,18 @@ func NewResetRequest(server string) (*http.Request, error) {
 }
 
 // NewLoadScenarioRequest calls the generic LoadScenario builder with application/json body
-func NewLoadScenarioRequest(server string, body LoadScenarioJSONRequestBody) (*http.Request, error) {
+func NewLoadScenarioRequest(server string, params *LoadScenarioParams, body LoadScenarioJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLoadScenarioRequestWithBody(server, "application/json", bodyReader)
+	return NewLoadScenarioRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLoadScenarioRequestWithBody constructs an http.Request for the LoadScenario method, with any body, and a specified content type
-func NewLoadScenarioRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLoadScenarioRequestWithBody(server string, params *LoadScenarioParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4009,6 +4248,33 @@ func NewLoadScenarioRequestWithBody(server string, contentType string, body io.R
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Mode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mode", *params.Mode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -4772,19 +5038,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /reset (the `Reset` operationId).
 	ResetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetResponse, error)
 
-	// LoadScenarioWithBodyWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithBodyWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
+	LoadScenarioWithBodyWithResponse(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
 
-	// LoadScenarioWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenarioWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+	//
+	// With mode once (the default), a scenario already applied to this
+	// state (the same document, by SHA-256 of its canonical JSON) is not
+	// applied again: the answer says applied false. With mode always it
+	// is applied again (its usernames then conflict with the first
+	// application's).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /scenarios (the `LoadScenario` operationId).
-	LoadScenarioWithResponse(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
+	LoadScenarioWithResponse(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error)
 
 	// ExportSnapshotWithResponse The whole state as one JSON document
 	//
@@ -6268,8 +6546,17 @@ type LoadScenarioResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		AccountIds *[]string `json:"accountIds,omitempty"`
-		FaultIds   *[]string `json:"faultIds,omitempty"`
-		UserIds    *[]string `json:"userIds,omitempty"`
+
+		// Applied False when mode once found the scenario already applied.
+		Applied  bool      `json:"applied"`
+		FaultIds *[]string `json:"faultIds,omitempty"`
+
+		// Links The links made, with their tokens (this answer is the only place they appear).
+		Links           *[]Link   `json:"links,omitempty"`
+		NotificationIds *[]string `json:"notificationIds,omitempty"`
+		Sha256          string    `json:"sha256"`
+		SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+		UserIds         *[]string `json:"userIds,omitempty"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
@@ -6280,8 +6567,17 @@ type LoadScenarioResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r LoadScenarioResponse) GetJSON200() *struct {
 	AccountIds *[]string `json:"accountIds,omitempty"`
-	FaultIds   *[]string `json:"faultIds,omitempty"`
-	UserIds    *[]string `json:"userIds,omitempty"`
+
+	// Applied False when mode once found the scenario already applied.
+	Applied  bool      `json:"applied"`
+	FaultIds *[]string `json:"faultIds,omitempty"`
+
+	// Links The links made, with their tokens (this answer is the only place they appear).
+	Links           *[]Link   `json:"links,omitempty"`
+	NotificationIds *[]string `json:"notificationIds,omitempty"`
+	Sha256          string    `json:"sha256"`
+	SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+	UserIds         *[]string `json:"userIds,omitempty"`
 } {
 	return r.JSON200
 }
@@ -7321,26 +7617,38 @@ func (c *ClientWithResponses) ResetWithResponse(ctx context.Context, reqEditors 
 	return ParseResetResponse(rsp)
 }
 
-// LoadScenarioWithBodyWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithBodyWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *ClientWithResponses) LoadScenarioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
-	rsp, err := c.LoadScenarioWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoadScenarioWithBodyWithResponse(ctx context.Context, params *LoadScenarioParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
+	rsp, err := c.LoadScenarioWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseLoadScenarioResponse(rsp)
 }
 
-// LoadScenarioWithResponse Apply a scenario (users, accounts, transactions, faults, clock steps)
+// LoadScenarioWithResponse Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
+//
+// With mode once (the default), a scenario already applied to this
+// state (the same document, by SHA-256 of its canonical JSON) is not
+// applied again: the answer says applied false. With mode always it
+// is applied again (its usernames then conflict with the first
+// application's).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /scenarios (the `LoadScenario` operationId).
-func (c *ClientWithResponses) LoadScenarioWithResponse(ctx context.Context, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
-	rsp, err := c.LoadScenario(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoadScenarioWithResponse(ctx context.Context, params *LoadScenarioParams, body LoadScenarioJSONRequestBody, reqEditors ...RequestEditorFn) (*LoadScenarioResponse, error) {
+	rsp, err := c.LoadScenario(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8551,8 +8859,17 @@ func ParseLoadScenarioResponse(rsp *http.Response) (*LoadScenarioResponse, error
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			AccountIds *[]string `json:"accountIds,omitempty"`
-			FaultIds   *[]string `json:"faultIds,omitempty"`
-			UserIds    *[]string `json:"userIds,omitempty"`
+
+			// Applied False when mode once found the scenario already applied.
+			Applied  bool      `json:"applied"`
+			FaultIds *[]string `json:"faultIds,omitempty"`
+
+			// Links The links made, with their tokens (this answer is the only place they appear).
+			Links           *[]Link   `json:"links,omitempty"`
+			NotificationIds *[]string `json:"notificationIds,omitempty"`
+			Sha256          string    `json:"sha256"`
+			SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+			UserIds         *[]string `json:"userIds,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -9048,9 +9365,9 @@ type ServerInterface interface {
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(w http.ResponseWriter, r *http.Request)
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
 	// (POST /scenarios)
-	LoadScenario(w http.ResponseWriter, r *http.Request)
+	LoadScenario(w http.ResponseWriter, r *http.Request, params LoadScenarioParams)
 	// ExportSnapshot The whole state as one JSON document
 	// (GET /snapshot)
 	ExportSnapshot(w http.ResponseWriter, r *http.Request)
@@ -10072,8 +10389,27 @@ func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request)
 // LoadScenario operation middleware
 func (siw *ServerInterfaceWrapper) LoadScenario(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoadScenarioParams
+
+	// ------------- Optional query parameter "mode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mode", r.URL.Query(), &params.Mode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "mode"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "mode", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.LoadScenario(w, r)
+		siw.Handler.LoadScenario(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11773,7 +12109,8 @@ func (response ResetdefaultJSONResponse) VisitResetResponse(w http.ResponseWrite
 }
 
 type LoadScenarioRequestObject struct {
-	Body *LoadScenarioJSONRequestBody
+	Params LoadScenarioParams
+	Body   *LoadScenarioJSONRequestBody
 }
 
 type LoadScenarioResponseObject interface {
@@ -11782,8 +12119,17 @@ type LoadScenarioResponseObject interface {
 
 type LoadScenario200JSONResponse struct {
 	AccountIds *[]string `json:"accountIds,omitempty"`
-	FaultIds   *[]string `json:"faultIds,omitempty"`
-	UserIds    *[]string `json:"userIds,omitempty"`
+
+	// Applied False when mode once found the scenario already applied.
+	Applied  bool      `json:"applied"`
+	FaultIds *[]string `json:"faultIds,omitempty"`
+
+	// Links The links made, with their tokens (this answer is the only place they appear).
+	Links           *[]Link   `json:"links,omitempty"`
+	NotificationIds *[]string `json:"notificationIds,omitempty"`
+	Sha256          string    `json:"sha256"`
+	SubscriptionIds *[]string `json:"subscriptionIds,omitempty"`
+	UserIds         *[]string `json:"userIds,omitempty"`
 }
 
 func (response LoadScenario200JSONResponse) VisitLoadScenarioResponse(w http.ResponseWriter) error {
@@ -12426,7 +12772,7 @@ type StrictServerInterface interface {
 	// Reset Back to the seeded state (same seed, same data)
 	// (POST /reset)
 	Reset(ctx context.Context, request ResetRequestObject) (ResetResponseObject, error)
-	// LoadScenario Apply a scenario (users, accounts, transactions, faults, clock steps)
+	// LoadScenario Apply a scenario (subscriptions, users, accounts, links, transactions, notifications, faults, clock steps)
 	// (POST /scenarios)
 	LoadScenario(ctx context.Context, request LoadScenarioRequestObject) (LoadScenarioResponseObject, error)
 	// ExportSnapshot The whole state as one JSON document
@@ -13158,8 +13504,10 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 }
 
 // LoadScenario operation middleware
-func (sh *strictHandler) LoadScenario(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) LoadScenario(w http.ResponseWriter, r *http.Request, params LoadScenarioParams) {
 	var request LoadScenarioRequestObject
+
+	request.Params = params
 
 	var body LoadScenarioJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {

@@ -462,7 +462,7 @@ func TestScenarioAndSnapshot(t *testing.T) {
 		Faults:     &[]adminapi.FaultCreate{{Bank: "chase", Status: ptr(503), Times: ptr(2)}},
 		ClockSteps: &[]string{"24h"},
 	}
-	res, err := w.client.LoadScenarioWithResponse(ctx, sc)
+	res, err := w.client.LoadScenarioWithResponse(ctx, nil, sc)
 	require.NoError(t, err)
 	require.Equal(t, 200, res.StatusCode(), string(res.Body))
 	require.Len(t, *res.JSON200.UserIds, 1)
@@ -574,7 +574,7 @@ func TestExampleScenarioFileApplies(t *testing.T) {
 	w := newWorld(t, newKey(t))
 	sc, err := scenario.ReadFile(t.Context(), filepath.Join("..", "..", "scenario", "testdata", "example.yaml"))
 	require.NoError(t, err)
-	res, err := w.srv.ApplyScenario(t.Context(), sc)
+	res, err := w.srv.ApplyScenario(t.Context(), sc, "", "test")
 	require.NoError(t, err)
 	require.Len(t, res.AccountIDs, 2)
 	require.Len(t, res.FaultIDs, 2)

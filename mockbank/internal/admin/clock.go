@@ -6,6 +6,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
@@ -24,9 +25,9 @@ func (s *Server) clockStep(in adminapi.AdvanceClockJSONRequestBody) (time.Durati
 	case in.By != nil && in.To != nil:
 		return 0, invalid("give by or to, not both")
 	case in.By != nil:
-		d, err := time.ParseDuration(*in.By)
+		d, err := scenario.ParseDuration(*in.By)
 		if err != nil || d <= 0 || d > MaxClockStep {
-			return 0, invalid("by: %q is not a positive Go duration of at most %s", *in.By, MaxClockStep)
+			return 0, invalid("by: %q is not a positive duration (36h, 2d) of at most %s", *in.By, scenario.FormatDuration(MaxClockStep))
 		}
 		return d, nil
 	case in.To != nil:

@@ -49,8 +49,10 @@ type ControlOptions struct {
 	// date; SaveInterval (default 1 s) bounds how often it is written.
 	DataFile     string
 	SaveInterval time.Duration
-	// ScenarioFile, when set, is applied at Attach, after the data file.
-	ScenarioFile string
+	// ScenarioFile, when set, is applied at Attach, after the data file,
+	// with ScenarioMode (ScenarioOnce when empty: skipped when the state
+	// already holds it).
+	ScenarioFile, ScenarioMode string
 	// ReadyClient is the id of a bank's ready client: the client links and
 	// subscriptions are for unless they name another.
 	ReadyClient func(bank string) string
@@ -249,17 +251,23 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 				_ = nd.Close()
 				return fmt.Errorf("admin: data file %s: %w", file.Path(), err)
 			}
+			c.log.Info("state file loaded", append([]any{"file", file.Path()}, srv.summary(ctx)...)...)
+		}
+		if errors.Is(err, persist.ErrNotExist) {
+			c.log.Info("no state file yet: starting from the seed; it will be created", "file", file.Path())
 		}
 	}
 	if c.opts.ScenarioFile != "" {
 		sc, err := scenario.ReadFile(ctx, c.opts.ScenarioFile)
+		var res ScenarioResult
 		if err == nil {
-			_, err = srv.ApplyScenario(ctx, sc)
+			res, err = srv.ApplyScenario(ctx, sc, c.opts.ScenarioMode, c.opts.ScenarioFile)
 		}
 		if err != nil {
 			_ = nd.Close()
 			return fmt.Errorf("admin: scenario: %w", err)
 		}
+		logScenario(c.log, c.opts.ScenarioFile, res)
 	}
 	var saver *persist.Saver
 	if file != nil {
@@ -404,4 +412,29 @@ func publishedKey(p *authz.Provider, pub crypto.PublicKey) (jose.JSONWebKey, err
 		}
 	}
 	return jose.JSONWebKey{}, errors.New("the signing key is not in the bank's JWKS")
+}
+
+// logScenario says what a scenario applied at start did, ids but never a
+// token.
+func logScenario(log *slog.Logger, file string, res ScenarioResult) {
+	short := res.SHA256
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	if !res.Applied {
+		args := []any{"file", file, "sha256", short}
+		if res.Previous != nil {
+			args = append(args, "appliedAt", res.Previous.At.Format(time.RFC3339))
+		}
+		log.Info("scenario already applied to this state: skipped (-scenario-mode always applies it again)", args...)
+		return
+	}
+	var consents []string
+	for _, l := range res.Links {
+		consents = append(consents, l.ConsentId)
+	}
+	log.Info("scenario applied", "file", file, "sha256", short,
+		"users", len(res.UserIDs), "accounts", len(res.AccountIDs), "transactions", res.TransactionCount,
+		"subscriptions", len(res.SubscriptionIDs), "links", consents, "notifications", len(res.NotificationIDs),
+		"faults", len(res.FaultIDs), "clockSteps", len(res.Steps))
 }

@@ -8,8 +8,37 @@ import (
 	"time"
 
 	"github.com/obconnect/obconnect/mockbank/internal/faults"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
+
+// faultSpec reads a fault as asked for, durations included; the injector
+// validates the rest.
+func faultSpec(in adminapi.FaultCreate) (faults.Spec, error) {
+	sp := toSpec(in)
+	if in.Latency != nil {
+		if in.LatencyMs != nil {
+			return sp, invalid("give latency or latencyMs, not both")
+		}
+		d, err := scenario.ParseDuration(*in.Latency)
+		if err != nil {
+			return sp, invalid("latency: %v", err)
+		}
+		sp.Latency = d
+	}
+	if in.RetryAfter != nil {
+		if in.RetryAfterSeconds != nil {
+			return sp, invalid("give retryAfter or retryAfterSeconds, not both")
+		}
+		d, err := scenario.ParseDuration(*in.RetryAfter)
+		if err != nil || d%time.Second != 0 {
+			return sp, invalid("retryAfter: %q is not a whole number of seconds, such as 2s", *in.RetryAfter)
+		}
+		n := int(d / time.Second)
+		sp.RetryAfter = &n
+	}
+	return sp, nil
+}
 
 func toSpec(in adminapi.FaultCreate) faults.Spec {
 	sp := faults.Spec{Bank: in.Bank, FDXCode: in.FdxCode, RetryAfter: in.RetryAfterSeconds}
@@ -106,7 +135,11 @@ func (s *Server) CreateFault(ctx context.Context, req adminapi.CreateFaultReques
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.deps.Faults.Add(ctx, toSpec(*req.Body))
+	spec, err := faultSpec(*req.Body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.deps.Faults.Add(ctx, spec)
 	if err != nil {
 		return nil, err
 	}

@@ -74,3 +74,27 @@ func (s *Server) findConsent(ctx context.Context, id string) (string, *store.Con
 	}
 	return "", nil, notFound("consent %q not found", id)
 }
+
+// summary counts what the state holds, for the start-up log.
+func (s *Server) summary(ctx context.Context) []any {
+	var users, consents, active, subs int
+	now := s.deps.Store.Now()
+	for _, b := range s.deps.Store.Banks() {
+		if us, err := s.deps.Store.Users(ctx, b); err == nil {
+			users += len(us)
+		}
+		if cs, err := s.deps.Store.Consents(ctx, b); err == nil {
+			consents += len(cs)
+			for _, c := range cs {
+				if c.StatusAt(now) == store.ConsentActive {
+					active++
+				}
+			}
+		}
+		if ss, err := s.deps.Store.Subscriptions(ctx, b, ""); err == nil {
+			subs += len(ss)
+		}
+	}
+	return []any{"users", users, "consents", consents, "activeConsents", active, "subscriptions", subs,
+		"faults", len(s.deps.Faults.List(ctx)), "scenariosApplied", len(s.appliedScenarios()), "simulatedNow", now.Format("2006-01-02T15:04:05Z07:00")}
+}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,9 @@ type Server struct {
 	// see one state and a rollback restores exactly what was there.
 	mu  sync.Mutex
 	seq atomic.Uint64
+	// applied are the scenarios applied to the state.
+	appliedMu sync.Mutex
+	applied   []AppliedScenario
 
 	// counters fed by the store's events, for the clock step's report.
 	newTx, postedTx, droppedTx atomic.Int64
@@ -393,11 +397,13 @@ func (s *Server) changed() {
 
 // State is the whole-state document: persistence and snapshots.
 type State struct {
-	Store  *store.Snapshot            `json:"store"`
-	Faults faults.State               `json:"faults"`
-	Notify notify.State               `json:"notify"`
-	Seq    uint64                     `json:"adminSeq"`
-	Parts  map[string]json.RawMessage `json:"parts,omitempty"`
+	Store  *store.Snapshot `json:"store"`
+	Faults faults.State    `json:"faults"`
+	Notify notify.State    `json:"notify"`
+	Seq    uint64          `json:"adminSeq"`
+	// Scenarios are the scenarios applied to this state, oldest first.
+	Scenarios []AppliedScenario          `json:"scenarios,omitempty"`
+	Parts     map[string]json.RawMessage `json:"parts,omitempty"`
 }
 
 // ExportState returns the whole state as one JSON document.
@@ -417,7 +423,8 @@ func (s *Server) exportState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &State{Store: snap, Faults: s.deps.Faults.Export(ctx), Notify: s.deps.Notify.Export(ctx), Seq: s.seq.Load()}
+	st := &State{Store: snap, Faults: s.deps.Faults.Export(ctx), Notify: s.deps.Notify.Export(ctx), Seq: s.seq.Load(),
+		Scenarios: s.appliedScenarios()}
 	if len(s.deps.Parts) > 0 {
 		st.Parts = map[string]json.RawMessage{}
 		for name, p := range s.deps.Parts {
@@ -489,6 +496,9 @@ func (s *Server) importState(ctx context.Context, doc json.RawMessage) error {
 		// Ids never repeat, even when an older state (a reset, a
 		// snapshot) comes back: a client may still hold the newer ones.
 		s.seq.Store(max(s.seq.Load(), st.Seq))
+		s.appliedMu.Lock()
+		s.applied = slices.Clone(st.Scenarios)
+		s.appliedMu.Unlock()
 		return nil
 	}
 	if err := apply(&st); err != nil {
@@ -498,4 +508,10 @@ func (s *Server) importState(ctx context.Context, doc json.RawMessage) error {
 		return invalid("state: %s", short(err.Error()))
 	}
 	return nil
+}
+
+func (s *Server) appliedScenarios() []AppliedScenario {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	return slices.Clone(s.applied)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/obconnect/obconnect/mockbank/internal/notify"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 	"github.com/obconnect/obconnect/openapi/adminapi"
 )
 
@@ -94,9 +95,9 @@ func parseDelay(field string, v *string) (time.Duration, error) {
 	if v == nil {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(*v)
+	d, err := scenario.ParseDuration(*v)
 	if err != nil || d <= 0 || d > 366*24*time.Hour {
-		return 0, invalid("%s: %q is not a positive Go duration of at most 366 days", field, *v)
+		return 0, invalid("%s: %q is not a positive duration (24h, 2d) of at most 366d", field, *v)
 	}
 	return d, nil
 }
