@@ -33,6 +33,7 @@ import (
 	"github.com/obconnect/obconnect/bankdesc"
 	"github.com/obconnect/obconnect/connectors"
 	"github.com/obconnect/obconnect/mockbank"
+	"github.com/obconnect/obconnect/mockbank/scenario"
 )
 
 // memoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT sets
@@ -208,6 +209,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Logger: log, AdminToken: adminToken, DataFile: c.data, ScenarioFile: c.scenario, ScenarioMode: c.scenarioMode, AllowRemoteAdmin: c.adminRemote})
 	if err != nil {
 		ln.Close()
+		if errors.Is(err, scenario.ErrInvalid) {
+			// A scenario's mistakes are the user's input, said once:
+			// "-scenario qa.yaml: line 4: users[0]...: ...".
+			msg := strings.TrimPrefix(err.Error(), "admin: scenario: ")
+			msg = strings.Replace(msg, scenario.ErrInvalid.Error()+": ", "", 1)
+			fmt.Fprintf(stderr, "mockbank: -scenario %s\n", msg)
+			return 2
+		}
 		// The library's errors name themselves already.
 		fmt.Fprintf(stderr, "mockbank: %s\n", strings.TrimPrefix(err.Error(), "mockbank: "))
 		if errors.Is(err, mockbank.ErrConfig) || errors.Is(err, bankdesc.ErrInvalid) {

@@ -29,11 +29,15 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	remote := filepath.Join(t.TempDir(), "remote.json")
 	require.NoError(t, os.WriteFile(remote, raw, 0o600))
+	badScenario := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(badScenario, []byte("users:\n  - user: {bank: chase, username: x, password: y}\n    accounts:\n      - account: {type: CHEKING}\n"), 0o600))
 	for _, c := range []struct {
 		args []string
 		code int
 		want string
 	}{
+		{[]string{"-addr", "127.0.0.1:0", "-scenario", badScenario}, 2, `-scenario ` + badScenario + `: line 4: users[0].accounts[0].account.type: "CHEKING" is not one of`},
+		{[]string{"-scenario-mode", "twice"}, 2, "want once or always"},
 		{[]string{"-h"}, 0, "-tls-cert"},
 		{[]string{"-bogus"}, 2, "flag provided but not defined"},
 		{[]string{"-addr", "nope"}, 2, "missing port"},

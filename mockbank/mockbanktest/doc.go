@@ -23,7 +23,9 @@
 //     for the common case of an error named by its meaning and limited to
 //     one consent, so that subtests running in parallel on one server do
 //     not see each other's faults.
-//   - [Server.Now], mockbank's simulated clock, for the client's Config.
+//   - [Server.Now], mockbank's simulated clock, for the client's Config;
+//     [RemoteClock], the same clock for a process that did not start
+//     mockbank (wall time plus the offset GET /admin/clock reports).
 //
 // NewServer takes a [TB] (a *testing.T or *testing.B) so that failures fail
 // the test and the server stops with it. Runnable examples, which have no

@@ -39,7 +39,9 @@
 //
 // The handlers of each resource are in a file of their own: banks.go,
 // users.go, accounts.go, transactions.go, clock.go, faults.go,
-// notifications.go (and deliveries), consents.go, snapshot.go (and reset),
+// notifications.go (and deliveries), consents.go (with the sandbox
+// controls expire and reset-login), links.go, subscriptions.go,
+// requests.go (the request journal), snapshot.go (and reset),
 // scenario.go; handlers.go holds what they share.
 //
 // # Amounts and times

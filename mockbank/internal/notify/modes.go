@@ -93,9 +93,20 @@ func (d *Dispatcher) holdFirst(sub, mode string, delay time.Duration) {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {
-	case <-t.C:
 	case <-wait:
+		return
+	case <-t.C:
 	case <-d.ctx.Done():
+	}
+	if wait != nil {
+		// Not released: take this delivery's channel out, so that a
+		// subscription that gets nothing more keeps nothing.
+		d.mu.Lock()
+		d.held[sub] = slices.DeleteFunc(d.held[sub], func(c chan struct{}) bool { return c == wait })
+		if len(d.held[sub]) == 0 {
+			delete(d.held, sub)
+		}
+		d.mu.Unlock()
 	}
 }
 
