@@ -182,6 +182,12 @@ func (c *Control) Attach(ctx context.Context, host Host) error {
 				_, _ = p.RevokeConsent(context.Background(), e.ConsentID)
 			}
 		}
+		if e.Kind == store.EventClockAdvanced && st.Running() {
+			// A running clock's sweep every second changes no state by
+			// itself (the offset moves only on advance, which saves);
+			// saving each tick would rewrite the file every second.
+			return
+		}
 		c.touch()
 	})
 	parts := map[string]Part{}

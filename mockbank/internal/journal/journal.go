@@ -144,6 +144,8 @@ type Options struct {
 type Journal struct {
 	size      int
 	wall, sim func() time.Time
+	// wallIsNow spares a clock read per request when Wall is time.Now.
+	wallIsNow bool
 
 	mu      sync.Mutex
 	ring    []Entry
@@ -159,7 +161,7 @@ func New(opts Options) *Journal {
 		j.size = DefaultSize
 	}
 	if j.wall == nil {
-		j.wall = time.Now
+		j.wall, j.wallIsNow = time.Now, true
 	}
 	if j.sim == nil {
 		j.sim = j.wall
@@ -363,8 +365,12 @@ func (j *Journal) Middleware(bank string, operation func(*http.Request) string, 
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			at, sim := j.wall(), j.sim()
 			start := time.Now()
+			at := start
+			if !j.wallIsNow {
+				at = j.wall()
+			}
+			sim := j.sim()
 			var who Party
 			if party != nil {
 				who = party(r)
@@ -398,9 +404,9 @@ func (j *Journal) record(bank string, r *http.Request, w http.ResponseWriter, re
 		// no status at all; otherwise nothing written is 200.
 		status = http.StatusOK
 	}
-	iid := w.Header().Get("x-fapi-interaction-id")
+	iid := first(w.Header()[interactionHeader])
 	if iid == "" {
-		iid = r.Header.Get("x-fapi-interaction-id")
+		iid = first(r.Header[interactionHeader])
 	}
 	j.Add(Entry{
 		At: at.UTC(), SimulatedAt: sim.UTC(), Bank: bank, Operation: note.Operation, Method: r.Method,
@@ -409,6 +415,17 @@ func (j *Journal) record(bank string, r *http.Request, w http.ResponseWriter, re
 		GrantType: cut(who.GrantType, 64), InteractionID: cut(iid, 128),
 		FaultID: note.FaultID, FaultMode: note.FaultMode, Violations: note.Violations,
 	})
+}
+
+// interactionHeader is x-fapi-interaction-id in canonical form, so that
+// no request pays for canonicalising it.
+var interactionHeader = http.CanonicalHeaderKey("x-fapi-interaction-id")
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // recorder notes the status a handler writes; Unwrap lets
