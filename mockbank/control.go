@@ -9,6 +9,7 @@ import (
 
 	"github.com/obconnect/obconnect/mockbank/internal/admin"
 	"github.com/obconnect/obconnect/mockbank/internal/authz"
+	"github.com/obconnect/obconnect/mockbank/internal/dashboard"
 	"github.com/obconnect/obconnect/mockbank/internal/journal"
 	"github.com/obconnect/obconnect/mockbank/internal/store"
 	"github.com/obconnect/obconnect/openapi/adminapi"
@@ -24,11 +25,33 @@ func (h host) Store() *store.Store                  { return h.s.st }
 func (h host) Provider(bank string) *authz.Provider { return h.s.provider(bank) }
 func (h host) AdminToken() string                   { return h.s.opts.AdminToken }
 
+// MountAdmin mounts the admin API under /admin and the dashboard, which
+// calls that API in-process, under /admin/ui.
 func (h host) MountAdmin(a http.Handler) {
+	o := h.s.opts
+	mounted := a
+	dash, err := dashboard.New(dashboard.Options{API: a, APIPath: "/admin", BasePath: dashboardPath, Token: o.AdminToken,
+		AllowRemote: o.AllowRemoteAdmin, Logger: h.s.log})
+	if err != nil {
+		// Only a broken build (templates, the embedded spec) gets here;
+		// the API still serves, and the log says why the pages do not.
+		h.s.log.Error("the admin dashboard is unavailable", "err", err)
+	} else {
+		mounted = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == dashboardPath || strings.HasPrefix(r.URL.Path, dashboardPath+"/") {
+				dash.ServeHTTP(w, r)
+				return
+			}
+			a.ServeHTTP(w, r)
+		})
+	}
 	h.s.mu.Lock()
-	h.s.admin = a
+	h.s.admin = mounted
 	h.s.mu.Unlock()
 }
+
+// dashboardPath is where the admin dashboard is served.
+const dashboardPath = "/admin/ui"
 
 func (h host) OnClose(f func()) {
 	h.s.mu.Lock()

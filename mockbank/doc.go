@@ -31,7 +31,8 @@
 // at the prefix (the description's endpoint paths), its FDX data API under
 // /{bank}{dataPath}, e.g. /chase/fdx/v6. The admin API (openapi/admin.yaml:
 // data, clock, faults, notifications, consents, snapshots, scenarios) is
-// under /admin, /healthz answers "ok".
+// under /admin, its dashboard (HTML pages over the same API, behind the
+// same token) under /admin/ui, and /healthz answers "ok".
 //
 // # Rooms
 //
@@ -45,6 +46,8 @@
 //   - internal/admin: the admin API and the control side that attaches
 //     internal/faults (fault injection), internal/notify (signed
 //     notifications) and internal/persist (the data file).
+//   - internal/dashboard: the admin dashboard, pages and forms that call
+//     the admin API in-process.
 //   - scenario (public): scenario files, read here for -scenario and
 //     POST /admin/scenarios, and by cmd/mockbankctl before it sends one.
 //   - mockbanktest (public): mockbank for Go tests, and the consent-page

@@ -68,7 +68,8 @@ type Options struct {
 	// AdminToken guards /admin (at least 16 characters); random when
 	// empty.
 	AdminToken string
-	// AllowRemoteAdmin serves the admin API to non-loopback clients too.
+	// AllowRemoteAdmin serves the admin API and its dashboard to
+	// non-loopback clients too.
 	AllowRemoteAdmin bool
 	// RedirectURIs of the ready clients; DefaultRedirectURIs when nil.
 	// Each must be https, or http to a loopback host, as at registration.

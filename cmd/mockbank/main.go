@@ -99,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.data, "data", "", "state file: loaded at start when it exists, saved atomically after changes and on shutdown")
 	fs.StringVar(&c.scenario, "scenario", "", "scenario file (YAML or JSON: subscriptions, users, links, notifications, faults, clock steps) applied at start, after -data")
 	fs.StringVar(&c.scenarioMode, "scenario-mode", "once", "once: skip a -scenario the state (-data) already holds; always: apply it again")
-	fs.BoolVar(&c.adminRemote, "admin-remote", false, "serve the admin API to non-loopback clients too (it needs the token either way)")
+	fs.BoolVar(&c.adminRemote, "admin-remote", false, "serve the admin API and dashboard to non-loopback clients too (they need the token either way)")
 	fs.StringVar(&c.cert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
 	fs.StringVar(&c.key, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.level, "log-level", "info", "log level: debug, info, warn or error")
@@ -386,7 +386,10 @@ func banner(w io.Writer, srv *mockbank.Server, base, port string, took time.Dura
 		}
 		fmt.Fprintf(w, "\n  redirect URIs: %s\n\n", strings.Join(b.Client.RedirectURIs, " "))
 	}
-	fmt.Fprintf(w, "admin API: %s/admin  token: %s\n\n", base, srv.AdminToken())
+	fmt.Fprintf(w, "admin API: %s/admin  token: %s\n", base, srv.AdminToken())
+	// The dashboard's URL without the token: a link pasted into a ticket
+	// or a chat must not carry it. The page asks for it once.
+	fmt.Fprintf(w, "dashboard: %s/admin/ui/ (sign in with the admin token)\n\n", base)
 	fmt.Fprintln(w, "test users:")
 	for _, u := range mockbank.TestUsers() {
 		extra := ""

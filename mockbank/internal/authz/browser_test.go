@@ -4,37 +4,19 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/obconnect/obconnect/mockbank/internal/browsertest"
 )
 
-// findChromium returns the browser binary, skipping the test when there is
-// none outside CI. In CI (CI=true) a missing browser is a failure: the
-// consent page must be exercised by a real browser there.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true but Chromium is not installed (apt-get install -y chromium); the consent-page browser test must run in CI")
-	}
-	t.Skip("Chromium not found (install Debian's chromium package to run the consent-page browser test); skipping outside CI")
-	return ""
-}
-
 func TestConsentPageInHeadlessChromium(t *testing.T) {
-	bin := findChromium(t)
+	ctx := browsertest.New(t, nil)
 	env := newEnv(t, nil)
 
 	var mu sync.Mutex
@@ -54,26 +36,6 @@ func TestConsentPageInHeadlessChromium(t *testing.T) {
 	verifier := oauth2.GenerateVerifier()
 	authURL := conf.AuthCodeURL("browser-state", oauth2.S256ChallengeOption(verifier),
 		oauth2.SetAuthURLParam("purpose", "ACCOUNT_AGGREGATION"))
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(authURL),

@@ -141,7 +141,7 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 	if s.Means != "" {
 		c, ok := bankdesc.ParseCode(s.Means)
 		if _, std := fdxerr.Standard(c); !ok || !std {
-			return s, fmt.Errorf("%w: means %q is not a condition a bank answers with an FDX error (%s)", ErrInvalid, s.Means, strings.Join(meanings(), ", "))
+			return s, fmt.Errorf("%w: means %q is not a condition a bank answers with an FDX error (%s)", ErrInvalid, s.Means, strings.Join(Meanings(), ", "))
 		}
 		if s.Mode != ModeError {
 			return s, fmt.Errorf("%w: means goes with mode error", ErrInvalid)
@@ -180,9 +180,9 @@ func (s Spec) Validate(banks []string) (Spec, error) {
 	return s, nil
 }
 
-// meanings are the values Spec.Means accepts: every meaning the FDX
+// Meanings are the values Spec.Means accepts: every meaning the FDX
 // catalogue has a code for.
-func meanings() []string {
+func Meanings() []string {
 	var out []string
 	for c := obcerr.OK; c <= obcerr.DeadlineExceeded; c++ {
 		if _, ok := fdxerr.Standard(c); ok {
