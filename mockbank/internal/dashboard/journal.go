@@ -56,9 +56,7 @@ func (d *Dashboard) journal(w http.ResponseWriter, r *http.Request, v *view) err
 	}
 	var ps []string
 	for _, p := range q["param"] {
-		for _, one := range strings.Fields(p) {
-			ps = append(ps, one)
-		}
+		ps = append(ps, strings.Fields(p)...)
 	}
 	if len(ps) > 0 {
 		params.Param = &ps
