@@ -1,12 +1,13 @@
 package mockbank
 
 import (
+	"github.com/obconnect/obconnect/coreexchange"
+
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,58 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/obconnect/obconnect/openapi/fdxclient"
-)
-
-// coreExchangeFacts are what FDX's Core Exchange subset of one version
-// requires of the responses mockbank sends, written down here as facts (a
-// few enumerations and required-field lists), not copied from the
-// published file. nil list = no enumeration in that version.
-type coreExchangeFacts struct {
-	statuses                          []string
-	depositTypes, locTypes, loanTypes []string
-	// loanRequired are the loan detail fields required beyond the
-	// descriptor's; loanDateTimes those of them that are date-times.
-	loanRequired  []string
-	loanDateTimes []string
-	// mortgageAccountNumber: accountNumber is required of a MORTGAGE.
-	mortgageAccountNumber bool
-	// dateTimes are account fields typed as date-times in the version,
-	// which our spec types as dates: they must not be sent as dates.
-	dateTimes []string
-}
-
-var (
-	// FDX 4.6 AccountStatus: no RESTRICTED.
-	cxStatuses46 = []string{"OPEN", "CLOSED", "PENDINGOPEN", "PENDINGCLOSE", "DELINQUENT", "PAID", "NEGATIVECURRENTBALANCE"}
-	// FDX 5.3 and 6.x AccountStatus.
-	cxStatuses5 = append(slices.Clone(cxStatuses46), "RESTRICTED")
-	// FDX 5.3 and 6.x line-of-credit transaction types (4.6 lacks PURCHASE).
-	cxLocTypes5 = []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "PURCHASE", "WITHDRAWAL"}
-	// FDX 5.3 and 6.x loan transaction types.
-	cxLoanTypes5 = []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT", "LUMP_SUM_PAYMENT", "SKIP_PAYMENT", "DOUBLE_UP_PAYMENT", "PAYOFF"}
-	// FDX 5.3 and 6.x loan details: required beyond the descriptor.
-	cxLoanRequired5 = []string{"principalBalance", "interestRate", "interestRateType"}
-
-	coreExchange = map[string]coreExchangeFacts{
-		"4.6": {
-			statuses: cxStatuses46,
-			// FDX 4.6 DepositTransactionType, LocTransactionType, LoanTransactionType.
-			depositTypes: []string{"ADJUSTMENT", "ATMDEPOSIT", "ATMWITHDRAWAL", "BILLPAYMENT", "CHECK", "DEPOSIT", "DIRECTDEPOSIT",
-				"DIVIDEND", "FEE INTEREST", "FEE", "INTEREST", "POSCREDIT", "POSDEBIT", "TRANSFER", "WITHDRAWAL"},
-			locTypes:  []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "WITHDRAWAL"},
-			loanTypes: []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT"},
-			// FDX 4.6 LoanAccount required fields; originatingDate is a Timestamp.
-			loanRequired:  []string{"accountNumber", "principalBalance", "originatingDate", "interestRate", "interestRateType"},
-			loanDateTimes: []string{"originatingDate"},
-			// FDX 4.6 LocAccount and LoanAccount: Timestamps.
-			dateTimes: []string{"nextPaymentDate", "lastPaymentDate", "maturityDate", "lastStmtDate"},
-		},
-		"5.3": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
-		"6.0": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
-		"6.2": {statuses: cxStatuses5, locTypes: cxLocTypes5, loanTypes: cxLoanTypes5, loanRequired: cxLoanRequired5, mortgageAccountNumber: true},
-	}
-
-	maskedNumber = regexp.MustCompile(`^X+[0-9]{4}$`)
 )
 
 // Every bank's responses, as a client gets them, hold the invariants of
@@ -82,7 +31,7 @@ func TestResponsesHoldCoreExchangeInvariantsPerVersion(t *testing.T) {
 	users := []string{"user_good", "user_locked", "user_closed"}
 	for _, b := range e.srv.Banks() {
 		version := b.Description.FDXVersion
-		facts, ok := coreExchange[version]
+		facts, ok := coreexchange.ForVersion(version)
 		require.True(t, ok, "no Core Exchange facts for %s", version)
 		var lines []byte
 		statusesSeen := map[string]bool{}
@@ -205,7 +154,7 @@ func entries(t *testing.T, bank, version string, raw any, members map[string]str
 	return out
 }
 
-func checkDescriptor(t *testing.T, bank, member string, a map[string]any, f coreExchangeFacts) {
+func checkDescriptor(t *testing.T, bank, member string, a map[string]any, f coreexchange.Facts) {
 	t.Helper()
 	where := fmt.Sprintf("%s %s %v", bank, member, a["accountId"])
 	for _, field := range []string{"accountId", "accountType", "productName", "status", "currency", "accountCategory"} {
@@ -214,14 +163,14 @@ func checkDescriptor(t *testing.T, bank, member string, a map[string]any, f core
 	if cur, ok := a["currency"].(map[string]any); assert.True(t, ok, where) {
 		assert.NotEmpty(t, cur["currencyCode"], where)
 	}
-	assert.Contains(t, f.statuses, a["status"], where)
+	assert.Contains(t, f.Statuses, a["status"], where)
 }
 
-func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreExchangeFacts) {
+func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreexchange.Facts) {
 	t.Helper()
 	checkDescriptor(t, bank, member, a, f)
 	where := fmt.Sprintf("%s %s %v", bank, member, a["accountId"])
-	for _, field := range f.dateTimes {
+	for _, field := range f.DateTimes {
 		if v, ok := a[field]; ok {
 			_, err := time.Parse(time.RFC3339, fmt.Sprint(v))
 			assert.NoError(t, err, "%s: %s must be a date-time", where, field)
@@ -234,17 +183,17 @@ func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreExch
 	case "locAccount":
 		required = []string{"currentBalance", "availableCredit"}
 	case "loanAccount":
-		required = f.loanRequired
-		if f.mortgageAccountNumber && a["accountType"] == "MORTGAGE" {
+		required = f.LoanRequired
+		if f.MortgageAccountNumber && a["accountType"] == "MORTGAGE" {
 			required = append(slices.Clone(required), "accountNumber")
 		}
-		for _, field := range f.loanDateTimes {
+		for _, field := range f.LoanDateTimes {
 			_, err := time.Parse(time.RFC3339, fmt.Sprint(a[field]))
 			assert.NoError(t, err, "%s: %s is a date-time", where, field)
 		}
 		if n, ok := a["accountNumber"]; ok {
 			// Never a full number: masked, ending with the displayed digits.
-			assert.Regexp(t, maskedNumber, n, where)
+			assert.True(t, coreexchange.MaskedAccountNumber(fmt.Sprint(n)), "%s: account number %v is not masked", where, n)
 			assert.Equal(t, fmt.Sprint(a["accountNumberDisplay"])[3:], fmt.Sprint(n)[len(fmt.Sprint(n))-4:], where)
 		}
 	default:
@@ -255,7 +204,7 @@ func checkDetail(t *testing.T, bank, member string, a map[string]any, f coreExch
 	}
 }
 
-func checkTransaction(t *testing.T, bank, member string, tx map[string]any, f coreExchangeFacts) {
+func checkTransaction(t *testing.T, bank, member string, tx map[string]any, f coreexchange.Facts) {
 	t.Helper()
 	where := fmt.Sprintf("%s %s %v", bank, member, tx["transactionId"])
 	for _, field := range []string{"transactionId", "description", "transactionTimestamp", "status", "amount", "debitCreditMemo"} {
@@ -266,7 +215,7 @@ func checkTransaction(t *testing.T, bank, member string, tx map[string]any, f co
 	if !ok {
 		return
 	}
-	list := map[string][]string{"depositTransaction": f.depositTypes, "locTransaction": f.locTypes, "loanTransaction": f.loanTypes}[member]
+	list := map[string][]string{"depositTransaction": f.DepositTypes, "locTransaction": f.LocTypes, "loanTransaction": f.LoanTypes}[member]
 	if list != nil {
 		assert.Contains(t, list, typ, where)
 	}

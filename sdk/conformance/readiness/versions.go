@@ -1,54 +1,18 @@
 package readiness
 
 import (
+	"github.com/obconnect/obconnect/coreexchange"
+
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 )
 
-// versionFacts are what FDX's Core Exchange subset of one version
-// requires of a response beyond openapi/fdx.yaml, which is the union of
-// the versions: the enumerations and required fields mockbank shapes its
-// answers to (mockbank/internal/fdxapi/fdxversion.go) and its Core
-// Exchange test checks (mockbank/coreexchange_test.go).
-type versionFacts struct {
-	statuses                          []string
-	depositTypes, locTypes, loanTypes []string
-	loanRequired                      []string
-	mortgageAccountNumber             bool
-	// dateTimes are account fields the version types as date-times.
-	dateTimes []string
-}
-
 var (
-	statuses46 = []string{"OPEN", "CLOSED", "PENDINGOPEN", "PENDINGCLOSE", "DELINQUENT", "PAID", "NEGATIVECURRENTBALANCE"}
-	statuses5  = append(slices.Clone(statuses46), "RESTRICTED")
-	locTypes5  = []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "PURCHASE", "WITHDRAWAL"}
-	loanTypes5 = []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT", "LUMP_SUM_PAYMENT", "SKIP_PAYMENT", "DOUBLE_UP_PAYMENT", "PAYOFF"}
-	loanReq5   = []string{"principalBalance", "interestRate", "interestRateType"}
-
-	versions = map[string]versionFacts{
-		"4.6": {
-			statuses: statuses46,
-			depositTypes: []string{"ADJUSTMENT", "ATMDEPOSIT", "ATMWITHDRAWAL", "BILLPAYMENT", "CHECK", "DEPOSIT", "DIRECTDEPOSIT",
-				"DIVIDEND", "FEE INTEREST", "FEE", "INTEREST", "POSCREDIT", "POSDEBIT", "TRANSFER", "WITHDRAWAL"},
-			locTypes:     []string{"ADJUSTMENT", "CHECK", "FEE", "INTEREST", "PAYMENT", "WITHDRAWAL"},
-			loanTypes:    []string{"ADJUSTMENT", "FEE", "INTEREST", "PAYMENT"},
-			loanRequired: []string{"accountNumber", "principalBalance", "originatingDate", "interestRate", "interestRateType"},
-			dateTimes:    []string{"nextPaymentDate", "lastPaymentDate", "maturityDate", "lastStmtDate", "originatingDate"},
-		},
-		"5.3": {statuses: statuses5, locTypes: locTypes5, loanTypes: loanTypes5, loanRequired: loanReq5, mortgageAccountNumber: true},
-		"6.0": {statuses: statuses5, locTypes: locTypes5, loanTypes: loanTypes5, loanRequired: loanReq5, mortgageAccountNumber: true},
-		"6.2": {statuses: statuses5, locTypes: locTypes5, loanTypes: loanTypes5, loanRequired: loanReq5, mortgageAccountNumber: true},
-	}
-
 	accountMembers     = map[string]string{"DEPOSIT_ACCOUNT": "depositAccount", "LOC_ACCOUNT": "locAccount", "LOAN_ACCOUNT": "loanAccount"}
 	transactionMembers = map[string]string{"DEPOSIT_ACCOUNT": "depositTransaction", "LOC_ACCOUNT": "locTransaction", "LOAN_ACCOUNT": "loanTransaction"}
-
-	maskedNumber = regexp.MustCompile(`^X+[0-9]{4}$`)
 
 	descriptorFields  = []string{"accountId", "accountType", "productName", "status", "currency", "accountCategory"}
 	transactionFields = []string{"transactionId", "description", "transactionTimestamp", "status", "amount", "debitCreditMemo"}
@@ -78,7 +42,7 @@ func (fc *fieldCount) need(where string, obj map[string]any, fields ...string) {
 // count no fields.
 func checkVersion(version, endpoint string, body []byte) fieldCount {
 	var fc fieldCount
-	facts, ok := versions[version]
+	facts, ok := coreexchange.ForVersion(version)
 	if !ok {
 		return fc
 	}
@@ -100,14 +64,14 @@ func checkVersion(version, endpoint string, body []byte) fieldCount {
 		for member, a := range fc.entries(version, flat, doc, accountMembers) {
 			fc.descriptor(member, a, facts)
 			where := fmt.Sprintf("account %v", a["accountId"])
-			for _, field := range facts.dateTimes {
+			for _, field := range slices.Concat(facts.DateTimes, facts.LoanDateTimes) {
 				if v, ok := a[field].(string); ok {
 					if _, err := time.Parse(time.RFC3339, v); err != nil {
 						fc.problems = append(fc.problems, fmt.Sprintf("%s: %s %q must be a date-time in FDX %s", where, field, v, version))
 					}
 				}
 			}
-			if n, ok := a["accountNumber"].(string); ok && !maskedNumber.MatchString(n) {
+			if n, ok := a["accountNumber"].(string); ok && !coreexchange.MaskedAccountNumber(n) {
 				// obconnect's rule, not FDX's: never a full account number.
 				fc.problems = append(fc.problems, where+": accountNumber is not masked")
 			}
@@ -117,8 +81,8 @@ func checkVersion(version, endpoint string, body []byte) fieldCount {
 			case "locAccount":
 				fc.need(where, a, "currentBalance", "availableCredit")
 			case "loanAccount":
-				req := facts.loanRequired
-				if facts.mortgageAccountNumber && a["accountType"] == "MORTGAGE" {
+				req := facts.LoanRequired
+				if facts.MortgageAccountNumber && a["accountType"] == "MORTGAGE" {
 					req = append(slices.Clone(req), "accountNumber")
 				}
 				fc.need(where, a, req...)
@@ -131,7 +95,7 @@ func checkVersion(version, endpoint string, body []byte) fieldCount {
 				where := fmt.Sprintf("transaction %v", tx["transactionId"])
 				fc.need(where, tx, transactionFields...)
 				if typ, ok := tx["transactionType"].(string); ok {
-					list := map[string][]string{"depositTransaction": facts.depositTypes, "locTransaction": facts.locTypes, "loanTransaction": facts.loanTypes}[member]
+					list := map[string][]string{"depositTransaction": facts.DepositTypes, "locTransaction": facts.LocTypes, "loanTransaction": facts.LoanTypes}[member]
 					if list != nil && !slices.Contains(list, typ) {
 						fc.problems = append(fc.problems, fmt.Sprintf("%s: transactionType %s is not in FDX %s", where, typ, version))
 					}
@@ -182,10 +146,10 @@ func (fc *fieldCount) entries(version string, flat bool, raw any, members map[st
 	return out
 }
 
-func (fc *fieldCount) descriptor(member string, a map[string]any, f versionFacts) {
+func (fc *fieldCount) descriptor(member string, a map[string]any, f coreexchange.Facts) {
 	where := fmt.Sprintf("%s %v", member, a["accountId"])
 	fc.need(where, a, descriptorFields...)
-	if s, ok := a["status"].(string); ok && !slices.Contains(f.statuses, s) {
+	if s, ok := a["status"].(string); ok && !slices.Contains(f.Statuses, s) {
 		fc.problems = append(fc.problems, fmt.Sprintf("%s: status %s is not in this FDX version", where, s))
 	}
 }
