@@ -1,8 +1,6 @@
 package mockbank
 
 import (
-	"github.com/obconnect/obconnect/coreexchange"
-
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/obconnect/obconnect/coreexchange"
 	"github.com/obconnect/obconnect/openapi/fdxclient"
 )
 

@@ -1,13 +1,13 @@
 package readiness
 
 import (
-	"github.com/obconnect/obconnect/coreexchange"
-
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/obconnect/obconnect/coreexchange"
 )
 
 var (
