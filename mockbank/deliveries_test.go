@@ -147,8 +147,13 @@ func TestDeliveryKeepsTheReceiversAnswerAndRedelivers(t *testing.T) {
 	require.Equal(t, 202, code, body)
 	require.Eventually(t, func() bool { return len(fixed.ids()) == 1 }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, id, fixed.ids()[0], "the same notification")
-	again := deliveries(t, srv, "status=DELIVERED")
-	require.Len(t, again, 1)
+	// The receiver has the notification before mockbank has read its
+	// answer and marked the delivery, so wait for the mark too.
+	var again []deliveryOut
+	require.Eventually(t, func() bool {
+		again = deliveries(t, srv, "status=DELIVERED")
+		return len(again) == 1
+	}, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, d.ID, again[0].RedeliveryOf)
 	code, _ = adminCall(t, srv, "POST", "/deliveries/dlv-nope/redeliver", "")
 	assert.Equal(t, 404, code)
