@@ -127,6 +127,10 @@ type Options struct {
 	// FetchPollInterval is how often an idle worker looks for jobs when
 	// the database cannot push (SQLite); 0 means River's default (1 s).
 	FetchPollInterval time.Duration
+	// Middleware wraps every job the fleet inserts and works (River's
+	// rivertype.Middleware), e.g. telemetry/otelfleet's spans and metrics
+	// for sync jobs. The fleet's own exactness does not depend on it.
+	Middleware []rivertype.Middleware
 }
 
 // Fleet is one process's handle on the sync fleet: it links accounts,
@@ -380,6 +384,7 @@ func (f *Fleet) riverConfig() *river.Config {
 		// Completed jobs are not kept long: the fleet's own tables are the
 		// record of what was synced.
 		CompletedJobRetentionPeriod: time.Hour,
+		Middleware:                  o.Middleware,
 	}
 	if o.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers}}
