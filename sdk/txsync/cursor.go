@@ -57,7 +57,12 @@ func parseCursor(s string) (cursor, error) {
 	if len(s) > 2*cursorLen {
 		return c, fail(obcerr.InvalidArgument, ErrInvalidCursor, "cursor too long")
 	}
-	// Strict: a cursor has exactly one encoding (no stray trailing bits).
+	// A cursor has exactly one encoding: Strict refuses stray trailing
+	// bits, and the exact length refuses the line breaks a base64 decoder
+	// skips ("\r" or "\n" inside a cursor would otherwise parse).
+	if len(s) != base64.RawURLEncoding.EncodedLen(cursorLen) {
+		return c, fail(obcerr.InvalidArgument, ErrInvalidCursor, "cursor is malformed")
+	}
 	buf, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(buf) != cursorLen {
 		return c, fail(obcerr.InvalidArgument, ErrInvalidCursor, "cursor is malformed")
