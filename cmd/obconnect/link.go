@@ -125,15 +125,26 @@ func (a *App) awaitCallback(ctx context.Context, p *sdk.PendingLink, noBrowser b
 			http.NotFound(w, r)
 			return
 		}
+		// Answer the browser before handing the query over: the command
+		// stops the server once it has the query, and an answer not yet
+		// written would reach the browser as a broken connection.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "obconnect received the bank's answer. You can close this window.")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		select {
 		case got <- q:
 		default:
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "obconnect received the bank's answer. You can close this window.")
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Close() }()
+	defer func() {
+		// Shutdown lets an answer in flight finish; Close would cut it.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	if noBrowser {
 		fmt.Fprintf(a.Stdout, "Open this URL in a browser to give consent:\n\n  %s\n\n", p.AuthURL)
