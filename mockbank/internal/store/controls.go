@@ -14,20 +14,10 @@ import (
 // expired consent is ErrConflict.
 func (s *Store) ExpireConsent(ctx context.Context, bankName, id string) (*Consent, error) {
 	s.mu.Lock()
-	b, err := s.bank(bankName)
+	b, c, now, err := s.activeConsentLocked(bankName, id)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
-	}
-	c := b.consents[id]
-	if c == nil {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("%w: consent", ErrNotFound)
-	}
-	now := s.clock().Add(s.offset).UTC()
-	if st := c.StatusAt(now); st != ConsentActive {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("%w: consent %s is %s", ErrConflict, id, st)
 	}
 	cp := *c
 	cp.ExpiresAt, cp.UpdatedAt = now, now
@@ -43,22 +33,32 @@ func (s *Store) ExpireConsent(ctx context.Context, bankName, id string) (*Consen
 func (s *Store) MarkLoginRequired(ctx context.Context, bankName, id string) (*Consent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.bank(bankName)
+	b, c, now, err := s.activeConsentLocked(bankName, id)
 	if err != nil {
 		return nil, err
-	}
-	c := b.consents[id]
-	if c == nil {
-		return nil, fmt.Errorf("%w: consent", ErrNotFound)
-	}
-	now := s.clock().Add(s.offset).UTC()
-	if st := c.StatusAt(now); st != ConsentActive {
-		return nil, fmt.Errorf("%w: consent %s is %s", ErrConflict, id, st)
 	}
 	cp := *c
 	cp.LoginRequiredAt, cp.UpdatedAt = now, now
 	b.consents[id] = &cp
 	return &cp, nil
+}
+
+// activeConsentLocked finds a consent that is active now, for the sandbox
+// controls that may change only such a consent. s.mu must be held.
+func (s *Store) activeConsentLocked(bankName, id string) (*bank, *Consent, time.Time, error) {
+	b, err := s.bank(bankName)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	c := b.consents[id]
+	if c == nil {
+		return nil, nil, time.Time{}, fmt.Errorf("%w: consent", ErrNotFound)
+	}
+	now := s.clock().Add(s.offset).UTC()
+	if st := c.StatusAt(now); st != ConsentActive {
+		return nil, nil, time.Time{}, fmt.Errorf("%w: consent %s is %s", ErrConflict, id, st)
+	}
+	return b, c, now, nil
 }
 
 // SetDeliveryMode changes how deliveries to a subscription behave.
